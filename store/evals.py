@@ -1,0 +1,193 @@
+"""Eval definitions, their runs and per-item results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from store._util import dumps, maybe_dumps, now_iso
+from store.db import write
+from store.records import Eval, EvalResult, EvalRun
+
+
+class EvalRepo:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def create(
+        self,
+        name: str,
+        *,
+        testing_criteria: list[dict[str, Any]],
+        data_source_config: dict[str, Any] | None = None,
+        input_messages: Any = None,
+        source: str = "local",
+        profile: str | None = None,
+        remote_id: str | None = None,
+        definition_path: str | None = None,
+        prompt_version_id: int | None = None,
+        dataset_version_id: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Eval:
+        now = now_iso()
+        with write(self.db):
+            eval_id = self.db.execute(
+                """INSERT INTO evals (name, source, profile, remote_id, definition_path,
+                   data_source_config_json, testing_criteria_json, input_messages_json,
+                   prompt_version_id, dataset_version_id, metadata_json, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    name,
+                    source,
+                    profile,
+                    remote_id,
+                    definition_path,
+                    dumps(data_source_config or {}),
+                    dumps(testing_criteria),
+                    maybe_dumps(input_messages),
+                    prompt_version_id,
+                    dataset_version_id,
+                    dumps(metadata or {}),
+                    now,
+                    now,
+                ],
+            ).lastrowid
+        return self.get(eval_id)
+
+    def get(self, eval_id: int) -> Eval:
+        rows = list(self.db.query("SELECT * FROM evals WHERE id = ?", [eval_id]))
+        if not rows:
+            raise KeyError(f"no eval {eval_id}")
+        return Eval.from_row(rows[0])
+
+    def list(self) -> list[Eval]:
+        return [Eval.from_row(r) for r in self.db.query("SELECT * FROM evals ORDER BY name, id")]
+
+    # -- runs --------------------------------------------------------------
+    def create_run(
+        self,
+        eval_id: int,
+        *,
+        model: str | None,
+        status: str = "queued",
+        name: str = "",
+        profile: str | None = None,
+        remote_id: str | None = None,
+        prompt_version_id: int | None = None,
+        data_source: dict[str, Any] | None = None,
+    ) -> EvalRun:
+        with write(self.db):
+            run_id = self.db.execute(
+                """INSERT INTO eval_runs (eval_id, name, profile, remote_id, model, status,
+                   prompt_version_id, data_source_json, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    eval_id,
+                    name,
+                    profile,
+                    remote_id,
+                    model,
+                    status,
+                    prompt_version_id,
+                    dumps(data_source or {}),
+                    now_iso(),
+                ],
+            ).lastrowid
+        return self.run(run_id)
+
+    def run(self, run_id: int) -> EvalRun:
+        rows = list(self.db.query("SELECT * FROM eval_runs WHERE id = ?", [run_id]))
+        if not rows:
+            raise KeyError(f"no eval run {run_id}")
+        return EvalRun.from_row(rows[0])
+
+    def runs(self, eval_id: int) -> list[EvalRun]:
+        rows = self.db.query("SELECT * FROM eval_runs WHERE eval_id = ? ORDER BY id", [eval_id])
+        return [EvalRun.from_row(r) for r in rows]
+
+    def update_run(self, run_id: int, **fields: Any) -> None:
+        json_fields = {"result_counts", "per_testing_criteria_results", "usage", "data_source"}
+        plain = {"status", "cost_usd", "error", "started_at", "finished_at", "model", "name"}
+        columns, values = [], []
+        for key, value in fields.items():
+            if key in json_fields:
+                columns.append(f"{key}_json")
+                values.append(maybe_dumps(value))
+            elif key in plain:
+                columns.append(key)
+                values.append(value)
+            else:
+                raise ValueError(f"unknown eval run field {key!r}")
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        with write(self.db):
+            self.db.execute(f"UPDATE eval_runs SET {assignments} WHERE id = ?", [*values, run_id])
+
+    # -- results -----------------------------------------------------------
+    def record_result(
+        self,
+        run_id: int,
+        item_index: int,
+        *,
+        item: Any,
+        status: str,
+        sample: Any = None,
+        score: float | None = None,
+        results: list[dict[str, Any]] | None = None,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+        latency_ms: float | None = None,
+        cost_usd: float | None = None,
+        error: str | None = None,
+        remote_id: str | None = None,
+    ) -> None:
+        """Write one item's result; an item already recorded is kept, never duplicated."""
+        with write(self.db):
+            self.db.execute(
+                """INSERT INTO eval_results (run_id, item_index, remote_id, item_json,
+                   sample_json, status, score, results_json, input_tokens, output_tokens,
+                   latency_ms, cost_usd, error, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (run_id, item_index) DO NOTHING""",
+                [
+                    run_id,
+                    item_index,
+                    remote_id,
+                    dumps(item),
+                    maybe_dumps(sample),
+                    status,
+                    score,
+                    dumps(results or []),
+                    input_tokens,
+                    output_tokens,
+                    latency_ms,
+                    cost_usd,
+                    error,
+                    now_iso(),
+                ],
+            )
+
+    def done_indexes(self, run_id: int) -> set[int]:
+        rows = self.db.execute("SELECT item_index FROM eval_results WHERE run_id = ?", [run_id])
+        return {r[0] for r in rows}
+
+    def count_results(self, run_id: int, status: str | None = None) -> int:
+        if status is None:
+            sql, params = "SELECT COUNT(*) FROM eval_results WHERE run_id = ?", [run_id]
+        else:
+            sql = "SELECT COUNT(*) FROM eval_results WHERE run_id = ? AND status = ?"
+            params = [run_id, status]
+        return self.db.execute(sql, params).fetchone()[0]
+
+    def page_results(
+        self, run_id: int, *, offset: int = 0, limit: int = 100, status: str | None = None
+    ) -> list[EvalResult]:
+        where, params = "run_id = ?", [run_id]
+        if status:
+            where += " AND status = ?"
+            params.append(status)
+        rows = self.db.query(
+            f"SELECT * FROM eval_results WHERE {where} ORDER BY item_index LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [EvalResult.from_row(r) for r in rows]

@@ -1,0 +1,254 @@
+"""Named schema migrations, applied once each at open (sqlite-utils Migrations).
+
+Never edit a migration that has shipped: add a new one. tests/test_migrate.py
+upgrades a database created by m001 alone and checks the result.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("tunedeck")
+
+_M001 = [
+    # Datasets: a name, and immutable versions identified by content hash.
+    """CREATE TABLE datasets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE dataset_versions (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        source_path TEXT,
+        parent_version_id INTEGER REFERENCES dataset_versions(id),
+        note TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'importing',
+        format TEXT,
+        model TEXT,
+        n_lines INTEGER NOT NULL DEFAULT 0,
+        n_examples INTEGER NOT NULL DEFAULT 0,
+        n_invalid INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        report_json TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (dataset_id, version),
+        UNIQUE (dataset_id, content_hash)
+    )""",
+    """CREATE TABLE examples (
+        id INTEGER PRIMARY KEY,
+        version_id INTEGER NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,
+        line INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        format TEXT,
+        category TEXT,
+        message TEXT,
+        tokens INTEGER,
+        assistant_tokens INTEGER,
+        n_messages INTEGER,
+        data TEXT NOT NULL,
+        UNIQUE (version_id, line)
+    )""",
+    "CREATE INDEX examples_by_status ON examples (version_id, status, line)",
+    "CREATE INDEX examples_by_category ON examples (version_id, category, line)",
+    # Prompts: every saved change is a new version.
+    """CREATE TABLE prompts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE prompt_versions (
+        id INTEGER PRIMARY KEY,
+        prompt_id INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        messages_json TEXT NOT NULL,
+        params_json TEXT NOT NULL DEFAULT '{}',
+        model TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        remote_id TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (prompt_id, version)
+    )""",
+    """CREATE TABLE playground_runs (
+        id INTEGER PRIMARY KEY,
+        prompt_version_id INTEGER REFERENCES prompt_versions(id),
+        profile TEXT NOT NULL,
+        model TEXT NOT NULL,
+        api TEXT NOT NULL DEFAULT 'chat',
+        params_json TEXT NOT NULL DEFAULT '{}',
+        input_json TEXT NOT NULL,
+        output_text TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        error TEXT,
+        input_tokens INTEGER,
+        cached_tokens INTEGER,
+        output_tokens INTEGER,
+        reasoning_tokens INTEGER,
+        ttft_ms REAL,
+        latency_ms REAL,
+        cost_usd REAL,
+        compare_group TEXT,
+        created_at TEXT NOT NULL
+    )""",
+    # Evals: definitions (local, from a file, or imported), runs, per-item results.
+    """CREATE TABLE evals (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT 'local',
+        profile TEXT,
+        remote_id TEXT,
+        definition_path TEXT,
+        data_source_config_json TEXT NOT NULL DEFAULT '{}',
+        testing_criteria_json TEXT NOT NULL DEFAULT '[]',
+        input_messages_json TEXT,
+        prompt_version_id INTEGER REFERENCES prompt_versions(id),
+        dataset_version_id INTEGER REFERENCES dataset_versions(id),
+        metadata_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (profile, remote_id)
+    )""",
+    """CREATE TABLE eval_runs (
+        id INTEGER PRIMARY KEY,
+        eval_id INTEGER NOT NULL REFERENCES evals(id) ON DELETE CASCADE,
+        name TEXT NOT NULL DEFAULT '',
+        profile TEXT,
+        remote_id TEXT,
+        model TEXT,
+        status TEXT NOT NULL,
+        prompt_version_id INTEGER REFERENCES prompt_versions(id),
+        data_source_json TEXT NOT NULL DEFAULT '{}',
+        result_counts_json TEXT,
+        per_testing_criteria_results_json TEXT,
+        usage_json TEXT,
+        cost_usd REAL,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        UNIQUE (profile, remote_id)
+    )""",
+    """CREATE TABLE eval_results (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES eval_runs(id) ON DELETE CASCADE,
+        item_index INTEGER NOT NULL,
+        remote_id TEXT,
+        item_json TEXT NOT NULL,
+        sample_json TEXT,
+        status TEXT NOT NULL,
+        score REAL,
+        results_json TEXT NOT NULL DEFAULT '[]',
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        latency_ms REAL,
+        cost_usd REAL,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (run_id, item_index)
+    )""",
+    "CREATE INDEX eval_results_by_status ON eval_results (run_id, status, item_index)",
+    # Files on a provider, linked to the dataset version whose bytes they hold.
+    """CREATE TABLE provider_files (
+        id INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        bytes INTEGER,
+        content_hash TEXT,
+        dataset_version_id INTEGER REFERENCES dataset_versions(id),
+        status TEXT,
+        remote_created_at INTEGER,
+        created_at TEXT NOT NULL,
+        UNIQUE (profile, remote_id)
+    )""",
+    "CREATE INDEX provider_files_by_hash ON provider_files (profile, content_hash, purpose)",
+    # Fine-tuning jobs with everything the provider told us about them.
+    """CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        method TEXT,
+        model TEXT NOT NULL,
+        fine_tuned_model TEXT,
+        training_file TEXT,
+        validation_file TEXT,
+        training_version_id INTEGER REFERENCES dataset_versions(id),
+        validation_version_id INTEGER REFERENCES dataset_versions(id),
+        suffix TEXT,
+        seed INTEGER,
+        trained_tokens INTEGER,
+        estimated_finish INTEGER,
+        error_json TEXT,
+        raw_json TEXT NOT NULL,
+        remote_created_at INTEGER,
+        finished_at INTEGER,
+        last_event_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (profile, remote_id)
+    )""",
+    """CREATE TABLE job_events (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        remote_id TEXT NOT NULL,
+        remote_created_at INTEGER NOT NULL,
+        level TEXT,
+        type TEXT,
+        message TEXT NOT NULL,
+        data_json TEXT,
+        UNIQUE (job_id, remote_id)
+    )""",
+    "CREATE INDEX job_events_by_time ON job_events (job_id, remote_created_at)",
+    """CREATE TABLE job_metrics (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL,
+        total_steps INTEGER,
+        train_loss REAL,
+        train_mean_token_accuracy REAL,
+        valid_loss REAL,
+        valid_mean_token_accuracy REAL,
+        full_valid_loss REAL,
+        full_valid_mean_token_accuracy REAL,
+        data_json TEXT NOT NULL,
+        UNIQUE (job_id, step)
+    )""",
+    """CREATE TABLE job_checkpoints (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        remote_id TEXT NOT NULL,
+        step_number INTEGER NOT NULL,
+        fine_tuned_model_checkpoint TEXT NOT NULL,
+        metrics_json TEXT NOT NULL DEFAULT '{}',
+        remote_created_at INTEGER,
+        UNIQUE (job_id, remote_id)
+    )""",
+    """CREATE TABLE job_result_files (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        file_id TEXT NOT NULL,
+        content TEXT NOT NULL,
+        PRIMARY KEY (job_id, file_id)
+    )""",
+    # The provider's model list, cached so the playground opens without a request.
+    """CREATE TABLE models (
+        profile TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        owned_by TEXT,
+        remote_created INTEGER,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (profile, model_id)
+    )""",
+]
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    for statement in _M001:
+        db.execute(statement)
