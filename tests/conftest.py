@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def sandbox() -> Iterator["object"]:
+def sandbox() -> Iterator[object]:
     """A sandbox server on a random loopback port, talked to over real HTTP."""
     from tui.sandbox.runner import SandboxServer
 
@@ -46,8 +45,3 @@ def sandbox() -> Iterator["object"]:
         yield server
     finally:
         server.stop()
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # Snapshot tests and Pilot tests must not blink the cursor.
-    os.environ.setdefault("TEXTUAL_CURSOR_BLINK", "0")

@@ -1,0 +1,69 @@
+"""The schema: migrations applied once, from an empty file, with the house settings."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+from store.db import open_db
+from store.migrations import migrations
+
+EXPECTED_TABLES = {
+    "datasets", "dataset_versions", "examples", "prompts", "prompt_versions", "playground_runs",
+    "evals", "eval_runs", "eval_results", "provider_files", "jobs", "job_events", "job_metrics",
+    "job_checkpoints", "job_result_files", "models",
+}
+
+
+def test_empty_database_upgrades_to_the_full_schema(tmp_path):
+    path = tmp_path / "fresh.db"
+    sqlite3.connect(path).close()  # an empty file, as an older tunedeck might leave
+    db = open_db(path)
+    assert EXPECTED_TABLES <= set(db.table_names())
+    applied = [m.name for m in migrations.applied(db)]
+    assert applied == [m.name for m in migrations._migrations]
+    assert applied[0] == "m001_initial"
+    # Columns the panes rely on exist with the right types.
+    jobs = {c.name: c.type for c in db["jobs"].columns}
+    assert jobs["remote_id"] == "TEXT" and jobs["trained_tokens"] == "INTEGER"
+    examples = {c.name for c in db["examples"].columns}
+    assert {"version_id", "line", "status", "category", "tokens", "data"} <= examples
+    assert {i.name for i in db["examples"].indexes} >= {"examples_by_status"}
+
+
+def test_migrations_apply_once(tmp_path):
+    path = tmp_path / "t.db"
+    open_db(path).close()
+    db = open_db(path)
+    rows = db.execute("SELECT name, COUNT(*) FROM _sqlite_migrations GROUP BY name").fetchall()
+    assert rows and all(count == 1 for _, count in rows)
+
+
+def test_migration_upgrade_keeps_existing_rows(tmp_path):
+    """A database at the first migration, with data, upgrades without losing it."""
+    path = tmp_path / "old.db"
+    from store.db import connect
+
+    db = connect(path)
+    migrations.apply(db, stop_before=[m.name for m in migrations._migrations[1:]] or None)
+    db.execute(
+        "INSERT INTO datasets (name, description, created_at) VALUES ('kept', '', '2026-01-01')"
+    )
+    db.close()
+    db = open_db(path)
+    assert [r["name"] for r in db.query("SELECT name FROM datasets")] == ["kept"]
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_database_file_is_private_and_in_wal_mode(tmp_path):
+    path = tmp_path / "sub" / "t.db"
+    old_umask = os.umask(0o022)
+    try:
+        db = open_db(path)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
