@@ -1,0 +1,128 @@
+"""Pilot tests of the app shell: panes, help, profiles, keymap, worker errors."""
+
+from __future__ import annotations
+
+from textual.widgets import TabbedContent
+
+from tests.apphelpers import SIZE, make_app
+from tui.panes.base import EmptyState
+from tui.screens.help import HelpScreen
+from tui.screens.profiles import ProfileScreen
+
+
+async def test_starts_with_four_panes_reachable_by_number_keys():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tabs = app.query_one("#panes", TabbedContent)
+        assert tabs.active == "datasets"
+        for key, pane_id in [("2", "playground"), ("3", "evals"), ("4", "jobs"),
+                             ("1", "datasets")]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert tabs.active == pane_id
+            assert app.pane(pane_id).query_one(EmptyState).display
+
+
+async def test_panes_are_reachable_by_mouse():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.click("Tab#--content-tab-jobs")
+        await pilot.pause()
+        assert app.query_one("#panes", TabbedContent).active == "jobs"
+
+
+async def test_help_lists_every_binding():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        for binding in app.BINDINGS:
+            assert binding.id in text
+            assert binding.description in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_profile_without_key_shows_why_instead_of_failing():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        banner = app.query_one("#key-banner")
+        assert banner.display
+        text = str(banner.render())
+        assert "OPENAI_API_KEY" in text and "tunedeck --sandbox" in text
+        assert "no key" in app.sub_title
+
+
+async def test_profile_switcher_changes_profile_and_header(isolated_home, monkeypatch):
+    monkeypatch.setenv("LOCAL_KEY", "local-secret-000000")
+    (isolated_home / "config.toml").write_text(
+        '[profiles.local-vllm]\nkind = "compatible"\nbase_url = "http://127.0.0.1:1/v1"\n'
+        'api_key_env = "LOCAL_KEY"\n'
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ProfileScreen)
+        # Profiles are listed in config order: local-vllm first, then openai.
+        await pilot.press("home", "enter")
+        await pilot.pause()
+        assert app.profile.name == "local-vllm"
+        assert "local-vllm" in app.sub_title and "key set" in app.sub_title
+        assert not app.query_one("#key-banner").display
+        # A profile without fine-tuning says so on the Jobs pane.
+        await pilot.press("4")
+        await pilot.pause()
+        notice = app.pane("jobs").query_one("#jobs-capability")
+        assert notice.display and "no fine-tuning" in str(notice.render())
+
+
+async def test_keymap_from_config_remaps_bindings(isolated_home):
+    (isolated_home / "config.toml").write_text('[keymap]\n"app.pane.jobs" = "j"\n')
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("j")
+        await pilot.pause()
+        assert app.query_one("#panes", TabbedContent).active == "jobs"
+
+
+async def test_worker_error_becomes_a_notification_not_a_crash(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-should-never-show-0123456789")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+
+        async def boom() -> None:
+            raise ConnectionError("upstream said sk-should-never-show-0123456789 is wrong")
+
+        app.run_worker(boom(), name="fetch models", exit_on_error=False)
+        await pilot.pause(0.2)
+        assert app.is_running
+        messages = [n.message for n in app._notifications]
+        assert any("ConnectionError" in m for m in messages)
+        assert not any("sk-should-never-show" in m for m in messages)
+
+
+async def test_command_palette_lists_pane_actions():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        from tui.commands_palette import TunedeckCommands
+
+        provider = TunedeckCommands(app.screen)
+        names = [name for name, _, _ in provider._commands()]
+        for pane_cls in app.PANES:
+            assert f"Go to {pane_cls.pane_title}" in names
+        assert "Switch profile" in names

@@ -1,0 +1,151 @@
+"""The tunedeck App: four panes, global bindings, profile, help, command palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from store import Store
+from tui import __version__
+from tui.commands_palette import TunedeckCommands
+from tui.core.config import Profile, Settings
+from tui.core.providers import key_status
+from tui.core.secrets import redact
+from tui.panes.base import Pane
+from tui.panes.datasets import DatasetsPane
+from tui.panes.evals import EvalsPane
+from tui.panes.jobs import JobsPane
+from tui.panes.playground import PlaygroundPane
+from tui.screens.help import HelpScreen, binding_rows
+from tui.screens.profiles import ProfileScreen
+
+if TYPE_CHECKING:
+    from tui.sandbox.runner import SandboxServer
+
+
+class TunedeckApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "tunedeck"
+    COMMANDS = App.COMMANDS | {TunedeckCommands}
+    PANES: ClassVar[tuple[type[Pane], ...]] = (
+        DatasetsPane,
+        PlaygroundPane,
+        EvalsPane,
+        JobsPane,
+    )
+    BINDINGS: ClassVar = [
+        Binding("1", "show_pane('datasets')", "Datasets", id="app.pane.datasets"),
+        Binding("2", "show_pane('playground')", "Playground", id="app.pane.playground"),
+        Binding("3", "show_pane('evals')", "Evals", id="app.pane.evals"),
+        Binding("4", "show_pane('jobs')", "Jobs", id="app.pane.jobs"),
+        Binding("p", "switch_profile", "Profile", id="app.profile"),
+        Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
+        Binding("q,ctrl+q", "quit", "Quit", id="app.quit", priority=False),
+    ]
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db_path: Path,
+        profile: str | None = None,
+        sandbox: SandboxServer | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.db_path = db_path
+        self.sandbox = sandbox
+        self.profile: Profile = settings.profile(profile)
+        self.store = Store(db_path)
+
+    # -- layout ------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        yield Static("", id="key-banner")
+        with TabbedContent(id="panes", initial=self.PANES[0].pane_id):
+            for number, pane_cls in enumerate(self.PANES, start=1):
+                with TabPane(f"{number} {pane_cls.pane_title}", id=pane_cls.pane_id):
+                    yield pane_cls(id=f"pane-{pane_cls.pane_id}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.refresh_profile()
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+    def refresh_profile(self) -> None:
+        """Header and key banner for the active profile; panes re-read for it."""
+        profile = self.profile
+        self.title = "tunedeck · SANDBOX" if profile.kind == "sandbox" else "tunedeck"
+        self.sub_title = f"profile {profile.name} ({profile.kind}) · {key_status(profile)}"
+        banner = self.query_one("#key-banner", Static)
+        if profile.key_is_set:
+            banner.display = False
+        else:
+            banner.update(
+                f"No API key: profile [b]{profile.name}[/b] reads [b]${profile.api_key_env}[/b], "
+                f"which is not set. Export it and restart, press [b]p[/b] to pick another "
+                f"profile, or try everything offline with [b]tunedeck --sandbox[/b]."
+            )
+            banner.display = True
+        for pane in self.query(Pane):
+            pane.reload()
+
+    # -- actions -----------------------------------------------------------
+    def pane(self, pane_id: str) -> Pane:
+        return self.query_one(f"#pane-{pane_id}", Pane)
+
+    def action_show_pane(self, pane_id: str) -> None:
+        self.query_one("#panes", TabbedContent).active = pane_id
+        self.pane(pane_id).reload()
+
+    async def run_pane_action(self, pane_id: str, action: str) -> None:
+        self.action_show_pane(pane_id)
+        await self.run_action(action, self.pane(pane_id))
+
+    def action_switch_profile(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name and name != self.profile.name:
+                self.profile = self.settings.profile(name)
+                self.refresh_profile()
+                self.notify(f"Active profile: {name}")
+
+        self.push_screen(
+            ProfileScreen(list(self.settings.profiles.values()), self.profile.name), chosen
+        )
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        keymap = self.settings.keymap
+        sections = [("Everywhere", binding_rows(list(self.BINDINGS), keymap))]
+        sections.append(("", [("ctrl+p", "Command palette", "")]))
+        for pane_cls in self.PANES:
+            rows = binding_rows(list(pane_cls.BINDINGS), keymap)
+            if rows:
+                sections.append((pane_cls.pane_title, rows))
+        return sections
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    # -- workers -----------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures become visible: a notification, never a crash."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            message = redact(f"{type(error).__name__}: {error}", self.settings)
+            self.notify(message, title=event.worker.name or "Background task failed",
+                        severity="error", timeout=10)
+
+
+def version_string() -> str:
+    return f"tunedeck {__version__}"

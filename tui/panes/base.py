@@ -1,0 +1,45 @@
+"""What every pane shares: a title, an empty state, re-reading the store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from tui.app import TunedeckApp
+
+
+class EmptyState(Static):
+    """What the pane is for and the first thing to do, shown while it has nothing."""
+
+
+class Pane(Vertical):
+    """Base of the four panes. Subclasses fill `compose_body` and `reload`."""
+
+    pane_id: ClassVar[str] = ""
+    pane_title: ClassVar[str] = ""
+    empty_text: ClassVar[str] = ""
+
+    @property
+    def tunedeck(self) -> TunedeckApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield EmptyState(self.empty_text, classes="empty-state")
+        yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def show_empty(self, empty: bool) -> None:
+        self.query_one(EmptyState).display = empty
+        self.set_class(empty, "-empty")
+
+    def reload(self) -> None:
+        """Re-read what the pane shows from the store (called when a worker reports)."""
