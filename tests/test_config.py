@@ -14,8 +14,11 @@ def test_no_config_gives_an_openai_profile_from_the_environment(monkeypatch, iso
     monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_1")
     settings = load_settings()
     profile = settings.profile()
-    assert (profile.name, profile.kind, profile.api_key_env) == ("openai", "openai",
-                                                                 "OPENAI_API_KEY")
+    assert (profile.name, profile.kind, profile.api_key_env) == (
+        "openai",
+        "openai",
+        "OPENAI_API_KEY",
+    )
     assert profile.base_url == "http://127.0.0.1:9/v1" and profile.project == "proj_1"
     assert not profile.key_is_set
     assert "OPENAI_API_KEY" in key_status(profile)
@@ -87,7 +90,7 @@ def test_client_factory_reads_the_key_from_the_named_variable(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789abcdef")
     client = make_client(profile)
     assert client.api_key == "sk-test-0123456789abcdef"
-    assert "sk-test-0123456789abcdef" not in repr(settings.model_dump())
+    assert "sk-test-0123456789abcdef" not in repr(settings)
 
 
 def test_redact_removes_key_values_and_key_shapes(monkeypatch):
@@ -96,3 +99,21 @@ def test_redact_removes_key_values_and_key_shapes(monkeypatch):
     cleaned = redact(text)
     assert "sk-secret" not in cleaned and "sk-otherkey" not in cleaned
     assert cleaned.count("[redacted]") == 2
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[profiles.x]\nkind = "bogus"\n', "profiles.x.kind: must be one of"),
+        ('[profiles.x]\nconcurrency = "lots"\n', "profiles.x.concurrency: expected int"),
+        ('[profiles.x]\nbase_ur = "http://127.0.0.1"\n', "unknown key(s) base_ur"),
+        ("poll_interval_s = 0.1\n", "poll_interval_s must be between"),
+        ('[prices.training]\n"gpt-4o" = "cheap"\n', "prices.training: must be a table"),
+        ('[profiles.x]\ncapabilities = ["teleport"]\n', "capabilities: each must be one of"),
+    ],
+)
+def test_invalid_settings_say_where(isolated_home, toml, message):
+    (isolated_home / "config.toml").write_text(toml)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert message in str(info.value)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from store import Store
 from tui import __version__
 from tui.commands_palette import TunedeckCommands
 from tui.core.config import Profile, Settings
@@ -25,11 +26,13 @@ from tui.screens.help import HelpScreen, binding_rows
 from tui.screens.profiles import ProfileScreen
 
 if TYPE_CHECKING:
+    from store import Store
     from tui.sandbox.runner import SandboxServer
 
 
 class TunedeckApp(App[None]):
-    CSS_PATH = "app.tcss"
+    # Absolute, so subclasses defined elsewhere (benchmarks, tests) find it too.
+    CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "tunedeck"
     COMMANDS = App.COMMANDS | {TunedeckCommands}
     PANES: ClassVar[tuple[type[Pane], ...]] = (
@@ -61,7 +64,15 @@ class TunedeckApp(App[None]):
         self.db_path = db_path
         self.sandbox = sandbox
         self.profile: Profile = settings.profile(profile)
-        self.store = Store(db_path)
+        self._store: Store | None = None
+        # Set once the store is open; tests and the first reloads wait on it.
+        self.store_ready = asyncio.Event()
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the store is not open yet")
+        return self._store
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -77,9 +88,27 @@ class TunedeckApp(App[None]):
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.refresh_profile()
+        # After the first frame: the import would otherwise compete with it for the GIL.
+        self.call_after_refresh(self.open_store)
+
+    @work(thread=True, exclusive=True, group="store", exit_on_error=False, name="open database")
+    def open_store(self) -> None:
+        # Importing the store (sqlite-utils, pydantic records) and running
+        # migrations happens off the UI thread, after the first frame.
+        from store import Store
+
+        store = Store(self.db_path)
+        self.call_from_thread(self._store_opened, store)
+
+    def _store_opened(self, store: Store) -> None:
+        self._store = store
+        self.store_ready.set()
+        for pane in self.query(Pane):
+            pane.reload()
 
     def on_unmount(self) -> None:
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
 
     def refresh_profile(self) -> None:
         """Header and key banner for the active profile; panes re-read for it."""
@@ -96,8 +125,9 @@ class TunedeckApp(App[None]):
                 f"profile, or try everything offline with [b]tunedeck --sandbox[/b]."
             )
             banner.display = True
-        for pane in self.query(Pane):
-            pane.reload()
+        if self.store_ready.is_set():
+            for pane in self.query(Pane):
+                pane.reload()
 
     # -- actions -----------------------------------------------------------
     def pane(self, pane_id: str) -> Pane:
@@ -105,7 +135,8 @@ class TunedeckApp(App[None]):
 
     def action_show_pane(self, pane_id: str) -> None:
         self.query_one("#panes", TabbedContent).active = pane_id
-        self.pane(pane_id).reload()
+        if self.store_ready.is_set():
+            self.pane(pane_id).reload()
 
     async def run_pane_action(self, pane_id: str, action: str) -> None:
         self.action_show_pane(pane_id)
@@ -143,8 +174,12 @@ class TunedeckApp(App[None]):
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
             message = redact(f"{type(error).__name__}: {error}", self.settings)
-            self.notify(message, title=event.worker.name or "Background task failed",
-                        severity="error", timeout=10)
+            self.notify(
+                message,
+                title=event.worker.name or "Background task failed",
+                severity="error",
+                timeout=10,
+            )
 
 
 def version_string() -> str:

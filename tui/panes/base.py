@@ -34,9 +34,6 @@ class Pane(Vertical):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     def show_empty(self, empty: bool) -> None:
         self.query_one(EmptyState).display = empty
         self.set_class(empty, "-empty")

@@ -1,0 +1,96 @@
+"""Time to first frame, cold process, headless: tunedeck vs a bare Textual app.
+
+Each round starts a fresh interpreter for each app, alternating which goes
+first, and times spawn → first frame (the child reports the moment). Prints the medians and their
+ratio (target: ≤ 1.5). Not a test: run it by hand (`python bench/startup.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+# Printed by the child when its first frame has been rendered; the parent
+# subtracts its own spawn time (same clock: time.time()).
+FIRST_FRAME = """
+import os, sys, time
+def first_frame():
+    sys.stdout.write(repr(time.time()))
+    sys.stdout.flush()
+    os._exit(0)
+"""
+
+BARE = (
+    FIRST_FRAME
+    + """
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("hello")
+    def on_mount(self):
+        self.call_after_refresh(first_frame)
+
+Bare().run(headless=True)
+"""
+)
+
+TUNEDECK = (
+    FIRST_FRAME
+    + """
+from pathlib import Path
+import os
+from tui.app import TunedeckApp
+from tui.core.config import load_settings
+
+class FirstFrame(TunedeckApp):
+    def on_mount(self):
+        super().on_mount()
+        self.call_after_refresh(first_frame)
+
+FirstFrame(settings=load_settings(), db_path=Path(os.environ["TUNEDECK_HOME"]) / "t.db").run(
+    headless=True
+)
+"""
+)
+
+
+def time_once(code: str, env: dict[str, str]) -> float:
+    start = time.time()
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=True, env=env, capture_output=True, text=True
+    )
+    return float(done.stdout) - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "TUNEDECK_HOME": home}
+        env.pop("OPENAI_API_KEY", None)
+        # Warm the OS file cache and create the database once, as a real second start would.
+        time_once(TUNEDECK, env)
+        time_once(BARE, env)
+        bare, deck = [], []
+        for round_no in range(args.rounds):
+            pair = [(BARE, bare), (TUNEDECK, deck)]
+            if round_no % 2:
+                pair.reverse()
+            for code, times in pair:
+                times.append(time_once(code, env))
+    bare_s, deck_s = statistics.median(bare), statistics.median(deck)
+    print(f"bare textual : median {bare_s * 1000:7.1f} ms over {args.rounds} runs")
+    print(f"tunedeck     : median {deck_s * 1000:7.1f} ms over {args.rounds} runs")
+    print(f"ratio        : {deck_s / bare_s:.2f}  (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
