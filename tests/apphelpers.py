@@ -15,3 +15,9 @@ def make_app(*, profile: str | None = None, db_path: Path | None = None) -> Tune
     settings = load_settings()
     return TunedeckApp(settings=settings, db_path=db_path or home_dir() / "tunedeck.db",
                        profile=profile)
+
+
+async def ready(pilot) -> None:
+    """Wait until the app has opened its store and the panes have re-read it."""
+    await pilot.app.store_ready.wait()
+    await pilot.pause()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import TabbedContent
 
-from tests.apphelpers import SIZE, make_app
+from tests.apphelpers import SIZE, make_app, ready
 from tui.panes.base import EmptyState
 from tui.screens.help import HelpScreen
 from tui.screens.profiles import ProfileScreen
@@ -13,7 +13,7 @@ from tui.screens.profiles import ProfileScreen
 async def test_starts_with_four_panes_reachable_by_number_keys():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         tabs = app.query_one("#panes", TabbedContent)
         assert tabs.active == "datasets"
         for key, pane_id in [("2", "playground"), ("3", "evals"), ("4", "jobs"),
@@ -27,7 +27,7 @@ async def test_starts_with_four_panes_reachable_by_number_keys():
 async def test_panes_are_reachable_by_mouse():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await pilot.click("Tab#--content-tab-jobs")
         await pilot.pause()
         assert app.query_one("#panes", TabbedContent).active == "jobs"
@@ -36,7 +36,7 @@ async def test_panes_are_reachable_by_mouse():
 async def test_help_lists_every_binding():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -55,7 +55,7 @@ async def test_help_lists_every_binding():
 async def test_profile_without_key_shows_why_instead_of_failing():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         banner = app.query_one("#key-banner")
         assert banner.display
         text = str(banner.render())
@@ -71,7 +71,7 @@ async def test_profile_switcher_changes_profile_and_header(isolated_home, monkey
     )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ProfileScreen)
@@ -92,7 +92,7 @@ async def test_keymap_from_config_remaps_bindings(isolated_home):
     (isolated_home / "config.toml").write_text('[keymap]\n"app.pane.jobs" = "j"\n')
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await pilot.press("j")
         await pilot.pause()
         assert app.query_one("#panes", TabbedContent).active == "jobs"
@@ -102,7 +102,7 @@ async def test_worker_error_becomes_a_notification_not_a_crash(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-should-never-show-0123456789")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await ready(pilot)
 
         async def boom() -> None:
             raise ConnectionError("upstream said sk-should-never-show-0123456789 is wrong")
@@ -118,7 +118,7 @@ async def test_worker_error_becomes_a_notification_not_a_crash(monkeypatch):
 async def test_command_palette_lists_pane_actions():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         from tui.commands_palette import TunedeckCommands
 
         provider = TunedeckCommands(app.screen)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apphelpers import SIZE, make_app
+from tests.apphelpers import SIZE, make_app, ready
 
 
 async def _settle(pilot) -> None:
     await pilot.pause()
+    await ready(pilot)
 
 
 @pytest.mark.parametrize("key", ["1", "2", "3", "4"])
