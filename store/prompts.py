@@ -79,6 +79,12 @@ class PromptRepo:
             raise KeyError(f"no prompt version {version_id}")
         return PromptVersion.from_row(rows[0])
 
+    def versions_of(self, prompt_id: int) -> list[PromptVersion]:
+        rows = self.db.query(
+            "SELECT * FROM prompt_versions WHERE prompt_id = ? ORDER BY version DESC", [prompt_id]
+        )
+        return [PromptVersion.from_row(r) for r in rows]
+
     def versions(self, name: str) -> list[PromptVersion]:
         rows = self.db.query(
             """SELECT v.* FROM prompt_versions v JOIN prompts p ON p.id = v.prompt_id

@@ -42,10 +42,10 @@ class TunedeckApp(App[None]):
         JobsPane,
     )
     BINDINGS: ClassVar = [
-        Binding("1", "show_pane('datasets')", "Datasets", id="app.pane.datasets"),
-        Binding("2", "show_pane('playground')", "Playground", id="app.pane.playground"),
-        Binding("3", "show_pane('evals')", "Evals", id="app.pane.evals"),
-        Binding("4", "show_pane('jobs')", "Jobs", id="app.pane.jobs"),
+        Binding("1,alt+1", "show_pane('datasets')", "Datasets", id="app.pane.datasets"),
+        Binding("2,alt+2", "show_pane('playground')", "Playground", id="app.pane.playground"),
+        Binding("3,alt+3", "show_pane('evals')", "Evals", id="app.pane.evals"),
+        Binding("4,alt+4", "show_pane('jobs')", "Jobs", id="app.pane.jobs"),
         Binding("p", "switch_profile", "Profile", id="app.profile"),
         Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
         Binding("q,ctrl+q", "quit", "Quit", id="app.quit", priority=False),
@@ -135,8 +135,11 @@ class TunedeckApp(App[None]):
 
     def action_show_pane(self, pane_id: str) -> None:
         self.query_one("#panes", TabbedContent).active = pane_id
+        pane = self.pane(pane_id)
+        # Focus into the pane so its bindings show in the footer and act at once.
+        pane.focus_first()
         if self.store_ready.is_set():
-            self.pane(pane_id).reload()
+            pane.reload()
 
     async def run_pane_action(self, pane_id: str, action: str) -> None:
         self.action_show_pane(pane_id)

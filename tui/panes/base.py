@@ -38,5 +38,18 @@ class Pane(Vertical):
         self.query_one(EmptyState).display = empty
         self.set_class(empty, "-empty")
 
+    def focus_first(self) -> None:
+        """Focus the pane's first list or table, so its keys act at once.
+
+        Text fields are skipped: focused, they would swallow the digit keys
+        that switch panes (alt+1…4 work everywhere).
+        """
+        from textual.widgets import Input, TextArea
+
+        for widget in self.query("*"):
+            if widget.focusable and widget.display and not isinstance(widget, Input | TextArea):
+                widget.focus()
+                return
+
     def reload(self) -> None:
         """Re-read what the pane shows from the store (called when a worker reports)."""

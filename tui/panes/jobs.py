@@ -34,8 +34,9 @@ class JobsPane(Pane):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="jobs-capability", classes="notice")
         table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("job", "status", "method", "base model", "fine-tuned model", "tokens",
-                          "age")
+        table.add_columns(
+            "job", "status", "method", "base model", "fine-tuned model", "tokens", "age"
+        )
         yield table
 
     def reload(self) -> None:

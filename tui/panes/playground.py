@@ -1,41 +1,538 @@
-"""Playground: prompt versions and the runs made with them."""
+"""Playground: compose a prompt, stream it against one to four models, keep every run.
+
+Runs stream in async workers (one per output slot); each writes its run row
+to the store when it starts and when it ends, and the pane redraws from what
+the workers report. An output becomes data with one key: ctrl+t an SFT
+example, ctrl+b (compare) a DPO pair, ctrl+g an eval item.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import DataTable
+import json
+from typing import Any, ClassVar
 
-from tui.panes.base import Pane
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from tui.core import templates
+from tui.core.config import Capability
+from tui.core.flywheel import dpo_pair, eval_item, sft_example
+from tui.core.inference_prices import estimate_cost
+from tui.core.playground.runner import RunOutcome, RunParams
+from tui.panes.base import EmptyState, Pane
+from tui.widgets.output_panel import OutputPanel, format_stats
+
+MAX_COMPARE = 4
+DEFAULT_MODEL = "gpt-4o-mini"
 
 
 class PlaygroundPane(Pane):
     pane_id = "playground"
     pane_title = "Playground"
-    empty_text = (
-        "[b]Playground[/b]: iterate on prompts against any model of the active profile,\n"
-        "compare models side by side, and keep every version and run.\n\n"
-        "No runs yet."
-    )
+    empty_text = ""
+    BINDINGS: ClassVar = [
+        Binding("ctrl+r", "run", "Run", id="playground.run"),
+        Binding("escape", "stop", "Stop", id="playground.stop"),
+        Binding("ctrl+n", "continue_conversation", "Next turn", id="playground.next_turn"),
+        Binding("ctrl+s", "save_prompt", "Save prompt", id="playground.save"),
+        Binding("ctrl+t", "save_sft", "→ SFT example", id="playground.to_sft"),
+        Binding("ctrl+b", "mark_better", "Better → DPO", id="playground.to_dpo"),
+        Binding("ctrl+g", "save_eval_item", "→ eval item", id="playground.to_eval"),
+        Binding("ctrl+o", "history", "History", id="playground.history"),
+        Binding("ctrl+l", "refresh_models", "Refresh models", id="playground.models"),
+    ]
 
-    def compose_body(self) -> ComposeResult:
-        table = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("run", "model", "status", "out tok", "latency", "output", "when")
-        yield table
+    class RunDelta(Message):
+        """A piece of streamed text for one output slot."""
+
+        def __init__(self, slot: int, text: str) -> None:
+            super().__init__()
+            self.slot = slot
+            self.text = text
+
+    class RunFinished(Message):
+        def __init__(self, slot: int, run_id: int) -> None:
+            super().__init__()
+            self.slot = slot
+            self.run_id = run_id
+
+    class ModelsFetched(Message):
+        pass
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.prompt_name = "untitled"
+        self.turns: list[dict[str, Any]] = []  # earlier user/assistant turns
+        self.last_messages: list[dict[str, Any]] = []
+        self._models_requested = False
+
+    # -- layout ------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="pg-main"):
+            with Vertical(id="pg-compose"):
+                with Horizontal(classes="pg-row"):
+                    yield Input(
+                        placeholder="model — or up to 4, comma-separated, to compare",
+                        id="pg-models",
+                    )
+                    yield Select(
+                        [("Chat API", "chat"), ("Responses", "responses")],
+                        value="chat",
+                        allow_blank=False,
+                        id="pg-api",
+                    )
+                yield Label("System / developer instructions", classes="pg-label")
+                yield TextArea(id="pg-system", soft_wrap=True)
+                yield Static("", id="pg-turns")
+                yield Label("User message ({{name}} makes a variable)", classes="pg-label")
+                yield TextArea(id="pg-user", soft_wrap=True)
+                yield Input(placeholder="variables: name=value; other=value", id="pg-vars")
+                with Horizontal(classes="pg-row"):
+                    yield Input(placeholder="temp", id="pg-temperature", classes="pg-param")
+                    yield Input(placeholder="top_p", id="pg-top-p", classes="pg-param")
+                    yield Input(placeholder="max out", id="pg-max-tokens", classes="pg-param")
+                    yield Input(placeholder="seed", id="pg-seed", classes="pg-param")
+                    yield Select(
+                        [(e, e) for e in ("minimal", "low", "medium", "high")],
+                        prompt="effort",
+                        id="pg-effort",
+                    )
+                yield Input(
+                    placeholder='JSON schema for the answer, e.g. {"type":"object",…}',
+                    id="pg-schema",
+                )
+                yield Static("", id="pg-status")
+            with Horizontal(id="pg-outputs"):
+                yield EmptyState(
+                    "[b]Playground[/b]: write a prompt on the left, type a model name above it, "
+                    "and press [b]ctrl+r[/b]. Several models separated by commas run side by "
+                    "side. Every run is kept (ctrl+o); any answer becomes training data "
+                    "(ctrl+t), a DPO pair (ctrl+b) or an eval item (ctrl+g).",
+                    id="pg-hint",
+                    classes="empty-state",
+                )
+
+    def on_mount(self) -> None:
+        self.query_one("#pg-models", Input).value = self._default_model()
+
+    def focus_first(self) -> None:
+        # Every field here takes text; leave focus on the tab bar so digits
+        # still switch panes. Tab enters the form.
+        from textual.widgets import Tabs
+
+        self.app.query_one("#panes").query_one(Tabs).focus()
+
+    def _default_model(self) -> str:
+        return "sandbox-small" if self.tunedeck.profile.kind == "sandbox" else DEFAULT_MODEL
 
     def reload(self) -> None:
-        table = self.query_one("#runs-table", DataTable)
-        table.clear()
-        for run in self.tunedeck.store.prompts.runs(limit=200):
-            latency = f"{run.latency_ms / 1000:.2f}s" if run.latency_ms is not None else "-"
-            table.add_row(
-                f"#{run.id}",
-                run.model,
-                run.status,
-                str(run.output_tokens) if run.output_tokens is not None else "-",
-                latency,
-                run.output_text.replace("\n", " ")[:60],
-                run.created_at[:16].replace("T", " "),
-                key=str(run.id),
+        models = [m.model_id for m in self.tunedeck.store.models.list(self.tunedeck.profile.name)]
+        self.query_one("#pg-models", Input).suggester = SuggestFromList(
+            models, case_sensitive=False
+        )
+        if not models and self.tunedeck.profile.key_is_set and not self._models_requested:
+            self._models_requested = True
+            self.action_refresh_models()
+        self._update_status()
+
+    # -- composing -----------------------------------------------------------
+    def models(self) -> list[str]:
+        raw = self.query_one("#pg-models", Input).value
+        return [m.strip() for m in raw.split(",") if m.strip()][:MAX_COMPARE]
+
+    def variables(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for pair in self.query_one("#pg-vars", Input).value.split(";"):
+            name, sep, value = pair.partition("=")
+            if sep and name.strip():
+                values[name.strip()] = value.strip()
+        return values
+
+    def template_messages(self) -> list[dict[str, Any]]:
+        """The prompt as saved: variables still as {{name}}."""
+        messages: list[dict[str, Any]] = []
+        system = self.query_one("#pg-system", TextArea).text.strip()
+        if system:
+            messages.append({"role": "system", "content": system})
+        messages.extend(self.turns)
+        user = self.query_one("#pg-user", TextArea).text.strip()
+        if user:
+            messages.append({"role": "user", "content": user})
+        return messages
+
+    def filled_messages(self) -> list[dict[str, Any]]:
+        return templates.fill_messages(self.template_messages(), self.variables())
+
+    def params(self) -> RunParams:
+        def number(widget_id: str, kind: type) -> Any:
+            raw = self.query_one(widget_id, Input).value.strip()
+            if not raw:
+                return None
+            try:
+                return kind(raw)
+            except ValueError:
+                raise ValueError(f"{widget_id[4:]} must be a number, not {raw!r}") from None
+
+        schema_raw = self.query_one("#pg-schema", Input).value.strip()
+        try:
+            schema = json.loads(schema_raw) if schema_raw else None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"the JSON schema is not valid JSON: {exc}") from None
+        effort = self.query_one("#pg-effort", Select).value
+        return RunParams(
+            temperature=number("#pg-temperature", float),
+            top_p=number("#pg-top-p", float),
+            max_output_tokens=number("#pg-max-tokens", int),
+            seed=number("#pg-seed", int),
+            reasoning_effort=effort if isinstance(effort, str) else None,
+            json_schema=schema,
+        )
+
+    @on(TextArea.Changed)
+    @on(Input.Changed, "#pg-vars")
+    def _update_status(self) -> None:
+        messages = self.template_messages()
+        names = templates.message_variables(messages)
+        missing = [n for n in names if n not in self.variables()]
+        parts = [f"prompt [b]{self.prompt_name}[/b]"]
+        tokens = self._count_tokens(self.filled_messages())
+        if tokens is not None:
+            parts.append(f"{tokens} tokens")
+        if names:
+            parts.append(
+                "variables: " + ", ".join(f"[red]{n}[/red]" if n in missing else n for n in names)
             )
-        self.show_empty(table.row_count == 0)
-        table.display = table.row_count > 0
+        self.query_one("#pg-status", Static).update(" · ".join(parts))
+
+    def _count_tokens(self, messages: list[dict[str, Any]]) -> int | None:
+        try:
+            from tui.core.datasets.tokens import count_messages_tokens
+        except ImportError:
+            return None
+        models = self.models()
+        return count_messages_tokens(messages, model=models[0] if models else DEFAULT_MODEL)
+
+    # -- running -------------------------------------------------------------
+    def _panels(self) -> list[OutputPanel]:
+        return list(self.query(OutputPanel))
+
+    async def action_run(self) -> None:
+        models = self.models()
+        if not models:
+            self.notify("Type a model name first (top left)", severity="warning")
+            return
+        messages = self.template_messages()
+        if not any(m["role"] == "user" for m in messages):
+            self.notify("Write a user message first", severity="warning")
+            return
+        try:
+            params = self.params()
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        missing = [n for n in templates.message_variables(messages) if n not in self.variables()]
+        if missing:
+            self.notify(
+                f"Fill the variables first: {', '.join(missing)} (name=value; …)",
+                severity="warning",
+            )
+            return
+        store = self.tunedeck.store
+        api = str(self.query_one("#pg-api", Select).value)
+        version = store.prompts.save(
+            self.prompt_name, messages, params=params.as_dict(), model=models[0]
+        )
+        filled = self.filled_messages()
+        self.last_messages = filled
+        outputs = self.query_one("#pg-outputs", Horizontal)
+        await self.query(OutputPanel).remove()
+        self.query_one("#pg-hint").display = False
+        group = f"cmp-{version.id}-{len(store.prompts.runs(limit=1))}" if len(models) > 1 else None
+        for slot, model in enumerate(models):
+            panel = OutputPanel(slot, model)
+            await outputs.mount(panel)
+            run_id = store.prompts.start_run(
+                profile=self.tunedeck.profile.name,
+                model=model,
+                input=filled,
+                api=api,
+                params=params.as_dict(),
+                prompt_version_id=version.id,
+                compare_group=group,
+            )
+            panel.start(run_id)
+            self.stream(slot, run_id, model, filled, params, api)
+
+    @work(exclusive=False, group="playground-run", exit_on_error=False)
+    async def stream(
+        self,
+        slot: int,
+        run_id: int,
+        model: str,
+        messages: list[dict[str, Any]],
+        params: RunParams,
+        api: str,
+    ) -> None:
+        from tui.core.playground.runner import stream_run
+        from tui.core.providers import make_client, require
+
+        profile = self.tunedeck.profile
+        outcome = RunOutcome()
+        status = "error"
+        try:
+            require(profile, Capability.CHAT if api == "chat" else Capability.RESPONSES)
+            client = make_client(profile)
+            outcome = await stream_run(
+                client,
+                model=model,
+                messages=messages,
+                params=params,
+                api=api,  # type: ignore[arg-type]
+                on_delta=lambda text: self.post_message(self.RunDelta(slot, text)),
+                key_env=profile.api_key_env,
+            )
+            status = outcome.status
+        except Exception as exc:  # noqa: BLE001 - shown in the panel, with its cause
+            outcome.extra["error_text"] = str(exc)
+            status = "error"
+        except BaseException:
+            # Cancelled (esc, or the app closing): keep what arrived.
+            status = "stopped"
+            raise
+        finally:
+            self._record(run_id, model, status, outcome)
+            self.post_message(self.RunFinished(slot, run_id))
+
+    def _record(self, run_id: int, model: str, status: str, outcome: RunOutcome) -> None:
+        panel_text = next((p.text for p in self._panels() if p.run_id == run_id), "")
+        text = outcome.output_text or panel_text
+        if status == "stopped" and not text:
+            status = "error"
+        prices = self.tunedeck.settings.prices
+        cost = estimate_cost(
+            model,
+            outcome.input_tokens,
+            outcome.output_tokens,
+            input_overrides=prices.input,
+            output_overrides=prices.output,
+        )
+        error = outcome.extra.get("error_text") or (str(outcome.error) if outcome.error else None)
+        self.tunedeck.store.prompts.finish_run(
+            run_id,
+            status="incomplete" if status == "stopped" else status,
+            output_text=text,
+            error=error,
+            input_tokens=outcome.input_tokens,
+            cached_tokens=outcome.cached_tokens,
+            output_tokens=outcome.output_tokens,
+            reasoning_tokens=outcome.reasoning_tokens,
+            ttft_ms=outcome.ttft_ms,
+            latency_ms=outcome.latency_ms,
+            cost_usd=cost,
+        )
+
+    def on_playground_pane_run_delta(self, message: RunDelta) -> None:
+        for panel in self._panels():
+            if panel.slot == message.slot:
+                panel.append(message.text)
+
+    def on_playground_pane_run_finished(self, message: RunFinished) -> None:
+        run = self.tunedeck.store.prompts.run(message.run_id)
+        for panel in self._panels():
+            if panel.run_id == run.id:
+                panel.show_text(run.output_text)
+                outcome = RunOutcome(
+                    output_text=run.output_text,
+                    input_tokens=run.input_tokens,
+                    cached_tokens=run.cached_tokens,
+                    output_tokens=run.output_tokens,
+                    reasoning_tokens=run.reasoning_tokens,
+                    ttft_ms=run.ttft_ms,
+                    latency_ms=run.latency_ms,
+                )
+                panel.finish(run.status, format_stats(outcome, run.cost_usd), run.error)
+
+    def action_stop(self) -> None:
+        cancelled = [w for w in self.workers if w.group == "playground-run" and w.is_running]
+        for worker in cancelled:
+            worker.cancel()
+        if cancelled:
+            self.notify(f"Stopped {len(cancelled)} run(s); partial output kept")
+
+    def action_continue_conversation(self) -> None:
+        done = [p for p in self._panels() if p.text]
+        if not done:
+            self.notify("Run first: the answer becomes the assistant turn", severity="warning")
+            return
+        user = self.query_one("#pg-user", TextArea)
+        self.turns.append({"role": "user", "content": user.text.strip()})
+        self.turns.append({"role": "assistant", "content": done[0].text})
+        user.text = ""
+        lines = [f"[b]{t['role']}[/b]: {t['content'][:80]}" for t in self.turns[-6:]]
+        self.query_one("#pg-turns", Static).update("\n".join(lines))
+        user.focus()
+
+    # -- keeping things ------------------------------------------------------
+    def action_save_prompt(self) -> None:
+        from tui.screens.text_prompt import AskName
+
+        def save(name: str | None) -> None:
+            if not name:
+                return
+            self.prompt_name = name
+            version = self.tunedeck.store.prompts.save(
+                name,
+                self.template_messages(),
+                params=self._safe_params(),
+                model=(self.models() or [None])[0],
+            )
+            self.notify(f"Saved prompt {name} v{version.version}")
+            self._update_status()
+
+        self.app.push_screen(AskName("Save prompt as", self.prompt_name), save)
+
+    def _safe_params(self) -> dict[str, Any]:
+        try:
+            return self.params().as_dict()
+        except ValueError:
+            return {}
+
+    def _chosen_output(self) -> OutputPanel | None:
+        panels = [p for p in self._panels() if p.text]
+        better = [p for p in panels if p.has_class("-better")]
+        return (better or panels or [None])[0]
+
+    def action_save_sft(self) -> None:
+        from tui.screens.text_prompt import EditAndSave
+
+        panel = self._chosen_output()
+        if panel is None:
+            self.notify("No answer to save yet: run first (ctrl+r)", severity="warning")
+            return
+
+        def save(result: tuple[str, str] | None) -> None:
+            if result:
+                dataset, text = result
+                self.save_lines(dataset, [sft_example(self.last_messages, text)], "SFT example")
+
+        self.app.push_screen(
+            EditAndSave("Save as an SFT example", "playground-sft", panel.text), save
+        )
+
+    def action_mark_better(self) -> None:
+        panels = [p for p in self._panels() if p.text]
+        if len(panels) < 2:
+            self.notify(
+                "Compare two models first (model-a, model-b in the model box)", severity="warning"
+            )
+            return
+        from tui.screens.text_prompt import AskName
+
+        choices = ", ".join(f"{p.slot + 1}={p.model}" for p in panels)
+
+        def chosen(answer: str | None) -> None:
+            if not answer or not answer.strip().isdigit():
+                return
+            index = int(answer) - 1
+            best = next((p for p in panels if p.slot == index), None)
+            if best is None:
+                self.notify(f"No output {answer}", severity="error")
+                return
+            worst = next(p for p in panels if p is not best)
+            for p in panels:
+                p.mark_better(p is best)
+            self.save_lines(
+                "playground-dpo", [dpo_pair(self.last_messages, best.text, worst.text)], "DPO pair"
+            )
+
+        self.app.push_screen(AskName(f"Which answer is better? ({choices})", "1"), chosen)
+
+    def action_save_eval_item(self) -> None:
+        from tui.screens.text_prompt import EditAndSave
+
+        panel = self._chosen_output()
+        if not self.last_messages or panel is None:
+            self.notify("Run first: the answer is offered as the reference", severity="warning")
+            return
+
+        def save(result: tuple[str, str] | None) -> None:
+            if result:
+                dataset, reference = result
+                line = eval_item(self.last_messages, reference, self.variables())
+                self.save_lines(dataset, [line], "eval item")
+
+        self.app.push_screen(
+            EditAndSave(
+                "Add as an eval item (edit the reference answer)", "playground-evals", panel.text
+            ),
+            save,
+        )
+
+    @work(thread=True, exclusive=False, group="dataset-write", exit_on_error=False)
+    def save_lines(self, dataset: str, lines: list[dict[str, Any]], what: str) -> None:
+        from store import Store
+        from tui.core.dataset_versions import append_lines
+
+        with Store(self.tunedeck.db_path) as store:
+            version = append_lines(store, dataset, lines)
+        self.app.call_from_thread(
+            self.notify,
+            f"Saved {what} to {dataset} v{version.version} "
+            f"({version.n_examples} examples, {version.n_invalid} invalid)",
+        )
+
+    def action_history(self) -> None:
+        from tui.screens.history import HistoryScreen
+
+        async def reopen(run_id: int | None) -> None:
+            if run_id is not None:
+                await self.reopen(run_id)
+
+        self.app.push_screen(HistoryScreen(self.tunedeck.store), reopen)
+
+    async def reopen(self, run_id: int) -> None:
+        run = self.tunedeck.store.prompts.run(run_id)
+        messages = run.input if isinstance(run.input, list) else []
+        system = next((m["content"] for m in messages if m.get("role") == "system"), "")
+        chat = [m for m in messages if m.get("role") != "system"]
+        self.turns = chat[:-1]
+        self.query_one("#pg-system", TextArea).text = system
+        self.query_one("#pg-user", TextArea).text = str(chat[-1]["content"]) if chat else ""
+        self.query_one("#pg-models", Input).value = run.model
+        self.query_one("#pg-api", Select).value = run.api
+        self.last_messages = messages
+        await self.query(OutputPanel).remove()
+        self.query_one("#pg-hint").display = False
+        panel = OutputPanel(0, run.model)
+        await self.query_one("#pg-outputs", Horizontal).mount(panel)
+        panel.run_id = run.id
+        panel.show_text(run.output_text)
+        outcome = RunOutcome(
+            input_tokens=run.input_tokens,
+            output_tokens=run.output_tokens,
+            ttft_ms=run.ttft_ms,
+            latency_ms=run.latency_ms,
+            cached_tokens=run.cached_tokens,
+        )
+        panel.finish(run.status, format_stats(outcome, run.cost_usd), run.error)
+
+    # -- models --------------------------------------------------------------
+    @work(exclusive=True, group="playground-models", exit_on_error=False)
+    async def action_refresh_models(self) -> None:
+        from tui.core.providers import make_client
+
+        profile = self.tunedeck.profile
+        client = make_client(profile)
+        models = [m.model_dump() async for m in client.models.list()]
+        self.tunedeck.store.models.replace(profile.name, models)
+        self.post_message(self.ModelsFetched())
+
+    def on_playground_pane_models_fetched(self) -> None:
+        count = len(self.tunedeck.store.models.list(self.tunedeck.profile.name))
+        self.notify(f"{count} models available on {self.tunedeck.profile.name}")
+        self.reload()

@@ -29,7 +29,10 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        lines = ["[b]tunedeck — keys[/b]  (remap any binding by its id in config.toml [keymap])", ""]
+        lines = [
+            "[b]tunedeck — keys[/b]  (remap any binding by its id in config.toml [keymap])",
+            "",
+        ]
         for title, rows in self.sections:
             lines.append(f"[b $accent]{title}[/]")
             for keys, description, binding_id in rows:

@@ -27,8 +27,10 @@ class ProfileScreen(ModalScreen[str | None]):
             marker = "●" if profile.name == self.active else " "
             where = profile.base_url or "api.openai.com"
             options.append(
-                Option(f"{marker} {profile.name:<12} {profile.kind:<10} {key:<28} {where}",
-                       id=profile.name)
+                Option(
+                    f"{marker} {profile.name:<12} {profile.kind:<10} {key:<28} {where}",
+                    id=profile.name,
+                )
             )
         with Vertical(id="profile-box"):
             yield Static("[b]Switch profile[/b]  (enter to pick, esc to cancel)")

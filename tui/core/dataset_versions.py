@@ -1,0 +1,246 @@
+"""Dataset versions in the store: import a JSONL file, or derive a new version from lines.
+
+Versions are immutable and identified by the SHA-256 of their bytes: the same
+bytes imported twice find the existing version. Each line is stored with its
+own validation result, so the pane can filter and page without re-validating.
+An import interrupted by a crash resumes after the last stored line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from store import Store
+from store.records import DatasetVersion
+
+BATCH = 2_000
+CHUNK = 1 << 20
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+
+
+class DatasetImportError(Exception):
+    """The file cannot be imported; the message says why and what to do."""
+
+
+@dataclass
+class ImportResult:
+    version: DatasetVersion
+    reused: bool
+
+
+def file_digest(path: Path, progress: Progress | None = None) -> str:
+    digest = hashlib.sha256()
+    total = path.stat().st_size
+    done = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+    return digest.hexdigest()
+
+
+def check_path(raw: str | Path) -> Path:
+    path = Path(raw).expanduser()
+    if not str(raw).strip():
+        raise DatasetImportError("No path given: type the path of a JSONL file")
+    if not path.exists():
+        raise DatasetImportError(f"{path} does not exist")
+    if path.is_dir():
+        raise DatasetImportError(f"{path} is a directory: pick a .jsonl file inside it")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise DatasetImportError(f"{path} cannot be read: {exc.strerror}") from None
+    return path
+
+
+def _rows(results: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    for result in results:
+        raw = (
+            result.raw.decode("utf-8", errors="replace")
+            if isinstance(result.raw, bytes)
+            else str(result.raw)
+        )
+        yield {
+            "line": result.line,
+            "status": result.status,
+            "format": result.format,
+            "category": result.category,
+            "message": result.message,
+            "tokens": result.tokens,
+            "assistant_tokens": result.assistant_tokens,
+            "n_messages": result.n_messages,
+            "data": raw.rstrip("\r\n"),
+        }
+
+
+def _store_rows(
+    store: Store,
+    version_id: int,
+    rows: Iterable[dict[str, Any]],
+    skip_through: int = 0,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    batch: list[dict[str, Any]] = []
+    stored = 0
+    for row in rows:
+        if row["line"] <= skip_through:
+            continue
+        batch.append(row)
+        if len(batch) >= BATCH:
+            stored += store.datasets.add_examples(version_id, batch)
+            if on_batch is not None:
+                on_batch(row["line"])
+            batch = []
+    if batch:
+        stored += store.datasets.add_examples(version_id, batch)
+    return stored
+
+
+def _finish(store: Store, version_id: int, report: Any, size: int) -> DatasetVersion:
+    data = report.model_dump(mode="json")
+    store.datasets.finish_version(
+        version_id,
+        status="ready",
+        format=data.get("format"),
+        n_lines=data.get("lines", 0),
+        n_examples=data.get("examples", 0),
+        n_invalid=data.get("invalid", 0),
+        bytes=size,
+        report=data,
+    )
+    return store.datasets.version(version_id)
+
+
+def import_file(
+    store: Store,
+    raw_path: str | Path,
+    *,
+    name: str | None = None,
+    model: str = "gpt-4o-mini",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a JSONL file as a new version of dataset `name` (default: the file's stem)."""
+    from tui.core.datasets.validate import iter_line_results, validate_file
+
+    path = check_path(raw_path)
+    size = path.stat().st_size
+    digest = file_digest(path, (lambda d, t: progress(d // 4, t)) if progress else None)
+    dataset = store.datasets.ensure(name or path.stem)
+    existing = store.datasets.find_version(dataset.id, digest)
+    if existing is not None and existing.status == "ready":
+        if progress is not None:
+            progress(size, size)
+        return ImportResult(existing, reused=True)
+    if existing is None:
+        version = store.datasets.create_version(
+            dataset.id, digest, source_path=str(path), model=model
+        )
+        resume_after = 0
+    else:
+        # A crash left this version half-imported: continue after its last stored line.
+        version = existing
+        resume_after = store.db.execute(
+            "SELECT COALESCE(MAX(line), 0) FROM examples WHERE version_id = ?", [version.id]
+        ).fetchone()[0]
+
+    def on_batch(_line: int) -> None:
+        if progress is not None:
+            progress(size // 4 + int(0.5 * size * min(1.0, _line / max(1, lines_estimate))), size)
+
+    lines_estimate = max(1, size // 800)
+    _store_rows(
+        store,
+        version.id,
+        _rows(iter_line_results(path, model=model)),
+        skip_through=resume_after,
+        on_batch=on_batch,
+    )
+    report = validate_file(
+        path,
+        model=model,
+        progress=(lambda d, t: progress(3 * size // 4 + d // 4, size)) if progress else None,
+    )
+    finished = _finish(store, version.id, report, size)
+    if progress is not None:
+        progress(size, size)
+    return ImportResult(finished, reused=False)
+
+
+def version_lines(store: Store, version_id: int, *, only_valid: bool = False) -> Iterator[str]:
+    """The raw lines of a version, in order (paged, never all in memory)."""
+    last = 0
+    status = " AND status = 'valid'" if only_valid else ""
+    while True:
+        rows = store.db.execute(
+            f"SELECT line, data FROM examples WHERE version_id = ? AND line > ?{status} "
+            "ORDER BY line LIMIT ?",
+            [version_id, last, BATCH],
+        ).fetchall()
+        if not rows:
+            return
+        yield from (data for _, data in rows)
+        last = rows[-1][0]
+
+
+def write_version(
+    store: Store,
+    dataset_name: str,
+    lines: list[str],
+    *,
+    parent_version_id: int | None = None,
+    note: str = "",
+    model: str = "gpt-4o-mini",
+) -> DatasetVersion:
+    """Store `lines` as a version of `dataset_name` (or find the identical one)."""
+    from tui.core.datasets.validate import iter_line_results, validate_bytes
+
+    body = "".join(f"{line}\n" for line in lines).encode("utf-8")
+    digest = hashlib.sha256(body).hexdigest()
+    dataset = store.datasets.ensure(dataset_name)
+    existing = store.datasets.find_version(dataset.id, digest)
+    if existing is not None and existing.status == "ready":
+        return existing
+    if existing is not None:
+        store.db.execute("DELETE FROM examples WHERE version_id = ?", [existing.id])
+        version = existing
+    else:
+        version = store.datasets.create_version(
+            dataset.id, digest, parent_version_id=parent_version_id, note=note, model=model
+        )
+    raw = [line.encode("utf-8") for line in lines]
+    _store_rows(store, version.id, _rows(iter_line_results(raw, model=model)))
+    return _finish(store, version.id, validate_bytes(body, model=model), len(body))
+
+
+def latest_version(store: Store, dataset_name: str) -> DatasetVersion | None:
+    try:
+        dataset = store.datasets.get_by_name(dataset_name)
+    except KeyError:
+        return None
+    versions = [v for v in store.datasets.versions(dataset.id) if v.status == "ready"]
+    return versions[0] if versions else None
+
+
+def append_lines(store: Store, dataset_name: str, objects: list[dict[str, Any]]) -> DatasetVersion:
+    """A new version of the dataset: its latest lines plus `objects` (created if new)."""
+    parent = latest_version(store, dataset_name)
+    lines = list(version_lines(store, parent.id)) if parent else []
+    lines.extend(json.dumps(obj, ensure_ascii=False) for obj in objects)
+    return write_version(
+        store,
+        dataset_name,
+        lines,
+        parent_version_id=parent.id if parent else None,
+        note=f"+{len(objects)} from tunedeck",
+        model=(parent.model if parent and parent.model else "gpt-4o-mini"),
+    )

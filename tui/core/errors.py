@@ -1,0 +1,95 @@
+"""Provider errors explained: what happened, what to do next, whether a retry may help.
+
+Messages never include the key (they go through `redact`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.core.secrets import redact
+
+
+@dataclass(frozen=True)
+class Explained:
+    title: str
+    hint: str
+    retryable: bool
+    status: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.title} — {self.hint}"
+
+
+def explain(exc: BaseException, *, key_env: str = "OPENAI_API_KEY", model: str = "") -> Explained:
+    import openai
+
+    detail = redact(_message(exc))
+    if isinstance(exc, openai.AuthenticationError):
+        return Explained(
+            f"The provider rejected the API key (401): {detail}",
+            f"check ${key_env}, or switch profile with p",
+            False,
+            401,
+        )
+    if isinstance(exc, openai.PermissionDeniedError):
+        return Explained(
+            f"Not allowed (403): {detail}",
+            "the key's project or organization lacks access",
+            False,
+            403,
+        )
+    if isinstance(exc, openai.NotFoundError):
+        what = f"model {model!r}" if model else "the requested object"
+        return Explained(
+            f"Not found (404): {what} does not exist on this provider",
+            "pick another model (the list refreshes with r)",
+            False,
+            404,
+        )
+    if isinstance(exc, openai.RateLimitError):
+        retry_after = exc.response.headers.get("retry-after") if exc.response else None
+        wait = f"retry after {retry_after}s" if retry_after else "wait, then retry"
+        return Explained(f"Rate limited (429): {detail}", wait, True, 429)
+    if isinstance(exc, openai.BadRequestError):
+        return Explained(
+            f"Request rejected (400): {detail}", "fix the parameter it names", False, 400
+        )
+    if isinstance(exc, openai.APITimeoutError):
+        return Explained(
+            "The request timed out", "retry; a slow model may need a longer timeout", True
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return Explained(
+            f"Connection failed: {detail}",
+            "check the network or the profile's base_url, then retry",
+            True,
+        )
+    if isinstance(exc, openai.InternalServerError):
+        return Explained(
+            f"Provider error ({exc.status_code}): {detail}",
+            "retry in a moment",
+            True,
+            exc.status_code,
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return Explained(
+            f"Provider answered {exc.status_code}: {detail}",
+            "see the message",
+            exc.status_code >= 500,
+            exc.status_code,
+        )
+    return Explained(
+        f"The stream was interrupted: {type(exc).__name__}: {detail}",
+        "what arrived is kept; retry to run again",
+        True,
+    )
+
+
+def _message(exc: BaseException) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+    return str(exc) or type(exc).__name__

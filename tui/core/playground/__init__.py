@@ -1,0 +1,1 @@
+"""The playground's engine: run a prompt against a model, streaming."""

@@ -1,0 +1,71 @@
+"""Small modal forms: ask for a name, or confirm/edit a text before saving."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static, TextArea
+
+
+class AskName(ModalScreen[str | None]):
+    """One line of input; enter accepts, esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(f"[b]{self.title_text}[/b]  (enter to accept, esc to cancel)")
+            yield Input(self.value, placeholder=self.placeholder, id="ask-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if value:
+            self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EditAndSave(ModalScreen[tuple[str, str] | None]):
+    """A target name and an editable text (e.g. a model answer before it becomes data)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="edit.save"),
+        Binding("escape", "cancel", "Cancel", id="edit.cancel"),
+    ]
+
+    def __init__(self, title: str, target: str, text: str, target_label: str = "dataset") -> None:
+        super().__init__()
+        self.title_text = title
+        self.target = target
+        self.text = text
+        self.target_label = target_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box tall"):
+            yield Static(f"[b]{self.title_text}[/b]  (ctrl+s saves, esc cancels)")
+            yield Static(f"{self.target_label}:")
+            yield Input(self.target, id="edit-target")
+            yield Static("text (edit freely):")
+            yield TextArea(self.text, id="edit-text", soft_wrap=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#edit-text", TextArea).focus()
+
+    def action_save(self) -> None:
+        target = self.query_one("#edit-target", Input).value.strip()
+        if not target:
+            self.notify(f"A {self.target_label} name is needed", severity="warning")
+            return
+        self.dismiss((target, self.query_one("#edit-text", TextArea).text))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
