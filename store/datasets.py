@@ -146,8 +146,18 @@ class DatasetRepo:
             )
         return len(values)
 
-    def _where(self, version_id: int, status: str | None, category: str | None, search: str | None):
+    def _where(
+        self,
+        version_id: int,
+        status: str | None,
+        category: str | None,
+        search: str | None,
+        min_tokens: int | None = None,
+    ):
         clauses, params = ["version_id = ?"], [version_id]
+        if min_tokens is not None:
+            clauses.append("tokens > ?")
+            params.append(min_tokens)
         if status:
             clauses.append("status = ?")
             params.append(status)
@@ -166,8 +176,9 @@ class DatasetRepo:
         status: str | None = None,
         category: str | None = None,
         search: str | None = None,
+        min_tokens: int | None = None,
     ) -> int:
-        where, params = self._where(version_id, status, category, search)
+        where, params = self._where(version_id, status, category, search, min_tokens)
         return self.db.execute(f"SELECT COUNT(*) FROM examples WHERE {where}", params).fetchone()[0]
 
     def page_examples(
@@ -179,13 +190,22 @@ class DatasetRepo:
         status: str | None = None,
         category: str | None = None,
         search: str | None = None,
+        min_tokens: int | None = None,
     ) -> list[Example]:
-        where, params = self._where(version_id, status, category, search)
+        where, params = self._where(version_id, status, category, search, min_tokens)
         rows = self.db.query(
             f"SELECT * FROM examples WHERE {where} ORDER BY line LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return [Example.from_row(r) for r in rows]
+
+    def categories(self, version_id: int) -> list[tuple[str, int]]:
+        rows = self.db.execute(
+            """SELECT category, COUNT(*) FROM examples WHERE version_id = ?
+               AND category IS NOT NULL GROUP BY category ORDER BY COUNT(*) DESC""",
+            [version_id],
+        )
+        return [(r[0], r[1]) for r in rows]
 
     def example(self, version_id: int, line: int) -> Example:
         rows = list(

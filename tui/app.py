@@ -16,14 +16,8 @@ from tui import __version__
 from tui.commands_palette import TunedeckCommands
 from tui.core.config import Profile, Settings
 from tui.core.providers import key_status
-from tui.core.secrets import redact
-from tui.panes.base import Pane
-from tui.panes.datasets import DatasetsPane
-from tui.panes.evals import EvalsPane
-from tui.panes.jobs import JobsPane
-from tui.panes.playground import PlaygroundPane
-from tui.screens.help import HelpScreen, binding_rows
-from tui.screens.profiles import ProfileScreen
+from tui.panes.base import Pane, is_shown
+from tui.panes.registry import PANES, PaneSpec
 
 if TYPE_CHECKING:
     from store import Store
@@ -35,12 +29,7 @@ class TunedeckApp(App[None]):
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "tunedeck"
     COMMANDS = App.COMMANDS | {TunedeckCommands}
-    PANES: ClassVar[tuple[type[Pane], ...]] = (
-        DatasetsPane,
-        PlaygroundPane,
-        EvalsPane,
-        JobsPane,
-    )
+    PANES: ClassVar[tuple[PaneSpec, ...]] = PANES
     BINDINGS: ClassVar = [
         Binding("1,alt+1", "show_pane('datasets')", "Datasets", id="app.pane.datasets"),
         Binding("2,alt+2", "show_pane('playground')", "Playground", id="app.pane.playground"),
@@ -65,6 +54,7 @@ class TunedeckApp(App[None]):
         self.sandbox = sandbox
         self.profile: Profile = settings.profile(profile)
         self._store: Store | None = None
+        self._first_frame_done = False
         # Set once the store is open; tests and the first reloads wait on it.
         self.store_ready = asyncio.Event()
 
@@ -81,15 +71,21 @@ class TunedeckApp(App[None]):
         with TabbedContent(id="panes", initial=self.PANES[0].pane_id):
             for number, pane_cls in enumerate(self.PANES, start=1):
                 with TabPane(f"{number} {pane_cls.pane_title}", id=pane_cls.pane_id):
-                    yield pane_cls(id=f"pane-{pane_cls.pane_id}")
+                    yield Static("", classes="pane-placeholder")
         yield Footer()
 
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.refresh_profile()
-        # After the first frame: the import would otherwise compete with it for the GIL.
-        self.call_after_refresh(self.open_store)
+        # After the first frame: these imports would otherwise delay it.
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        self._first_frame_done = True
+        self.open_store()
+        pane = await self.ensure_pane(self.query_one("#panes", TabbedContent).active)
+        self.call_after_refresh(pane.focus_first)
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False, name="open database")
     def open_store(self) -> None:
@@ -105,6 +101,10 @@ class TunedeckApp(App[None]):
         self.store_ready.set()
         for pane in self.query(Pane):
             pane.reload()
+        # Reloading may have hidden what had focus (an empty pane hides its list).
+        active = self.query(f"#pane-{self.query_one('#panes', TabbedContent).active}")
+        if active and (self.focused is None or not is_shown(self.focused)):
+            self.call_after_refresh(active.first(Pane).focus_first)
 
     def on_unmount(self) -> None:
         if self._store is not None:
@@ -133,19 +133,42 @@ class TunedeckApp(App[None]):
     def pane(self, pane_id: str) -> Pane:
         return self.query_one(f"#pane-{pane_id}", Pane)
 
-    def action_show_pane(self, pane_id: str) -> None:
+    async def ensure_pane(self, pane_id: str) -> Pane:
+        """The pane's widget, mounted into its tab the first time it is needed."""
+        found = self.query(f"#pane-{pane_id}")
+        if found:
+            return found.first(Pane)
+        spec = next(p for p in self.PANES if p.pane_id == pane_id)
+        tab = self.query_one(f"TabPane#{pane_id}", TabPane)
+        pane = spec.cls(id=f"pane-{pane_id}")
+        await tab.query(".pane-placeholder").remove()
+        await tab.mount(pane)
+        if self.store_ready.is_set():
+            pane.reload()
+        return pane
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # The initial activation happens before the first frame; that pane is
+        # mounted right after it instead (see _after_first_frame).
+        if event.pane.id and self._first_frame_done:
+            await self.ensure_pane(event.pane.id)
+
+    async def action_show_pane(self, pane_id: str) -> None:
         self.query_one("#panes", TabbedContent).active = pane_id
-        pane = self.pane(pane_id)
-        # Focus into the pane so its bindings show in the footer and act at once.
-        pane.focus_first()
+        pane = await self.ensure_pane(pane_id)
+        # Focus into the pane so its bindings show in the footer and act at once
+        # (after a refresh: a pane mounted just now cannot take focus yet).
+        self.call_after_refresh(pane.focus_first)
         if self.store_ready.is_set():
             pane.reload()
 
     async def run_pane_action(self, pane_id: str, action: str) -> None:
-        self.action_show_pane(pane_id)
+        await self.action_show_pane(pane_id)
         await self.run_action(action, self.pane(pane_id))
 
     def action_switch_profile(self) -> None:
+        from tui.screens.profiles import ProfileScreen
+
         def chosen(name: str | None) -> None:
             if name and name != self.profile.name:
                 self.profile = self.settings.profile(name)
@@ -157,6 +180,8 @@ class TunedeckApp(App[None]):
         )
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        from tui.screens.help import binding_rows
+
         keymap = self.settings.keymap
         sections = [("Everywhere", binding_rows(list(self.BINDINGS), keymap))]
         sections.append(("", [("ctrl+p", "Command palette", "")]))
@@ -167,6 +192,8 @@ class TunedeckApp(App[None]):
         return sections
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.help_sections()))
@@ -175,6 +202,8 @@ class TunedeckApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures become visible: a notification, never a crash."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
+            from tui.core.secrets import redact
+
             error = event.worker.error
             message = redact(f"{type(error).__name__}: {error}", self.settings)
             self.notify(

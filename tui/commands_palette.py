@@ -18,14 +18,20 @@ class TunedeckCommands(Provider):
         commands: list[tuple[str, str, object]] = []
         for pane_cls in app.PANES:
             commands.append(
-                (f"Go to {pane_cls.pane_title}", f"Show the {pane_cls.pane_title} pane",
-                 partial(app.action_show_pane, pane_cls.pane_id))
+                (
+                    f"Go to {pane_cls.pane_title}",
+                    f"Show the {pane_cls.pane_title} pane",
+                    partial(app.run_action, f"show_pane('{pane_cls.pane_id}')"),
+                )
             )
             for binding in pane_cls.BINDINGS:
                 if isinstance(binding, Binding) and binding.description:
                     commands.append(
-                        (f"{pane_cls.pane_title}: {binding.description}", f"key {binding.key}",
-                         partial(app.run_pane_action, pane_cls.pane_id, binding.action))
+                        (
+                            f"{pane_cls.pane_title}: {binding.description}",
+                            f"key {binding.key}",
+                            partial(app.run_pane_action, pane_cls.pane_id, binding.action),
+                        )
                     )
         commands.append(("Switch profile", "Pick the provider profile", app.action_switch_profile))
         commands.append(("Help: keys", "List every binding", app.action_help))

@@ -6,17 +6,23 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Static
 
 if TYPE_CHECKING:
     from tui.app import TunedeckApp
 
 
+def is_shown(widget: Widget) -> bool:
+    """Displayed, and so are all its ancestors (display:none hides a whole subtree)."""
+    return all(getattr(node, "display", True) for node in widget.ancestors_with_self)
+
+
 class EmptyState(Static):
     """What the pane is for and the first thing to do, shown while it has nothing."""
 
 
-class Pane(Vertical):
+class Pane(Vertical, can_focus=True):
     """Base of the four panes. Subclasses fill `compose_body` and `reload`."""
 
     pane_id: ClassVar[str] = ""
@@ -47,9 +53,12 @@ class Pane(Vertical):
         from textual.widgets import Input, TextArea
 
         for widget in self.query("*"):
-            if widget.focusable and widget.display and not isinstance(widget, Input | TextArea):
+            if widget.focusable and is_shown(widget) and not isinstance(widget, Input | TextArea):
                 widget.focus()
                 return
+        # Nothing to focus (an empty pane): focus the pane so its keys still work.
+
+        self.focus()
 
     def reload(self) -> None:
         """Re-read what the pane shows from the store (called when a worker reports)."""

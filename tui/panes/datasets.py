@@ -1,11 +1,103 @@
-"""Datasets: imported JSONL files, their versions and validation results."""
+"""Datasets: import JSONL, see exactly what the provider will reject, browse, derive versions.
+
+Import and every derivation run in thread workers with their own store
+connection; the pane re-reads the store when they report. Examples are shown
+in a VirtualTable paged from SQLite, so 100k lines open instantly.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import DataTable
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from tui.panes.base import Pane
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from tui.panes.base import EmptyState, Pane
+from tui.widgets.dataset_stats import render_report
+from tui.widgets.virtual_table import Column, Row, VirtualTable
+
+if TYPE_CHECKING:
+    from store import Store
+
+FILTERS = ("all", "invalid", "over limit")
+
+
+def preview(data: str, message: str | None) -> str:
+    if message:
+        return message
+    try:
+        obj = json.loads(data)
+    except (json.JSONDecodeError, RecursionError):
+        return data[:120]
+    if isinstance(obj, dict):
+        source = obj.get("input", obj) if "input" in obj else obj
+        if "item" in obj and isinstance(obj["item"], dict):
+            return json.dumps(obj["item"], ensure_ascii=False)[:200]
+        messages = source.get("messages") if isinstance(source, dict) else None
+        if isinstance(messages, list):
+            for m in messages:
+                if isinstance(m, dict) and m.get("role") == "user":
+                    content = m.get("content")
+                    text = content if isinstance(content, str) else json.dumps(content)
+                    return text.replace("\n", " ")[:200]
+    return data[:120]
+
+
+class ExampleSource:
+    """Rows of one dataset version, filtered, paged from the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        version_id: int,
+        *,
+        status: str | None = None,
+        category: str | None = None,
+        search: str | None = None,
+        min_tokens: int | None = None,
+    ) -> None:
+        self.store = store
+        self.version_id = version_id
+        self.filters = {
+            "status": status,
+            "category": category,
+            "search": search,
+            "min_tokens": min_tokens,
+        }
+
+    def count(self) -> int:
+        return self.store.datasets.count_examples(self.version_id, **self.filters)
+
+    def fetch(self, offset: int, limit: int) -> Sequence[Row]:
+        rows = []
+        for ex in self.store.datasets.page_examples(
+            self.version_id, offset=offset, limit=limit, **self.filters
+        ):
+            ok = ex.status == "valid"
+            rows.append(
+                Row(
+                    key=ex.line,
+                    cells=(
+                        str(ex.line),
+                        Text("ok", style="green") if ok else Text("ERR", "bold red"),
+                        ex.format or "-",
+                        "-" if ex.tokens is None else f"{ex.tokens:,}",
+                        "-" if ex.n_messages is None else str(ex.n_messages),
+                        ex.category or "",
+                        preview(ex.data, ex.message),
+                    ),
+                )
+            )
+        return rows
 
 
 class DatasetsPane(Pane):
@@ -14,30 +106,315 @@ class DatasetsPane(Pane):
     empty_text = (
         "[b]Datasets[/b] hold the training and eval data of the flywheel.\n\n"
         "Every JSONL file you import is validated line by line, exactly as the provider\n"
-        "will, before anything is uploaded or paid for.\n\n"
-        "No datasets yet. From a shell:  [b]tunedeck validate FILE[/b]  checks a file offline."
+        "will (SFT, tools, vision, DPO, RFT), with exact token counts and a cost estimate,\n"
+        "before anything is uploaded or paid for.\n\n"
+        "Press [b]i[/b] to import a JSONL file.   From a shell: [b]tunedeck validate FILE[/b]"
     )
+    BINDINGS: ClassVar = [
+        Binding("i", "import_file", "Import", id="datasets.import"),
+        Binding("f", "cycle_filter", "Filter", id="datasets.filter"),
+        Binding("slash", "search", "Search", id="datasets.search"),
+        Binding("c", "category", "Category", id="datasets.category"),
+        Binding("s", "split", "Split", id="datasets.split"),
+        Binding("d", "dedupe", "Dedupe", id="datasets.dedupe"),
+        Binding("w", "export", "Export", id="datasets.export"),
+    ]
 
-    def compose_body(self) -> ComposeResult:
-        table = DataTable(id="datasets-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("dataset", "ver", "format", "examples", "invalid", "status", "created")
-        yield table
+    class ImportProgress(Message):
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
 
-    def reload(self) -> None:
-        repo = self.tunedeck.store.datasets
-        table = self.query_one("#datasets-table", DataTable)
-        table.clear()
-        for dataset in repo.list():
-            for version in repo.versions(dataset.id):
-                table.add_row(
-                    dataset.name,
-                    f"v{version.version}",
-                    version.format or "-",
-                    f"{version.n_examples:,}",
-                    f"{version.n_invalid:,}",
-                    version.status,
-                    version.created_at[:16].replace("T", " "),
-                    key=str(version.id),
+        def can_replace(self, message: Message) -> bool:
+            # Only the latest progress matters: coalesce queued updates.
+            return isinstance(message, DatasetsPane.ImportProgress)
+
+    class VersionWritten(Message):
+        def __init__(self, version_id: int, text: str) -> None:
+            super().__init__()
+            self.version_id = version_id
+            self.text = text
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.version_id: int | None = None
+        self.filter_index = 0
+        self.search: str | None = None
+        self.category: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield EmptyState(self.empty_text, classes="empty-state")
+        yield ProgressBar(total=100, show_eta=True, id="ds-progress")
+        with Horizontal(id="ds-main"):
+            yield OptionList(id="ds-versions")
+            with Vertical(id="ds-detail"):
+                yield Static(id="ds-stats")
+                yield Static(id="ds-filter")
+                yield VirtualTable(
+                    [
+                        Column("line", 7, "right"),
+                        Column("", 3),
+                        Column("format", 9),
+                        Column("tokens", 7, "right"),
+                        Column("msgs", 4, "right"),
+                        Column("category", 22),
+                        Column("preview", 0),
+                    ],
+                    id="ds-examples",
                 )
-        self.show_empty(table.row_count == 0)
-        table.display = table.row_count > 0
+
+    def on_mount(self) -> None:
+        self.query_one("#ds-progress").display = False
+
+    # -- reading the store --------------------------------------------------
+    def reload(self) -> None:
+        store = self.tunedeck.store
+        versions = [(d, v) for d in store.datasets.list() for v in store.datasets.versions(d.id)]
+        option_list = self.query_one("#ds-versions", OptionList)
+        option_list.clear_options()
+        for dataset, version in versions:
+            mark = (
+                "…"
+                if version.status == "importing"
+                else ("✓" if (version.report or {}).get("trainable") else "✗")
+            )
+            option_list.add_option(
+                Option(
+                    f"{mark} {dataset.name} v{version.version}  {version.n_examples:,}",
+                    id=str(version.id),
+                )
+            )
+        empty = not versions
+        self.show_empty(empty)
+        self.query_one("#ds-main").display = not empty
+        if empty:
+            return
+        ids = [v.id for _, v in versions]
+        if self.version_id not in ids:
+            self.version_id = ids[0]
+        option_list.highlighted = ids.index(self.version_id)
+        self.show_version()
+
+    def show_version(self) -> None:
+        if self.version_id is None:
+            return
+        store = self.tunedeck.store
+        version = store.datasets.version(self.version_id)
+        name = next(d.name for d in store.datasets.list() if d.id == version.dataset_id)
+        title = f"{name} v{version.version}"
+        if version.note:
+            title += f" ({version.note})"
+        self.query_one("#ds-stats", Static).update(render_report(version.report, title))
+        filter_name = FILTERS[self.filter_index]
+        limit = (version.report or {}).get("token_limit")
+        source = ExampleSource(
+            store,
+            version.id,
+            status="invalid" if filter_name == "invalid" else None,
+            min_tokens=limit if filter_name == "over limit" and limit else None,
+            category=self.category,
+            search=self.search,
+        )
+        table = self.query_one("#ds-examples", VirtualTable)
+        table.set_source(source)
+        parts = [f"showing [b]{filter_name}[/b]"]
+        if self.category:
+            parts.append(f"category [b]{self.category}[/b]")
+        if self.search:
+            parts.append(f"matching [b]{self.search!r}[/b]")
+        parts.append(f"{table.row_count:,} rows  ·  enter opens · f filter · / search · c category")
+        self.query_one("#ds-filter", Static).update("  ".join(parts))
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id and int(event.option.id) != self.version_id:
+            self.version_id = int(event.option.id)
+            self.category = None
+            self.show_version()
+
+    # -- filters -------------------------------------------------------------
+    def action_cycle_filter(self) -> None:
+        self.filter_index = (self.filter_index + 1) % len(FILTERS)
+        self.show_version()
+
+    def action_search(self) -> None:
+        from tui.screens.text_prompt import AskName
+
+        def done(text: str | None) -> None:
+            self.search = text or None
+            self.show_version()
+
+        self.app.push_screen(AskName("Search examples (empty clears)", self.search or ""), done)
+
+    def action_category(self) -> None:
+        if self.version_id is None:
+            return
+        from tui.screens.text_prompt import AskName
+
+        cats = self.tunedeck.store.datasets.categories(self.version_id)
+        if not cats:
+            self.notify("No errors in this version")
+            return
+        listing = ", ".join(f"{c} ({n})" for c, n in cats[:8])
+
+        def done(text: str | None) -> None:
+            self.category = text if text in {c for c, _ in cats} else None
+            if text and self.category is None:
+                self.notify(f"Unknown category {text!r}", severity="warning")
+            self.show_version()
+
+        self.app.push_screen(AskName(f"Category ({listing}); empty clears", cats[0][0]), done)
+
+    # -- opening an example ----------------------------------------------------
+    def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
+        from tui.screens.example import ExampleScreen
+
+        version_id = self.version_id
+        if version_id is None:
+            return
+        example = self.tunedeck.store.datasets.example(version_id, event.row.key)
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            action, text = result
+            if action == "exclude":
+                self.derive("exclude", version_id, lines={example.line})
+            elif action == "edit":
+                self.derive("edit", version_id, line=example.line, text=text)
+
+        self.app.push_screen(ExampleScreen(example), done)
+
+    # -- import ----------------------------------------------------------------
+    def action_import_file(self) -> None:
+        from tui.screens.dataset_import import ImportScreen
+
+        def done(result: tuple[str, str, str] | None) -> None:
+            if result is not None:
+                path, name, model = result
+                bar = self.query_one("#ds-progress", ProgressBar)
+                bar.update(total=100, progress=0)
+                bar.display = True
+                self.run_import(path, name, model)
+
+        self.app.push_screen(ImportScreen(Path.cwd()), done)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="dataset-import",
+        exit_on_error=False,
+        name="import dataset",
+    )
+    def run_import(self, path: str, name: str, model: str) -> None:
+        from store import Store
+        from tui.core.dataset_versions import DatasetImportError, import_file
+
+        try:
+            with Store(self.tunedeck.db_path) as store:
+                result = import_file(
+                    store,
+                    path,
+                    name=name,
+                    model=model,
+                    progress=lambda done, total: self.post_message(
+                        self.ImportProgress(done, total)
+                    ),
+                )
+        except DatasetImportError as exc:
+            self.post_message(self.VersionWritten(-1, str(exc)))
+            return
+        version = result.version
+        text = (
+            f"{name} v{version.version} already imported (same bytes)"
+            if result.reused
+            else f"Imported {name} v{version.version}: {version.n_examples:,} examples, "
+            f"{version.n_invalid:,} invalid"
+        )
+        self.post_message(self.VersionWritten(version.id, text))
+
+    def on_datasets_pane_import_progress(self, message: ImportProgress) -> None:
+        bar = self.query_one("#ds-progress", ProgressBar)
+        bar.update(total=max(1, message.total), progress=message.done)
+
+    def on_datasets_pane_version_written(self, message: VersionWritten) -> None:
+        self.query_one("#ds-progress").display = False
+        if message.version_id < 0:
+            self.notify(message.text, title="Nothing imported", severity="error", timeout=10)
+            return
+        self.version_id = message.version_id
+        self.filter_index = 0
+        self.notify(message.text)
+        self.reload()
+
+    # -- derived versions ---------------------------------------------------------
+    def action_split(self) -> None:
+        from tui.screens.text_prompt import AskName
+
+        def done(text: str | None) -> None:
+            if not text or self.version_id is None:
+                return
+            ratio_text, _, seed_text = text.partition(" ")
+            try:
+                ratio, seed = float(ratio_text), int(seed_text or 42)
+            except ValueError:
+                self.notify("Type a ratio and a seed, e.g. 0.9 42", severity="error")
+                return
+            self.derive("split", self.version_id, ratio=ratio, seed=seed)
+
+        self.app.push_screen(AskName("Split valid examples: train ratio and seed", "0.9 42"), done)
+
+    def action_dedupe(self) -> None:
+        if self.version_id is not None:
+            self.derive("dedupe", self.version_id)
+
+    def action_export(self) -> None:
+        from tui.screens.text_prompt import AskName
+
+        if self.version_id is None:
+            return
+
+        def done(path: str | None) -> None:
+            if path and self.version_id is not None:
+                self.derive("export", self.version_id, path=path)
+
+        self.app.push_screen(
+            AskName("Export valid examples to (JSONL path)", str(Path.cwd() / "export.jsonl")), done
+        )
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="dataset-derive",
+        exit_on_error=False,
+        name="dataset operation",
+    )
+    def derive(self, op: str, version_id: int, **kw: Any) -> None:
+        from store import Store
+        from tui.core import dataset_ops
+
+        with Store(self.tunedeck.db_path) as store:
+            if op == "exclude":
+                new = dataset_ops.exclude_lines(store, version_id, kw["lines"])
+                text = f"v{new.version}: line(s) {sorted(kw['lines'])} excluded"
+            elif op == "edit":
+                new = dataset_ops.replace_line(store, version_id, kw["line"], kw["text"])
+                text = f"v{new.version}: line {kw['line']} edited"
+            elif op == "dedupe":
+                new, removed = dataset_ops.dedupe(store, version_id)
+                text = f"v{new.version}: {removed} duplicate(s) removed"
+            elif op == "split":
+                train, valid = dataset_ops.split(
+                    store, version_id, ratio=kw["ratio"], seed=kw["seed"]
+                )
+                new = train
+                text = f"split: train {train.n_examples:,} / valid {valid.n_examples:,} examples"
+            else:
+                count = dataset_ops.export_valid(store, version_id, kw["path"])
+                self.post_message(
+                    self.VersionWritten(
+                        version_id, f"Exported {count:,} valid examples to {kw['path']}"
+                    )
+                )
+                return
+        self.post_message(self.VersionWritten(new.id, text))

@@ -1,0 +1,128 @@
+"""Operations that derive a new dataset version: exclude, edit, dedupe, split; and export.
+
+Versions are immutable: every operation writes a new version (or finds an
+identical one) and never changes the one it started from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+from store import Store
+from store.records import DatasetVersion
+from tui.core.dataset_versions import version_lines, write_version
+
+
+def _source(store: Store, version_id: int) -> tuple[DatasetVersion, str]:
+    version = store.datasets.version(version_id)
+    name = next(d.name for d in store.datasets.list() if d.id == version.dataset_id)
+    return version, name
+
+
+def exclude_lines(store: Store, version_id: int, lines: set[int]) -> DatasetVersion:
+    version, name = _source(store, version_id)
+    kept = [
+        data for n, data in enumerate(version_lines(store, version_id), start=1) if n not in lines
+    ]
+    return write_version(
+        store,
+        name,
+        kept,
+        parent_version_id=version.id,
+        note=f"excluded {len(lines)} line(s)",
+        model=version.model or "gpt-4o-mini",
+    )
+
+
+def replace_line(store: Store, version_id: int, line: int, new_text: str) -> DatasetVersion:
+    """Replace one line (an edited example). The new text must be one JSON line."""
+    try:
+        compact = json.dumps(json.loads(new_text), ensure_ascii=False)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the edited example is not valid JSON: {exc}") from None
+    version, name = _source(store, version_id)
+    lines = list(version_lines(store, version_id))
+    if not 1 <= line <= len(lines):
+        raise ValueError(f"line {line} is not in this version ({len(lines)} lines)")
+    lines[line - 1] = compact
+    return write_version(
+        store,
+        name,
+        lines,
+        parent_version_id=version.id,
+        note=f"edited line {line}",
+        model=version.model or "gpt-4o-mini",
+    )
+
+
+def _canonical(data: str) -> str:
+    try:
+        return json.dumps(json.loads(data), sort_keys=True, ensure_ascii=False)
+    except (json.JSONDecodeError, RecursionError):
+        return data
+
+
+def dedupe(store: Store, version_id: int) -> tuple[DatasetVersion, int]:
+    """Drop examples equal to an earlier one (as JSON, key order ignored)."""
+    version, name = _source(store, version_id)
+    seen: set[bytes] = set()
+    kept: list[str] = []
+    for data in version_lines(store, version_id):
+        digest = hashlib.sha256(_canonical(data).encode()).digest()
+        if digest not in seen:
+            seen.add(digest)
+            kept.append(data)
+    removed = version.n_lines - len(kept)
+    new = write_version(
+        store,
+        name,
+        kept,
+        parent_version_id=version.id,
+        note=f"deduplicated: {removed} removed",
+        model=version.model or "gpt-4o-mini",
+    )
+    return new, removed
+
+
+def split(
+    store: Store, version_id: int, *, ratio: float = 0.9, seed: int = 42
+) -> tuple[DatasetVersion, DatasetVersion]:
+    """Split the valid examples into `<name>/train` and `<name>/valid` (seeded shuffle)."""
+    if not 0 < ratio < 1:
+        raise ValueError("the train ratio must be between 0 and 1 (e.g. 0.9)")
+    version, name = _source(store, version_id)
+    lines = list(version_lines(store, version_id, only_valid=True))
+    if len(lines) < 2:
+        raise ValueError("need at least two valid examples to split")
+    order = list(range(len(lines)))
+    random.Random(seed).shuffle(order)
+    cut = min(len(lines) - 1, max(1, round(len(lines) * ratio)))
+    train = [lines[i] for i in sorted(order[:cut])]
+    valid = [lines[i] for i in sorted(order[cut:])]
+    note = f"split of {name} v{version.version} (ratio {ratio}, seed {seed})"
+    model = version.model or "gpt-4o-mini"
+    return (
+        write_version(
+            store, f"{name}/train", train, parent_version_id=version.id, note=note, model=model
+        ),
+        write_version(
+            store, f"{name}/valid", valid, parent_version_id=version.id, note=note, model=model
+        ),
+    )
+
+
+def export_valid(store: Store, version_id: int, path: str | Path) -> int:
+    """Write the valid examples as JSONL; returns how many. Refuses to overwrite."""
+    target = Path(path).expanduser()
+    if target.exists():
+        raise FileExistsError(f"{target} exists: pick another name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with target.open("x", encoding="utf-8") as handle:
+        for data in version_lines(store, version_id, only_valid=True):
+            handle.write(data + "\n")
+            count += 1
+    return count

@@ -1,0 +1,90 @@
+"""A dataset version's validation report: verdict, errors, token distribution, cost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+BARS = " ▁▂▃▄▅▆▇█"
+
+
+def histogram_line(counts: list[int]) -> Text:
+    peak = max(counts) if counts else 0
+    text = Text()
+    for count in counts:
+        level = 0 if peak == 0 else max(1 if count else 0, round(count / peak * 8))
+        text.append(BARS[level], style="cyan")
+    return text
+
+
+def _histogram(tokens: dict[str, Any]) -> RenderableType | None:
+    hist = tokens.get("histogram") or {}
+    counts = hist.get("counts") if isinstance(hist, dict) else None
+    edges = hist.get("edges") if isinstance(hist, dict) else None
+    if not counts:
+        return None
+    line = Text("tokens ")
+    line.append_text(histogram_line(list(counts)))
+    if edges:
+        line.append(f"  {edges[0]:,.0f} … {edges[-1]:,.0f}", style="dim")
+    return line
+
+
+def _n(value: Any, fmt: str = ",") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and fmt == ",":
+        return f"{value:,.1f}"
+    return format(value, fmt)
+
+
+def render_report(report: dict[str, Any] | None, title: str) -> RenderableType:
+    if not report:
+        return Text(f"{title}: importing…", style="italic")
+    verdict = Text(f"{title}  ", style="bold")
+    if report.get("trainable"):
+        verdict.append("✓ ready to train", style="bold green")
+    else:
+        verdict.append("✗ cannot be trained on as is", style="bold red")
+    verdict.append(
+        f"   format {report.get('format', '?')} · model {report.get('model', '?')} "
+        f"({report.get('encoding', '?')})",
+        style="dim",
+    )
+    counts = Text(
+        f"{_n(report.get('lines'))} lines · {_n(report.get('examples'))} examples · "
+        f"{_n(report.get('invalid'))} invalid · {_n(report.get('over_limit'))} over the "
+        f"{_n(report.get('token_limit'))}-token limit (truncated)"
+    )
+    tokens = report.get("tokens") or {}
+    token_line = Text(
+        f"tokens total {_n(tokens.get('total'))} · min {_n(tokens.get('min'))} · "
+        f"p10 {_n(tokens.get('p10'))} · median {_n(tokens.get('median'))} · "
+        f"mean {_n(tokens.get('mean'))} · p90 {_n(tokens.get('p90'))} · max {_n(tokens.get('max'))}"
+    )
+    cost = report.get("estimated_cost_usd")
+    cost_line = Text(
+        f"epochs {_n(report.get('epochs'))} · billed ≈ {_n(report.get('billed_tokens'))} tokens · "
+        f"est. ${cost:,.2f}"
+        if isinstance(cost, int | float)
+        else f"epochs {_n(report.get('epochs'))} · billed ≈ {_n(report.get('billed_tokens'))} tokens · "
+        "no price known for this model (config [prices.training])"
+    )
+    parts: list[RenderableType] = [verdict, counts, token_line]
+    hist = _histogram(tokens)
+    if hist is not None:
+        parts.append(hist)
+    parts.append(cost_line)
+    errors = report.get("errors") or {}
+    if errors:
+        table = Table.grid(padding=(0, 2))
+        row = [
+            Text(f"{cat} {n:,}", style="red")
+            for cat, n in sorted(errors.items(), key=lambda kv: -kv[1])[:6]
+        ]
+        table.add_row(*row)
+        parts.append(table)
+    return Group(*parts)
