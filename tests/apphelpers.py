@@ -21,3 +21,11 @@ async def ready(pilot) -> None:
     """Wait until the app has opened its store and the panes have re-read it."""
     await pilot.app.store_ready.wait()
     await pilot.pause()
+
+
+async def settle(pilot) -> None:
+    """Let follow-up work (mounts, focus after refresh, reloads) finish before asserting."""
+    for _ in range(3):
+        await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
