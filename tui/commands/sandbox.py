@@ -1,0 +1,60 @@
+"""`tunedeck sandbox`: serve the loopback OpenAI-compatible sandbox until Ctrl-C.
+
+Imported on every `tunedeck` start, so the server itself is imported lazily.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "sandbox",
+        help="serve a local OpenAI-compatible sandbox API (deterministic models, no key needed)",
+        description="Serve the sandbox: OpenAI-shaped endpoints on loopback with deterministic "
+        "sandbox models, real fine-tuning jobs on your data, evals and batches.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one; default 8765)")
+    parser.add_argument("--api-key", help="the key clients must send (default: a random sk-sandbox-… key)")
+    parser.add_argument("--speed", type=float, default=1.0,
+                        help="clock multiplier for jobs, runs and streams (default 1.0; 10 = ten times faster)")
+    parser.add_argument("--faults", metavar="SPEC",
+                        help="inject faults, e.g. latency=0.1,429=0.2,500=0.1,drop=0.1,fail_jobs=1")
+    parser.add_argument("--state", metavar="PATH", help="keep state in this SQLite file across restarts")
+    parser.add_argument("--allow-public", action="store_true",
+                        help="allow binding a non-loopback address (anyone who can reach it can use it)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui.sandbox.faults import FaultSpecError
+    from tui.sandbox.runner import SandboxServer
+
+    try:
+        server = SandboxServer(
+            host=args.host, port=args.port, api_key=args.api_key, speed=args.speed,
+            faults=args.faults, state_path=args.state, allow_public=args.allow_public,
+        )
+        server.start()
+    except (ValueError, FaultSpecError, OSError) as exc:
+        print(f"tunedeck sandbox: {exc}", file=sys.stderr)
+        return 2
+    print("tunedeck sandbox: deterministic SANDBOX models, not a real model", flush=True)
+    print(f"  base URL  {server.base_url}")
+    print(f"  API key   {server.api_key}")
+    print(f"  try       OPENAI_BASE_URL={server.base_url} OPENAI_API_KEY={server.api_key} ...")
+    if args.state:
+        print(f"  state     {args.state}")
+    print("Ctrl-C to stop.", flush=True)
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nstopping the sandbox…", file=sys.stderr)
+    finally:
+        server.stop()
+    return 0

@@ -1,0 +1,98 @@
+"""What the HTTP layer needs from whatever trains and serves models.
+
+The sandbox's deterministic engine (`sandbox_engine.SandboxEngine`) is one
+implementation; a real one (TRL + PEFT training, vLLM/transformers serving)
+can implement the same protocol and the endpoints, object shapes and job
+lifecycle stay untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class TrainingDataError(ValueError):
+    """The training data cannot be used by this engine (after validation passed)."""
+
+    def __init__(self, message: str, *, param: str = "training_file") -> None:
+        super().__init__(message)
+        self.param = param
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    max_tokens: int | None = None
+    # A JSON schema the answer must satisfy, or {} for "any JSON object" (json_object mode).
+    json_schema: dict[str, Any] | None = None
+    temperature: float | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str  # "stop" | "length"
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    method: str  # "supervised" | "dpo" | "reinforcement"
+    base_model: str
+    training: bytes
+    validation: bytes | None
+    hyperparameters: dict[str, Any]  # as sent: values may be "auto"
+    seed: int
+    grader: dict[str, Any] | None = None
+
+
+@dataclass
+class TrainingPlan:
+    spec: TrainingSpec
+    n_examples: int
+    n_epochs: int
+    batch_size: int
+    steps_per_epoch: int
+    total_steps: int
+    trained_tokens: int
+    hyperparameters: dict[str, Any]  # resolved: no "auto" left
+    private: Any = field(default=None, repr=False)  # the engine's own working data
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: int
+    # Keys as OpenAI's metrics events: train_loss, train_mean_token_accuracy, valid_loss, ...
+    metrics: dict[str, float]
+    epoch: int
+    epoch_end: bool
+    # A servable model (JSON-serializable) at epoch ends and after the last step.
+    artifact: dict[str, Any] | None = None
+
+
+class Engine(Protocol):
+    name: str
+
+    def base_models(self) -> list[str]: ...
+
+    def plan(self, spec: TrainingSpec) -> TrainingPlan:
+        """Parse and size the work; raises TrainingDataError."""
+        ...
+
+    def train(self, plan: TrainingPlan, start_step: int = 1) -> Iterator[StepResult]:
+        """Run steps start_step..total_steps, one result each; deterministic per plan,
+        so a job resumed after a restart reports the same numbers."""
+        ...
+
+    def generate(
+        self,
+        model: str,
+        artifact: dict[str, Any] | None,
+        messages: list[dict[str, Any]],
+        params: GenerationParams,
+    ) -> Generation:
+        """Answer a conversation with a base model (artifact None) or a trained one."""
+        ...

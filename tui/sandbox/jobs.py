@@ -1,0 +1,205 @@
+"""The fine-tuning job lifecycle, run as one asyncio task per job in the server loop.
+
+validating_files → queued → running → succeeded | failed | cancelled, with
+`paused` possible at any non-final point. The phase and the next training
+step are saved on the job after every step, so with --state a job resumes
+after a restart where it stopped, with the same numbers (the engine is
+deterministic). Cancel kills the task; pause holds it at the next step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from typing import Any
+
+from tui.sandbox.engine import StepResult, TrainingDataError, TrainingPlan, TrainingSpec
+from tui.sandbox.routes.files import file_bytes, store_file
+from tui.sandbox.service import OWNER, Sandbox
+from tui.sandbox.shapes import new_id, now
+from tui.sandbox.validation import check_file
+
+FINAL = ("succeeded", "failed", "cancelled")
+VALIDATE_SECONDS = 2.0  # sandbox seconds; real time is divided by --speed
+QUEUE_SECONDS = 2.0
+STEP_SECONDS = 0.5
+KEEP_CHECKPOINTS = 3
+_PAUSE_POLL = 0.02  # real seconds
+
+
+def add_event(sb: Sandbox, job: dict[str, Any], message: str, *, level: str = "info",
+              data: dict[str, Any] | None = None, kind: str = "message") -> None:
+    job["_events"] = job.get("_events", 0) + 1
+    sb.state.put("events", {
+        "id": new_id("ftevent"), "object": "fine_tuning.job.event", "created_at": now(),
+        "level": level, "message": message, "data": data or {}, "type": kind, "_job": job["id"],
+    })
+
+
+def model_name(job: dict[str, Any]) -> str:
+    return f"ft:{job['model']}:tunedeck:{job.get('_suffix') or ''}:{job['id'][-8:]}"
+
+
+def spec_of(sb: Sandbox, job: dict[str, Any]) -> TrainingSpec:
+    method = job["method"]
+    kind = method["type"]
+    params = method.get(kind) or {}
+    return TrainingSpec(
+        method=kind, base_model=job["model"], training=file_bytes(sb, job["training_file"]),
+        validation=file_bytes(sb, job["validation_file"]) if job.get("validation_file") else None,
+        hyperparameters=dict(params.get("hyperparameters") or {}), seed=job["seed"],
+        grader=params.get("grader"),
+    )
+
+
+def fail(sb: Sandbox, job: dict[str, Any], code: str, message: str, param: str | None) -> None:
+    job.update(status="failed", _phase="done", finished_at=now(), estimated_finish=None,
+               error={"code": code, "message": message, "param": param})
+    add_event(sb, job, f"Fine-tuning job failed: {message}", level="error")
+    sb.state.save("jobs", job)
+
+
+async def _gate(job: dict[str, Any]) -> None:
+    while job["status"] == "paused":
+        await asyncio.sleep(_PAUSE_POLL)
+
+
+async def run(sb: Sandbox, job_id: str) -> None:
+    job = sb.state.get("jobs", job_id)
+    if job is None:
+        return
+    plan: TrainingPlan | None = None
+    if job["_phase"] == "validating":
+        await sb.sleep(VALIDATE_SECONDS)
+        await _gate(job)
+        plan = await _validate(sb, job)
+        if plan is None:
+            return
+        _set_phase(sb, job, "queued")
+        add_event(sb, job, "Files validated, moving job to queued state")
+    if job["_phase"] == "queued":
+        await sb.sleep(QUEUE_SECONDS)
+        await _gate(job)
+        _set_phase(sb, job, "running")
+        add_event(sb, job, f"Fine-tuning job started ({sb.engine.name} engine)")
+    if job["_phase"] == "running":
+        if plan is None:
+            plan = await asyncio.to_thread(sb.engine.plan, spec_of(sb, job))
+        await _train(sb, job, plan)
+
+
+def _set_phase(sb: Sandbox, job: dict[str, Any], phase: str) -> None:
+    job["_phase"] = phase
+    if job["status"] == "paused":
+        job["_resume_status"] = phase  # a pause during the wait resumes into the new phase
+    else:
+        job["status"] = phase
+    sb.state.save("jobs", job)
+
+
+async def _validate(sb: Sandbox, job: dict[str, Any]) -> TrainingPlan | None:
+    kind = job["method"]["type"]
+    for key, which in (("training_file", "Training"), ("validation_file", "Validation")):
+        if not job.get(key):
+            continue
+        verdict = await asyncio.to_thread(check_file, file_bytes(sb, job[key]), method=kind, which=which)
+        if not verdict.ok:
+            code = verdict.code or "invalid_training_file"
+            if key == "validation_file" and code == "invalid_training_file":
+                code = "invalid_validation_file"
+            fail(sb, job, code, verdict.message or "invalid file", key)
+            return None
+    try:
+        plan = await asyncio.to_thread(sb.engine.plan, spec_of(sb, job))
+    except TrainingDataError as exc:
+        fail(sb, job, "invalid_training_file", str(exc), exc.param)
+        return None
+    resolved = plan.hyperparameters
+    job["method"][kind] = {**(job["method"].get(kind) or {}), "hyperparameters": resolved}
+    if kind == "supervised":
+        job["hyperparameters"] = {k: resolved[k] for k in ("batch_size", "learning_rate_multiplier", "n_epochs")}
+    job["_total_steps"] = plan.total_steps
+    sb.state.save("jobs", job)
+    return plan
+
+
+async def _train(sb: Sandbox, job: dict[str, Any], plan: TrainingPlan) -> None:
+    start = job.get("_next_step", 1)
+    fail_at = plan.total_steps // 2 + 1 if job.get("_fail") else None
+    steps = sb.engine.train(plan, start_step=start)
+    last: StepResult | None = None
+    while True:
+        await sb.sleep(STEP_SECONDS)
+        await _gate(job)
+        remaining = plan.total_steps - job.get("_next_step", 1) + 1
+        job["estimated_finish"] = now() + int(remaining * STEP_SECONDS / sb.speed) + 1
+        result: StepResult | None = await asyncio.to_thread(next, steps, None)
+        if result is None:
+            break
+        if fail_at is not None and result.step >= fail_at:
+            fail(sb, job, "server_error", "The job failed due to an internal error "
+                 "(sandbox fault injection: fail_job).", None)
+            return
+        _record_step(sb, job, result)
+        last = result
+    if last is None:  # resumed after the last step was recorded: replay it for the artifact
+        last = list(sb.engine.train(plan, start_step=plan.total_steps))[-1]
+    _finish(sb, job, plan, last)
+
+
+def _record_step(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
+    m = result.metrics
+    message = f"Step {result.step}/{m['total_steps']}: training loss={m['train_loss']:.4f}"
+    if "valid_loss" in m:
+        message += f", validation loss={m['valid_loss']:.4f}"
+    add_event(sb, job, message, data=m, kind="metrics")
+    job.setdefault("_rows", []).append([
+        result.step, m["train_loss"], m["train_mean_token_accuracy"],
+        m.get("valid_loss", ""), m.get("valid_mean_token_accuracy", ""),
+    ])
+    if result.epoch_end and result.artifact is not None:
+        _checkpoint(sb, job, result)
+    job["_next_step"] = result.step + 1
+    sb.state.save("jobs", job)
+
+
+def _checkpoint(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
+    name = f"{model_name(job)}:ckpt-step-{result.step}"
+    sb.state.put("models", {"id": name, "object": "model", "created": now(), "owned_by": OWNER,
+                            "_artifact": result.artifact, "_checkpoint": True, "_job": job["id"]})
+    metrics = {k: v for k, v in result.metrics.items() if k != "total_steps"}
+    sb.state.put("checkpoints", {
+        "id": new_id("ftckpt"), "object": "fine_tuning.job.checkpoint", "created_at": now(),
+        "fine_tuned_model_checkpoint": name, "fine_tuning_job_id": job["id"],
+        "metrics": metrics, "step_number": result.step,
+    })
+    add_event(sb, job, f"Checkpoint created at step {result.step} (epoch {result.epoch})")
+    # OpenAI keeps only the last three epochs' checkpoints.
+    mine = sb.state.where("checkpoints", fine_tuning_job_id=job["id"])
+    for old in mine[:-KEEP_CHECKPOINTS]:
+        sb.state.delete("checkpoints", old["id"])
+        sb.state.delete("models", old["fine_tuned_model_checkpoint"])
+
+
+def _finish(sb: Sandbox, job: dict[str, Any], plan: TrainingPlan, last: StepResult) -> None:
+    name = model_name(job)
+    sb.state.put("models", {"id": name, "object": "model", "created": now(), "owned_by": OWNER,
+                            "_artifact": last.artifact, "_job": job["id"]})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["step", "train_loss", "train_accuracy", "valid_loss", "valid_mean_token_accuracy"])
+    writer.writerows(job.get("_rows", []))
+    results = store_file(sb, buffer.getvalue().encode(), filename="step_metrics.csv",
+                         purpose="fine-tune-results")
+    add_event(sb, job, f"New fine-tuned model created: {name}")
+    job.update(status="succeeded", _phase="done", fine_tuned_model=name, finished_at=now(),
+               estimated_finish=None, trained_tokens=plan.trained_tokens, result_files=[results["id"]])
+    add_event(sb, job, "The job has successfully completed")
+    sb.state.save("jobs", job)
+
+
+def resume_all(sb: Sandbox) -> None:
+    for job in sb.state.all("jobs"):
+        if job["status"] not in FINAL:
+            sb.spawn(job["id"], run(sb, job["id"]))

@@ -1,0 +1,24 @@
+"""Route tables of the `/v1` API, one module per resource."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.routing import BaseRoute
+
+
+def all_routes() -> list[BaseRoute]:
+    from tui.sandbox.routes import batches, chat, evals, files, fine_tuning, models, responses
+
+    routes: list[BaseRoute] = []
+    for module in (models, files, chat, responses, fine_tuning, batches, evals):
+        routes += module.ROUTES
+    return routes
+
+
+def resumers() -> list[Callable[[Any], None]]:
+    """Restart the background work a previous process (with --state) left unfinished."""
+    from tui.sandbox import batch_runner, eval_runner, jobs
+
+    return [jobs.resume_all, batch_runner.resume_all, eval_runner.resume_all]
