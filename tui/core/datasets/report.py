@@ -1,0 +1,173 @@
+"""The validation report: one pydantic model, exactly what `tunedeck validate --json` prints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from tui.core.datasets.billing import default_epochs, estimated_cost
+from tui.core.datasets.categories import ERRORS, WARNINGS
+from tui.core.datasets.formats import model_method_problem
+from tui.core.datasets.stats import Accumulator, summarize
+
+MIN_EXAMPLES = 10
+
+
+class LineError(BaseModel):
+    line: int  # 1-based; 0 for a finding about the whole file
+    category: str
+    message: str
+
+
+class Histogram(BaseModel):
+    edges: list[int] = Field(default_factory=list)  # len(counts) + 1 edges; bucket i is [edges[i], edges[i+1])
+    counts: list[int] = Field(default_factory=list)
+
+
+class TokenStats(BaseModel):
+    """A distribution over valid examples (tokens, assistant tokens, or messages)."""
+
+    count: int = 0
+    total: int = 0
+    min: int | None = None
+    max: int | None = None
+    mean: float | None = None
+    median: float | None = None
+    p10: float | None = None
+    p90: float | None = None
+    histogram: Histogram = Field(default_factory=Histogram)
+
+
+class ValidationSummary(BaseModel):
+    """The validation file's own verdict, when one was given."""
+
+    path: str
+    examples: int
+    invalid: int
+    errors: dict[str, int]
+    first_errors: list[LineError]
+
+
+class ValidationReport(BaseModel):
+    path: str | None
+    format: str  # sft, sft_tools, vision, dpo, rft, unknown
+    method: str  # supervised, dpo, reinforcement
+    method_detected: bool
+    model: str
+    encoding: str
+    bytes: int
+    lines: int  # physical lines, blank ones included
+    examples: int  # non-blank lines
+    valid: int
+    invalid: int
+    formats: dict[str, int]  # lines per format
+    errors: dict[str, int]  # category -> lines with that error (file-level findings count 1)
+    warnings: dict[str, int]
+    first_errors: list[LineError]
+    first_warnings: list[LineError]
+    tokens: TokenStats
+    assistant_tokens: TokenStats
+    messages_per_example: TokenStats
+    token_limit: int
+    over_limit: int
+    epochs: int
+    epochs_default: bool
+    billed_tokens: int
+    price_per_1m: float | None
+    estimated_cost_usd: float | None
+    trainable: bool
+    validation: ValidationSummary | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+def _ordered(counts: dict[str, int], known: dict[str, str]) -> dict[str, int]:
+    order = {name: i for i, name in enumerate(known)}
+    return {k: counts[k] for k in sorted(counts, key=lambda k: (order.get(k, len(order)), k))
+            if counts[k]}
+
+
+def file_format(acc: Accumulator, method: str) -> str:
+    seen = {f for f, n in acc.formats.items() if n and f != "unknown"}
+    if not seen:
+        return "unknown"
+    if method == "dpo":
+        return "dpo"
+    if method == "reinforcement":
+        return "rft"
+    for fmt in ("vision", "sft_tools", "sft"):
+        if fmt in seen:
+            return fmt
+    return next(iter(sorted(seen)))
+
+
+def build_report(acc: Accumulator, *, path: str | None, model: str, method: str,
+                 method_detected: bool, encoding: str, epochs: int | None = None,
+                 prices: dict[str, float] | None = None, overlap: int | None = None,
+                 validation: ValidationSummary | None = None) -> ValidationReport:
+    errors = dict(acc.errors)
+    warnings = dict(acc.warnings)
+    file_errors: list[LineError] = []
+    valid = acc.examples - acc.invalid
+
+    def file_error(category: str, message: str, count: int = 1) -> None:
+        errors[category] = errors.get(category, 0) + count
+        file_errors.append(LineError(line=0, category=category, message=message))
+
+    if acc.examples == 0:
+        what = "is empty" if acc.size == 0 else "has only blank lines"
+        file_error("empty_file", f"file: no examples (the file {what})")
+    elif valid < MIN_EXAMPLES:
+        file_error("too_few_examples",
+                   f"file: {valid} valid example(s); fine-tuning needs at least {MIN_EXAMPLES}")
+    problem = model_method_problem(model, method)
+    notes: list[str] = []
+    if problem:
+        if method_detected:
+            warnings["model_method"] = warnings.get("model_method", 0) + 1
+            notes.append(f"{problem}; the method was detected from the file (pass --method).")
+        else:
+            file_error("method_mismatch", f"file: {problem}")
+    if overlap:
+        file_error("train_validation_overlap",
+                   f"file: {overlap} training example(s) also appear in the validation file",
+                   overlap)
+    notes.extend(_hints(acc, valid))
+    if method_detected and acc.examples:
+        notes.append(f"Method {method} was detected from the file's first lines.")
+    n_epochs = epochs if epochs is not None else default_epochs(valid)
+    billed = n_epochs * acc.billable
+    price, cost = estimated_cost(model, method, billed, prices)
+    first_errors = file_errors + [LineError(line=ln, category=c, message=m)
+                                  for ln, c, m in acc.first_errors]
+    trainable = not errors and (validation is None or not validation.errors)
+    return ValidationReport(
+        path=path, format=file_format(acc, method), method=method,
+        method_detected=method_detected, model=model, encoding=encoding, bytes=acc.size,
+        lines=acc.lines, examples=acc.examples, valid=valid, invalid=acc.invalid,
+        formats=_ordered(dict(acc.formats), {f: f for f in ("sft", "sft_tools", "vision", "dpo",
+                                                            "rft", "unknown")}),
+        errors=_ordered(errors, ERRORS), warnings=_ordered(warnings, WARNINGS),
+        first_errors=first_errors[:20],
+        first_warnings=[LineError(line=ln, category=c, message=m) for ln, c, m in acc.first_warnings],
+        tokens=TokenStats(**summarize(acc.tokens)),
+        assistant_tokens=TokenStats(**summarize(acc.assistant_tokens)),
+        messages_per_example=TokenStats(**summarize(acc.messages)),
+        token_limit=acc.token_limit, over_limit=acc.over_limit, epochs=n_epochs,
+        epochs_default=epochs is None, billed_tokens=billed, price_per_1m=price,
+        estimated_cost_usd=cost, trainable=trainable, validation=validation, notes=notes,
+    )
+
+
+def _hints(acc: Accumulator, valid: int) -> list[str]:
+    notes = []
+    head = acc.head.lstrip()
+    if valid == 0 and acc.examples:
+        if acc.nul_lines or acc.errors.get("invalid_utf8", 0) * 2 > acc.examples:
+            notes.append("This looks like a binary file, not JSONL text.")
+        elif head.startswith(b"["):
+            notes.append("This looks like one JSON array; JSONL puts one JSON object on each line.")
+        elif not head.startswith(b"{") and b"," in head:
+            notes.append("This looks like CSV; a training file is JSONL: one JSON object per line.")
+    if acc.over_limit:
+        notes.append(f"{acc.over_limit} example(s) are over the {acc.token_limit:,}-token limit "
+                     "and will be truncated from the end.")
+    return notes
