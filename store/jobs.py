@@ -232,3 +232,19 @@ class JobRepo:
             [job_id],
         ).fetchone()
         return row[0] if row else None
+
+    def progress(self, profile: str) -> dict[int, tuple[int, int | None]]:
+        """Latest metrics step and total steps of every job of the profile (one query)."""
+        rows = self.db.execute(
+            """SELECT m.job_id, m.step, m.total_steps FROM job_metrics m
+               JOIN (SELECT job_id, MAX(step) AS step FROM job_metrics
+                     WHERE job_id IN (SELECT id FROM jobs WHERE profile = ?) GROUP BY job_id) last
+               ON last.job_id = m.job_id AND last.step = m.step""",
+            [profile],
+        ).fetchall()
+        return {job_id: (step, total) for job_id, step, total in rows}
+
+    def count_events(self, job_id: int) -> int:
+        return self.db.execute(
+            "SELECT COUNT(*) FROM job_events WHERE job_id = ?", [job_id]
+        ).fetchone()[0]

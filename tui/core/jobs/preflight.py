@@ -1,0 +1,209 @@
+"""Pre-flight: what a job launch would upload and cost, computed before anything is sent.
+
+Blocking (reads the store, validates the bytes): call it from a thread with
+its own Store. Only the valid lines of a dataset version are uploaded; the
+same bytes already on this profile's provider are reused, never re-sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from store import Store
+from tui.core.jobs.spec import JobSpec
+from tui.core.jobs.upload import FILES_API_LIMIT, PART_SIZE, PURPOSE
+
+MIN_EXAMPLES = 10
+
+
+@dataclass
+class PreparedFile:
+    which: str  # "training" | "validation"
+    version_id: int
+    label: str  # "name v3"
+    filename: str
+    data: bytes
+    sha256: str
+    lines: int  # valid lines uploaded
+    skipped: int  # invalid lines left out
+    existing_file_id: str | None = None
+
+    @property
+    def plan(self) -> str:
+        if self.existing_file_id:
+            return f"already on the provider as {self.existing_file_id}: not uploaded again"
+        size = _size(len(self.data))
+        if len(self.data) > FILES_API_LIMIT:
+            parts = -(-len(self.data) // PART_SIZE)
+            return f"upload {size} with the Uploads API in {parts} parts of 64 MB"
+        return f"upload {size} with the Files API"
+
+
+@dataclass
+class Preflight:
+    spec: JobSpec
+    profile: str
+    training: PreparedFile
+    validation: PreparedFile | None
+    examples: int = 0
+    tokens_total: int = 0
+    epochs: int = 0
+    epochs_auto: bool = True
+    billed_tokens: int = 0
+    price_per_1m: float | None = None
+    estimated_cost_usd: float | None = None
+    problems: list[str] = field(default_factory=list)  # block the launch
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary_lines(self) -> list[str]:
+        """The pre-flight in plain words, one fact a line (the screen and the CLI print it)."""
+        spec = self.spec
+        hyper = ", ".join(f"{k}={v}" for k, v in spec.hyperparameters.items()) or "all auto"
+        out = [
+            f"Base model: {spec.model}   method: {spec.method}   hyperparameters: {hyper}",
+            f"Training: {self.training.label}: {self.training.lines:,} example(s)"
+            + (f", {self.training.skipped:,} invalid line(s) left out" if self.training.skipped
+               else ""),
+            f"  {self.training.plan}",
+        ]
+        if self.validation is not None:
+            out += [
+                f"Validation: {self.validation.label}: {self.validation.lines:,} example(s)",
+                f"  {self.validation.plan}",
+            ]
+        epochs = f"{self.epochs} ({'auto' if self.epochs_auto else 'set'})"
+        out.append(f"Tokens: {self.tokens_total:,} a pass × epochs {epochs} = "
+                   f"{self.billed_tokens:,} billed tokens (estimate)")
+        if spec.method == "reinforcement":
+            out.append("Cost: reinforcement fine-tuning is billed per training hour; not estimated")
+        elif self.estimated_cost_usd is None:
+            out.append(f"Cost: no training price known for {spec.model} (add it under "
+                       "[prices.training] in config.toml)")
+        else:
+            out.append(f"Estimated cost: ${self.estimated_cost_usd:,.2f} "
+                       f"(at ${self.price_per_1m:g} per 1M tokens)")
+        if spec.suffix:
+            out.append(f"Suffix: {spec.suffix}")
+        if spec.seed is not None:
+            out.append(f"Seed: {spec.seed}")
+        if spec.metadata:
+            out.append("Metadata: " + ", ".join(f"{k}={v}" for k, v in spec.metadata.items()))
+        return out
+
+
+def _size(n: int) -> str:
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def prepare_file(store: Store, profile: str, version_id: int, which: str) -> PreparedFile:
+    from tui.core.dataset_versions import version_lines
+
+    version = store.datasets.version(version_id)
+    dataset = store.db.execute(
+        "SELECT name FROM datasets WHERE id = ?", [version.dataset_id]
+    ).fetchone()
+    name = dataset[0] if dataset else f"dataset {version.dataset_id}"
+    lines = list(version_lines(store, version_id, only_valid=True))
+    data = "".join(f"{line}\n" for line in lines).encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    existing = store.files.find_by_hash(profile, digest, PURPOSE)
+    total = store.db.execute(
+        "SELECT COUNT(*) FROM examples WHERE version_id = ?", [version_id]
+    ).fetchone()[0]
+    return PreparedFile(
+        which=which,
+        version_id=version_id,
+        label=f"{name} v{version.version}",
+        filename=f"{_safe(name)}-v{version.version}-{which}.jsonl",
+        data=data,
+        sha256=digest,
+        lines=len(lines),
+        skipped=max(0, total - len(lines)),
+        existing_file_id=existing.remote_id if existing else None,
+    )
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name)[:60] or "dataset"
+
+
+def run_preflight(
+    store: Store, profile: str, spec: JobSpec, *, prices: dict[str, float] | None = None
+) -> Preflight:
+    """Gather, validate and price what `spec` would launch; nothing is sent."""
+    training = prepare_file(store, profile, spec.training_version_id, "training")
+    validation = (
+        prepare_file(store, profile, spec.validation_version_id, "validation")
+        if spec.validation_version_id is not None
+        else None
+    )
+    pre = Preflight(spec=spec, profile=profile, training=training, validation=validation)
+    report = _validate(training.data, spec)
+    if report is not None:
+        pre.examples = int(getattr(report, "examples", training.lines) or 0)
+        tokens = getattr(report, "tokens", None)
+        pre.tokens_total = int(getattr(tokens, "total", 0) or 0)
+        if not getattr(report, "trainable", True):
+            pre.problems.append("Training file is not trainable: " + _first_errors(report))
+    else:
+        pre.examples = training.lines
+        pre.tokens_total = _stored_tokens(store, spec.training_version_id)
+    if pre.examples < MIN_EXAMPLES and not pre.problems:
+        pre.problems.append(f"Training file has {pre.examples} example(s), but must have at "
+                            f"least {MIN_EXAMPLES} examples")
+    if validation is not None:
+        vreport = _validate(validation.data, spec)
+        if vreport is not None and not getattr(vreport, "trainable", True):
+            pre.warnings.append("Validation file has problems: " + _first_errors(vreport))
+        if validation.lines == 0:
+            pre.problems.append("Validation file has no valid example")
+    if training.skipped:
+        pre.warnings.append(f"{training.skipped} invalid line(s) of {training.label} are left "
+                            "out of the upload")
+    from tui.core.datasets.billing import default_epochs, estimated_cost
+
+    explicit = spec.hyperparameters.get("n_epochs")
+    pre.epochs_auto = explicit is None
+    pre.epochs = int(explicit) if explicit is not None else default_epochs(pre.examples)
+    pre.billed_tokens = pre.epochs * pre.tokens_total
+    pre.price_per_1m, pre.estimated_cost_usd = estimated_cost(
+        spec.model, spec.method, pre.billed_tokens, prices
+    )
+    return pre
+
+
+def _validate(data: bytes, spec: JobSpec) -> Any | None:
+    try:
+        from tui.core.datasets.validate import validate_bytes
+    except ImportError:  # the validator is optional: fall back to the stored line results
+        return None
+    return validate_bytes(data, model=spec.model, method=spec.method)
+
+
+def _first_errors(report: Any) -> str:
+    first = list(getattr(report, "first_errors", None) or [])[:3]
+    if first:
+        return "; ".join(
+            f"line {getattr(e, 'line', '?')}: {getattr(e, 'message', e)}" for e in first
+        )
+    errors = getattr(report, "errors", None) or {}
+    if isinstance(errors, dict) and errors:
+        return ", ".join(f"{k}: {v}" for k, v in errors.items())
+    return f"{getattr(report, 'examples', 0)} example(s)"
+
+
+def _stored_tokens(store: Store, version_id: int) -> int:
+    row = store.db.execute(
+        "SELECT COALESCE(SUM(tokens), 0) FROM examples WHERE version_id = ? AND status = 'valid'",
+        [version_id],
+    ).fetchone()
+    return int(row[0] or 0)

@@ -1,0 +1,212 @@
+"""The poller: watches a profile's unfinished jobs, adaptively and politely.
+
+Per job: fast (interval/2) while it moves, slowing by 1.5x per quiet poll up to
+3x the interval, and slow for queued/paused jobs. A quiet poll costs one
+request (the events list); the job object is re-read when events arrive and
+every third quiet poll. Errors back off exponentially (doubling, capped at 5
+minutes), and a 429's Retry-After is always honoured. Finished jobs are never
+polled: only `JobRepo.unfinished` is watched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from store import Store
+from tui.core.jobs.sync import SyncResult, hydrate, sync_job
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+MAX_BACKOFF_S = 300.0
+SLOW_STATUSES = frozenset({"validating_files", "queued", "paused"})
+
+
+@dataclass
+class PollPolicy:
+    interval: float = 10.0
+
+    @property
+    def fast(self) -> float:
+        return self.interval / 2
+
+    @property
+    def slowest(self) -> float:
+        return self.interval * 3
+
+    def next_delay(self, previous: float | None, result: SyncResult) -> float:
+        if result.moved:
+            return self.fast if result.job.status not in SLOW_STATUSES else self.interval
+        if result.job.status == "paused":
+            return self.slowest
+        base = previous if previous is not None else self.interval
+        return min(self.slowest, max(self.interval, base * 1.5))
+
+    def backoff(self, errors: int, retry_after: float | None) -> float:
+        delay = min(MAX_BACKOFF_S, self.interval * (2 ** max(0, errors - 1)))
+        delay *= 1 + random.random() * 0.1  # jitter, so several watchers do not align
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return delay
+
+
+def retry_after_of(exc: BaseException) -> float | None:
+    """Seconds a 429 (or 503) asks us to wait, from retry-after-ms or retry-after."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) / scale)
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class _JobState:
+    due: float = 0.0
+    delay: float | None = None
+    since_retrieve: int = 0
+
+
+@dataclass
+class WatchStats:
+    requests: int = 0
+    polls: int = 0
+    errors: int = 0
+    delays: list[float] = field(default_factory=list)  # every sleep the loop chose
+    backoffs: list[float] = field(default_factory=list)  # every wait after an error
+
+
+Listener = Callable[[list[SyncResult]], Awaitable[None] | None]
+ErrorListener = Callable[[BaseException, float], Awaitable[None] | None]
+
+
+class Watcher:
+    """Polls the unfinished jobs of `profile` until stopped (or, optionally, until none are left).
+
+    `store` must belong to the thread running `run` (in the TUI: the app's
+    store, since async workers run on the app's loop).
+    """
+
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        store: Store,
+        profile: str,
+        policy: PollPolicy,
+        *,
+        on_change: Listener | None = None,
+        on_error: ErrorListener | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.profile = profile
+        self.policy = policy
+        self.on_change = on_change
+        self.on_error = on_error
+        self.clock = clock
+        self.stats = WatchStats()
+        self._jobs: dict[int, _JobState] = {}
+        self._wake = asyncio.Event()
+        self._errors = 0
+        self._blocked_until = 0.0
+
+    def _count(self) -> None:
+        self.stats.requests += 1
+
+    def refresh_now(self) -> None:
+        """Poll every unfinished job at once (the pane's refresh key)."""
+        for state in self._jobs.values():
+            state.due = 0.0
+        self._blocked_until = min(self._blocked_until, self.clock())
+        self._wake.set()
+
+    def add(self, job_id: int) -> None:
+        """A job launched just now: poll it at once."""
+        self._jobs[job_id] = _JobState(due=0.0)
+        self._wake.set()
+
+    async def poll_due(self) -> float:
+        """Poll the jobs that are due; return the seconds until the next one is."""
+        now = self.clock()
+        if now < self._blocked_until:
+            return self._blocked_until - now
+        unfinished = self.store.jobs.unfinished(self.profile)
+        ids = {job.id for job in unfinished}
+        for stale in set(self._jobs) - ids:
+            del self._jobs[stale]
+        changed: list[SyncResult] = []
+        try:
+            for job in unfinished:
+                state = self._jobs.setdefault(job.id, _JobState())
+                if state.due > now:
+                    continue
+                first = job.last_event_id is None
+                # The job object is re-read when a non-metrics event arrives, and at least
+                # every third poll (ETA, silent status changes).
+                retrieve = True if state.since_retrieve >= 2 or job.status in SLOW_STATUSES \
+                    else None
+                if first:
+                    result = await hydrate(self.client, self.store, self.profile, job,
+                                           count=self._count)
+                else:
+                    result = await sync_job(self.client, self.store, self.profile, job,
+                                            retrieve=retrieve, count=self._count)
+                self.stats.polls += 1
+                state.since_retrieve = 0 if result.retrieved else state.since_retrieve + 1
+                state.delay = self.policy.next_delay(state.delay, result)
+                state.due = self.clock() + state.delay
+                if result.moved or result.checkpoints or result.result_file:
+                    changed.append(result)
+            self._errors = 0
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every provider error backs off, none kills us
+            self._errors += 1
+            self.stats.errors += 1
+            delay = self.policy.backoff(self._errors, retry_after_of(exc))
+            self._blocked_until = self.clock() + delay
+            self.stats.backoffs.append(delay)
+            if changed:
+                await _call(self.on_change, changed)
+            await _call(self.on_error, exc, delay)
+            return delay
+        if changed:
+            await _call(self.on_change, changed)
+        if not self._jobs:
+            return self.policy.interval
+        return max(0.0, min(s.due for s in self._jobs.values()) - self.clock())
+
+    async def run(self, *, until_idle: bool = False) -> None:
+        while True:
+            delay = await self.poll_due()
+            if until_idle and not self._jobs:
+                return
+            # Wake at least every interval: jobs launched elsewhere show up in the store.
+            delay = min(delay, self.policy.interval) if self._jobs else self.policy.interval
+            self.stats.delays.append(delay)
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+
+async def _call(callback: Callable[..., Any] | None, *args: Any) -> None:
+    if callback is None:
+        return
+    outcome = callback(*args)
+    if asyncio.iscoroutine(outcome):
+        await outcome
