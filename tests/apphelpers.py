@@ -29,3 +29,16 @@ async def settle(pilot) -> None:
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+
+
+SANDBOX_KEY_ENV = "TUNEDECK_TEST_SANDBOX_KEY"
+
+
+def sandbox_app(server, monkeypatch, home) -> TunedeckApp:
+    """An app whose active profile is a sandbox server (over real loopback HTTP)."""
+    monkeypatch.setenv(SANDBOX_KEY_ENV, server.api_key)
+    (home / "config.toml").write_text(
+        f'default_profile = "sandbox"\n[profiles.sandbox]\nkind = "sandbox"\n'
+        f'base_url = "{server.base_url}"\napi_key_env = "{SANDBOX_KEY_ENV}"\n'
+    )
+    return make_app()

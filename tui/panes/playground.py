@@ -527,8 +527,8 @@ class PlaygroundPane(Pane):
         from tui.core.providers import make_client
 
         profile = self.tunedeck.profile
-        client = make_client(profile)
-        models = [m.model_dump() async for m in client.models.list()]
+        async with make_client(profile) as client:
+            models = [m.model_dump() async for m in client.models.list()]
         self.tunedeck.store.models.replace(profile.name, models)
         self.post_message(self.ModelsFetched())
 
