@@ -205,6 +205,11 @@ class SandboxEngine:
             losses, accs = zip(*(self._score(work, strengths, work.examples[i]) for i in batch), strict=True)
             metrics = {"step": step, "total_steps": plan.total_steps,
                        "train_loss": _mean(losses), "train_mean_token_accuracy": _mean(accs)}
+            if plan.spec.method == "reinforcement":
+                # RFT reports reward: the grader's score of what the model would answer now.
+                metrics["train_reward_mean"] = _mean(
+                    [self._reward(work, strengths, plan, work.examples[i]) for i in batch]
+                )
             for i in batch:
                 exposures[i] += 1
             strengths = [1 - (1 - work.rate) ** k for k in exposures]
@@ -219,11 +224,6 @@ class SandboxEngine:
                     full = work.validation[:_FULL_VALID_CAP]
                     fl, fa = zip(*(self._score(work, strengths, e) for e in full), strict=True)
                     metrics |= {"full_valid_loss": _mean(fl), "full_valid_mean_token_accuracy": _mean(fa)}
-            if plan.spec.method == "reinforcement":
-                # RFT reports reward: the grader's score of what the model would answer.
-                metrics["train_reward_mean"] = _mean(
-                    [self._reward(work, strengths, plan, work.examples[i]) for i in batch]
-                )
             artifact = self._artifact(plan, strengths) if epoch_end else None
             yield StepResult(step, metrics, epoch, epoch_end, artifact)
 

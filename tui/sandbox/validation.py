@@ -2,7 +2,7 @@
 
 `tui.core.datasets.validate.validate_bytes` is the same code the datasets pane
 runs, so a file the pane calls trainable is one the sandbox trains on. Until
-that module exists, a minimal stand-in checks what the engine itself needs.
+that module is importable, a minimal stand-in checks what the engine itself needs.
 """
 
 from __future__ import annotations
@@ -22,34 +22,43 @@ class FileVerdict:
     examples: int = 0
 
 
+# Sandbox models stand in for these when the validator applies a real model's rules.
+_VALIDATOR_MODEL = {"reinforcement": "o4-mini"}
+_COUNT_CATEGORIES = ("too_few_examples", "empty_file")
+
+
 def check_file(data: bytes, *, method: str, which: str = "Training") -> FileVerdict:
     """Validate a training or validation file for `method`; `which` names it in messages."""
     try:
         from tui.core.datasets.validate import validate_bytes
     except ImportError:
         return _minimal(data, method=method, which=which)
-    # The validator's token limits are a real model's; sandbox models mirror gpt-4o-mini.
-    report = validate_bytes(data, model="gpt-4o-mini", method=method)
+    report = validate_bytes(data, model=_VALIDATOR_MODEL.get(method, "gpt-4o-mini"), method=method)
     if report.trainable:
         return FileVerdict(True, examples=report.examples)
-    if report.first_errors:
-        first = report.first_errors[0]
+    line_errors = [e for e in report.first_errors if e.line > 0]
+    file_errors = [e for e in report.first_errors if e.line == 0]
+    if line_errors:
+        first = line_errors[0]
         more = f" ({report.invalid} invalid example(s) in all)" if report.invalid > 1 else ""
         return FileVerdict(
             False, "invalid_training_file",
             f"{which} file is invalid: line {first.line}: {first.message} [{first.category}]{more}",
             report.examples,
         )
-    if report.examples < MIN_EXAMPLES:
-        return FileVerdict(
-            False, "invalid_n_examples",
-            f"{which} file has {report.examples} example(s), but must have at least "
-            f"{MIN_EXAMPLES} examples",
-            report.examples,
-        )
-    errors = ", ".join(f"{k}: {v}" for k, v in report.errors.items()) or "not trainable"
-    return FileVerdict(False, "invalid_training_file", f"{which} file is invalid: {errors}",
-                       report.examples)
+    other = [e for e in file_errors if e.category not in _COUNT_CATEGORIES]
+    if other:
+        return FileVerdict(False, "invalid_training_file",
+                           f"{which} file is invalid: {other[0].message} [{other[0].category}]",
+                           report.examples)
+    if which != "Training":
+        # The 10-example minimum is for training files; a small validation file is fine.
+        return FileVerdict(True, examples=report.examples)
+    return FileVerdict(
+        False, "invalid_n_examples",
+        f"{which} file has {report.valid} example(s), but must have at least {MIN_EXAMPLES} examples",
+        report.examples,
+    )
 
 
 def _minimal(data: bytes, *, method: str, which: str) -> FileVerdict:
