@@ -159,11 +159,17 @@ class TokenCounter:
     __slots__ = ("encoding", "_count", "_cache", "max_entries", "max_chars")
 
     def __init__(self, encoding: str, *, max_entries: int = 4096, max_chars: int = 2048) -> None:
+        if encoding not in _SPECS:
+            raise ValueError(f"unknown encoding {encoding!r}; expected one of {sorted(_SPECS)}")
         self.encoding = encoding
-        self._count = count_function(encoding)
+        self._count = self._load  # the tokenizer loads on first use (not in a parent process)
         self._cache: dict[str, int] = {}
         self.max_entries = max_entries
         self.max_chars = max_chars
+
+    def _load(self, text: str) -> int:
+        self._count = count_function(self.encoding)
+        return self._count(text)
 
     def __call__(self, text: str) -> int:
         cached = self._cache.get(text)
