@@ -121,11 +121,9 @@ class PlaygroundPane(Pane):
         self.query_one("#pg-models", Input).value = self._default_model()
 
     def focus_first(self) -> None:
-        # Every field here takes text; leave focus on the tab bar so digits
-        # still switch panes. Tab enters the form.
-        from textual.widgets import Tabs
-
-        self.app.query_one("#panes").query_one(Tabs).focus()
+        # Every field here takes text: focus the pane itself, so its keys
+        # (ctrl+r …) work and digits still switch panes. Tab enters the form.
+        self.focus()
 
     def _default_model(self) -> str:
         return "sandbox-small" if self.tunedeck.profile.kind == "sandbox" else DEFAULT_MODEL
