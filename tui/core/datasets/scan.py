@@ -56,13 +56,14 @@ class LineScanner:
 
     def scan(self, line: int, offset: int, raw: bytes, size: int) -> LineResult:
         warnings: list[tuple[str, str]] = []
+        too_long = is_too_long(raw, size)
         if offset == 0 and raw.startswith(BOM):
             raw = raw[3:]
             warnings.append(("utf8_bom", "line: starts with a UTF-8 byte-order mark"))
-        if is_too_long(raw, size):
-            mib = size / (1024 * 1024)
+        if too_long:
+            length = f"{size / 1048576:,.0f} MiB" if size >= 1048576 else f"{size:,} bytes"
             return self._invalid(line, offset, raw, "line_too_long",
-                                 f"line: {mib:.0f} MiB is too long to check (limit "
+                                 f"line: {length} is too long to check (limit "
                                  f"{MAX_LINE_BYTES // (1024 * 1024)} MiB); no example is that long",
                                  warnings)
         try:
