@@ -1,24 +1,36 @@
-"""Jobs: fine-tuning jobs of the active profile, kept locally with their history."""
+"""Jobs: fine-tuning jobs of the active profile, watched live, kept locally with their history.
+
+The list is read from the store at once (after a restart too); an async
+worker (`watch_jobs`) polls the unfinished jobs through tui.core.jobs.watch,
+writes what it learns to the store and posts `Changed`; the pane re-reads.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any, ClassVar
 
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from tui.core.config import Capability
+from tui.core.jobs.present import age, eta, progress_bar, status_markup
 from tui.panes.base import Pane
 
-
-def age(epoch_seconds: int | None) -> str:
-    if not epoch_seconds:
-        return "-"
-    seconds = max(0, int(time.time()) - epoch_seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+DEFAULT_MODELS = (
+    "gpt-4.1-mini-2025-04-14",
+    "gpt-4.1-2025-04-14",
+    "gpt-4.1-nano-2025-04-14",
+    "gpt-4o-mini-2024-07-18",
+    "gpt-4o-2024-08-06",
+    "o4-mini-2025-04-16",
+)
+SANDBOX_MODELS = ("sandbox-small", "sandbox-large")
 
 
 class JobsPane(Pane):
@@ -28,21 +40,58 @@ class JobsPane(Pane):
         "[b]Jobs[/b]: fine-tuning jobs (supervised, DPO, reinforcement), watched live,\n"
         "with every event, metric and checkpoint kept here after the provider retires\n"
         "the model.\n\n"
-        "No jobs for this profile yet."
+        "No jobs for this profile yet: [b]n[/b] starts one from a dataset version, "
+        "[b]s[/b] imports the provider's jobs."
     )
+    BINDINGS: ClassVar = [
+        Binding("n", "new_job", "New job", id="jobs.new"),
+        Binding("o", "open", "Open", id="jobs.open"),
+        Binding("r", "refresh", "Refresh now", id="jobs.refresh"),
+        Binding("s", "sync", "Sync from provider", id="jobs.sync"),
+        Binding("c", "job('cancel')", "Cancel job", id="jobs.cancel"),
+        Binding("z", "job('pause')", "Pause", id="jobs.pause"),
+        Binding("u", "job('resume')", "Resume", id="jobs.resume"),
+        Binding("y", "copy", "Copy model id", id="jobs.copy"),
+    ]
+    # Wall clock for ages and ETAs; tests pin it for deterministic snapshots.
+    clock: ClassVar[Callable[[], float]] = time.time
+
+    class Changed(Message):
+        """The poller stored something new about these jobs."""
+
+        def __init__(self, results: list[Any]) -> None:
+            super().__init__()
+            self.results = results
+
+    class Status(Message):
+        """A line for the status bar (watching, backing off, why not watching)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watching: str | None = None
+        self.watcher: Any = None
+
+    def now(self) -> float:
+        return type(self).clock()
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="jobs-capability", classes="notice")
         table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(
-            "job", "status", "method", "base model", "fine-tuned model", "tokens", "age"
-        )
+        table.add_columns("job", "status", "method", "base model", "progress", "ETA",
+                          "tokens", "fine-tuned model", "age")
         yield table
+        yield Static("", id="jobs-status")
 
+    # -- reading the store ---------------------------------------------------
     def reload(self) -> None:
         profile = self.tunedeck.profile
         notice = self.query_one("#jobs-capability", Static)
-        if profile.has(Capability.FINE_TUNING):
+        can = profile.has(Capability.FINE_TUNING)
+        if can:
             notice.display = False
         else:
             notice.update(
@@ -50,18 +99,324 @@ class JobsPane(Pane):
                 "jobs can be browsed but not created. Switch profile with [b]p[/b]."
             )
             notice.display = True
+        store = self.tunedeck.store
         table = self.query_one("#jobs-table", DataTable)
+        selected = self.selected_job_id()
         table.clear()
-        for job in self.tunedeck.store.jobs.list(profile.name):
+        progress = store.jobs.progress(profile.name)
+        now = self.now()
+        for job in store.jobs.list(profile.name):
+            step, total = progress.get(job.id, (None, None))
             table.add_row(
                 job.remote_id,
-                job.status,
+                Text.from_markup(status_markup(job.status)),
                 job.method or "-",
                 job.model,
-                job.fine_tuned_model or "-",
+                progress_bar(step, total) if job.status != "succeeded" or step else "-",
+                eta(job, now),
                 f"{job.trained_tokens:,}" if job.trained_tokens else "-",
-                age(job.remote_created_at),
+                job.fine_tuned_model or "-",
+                age(job.remote_created_at, now),
                 key=str(job.id),
             )
+        if selected is not None:
+            try:
+                table.move_cursor(row=table.get_row_index(str(selected)))
+            except Exception:  # noqa: BLE001 - the row is gone: keep the cursor where it is
+                pass
         self.show_empty(table.row_count == 0)
         table.display = table.row_count > 0
+        self._ensure_watching(can)
+
+    def selected_job_id(self) -> int | None:
+        table = self.query_one("#jobs-table", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+        except Exception:  # noqa: BLE001
+            return None
+        return int(key.value) if key.value is not None else None
+
+    # -- watching -------------------------------------------------------------
+    def _ensure_watching(self, can: bool) -> None:
+        profile = self.tunedeck.profile
+        if self._watching == profile.name:
+            return
+        self._watching = profile.name
+        self.workers.cancel_group(self, "jobs-watch")
+        self.watcher = None
+        if not can:
+            self._status(f"Not watching: profile {profile.name} has no fine-tuning capability.")
+            return
+        if not profile.key_is_set:
+            self._status(f"Not watching: no API key (${profile.api_key_env} is not set); "
+                         "showing what the store holds.")
+            return
+        self.watch_jobs()
+
+    def _status(self, text: str) -> None:
+        self.query_one("#jobs-status", Static).update(text)
+
+    def _client(self, *, max_retries: int = 2) -> Any:
+        from tui.core.providers import make_client, require
+
+        require(self.tunedeck.profile, Capability.FINE_TUNING)
+        return make_client(self.tunedeck.profile, max_retries=max_retries)
+
+    @work(exclusive=True, group="jobs-watch", exit_on_error=False, name="watch jobs")
+    async def watch_jobs(self) -> None:
+        from tui.core.errors import explain
+        from tui.core.jobs.watch import PollPolicy, Watcher
+
+        profile = self.tunedeck.profile
+        # No SDK retries: the watcher does its own backoff and honours Retry-After.
+        client = self._client(max_retries=0)
+
+        def changed(results: list[Any]) -> None:
+            self.post_message(self.Changed(results))
+
+        def failed(exc: BaseException, delay: float) -> None:
+            text = explain(exc, key_env=profile.api_key_env).title
+            self.post_message(self.Status(f"Polling paused {delay:.0f}s: {text}"))
+
+        self.watcher = Watcher(client, self.tunedeck.store, profile.name,
+                               PollPolicy(self.tunedeck.settings.poll_interval_s),
+                               on_change=changed, on_error=failed)
+        self.post_message(self.Status(
+            f"Watching unfinished jobs (every ~{self.tunedeck.settings.poll_interval_s:g}s, "
+            "faster while they move); r refreshes now."))
+        try:
+            await self.watcher.run()
+        finally:
+            await client.close()
+
+    def on_jobs_pane_status(self, message: Status) -> None:
+        self._status(message.text)
+
+    def on_jobs_pane_changed(self, message: Changed) -> None:
+        self.reload()
+        self._reload_details()
+        for result in message.results:
+            if result.finished:
+                self._notify_finished(result.job)
+        if self.watcher is not None and not any(r.finished for r in message.results):
+            self._status(f"Watching unfinished jobs · {self.watcher.stats.requests} requests "
+                         "so far; r refreshes now.")
+
+    def _notify_finished(self, job: Any) -> None:
+        app = self.tunedeck
+        if job.status == "succeeded":
+            app.notify(f"{job.remote_id} succeeded: {job.fine_tuned_model or ''} (y copies it)",
+                       title="Fine-tuning job finished", timeout=15)
+        else:
+            detail = (job.error or {}).get("message") or job.status
+            app.notify(f"{job.remote_id} {job.status}: {detail}", title="Fine-tuning job ended",
+                       severity="error" if job.status == "failed" else "warning", timeout=15)
+        app.bell()
+
+    def _reload_details(self) -> None:
+        from tui.screens.job_detail import JobDetail
+
+        for screen in self.tunedeck.screen_stack:
+            if isinstance(screen, JobDetail):
+                screen.reload()
+
+    # -- actions ----------------------------------------------------------------
+    def action_refresh(self) -> None:
+        if self.watcher is not None:
+            self.watcher.refresh_now()
+            self._status("Refreshing now…")
+        else:
+            self.reload()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "jobs-table":
+            event.stop()
+            self.action_open()
+
+    def action_open(self) -> None:
+        from tui.screens.job_detail import JobDetail
+
+        job_id = self.selected_job_id()
+        if job_id is None:
+            return
+        self.tunedeck.push_screen(JobDetail(self, job_id))
+        job = self.tunedeck.store.jobs.get(job_id)
+        if job.last_event_id is None and self.tunedeck.profile.key_is_set \
+                and self.tunedeck.profile.has(Capability.FINE_TUNING):
+            self.hydrate_job(job_id)
+
+    @work(exclusive=True, group="jobs-hydrate", exit_on_error=False, name="fetch job history")
+    async def hydrate_job(self, job_id: int) -> None:
+        from tui.core.jobs.sync import hydrate
+
+        client = self._client()
+        try:
+            job = self.tunedeck.store.jobs.get(job_id)
+            result = await hydrate(client, self.tunedeck.store, job.profile, job)
+        finally:
+            await client.close()
+        self.post_message(self.Changed([result]))
+
+    def action_sync(self) -> None:
+        self.sync_jobs()
+
+    @work(exclusive=True, group="jobs-sync", exit_on_error=False, name="sync jobs")
+    async def sync_jobs(self) -> None:
+        from tui.core.jobs.sync import sync_all
+
+        profile = self.tunedeck.profile
+        client = self._client()
+        try:
+            jobs = await sync_all(client, self.tunedeck.store, profile.name)
+        finally:
+            await client.close()
+        self.notify(f"Synced {len(jobs)} job(s) from {profile.name}")
+        self.reload()
+        if self.watcher is not None:
+            self.watcher.refresh_now()
+
+    def action_new_job(self) -> None:
+        from tui.core.providers import MissingCapabilityError, require
+        from tui.screens.job_create import JobCreate
+
+        profile = self.tunedeck.profile
+        try:
+            require(profile, Capability.FINE_TUNING)
+        except MissingCapabilityError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        store = self.tunedeck.store
+        versions: list[tuple[str, int]] = []
+        for dataset in store.datasets.list():
+            for version in store.datasets.versions(dataset.id):
+                if version.status != "ready":
+                    continue
+                invalid = f", {version.n_invalid} invalid" if version.n_invalid else ""
+                versions.append((f"{dataset.name} v{version.version} "
+                                 f"({version.n_examples} examples{invalid})", version.id))
+        if not versions:
+            self.notify("No dataset versions yet: import a JSONL file in Datasets (1) first.",
+                        severity="warning")
+            return
+        cached = [m.model_id for m in store.models.list(profile.name)]
+        defaults = SANDBOX_MODELS if profile.kind == "sandbox" else DEFAULT_MODELS
+        models = list(dict.fromkeys([*defaults, *cached]))
+
+        def chosen(spec: Any) -> None:
+            if spec is not None:
+                self.preflight(spec)
+
+        self.tunedeck.push_screen(JobCreate(versions, models), chosen)
+
+    def preflight(self, spec: Any) -> None:
+        from tui.screens.job_preflight import JobPreflight
+
+        def confirmed(preflight: Any) -> None:
+            if preflight is not None:
+                self.launch_job(preflight)
+
+        self.tunedeck.push_screen(
+            JobPreflight(spec, self.tunedeck.profile.name, self.tunedeck.db_path,
+                         dict(self.tunedeck.settings.prices.training)),
+            confirmed,
+        )
+
+    @work(exclusive=True, group="jobs-launch", exit_on_error=False, name="launch job")
+    async def launch_job(self, preflight: Any) -> None:
+        from tui.core.errors import explain
+        from tui.core.jobs.actions import launch
+
+        client = self._client()
+        self._status("Launching: uploading what the provider does not have yet…")
+        try:
+            job = await launch(client, self.tunedeck.store, preflight,
+                               say=lambda text: self._status(text))
+        except Exception as exc:  # noqa: BLE001 - explained, nothing stored is lost
+            self.notify(str(explain(exc, key_env=self.tunedeck.profile.api_key_env))
+                        if _is_api_error(exc) else f"{type(exc).__name__}: {exc}",
+                        title="Launch failed", severity="error", timeout=15)
+            self._status("Launch failed; the form's values are kept in the pre-flight note.")
+            return
+        finally:
+            await client.close()
+        self.notify(f"Launched {job.remote_id} ({job.status})", title="Fine-tuning job")
+        self.reload()
+        table = self.query_one("#jobs-table", DataTable)
+        table.move_cursor(row=table.get_row_index(str(job.id)))
+        table.focus()
+        if self.watcher is not None:
+            self.watcher.add(job.id)
+
+    def action_job(self, action: str) -> None:
+        job_id = self.selected_job_id()
+        if job_id is not None:
+            self.confirm_action(job_id, action)
+
+    def confirm_action(self, job_id: int, action: str) -> None:
+        from tui.core.jobs.actions import ActionError, check_action
+        from tui.screens.job_confirm import JobConfirm
+
+        job = self.tunedeck.store.jobs.get(job_id)
+        try:
+            check_action(job, action)
+        except ActionError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        question = {
+            "cancel": f"Cancel [b]{job.remote_id}[/b]? Training stops for good; steps already "
+                      "done are billed.",
+            "pause": f"Pause [b]{job.remote_id}[/b]? It keeps its progress and can be resumed.",
+            "resume": f"Resume [b]{job.remote_id}[/b]?",
+        }[action]
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.act_on_job(job_id, action)
+
+        self.tunedeck.push_screen(JobConfirm(question, yes=action.capitalize()), answered)
+
+    @work(exclusive=True, group="jobs-action", exit_on_error=False, name="job action")
+    async def act_on_job(self, job_id: int, action: str) -> None:
+        from tui.core.errors import explain
+        from tui.core.jobs.actions import act
+
+        client = self._client()
+        try:
+            job = await act(client, self.tunedeck.store, self.tunedeck.store.jobs.get(job_id),
+                            action)
+        except Exception as exc:  # noqa: BLE001
+            text = str(explain(exc)) if _is_api_error(exc) else str(exc)
+            self.notify(text, title=f"Could not {action}", severity="error", timeout=10)
+            return
+        finally:
+            await client.close()
+        self.notify(f"{job.remote_id}: {job.status}")
+        self.post_message(self.Changed([]))
+        if self.watcher is not None:
+            self.watcher.add(job.id)
+
+    def action_copy(self) -> None:
+        job_id = self.selected_job_id()
+        if job_id is not None:
+            self.copy_model(job_id)
+
+    def copy_model(self, job_id: int, name: str | None = None) -> None:
+        """Copy the fine-tuned model (or a checkpoint's) id: OSC 52, works through tmux/SSH."""
+        job = self.tunedeck.store.jobs.get(job_id)
+        name = name or job.fine_tuned_model
+        if not name:
+            self.notify(f"{job.remote_id} has no fine-tuned model yet ({job.status})",
+                        severity="warning")
+            return
+        self.tunedeck.copy_to_clipboard(name)
+        self.notify(f"Copied {name}")
+
+
+def _is_api_error(exc: BaseException) -> bool:
+    try:
+        import openai
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, openai.APIError)

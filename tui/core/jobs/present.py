@@ -114,3 +114,31 @@ def offending_line(store, job: Job, line: int | None) -> str | None:  # noqa: AN
         if number == line:
             return text
     return None
+
+
+Series = dict[str, list[tuple[int, float]]]
+
+LOSS_KEYS = (("train", "train_loss"), ("valid", "valid_loss"), ("full valid", "full_valid_loss"))
+ACCURACY_KEYS = (
+    ("train", "train_mean_token_accuracy"),
+    ("valid", "valid_mean_token_accuracy"),
+    ("full valid", "full_valid_mean_token_accuracy"),
+)
+
+
+def metric_series(metrics: list) -> dict[str, Series]:  # list[JobMetric]
+    """Chart series by step: loss and token accuracy, or rewards for reinforcement jobs."""
+    charts: dict[str, Series] = {"loss": {}, "accuracy": {}}
+    for title, keys in (("loss", LOSS_KEYS), ("accuracy", ACCURACY_KEYS)):
+        for name, key in keys:
+            points = [(m.step, getattr(m, key)) for m in metrics if getattr(m, key) is not None]
+            if points:
+                charts[title][name] = points
+    rewards: Series = {}
+    for m in metrics:
+        for key, value in (m.data or {}).items():
+            if "reward" in key and isinstance(value, int | float):
+                rewards.setdefault(key.replace("_", " "), []).append((m.step, float(value)))
+    if rewards:
+        charts["reward"] = rewards
+    return {title: series for title, series in charts.items() if series}

@@ -1,0 +1,85 @@
+"""The Jobs pane against the sandbox (fast clock): launch through the pre-flight, watch live."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import DataTable, Input, Select
+
+from store import Store
+from tests.jobs.helpers import MODEL, fast_settings, sandbox_profile, stored_version
+from tui.app import TunedeckApp
+from tui.screens.job_create import JobCreate
+from tui.screens.job_detail import JobDetail
+from tui.screens.job_preflight import JobPreflight
+from tui.widgets.loss_chart import LossChart
+
+SIZE = (140, 40)
+
+
+def make(tmp_path, sandbox, monkeypatch, interval: float = 0.05) -> TunedeckApp:
+    profile = sandbox_profile(sandbox, monkeypatch)
+    return TunedeckApp(settings=fast_settings(profile, interval), db_path=tmp_path / "t.db",
+                       profile=profile.name)
+
+
+async def until(pilot, predicate, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+async def open_jobs(pilot) -> None:
+    await pilot.app.store_ready.wait()
+    await pilot.press("4")
+    await pilot.pause()
+
+
+async def test_launch_through_preflight_and_watch_to_succeeded(tmp_path, sandbox, monkeypatch):
+    with Store(tmp_path / "t.db") as store:
+        version_id = stored_version(store, n=12, bad=1)
+    app = make(tmp_path, sandbox, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_jobs(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, JobCreate))
+        form = app.screen
+        form.query_one("#job-form-training", Select).value = version_id
+        form.query_one("#job-form-model", Input).value = MODEL
+        form.query_one("#job-form-n_epochs", Input).value = "2"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, JobPreflight))
+        pre = app.screen
+        await until(pilot, lambda: pre.preflight is not None)
+        text = str(pre.query_one("#job-preflight-text").render())
+        assert "12 example(s), 1 invalid line(s) left out" in text
+        assert "upload" in text and "billed tokens" in text
+        with Store(tmp_path / "t.db") as store:  # nothing sent before the confirmation
+            assert store.jobs.list() == [] and store.files.list("sandbox") == []
+        await pilot.press("y")
+        await until(pilot, lambda: not isinstance(app.screen, JobPreflight))
+        table = app.query_one("#jobs-table", DataTable)
+        await until(pilot, lambda: table.row_count == 1)
+        # The list updates live until the job succeeds.
+        await until(pilot, lambda: "succeeded" in str(table.get_row_at(0)[1]))
+        job = app.store.jobs.list("sandbox")[0]
+        assert job.fine_tuned_model and job.trained_tokens
+        row = table.get_row_at(0)
+        assert row[7] == job.fine_tuned_model
+        metrics = app.store.jobs.metrics(job.id)
+        total = metrics[-1].total_steps
+        assert [m.step for m in metrics] == list(range(1, total + 1))
+        assert app.store.jobs.checkpoints(job.id)
+        assert app.store.jobs.result_file(job.id).startswith("step,train_loss")
+        # The detail shows a chart with every metrics step.
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, JobDetail))
+        await pilot.pause()
+        chart = app.screen.query_one("#chart-loss", LossChart)
+        assert chart.steps == set(range(1, total + 1))
+        # Only valid lines were uploaded, once.
+        files = app.store.files.list("sandbox")
+        assert len(files) == 1 and files[0].dataset_version_id == version_id

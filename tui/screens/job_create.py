@@ -1,0 +1,188 @@
+"""The create-job form: dataset versions, base model, method, hyperparameters, extras.
+
+Every hyperparameter is `auto` or a value in the API's range; a field out of
+range is marked at once and the form cannot go on to the pre-flight. Nothing
+is sent from here: ctrl+s opens the pre-flight with the checked JobSpec.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
+
+from tui.core.jobs.spec import (
+    HYPERPARAMETERS,
+    METHODS,
+    JobSpec,
+    SpecError,
+    parse_form,
+    parse_hyperparameter,
+)
+
+HYPER_LABELS = {
+    "n_epochs": "epochs (1–50)",
+    "batch_size": "batch size (1–256)",
+    "learning_rate_multiplier": "LR multiplier (>0)",
+    "beta": "DPO beta (0–2]",
+    "compute_multiplier": "compute multiplier (>0)",
+    "eval_interval": "eval interval (≥1)",
+    "eval_samples": "eval samples (≥1)",
+    "reasoning_effort": "reasoning effort",
+}
+ALL_HYPER = tuple(dict.fromkeys(h for names in HYPERPARAMETERS.values() for h in names))
+GRADER_EXAMPLE = (
+    '{"type": "string_check", "name": "exact", "input": "{{sample.output_text}}",\n'
+    ' "reference": "{{item.answer}}", "operation": "eq"}'
+)
+
+
+class JobCreate(ModalScreen[JobSpec | None]):
+    DEFAULT_CSS = """
+    JobCreate { align: center middle; }
+    JobCreate > #job-form {
+        width: 96; height: 90%; border: thick $accent; background: $surface; padding: 0 1;
+    }
+    JobCreate .form-row { height: auto; }
+    JobCreate .form-row > Label { width: 26; padding: 1 1 0 0; text-align: right; }
+    JobCreate .form-row > Input, JobCreate .form-row > Select { width: 1fr; }
+    JobCreate Input.-invalid { border: tall $error; }
+    JobCreate #job-form-grader { height: 7; }
+    JobCreate #job-form-errors { color: $error; height: auto; padding: 0 1; }
+    JobCreate #job-form-buttons { height: auto; }
+    JobCreate Button { margin-right: 2; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Pre-flight", id="jobs.form.submit"),
+        Binding("escape", "cancel", "Cancel", id="jobs.form.cancel"),
+    ]
+
+    def __init__(
+        self,
+        versions: list[tuple[str, int]],
+        models: list[str],
+        *,
+        initial: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.versions = versions
+        self.models = models
+        self.initial = initial or {}
+
+    def compose(self) -> ComposeResult:
+        value = self.initial.get
+        with Vertical(id="job-form"):
+            yield Static("[b]New fine-tuning job[/b]  ctrl+s: pre-flight (nothing is sent yet) · "
+                         "esc: cancel")
+            with VerticalScroll():
+                yield from self._row("training data", Select(
+                    self.versions, prompt="pick a dataset version", id="job-form-training",
+                    value=value("training_version_id", Select.NULL)))
+                yield from self._row("validation data", Select(
+                    self.versions, prompt="none", id="job-form-validation",
+                    value=value("validation_version_id", Select.NULL)))
+                yield from self._row("base model", Input(
+                    value("model", self.models[0] if self.models else ""), id="job-form-model",
+                    placeholder="e.g. gpt-4.1-mini-2025-04-14",
+                    suggester=SuggestFromList(self.models, case_sensitive=False)))
+                yield from self._row("method", Select(
+                    [(m, m) for m in METHODS], allow_blank=False, id="job-form-method",
+                    value=value("method", "supervised")))
+                for name in ALL_HYPER:
+                    yield from self._row(HYPER_LABELS[name], Input(
+                        str(value(name, "auto")), id=f"job-form-{name}", placeholder="auto"),
+                        name=name)
+                yield from self._row("grader (JSON)", TextArea(
+                    value("grader", GRADER_EXAMPLE), id="job-form-grader", language=None),
+                    name="grader")
+                yield from self._row("suffix (≤64)", Input(
+                    value("suffix", ""), id="job-form-suffix", max_length=64))
+                yield from self._row("seed", Input(value("seed", ""), id="job-form-seed",
+                                                   placeholder="random"))
+                yield from self._row("metadata", Input(
+                    value("metadata", ""), id="job-form-metadata",
+                    placeholder="key=value, key2=value2 (≤16 pairs)"))
+            yield Static("", id="job-form-errors")
+            with Horizontal(id="job-form-buttons"):
+                yield Button("Pre-flight (ctrl+s)", variant="primary", id="job-form-submit")
+                yield Button("Cancel (esc)", id="job-form-cancel")
+
+    def _row(self, label: str, widget: Any, *, name: str | None = None) -> ComposeResult:
+        row = Horizontal(Label(label), widget, classes="form-row")
+        if name is not None:
+            row.add_class(f"hp-{name}")
+        yield row
+
+    def on_mount(self) -> None:
+        self._show_method_fields()
+
+    @on(Select.Changed, "#job-form-method")
+    def _method_changed(self) -> None:
+        self._show_method_fields()
+
+    def _method(self) -> str:
+        value = self.query_one("#job-form-method", Select).value
+        return value if isinstance(value, str) else "supervised"
+
+    def _show_method_fields(self) -> None:
+        method = self._method()
+        wanted = set(HYPERPARAMETERS[method]) | ({"grader"} if method == "reinforcement" else set())
+        for name in (*ALL_HYPER, "grader"):
+            for row in self.query(f".hp-{name}"):
+                row.display = name in wanted
+
+    @on(Input.Changed)
+    def _check_field(self, event: Input.Changed) -> None:
+        name = (event.input.id or "").removeprefix("job-form-")
+        if name in ALL_HYPER:
+            try:
+                parse_hyperparameter(name, event.value)
+                event.input.remove_class("-invalid")
+                event.input.tooltip = None
+            except ValueError as exc:
+                event.input.add_class("-invalid")
+                event.input.tooltip = f"{HYPER_LABELS[name]}: {exc}"
+
+    def values(self) -> dict[str, Any]:
+        def select(widget_id: str) -> int | None:
+            value = self.query_one(widget_id, Select).value
+            return value if isinstance(value, int) else None
+
+        method = self._method()
+        out: dict[str, Any] = {
+            "training_version_id": select("#job-form-training"),
+            "validation_version_id": select("#job-form-validation"),
+            "model": self.query_one("#job-form-model", Input).value,
+            "method": method,
+            "suffix": self.query_one("#job-form-suffix", Input).value,
+            "seed": self.query_one("#job-form-seed", Input).value,
+            "metadata": self.query_one("#job-form-metadata", Input).value,
+        }
+        for name in HYPERPARAMETERS[method]:
+            out[name] = self.query_one(f"#job-form-{name}", Input).value
+        if method == "reinforcement":
+            out["grader"] = self.query_one("#job-form-grader", TextArea).text
+        return out
+
+    @on(Button.Pressed, "#job-form-submit")
+    def action_submit(self) -> None:
+        try:
+            spec = parse_form(self.values())
+        except SpecError as exc:
+            labels = {**HYPER_LABELS, "training_version_id": "training data",
+                      "validation_version_id": "validation data"}
+            self.query_one("#job-form-errors", Static).update(
+                "\n".join(f"• {labels.get(k, k)}: {v}" for k, v in exc.errors.items())
+            )
+            return
+        self.dismiss(spec)
+
+    @on(Button.Pressed, "#job-form-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,188 @@
+"""One job in full: state, error in plain words, charts, events, checkpoints, result CSV.
+
+Everything is read from the store; the Jobs pane's poller writes there and
+asks this screen to re-read (`reload`) when something arrived.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Log, Static, TabbedContent, TabPane
+
+from tui.core.jobs.present import (
+    age,
+    eta,
+    explain_job_error,
+    metric_series,
+    offending_line,
+    progress_bar,
+    status_markup,
+)
+from tui.widgets.loss_chart import LossChart
+
+if TYPE_CHECKING:
+    from tui.panes.jobs import JobsPane
+
+
+def _clock_time(epoch: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
+
+
+class JobDetail(Screen[None]):
+    DEFAULT_CSS = """
+    JobDetail #job-detail-head { height: auto; padding: 0 1; background: $boost; }
+    JobDetail #job-detail-error {
+        height: auto; padding: 0 1; border: round $error; display: none;
+    }
+    JobDetail #job-detail-charts { height: 12; }
+    JobDetail #job-detail-tabs { height: 1fr; }
+    JobDetail Log { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="jobs.detail.close"),
+        Binding("r", "refresh", "Refresh now", id="jobs.detail.refresh"),
+        Binding("c", "job('cancel')", "Cancel job", id="jobs.detail.cancel"),
+        Binding("z", "job('pause')", "Pause", id="jobs.detail.pause"),
+        Binding("u", "job('resume')", "Resume", id="jobs.detail.resume"),
+        Binding("y", "copy", "Copy model id", id="jobs.detail.copy"),
+    ]
+
+    def __init__(self, pane: JobsPane, job_id: int) -> None:
+        super().__init__()
+        self.pane = pane
+        self.job_id = job_id
+        self._shown_events: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="job-detail-head")
+        yield Static("", id="job-detail-error")
+        with Horizontal(id="job-detail-charts"):
+            yield LossChart("loss", id="chart-loss")
+            yield LossChart("token accuracy", id="chart-accuracy")
+        with TabbedContent(id="job-detail-tabs"):
+            with TabPane("Events", id="job-tab-events"):
+                yield Log(id="job-events", auto_scroll=True)
+            with TabPane("Checkpoints", id="job-tab-checkpoints"):
+                yield DataTable(id="job-checkpoints", cursor_type="row")
+            with TabPane("Result CSV", id="job-tab-result"), VerticalScroll():
+                yield Static("", id="job-result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#job-checkpoints", DataTable)
+        table.add_columns("step", "checkpoint model", "train loss", "valid loss",
+                          "train acc", "valid acc")
+        self.reload()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # Ours, not the app's pane tabs: the app's handler must not see it.
+        event.stop()
+
+    def reload(self) -> None:
+        store = self.pane.tunedeck.store
+        try:
+            job = store.jobs.get(self.job_id)
+        except KeyError:
+            return
+        now = self.pane.now()
+        progress = store.jobs.progress(job.profile).get(job.id)
+        step, total = progress if progress else (None, None)
+        hyper = (job.raw.get("method") or {}).get(job.method or "", {}) or {}
+        hp = ", ".join(f"{k}={v}" for k, v in (hyper.get("hyperparameters") or {}).items())
+        lines = [
+            f"[b]{escape(job.remote_id)}[/b]  {status_markup(job.status)}  "
+            f"{escape(job.method or '-')} on [b]{escape(job.model)}[/b]   "
+            f"progress {progress_bar(step, total, 20)}   ETA {eta(job, now)}   "
+            f"age {age(job.remote_created_at, now)}",
+            f"fine-tuned model: [b]{escape(job.fine_tuned_model or '-')}[/b]   trained tokens: "
+            f"{f'{job.trained_tokens:,}' if job.trained_tokens else '-'}   "
+            f"files: {escape(job.training_file or '-')}"
+            + (f" / {escape(job.validation_file)}" if job.validation_file else ""),
+            f"hyperparameters: {escape(hp or 'auto')}"
+            + (f"   suffix: {escape(job.suffix)}" if job.suffix else "")
+            + (f"   seed: {job.seed}" if job.seed is not None else ""),
+        ]
+        self.query_one("#job-detail-head", Static).update("\n".join(lines))
+        self._show_error(job)
+        charts = metric_series(store.jobs.metrics(job.id))
+        self.query_one("#chart-loss", LossChart).set_series(charts.get("loss", {}))
+        second = self.query_one("#chart-accuracy", LossChart)
+        if "reward" in charts and "accuracy" not in charts:
+            second.title = "reward"
+            second.set_series(charts["reward"])
+        else:
+            second.set_series(charts.get("accuracy", {}))
+        self._show_events(store.jobs.events(job.id, limit=2000))
+        self._show_checkpoints(store.jobs.checkpoints(job.id))
+        result = store.jobs.result_file(job.id)
+        self.query_one("#job-result", Static).update(
+            Text(result) if result else Text("No result file yet (fetched when the job ends).",
+                                             style="dim")
+        )
+
+    def _show_error(self, job) -> None:  # noqa: ANN001
+        box = self.query_one("#job-detail-error", Static)
+        explained = explain_job_error(job.error)
+        if explained is None:
+            box.display = False
+            return
+        parts = [f"[b red]{escape(explained.title)}[/]", escape(explained.detail),
+                 f"[dim]→ {escape(explained.hint)}[/dim]"]
+        line = offending_line(self.pane.tunedeck.store, job, explained.line)
+        if line is not None:
+            shown = line if len(line) <= 300 else line[:300] + "…"
+            parts.append(f"line {explained.line}: [yellow]{escape(shown)}[/yellow]")
+        box.update("\n".join(parts))
+        box.display = True
+
+    def _show_events(self, events) -> None:  # noqa: ANN001 - newest first
+        log = self.query_one("#job-events", Log)
+        fresh = [e for e in reversed(events) if e.remote_id not in self._shown_events]
+        for event in fresh:
+            self._shown_events.add(event.remote_id)
+            level = (event.level or "info").upper()
+            log.write_line(f"{_clock_time(event.remote_created_at)}  {level:<5} {event.message}")
+
+    def _show_checkpoints(self, checkpoints) -> None:  # noqa: ANN001
+        table = self.query_one("#job-checkpoints", DataTable)
+        table.clear()
+
+        def metric(ckpt, key: str) -> str:  # noqa: ANN001
+            value = (ckpt.metrics or {}).get(key)
+            return f"{value:.4f}" if isinstance(value, int | float) else "-"
+
+        for ckpt in checkpoints:
+            table.add_row(
+                str(ckpt.step_number), ckpt.fine_tuned_model_checkpoint,
+                metric(ckpt, "train_loss"), metric(ckpt, "valid_loss"),
+                metric(ckpt, "train_mean_token_accuracy"),
+                metric(ckpt, "valid_mean_token_accuracy"),
+                key=ckpt.remote_id,
+            )
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_refresh(self) -> None:
+        self.pane.action_refresh()
+
+    def action_job(self, action: str) -> None:
+        self.pane.confirm_action(self.job_id, action)
+
+    def action_copy(self) -> None:
+        self.pane.copy_model(self.job_id, self._checkpoint_under_cursor())
+
+    def _checkpoint_under_cursor(self) -> str | None:
+        tabs = self.query_one("#job-detail-tabs", TabbedContent)
+        table = self.query_one("#job-checkpoints", DataTable)
+        if tabs.active != "job-tab-checkpoints" or table.row_count == 0:
+            return None
+        return str(table.get_row_at(table.cursor_row)[1])

@@ -1,0 +1,110 @@
+"""The pre-flight: what will be uploaded and what it will cost, before anything is sent.
+
+The checks run in a thread with its own store connection; the screen answers
+the Preflight to launch (enter / y) or None (esc).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from tui.core.jobs.preflight import Preflight
+from tui.core.jobs.spec import JobSpec
+
+
+class JobPreflight(ModalScreen[Preflight | None]):
+    DEFAULT_CSS = """
+    JobPreflight { align: center middle; }
+    JobPreflight > #job-preflight-box {
+        width: 100; height: auto; max-height: 90%; border: thick $accent;
+        background: $surface; padding: 0 1;
+    }
+    JobPreflight #job-preflight-body { height: auto; max-height: 24; }
+    JobPreflight #job-preflight-buttons { height: auto; margin-top: 1; }
+    JobPreflight Button { margin-right: 2; }
+    """
+    BINDINGS = [
+        Binding("y", "launch", "Launch", id="jobs.preflight.launch"),
+        Binding("escape,n", "back", "Back", id="jobs.preflight.back"),
+    ]
+
+    class Ready(Message):
+        def __init__(self, preflight: Preflight | None, error: str | None = None) -> None:
+            super().__init__()
+            self.preflight = preflight
+            self.error = error
+
+    def __init__(self, spec: JobSpec, profile: str, db_path: Path,
+                 prices: dict[str, float] | None = None) -> None:
+        super().__init__()
+        self.spec = spec
+        self.profile = profile
+        self.db_path = db_path
+        self.prices = prices
+        self.preflight: Preflight | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="job-preflight-box"):
+            yield Static("[b]Pre-flight[/b]: nothing has been sent yet", id="job-preflight-title")
+            with VerticalScroll(id="job-preflight-body"):
+                yield Static("Checking the data…", id="job-preflight-text")
+            with Horizontal(id="job-preflight-buttons"):
+                yield Button("Launch (y)", variant="success", id="job-preflight-launch",
+                             disabled=True)
+                yield Button("Back (esc)", id="job-preflight-back")
+
+    def on_mount(self) -> None:
+        self.check()
+
+    @work(thread=True, exclusive=True, group="jobs-preflight", exit_on_error=False,
+          name="pre-flight")
+    def check(self) -> None:
+        from store import Store
+        from tui.core.jobs.preflight import run_preflight
+
+        try:
+            with Store(self.db_path) as store:
+                result = run_preflight(store, self.profile, self.spec, prices=self.prices)
+        except Exception as exc:  # noqa: BLE001 - shown on the screen, not a crash
+            self.post_message(self.Ready(None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(self.Ready(result))
+
+    def on_job_preflight_ready(self, message: Ready) -> None:
+        text = self.query_one("#job-preflight-text", Static)
+        if message.preflight is None:
+            text.update(f"[red]The pre-flight failed:[/red] {escape(message.error or '')}")
+            return
+        pre = self.preflight = message.preflight
+        lines = [escape(line) for line in pre.summary_lines()]
+        lines += [f"[yellow]⚠ {escape(w)}[/yellow]" for w in pre.warnings]
+        lines += [f"[red]✗ {escape(p)}[/red]" for p in pre.problems]
+        if pre.ok:
+            lines.append("\n[b]Launch?[/b] y launches (uploads, then creates the job); esc goes "
+                         "back to the form.")
+        else:
+            lines.append("\n[red]This job cannot be launched as it is.[/red] esc: back to the form")
+        text.update("\n".join(lines))
+        self.query_one("#job-preflight-launch", Button).disabled = not pre.ok
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "job-preflight-launch":
+            self.action_launch()
+        else:
+            self.action_back()
+
+    def action_launch(self) -> None:
+        if self.preflight is not None and self.preflight.ok:
+            self.dismiss(self.preflight)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
