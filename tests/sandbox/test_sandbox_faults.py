@@ -62,7 +62,7 @@ async def test_header_fail_job_fails_it_halfway(c) -> None:
 
 
 async def test_server_spec_faults_and_sdk_retries() -> None:
-    with SandboxServer(api_key="k", speed=50, faults="429=0.5,retry_after=0,seed=3") as server:
+    with SandboxServer(api_key="k", speed=50, faults="429=0.5,retry_after=0.01,seed=3") as server:
         async with client(server, max_retries=8) as c:
             # Half the requests are refused; the SDK retries on 429 and gets through.
             answers = [await c.models.list() for _ in range(5)]

@@ -66,6 +66,7 @@ async def test_supervised_job_from_upload_to_succeeded(c) -> None:
     assert base.choices[0].message.content == ask[0]["content"]
     ckpt = await c.chat.completions.create(model=ckpts[2].fine_tuned_model_checkpoint, messages=ask)
     assert ckpt.choices[0].message.content in {city for _, city in CAPITALS[:12]}
+    assert (await c.models.retrieve(done.fine_tuned_model)).owned_by == "tunedeck-sandbox"
     listed = [m.id for m in (await c.models.list()).data]
     assert done.fine_tuned_model in listed and ckpts[0].fine_tuned_model_checkpoint not in listed
     assert (await c.models.delete(done.fine_tuned_model)).deleted is True

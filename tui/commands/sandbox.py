@@ -9,6 +9,17 @@ import argparse
 import sys
 import time
 
+FAULTS_HELP = """\
+fault spec (--faults), comma-separated KEY=VALUE:
+  latency=SECONDS      delay every request
+  429=P | 500=P        answer a share P (0..1) of requests 429 (with retry-after) or 500
+  drop=P               drop the connection mid-response for a share P of requests
+  fail_jobs=P          a share P of fine-tuning jobs fail halfway (server_error)
+  retry_after=SECONDS  what a 429's retry-after says (default 1)
+  seed=N               reproducible draws
+per request: header X-Sandbox-Fault: 429 | 500 | drop | latency=SECONDS | fail_job
+"""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
@@ -16,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="serve a local OpenAI-compatible sandbox API (deterministic models, no key needed)",
         description="Serve the sandbox: OpenAI-shaped endpoints on loopback with deterministic "
         "sandbox models, real fine-tuning jobs on your data, evals and batches.",
+        epilog=FAULTS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one; default 8765)")

@@ -137,6 +137,7 @@ async def _train(sb: Sandbox, job: dict[str, Any], plan: TrainingPlan) -> None:
         result: StepResult | None = await asyncio.to_thread(next, steps, None)
         if result is None:
             break
+        await _gate(job)  # a pause that arrived mid-step holds the step's record until resume
         if fail_at is not None and result.step >= fail_at:
             fail(sb, job, "server_error", "The job failed due to an internal error "
                  "(sandbox fault injection: fail_job).", None)
