@@ -42,3 +42,12 @@ def sandbox_app(server, monkeypatch, home) -> TunedeckApp:
         f'base_url = "{server.base_url}"\napi_key_env = "{SANDBOX_KEY_ENV}"\n'
     )
     return make_app()
+
+
+def rendered(widget) -> str:
+    """The text a widget shows on screen, line by line."""
+    from textual.geometry import Region
+
+    size = widget.size
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, size.width,
+                                                                          size.height)))

@@ -118,6 +118,7 @@ class DatasetsPane(Pane):
         Binding("s", "split", "Split", id="datasets.split"),
         Binding("d", "dedupe", "Dedupe", id="datasets.dedupe"),
         Binding("w", "export", "Export", id="datasets.export"),
+        Binding("u", "upload", "Upload", id="datasets.upload"),
     ]
 
     class ImportProgress(Message):
@@ -195,6 +196,9 @@ class DatasetsPane(Pane):
             self.version_id = ids[0]
         option_list.highlighted = ids.index(self.version_id)
         self.show_version()
+        if self.app.focused is self:
+            # The pane held focus while it was empty; now there is a list to use.
+            self.query_one("#ds-examples", VirtualTable).focus()
 
     def show_version(self) -> None:
         if self.version_id is None:
@@ -333,6 +337,15 @@ class DatasetsPane(Pane):
         )
         self.post_message(self.VersionWritten(version.id, text))
 
+    def on_worker_state_changed(self, event) -> None:  # noqa: ANN001 - Worker.StateChanged
+        # A failed import or upload: hide its progress bar (the app shows the error).
+        from textual.worker import WorkerState
+
+        if event.worker.group in ("dataset-import", "dataset-upload") and event.state in (
+            WorkerState.ERROR, WorkerState.CANCELLED
+        ):
+            self.query_one("#ds-progress").display = False
+
     def on_datasets_pane_import_progress(self, message: ImportProgress) -> None:
         bar = self.query_one("#ds-progress", ProgressBar)
         bar.update(total=max(1, message.total), progress=message.done)
@@ -346,6 +359,56 @@ class DatasetsPane(Pane):
         self.filter_index = 0
         self.notify(message.text)
         self.reload()
+
+    # -- upload ------------------------------------------------------------------
+    def action_upload(self) -> None:
+        from tui.core.config import Capability
+
+        profile = self.tunedeck.profile
+        if self.version_id is None:
+            return
+        if not profile.has(Capability.FILES):
+            self.notify(f"Profile {profile.name} ({profile.kind}) cannot store files; pick "
+                        "another profile with p", severity="warning")
+            return
+        bar = self.query_one("#ds-progress", ProgressBar)
+        bar.update(total=100, progress=0)
+        bar.display = True
+        self.run_upload(self.version_id)
+
+    @work(thread=True, exclusive=True, group="dataset-upload", exit_on_error=False,
+          name="upload dataset")
+    def run_upload(self, version_id: int) -> None:
+        # A thread with its own event loop: reading a big version's lines from
+        # SQLite must not happen on the UI thread.
+        import asyncio
+
+        from store import Store
+        from tui.core.jobs.preflight import prepare_file
+        from tui.core.jobs.upload import ensure_uploaded
+        from tui.core.providers import make_client
+
+        profile = self.tunedeck.profile
+        with Store(self.tunedeck.db_path) as store:
+            prepared = prepare_file(store, profile.name, version_id, "train")
+            if not prepared.lines:
+                self.post_message(self.VersionWritten(-1, "No valid examples to upload"))
+                return
+
+            async def upload() -> tuple[str, bool]:
+                async with make_client(profile) as client:
+                    return await ensure_uploaded(
+                        client, store, profile.name, prepared.data,
+                        filename=prepared.filename, dataset_version_id=version_id,
+                        sha256=prepared.sha256,
+                        progress=lambda d, t: self.post_message(self.ImportProgress(d, t)),
+                    )
+
+            file_id, fresh = asyncio.run(upload())
+        verb = "Uploaded" if fresh else "Already on the provider:"
+        self.post_message(self.VersionWritten(
+            version_id, f"{verb} {prepared.label} as {file_id} ({prepared.lines:,} valid lines"
+            + (f", {prepared.skipped:,} invalid left out)" if prepared.skipped else ")")))
 
     # -- derived versions ---------------------------------------------------------
     def action_split(self) -> None:

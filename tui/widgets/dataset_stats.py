@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 BARS = " ▁▂▃▄▅▆▇█"
@@ -80,11 +79,8 @@ def render_report(report: dict[str, Any] | None, title: str) -> RenderableType:
     parts.append(cost_line)
     errors = report.get("errors") or {}
     if errors:
-        table = Table.grid(padding=(0, 2))
-        row = [
-            Text(f"{cat} {n:,}", style="red")
-            for cat, n in sorted(errors.items(), key=lambda kv: -kv[1])[:6]
-        ]
-        table.add_row(*row)
-        parts.append(table)
+        line = Text("errors: ", style="bold red", no_wrap=True, overflow="ellipsis")
+        ranked = sorted(errors.items(), key=lambda kv: -kv[1])
+        line.append("  ".join(f"{cat} ×{n:,}" for cat, n in ranked), style="red")
+        parts.append(line)
     return Group(*parts)

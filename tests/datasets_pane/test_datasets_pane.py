@@ -1,0 +1,180 @@
+"""The datasets pane driven by keys, on real files, a real store and the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, ProgressBar
+
+from tests.apphelpers import SIZE, make_app, ready, rendered, sandbox_app, settle
+from tui.screens.example import ExampleScreen
+from tui.widgets.virtual_table import VirtualTable
+
+
+def sft(i: int, answer: str = "ok") -> str:
+    return json.dumps({"messages": [{"role": "user", "content": f"question {i}"},
+                                    {"role": "assistant", "content": f"{answer} {i}"}]})
+
+
+@pytest.fixture
+def data_file(tmp_path: Path) -> Path:
+    lines = [sft(i) for i in range(30)]
+    lines[4] = '{"messages": ['  # invalid_json
+    lines[9] = json.dumps({"messages": [{"role": "bot", "content": "x"}]})  # unrecognized_role
+    path = tmp_path / "support.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def import_through_form(pilot, path: str, name: str = "") -> None:
+    await pilot.press("i")
+    await settle(pilot)
+    pilot.app.screen.query_one("#import-path", Input).value = path
+    pilot.app.screen.query_one("#import-name", Input).value = name
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    pane = pilot.app.pane("datasets")
+    workers = [w for w in pane.workers if w.group == "dataset-import"]
+    if workers:
+        await pane.workers.wait_for_complete(workers)
+    await settle(pilot)
+
+
+async def test_import_validates_and_browses_with_filters(data_file):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pane = app.pane("datasets")
+        await import_through_form(pilot, str(data_file), "support")
+        store = app.store
+        version = store.datasets.versions(store.datasets.get_by_name("support").id)[0]
+        assert (version.status, version.n_examples, version.n_invalid) == ("ready", 30, 2)
+        # Line 10 breaks two rules; the report counts each, the line is one invalid line.
+        assert version.report["errors"] == {"invalid_json": 1, "unrecognized_role": 1,
+                                            "example_missing_assistant_message": 1}
+        bar = pane.query_one("#ds-progress", ProgressBar)
+        assert bar.total == data_file.stat().st_size and bar.progress == bar.total
+        assert not bar.display  # hidden once the import is done
+        table = pane.query_one(VirtualTable)
+        assert table.row_count == 30
+        stats = rendered(pane.query_one("#ds-stats"))
+        assert "cannot be trained on" in stats and "invalid_json" in stats
+        # Errors only.
+        table.focus()
+        await pilot.press("f")
+        await settle(pilot)
+        assert table.row_count == 2
+        assert [table.row_at(i).key for i in range(2)] == [5, 10]
+        # Open the second error as a transcript.
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ExampleScreen)
+        header = rendered(app.screen.query_one("#example-header"))
+        assert "line 10" in header and "unrecognized role 'bot'" in header
+        # Exclude it: a new version without that line, the old one untouched.
+        await pilot.press("x")
+        await settle(pilot)
+        derive = [w for w in pane.workers if w.group == "dataset-derive"]
+        if derive:
+            await pane.workers.wait_for_complete(derive)
+        await settle(pilot)
+        versions = store.datasets.versions(version.dataset_id)
+        assert [v.version for v in versions] == [2, 1]
+        assert (versions[0].n_examples, versions[0].n_invalid) == (29, 1)
+        assert store.datasets.count_examples(version.id) == 30
+
+
+async def test_reimporting_the_same_bytes_finds_the_version(data_file):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await import_through_form(pilot, str(data_file), "support")
+        await import_through_form(pilot, str(data_file), "support")
+        ds = app.store.datasets.get_by_name("support")
+        assert len(app.store.datasets.versions(ds.id)) == 1
+        assert any("already imported" in n.message for n in app._notifications)
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [(lambda p: str(p / "missing.jsonl"), "does not exist"),
+     (lambda p: str(p), "is a directory")],
+)
+async def test_bad_paths_are_explained(tmp_path, make, words):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await import_through_form(pilot, make(tmp_path), "x")
+        assert any(words in n.message for n in app._notifications)
+        assert not app.pane("datasets").query_one("#ds-progress").display
+
+
+async def test_dpo_example_renders_both_answers(tmp_path):
+    line = json.dumps({
+        "input": {"messages": [{"role": "user", "content": "Pick a fruit"}]},
+        "preferred_output": [{"role": "assistant", "content": "Mango"}],
+        "non_preferred_output": [{"role": "assistant", "content": "Rock"}],
+    })
+    path = tmp_path / "dpo.jsonl"
+    path.write_text("\n".join([line] * 12) + "\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await import_through_form(pilot, str(path), "prefs")
+        pane = app.pane("datasets")
+        pane.query_one(VirtualTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ExampleScreen)
+        text = rendered(app.screen.query_one("#transcript-body"))
+        assert "preferred" in text and "non-preferred" in text
+        assert "Mango" in text and "Rock" in text
+        report = app.store.datasets.versions(
+            app.store.datasets.get_by_name("prefs").id)[0].report
+        assert report["format"] == "dpo"
+
+
+async def test_split_and_export(data_file, tmp_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await import_through_form(pilot, str(data_file), "support")
+        pane = app.pane("datasets")
+        version_id = pane.version_id
+        pane.derive("split", version_id, ratio=0.75, seed=7)
+        await pane.workers.wait_for_complete([w for w in pane.workers
+                                              if w.group == "dataset-derive"])
+        await settle(pilot)
+        store = app.store
+        train = store.datasets.versions(store.datasets.get_by_name("support/train").id)[0]
+        valid = store.datasets.versions(store.datasets.get_by_name("support/valid").id)[0]
+        assert (train.n_examples, valid.n_examples) == (21, 7)  # 28 valid, 75 %
+        out = tmp_path / "out" / "clean.jsonl"
+        pane.derive("export", version_id, path=str(out))
+        await pane.workers.wait_for_complete([w for w in pane.workers
+                                              if w.group == "dataset-derive"])
+        lines = out.read_text().splitlines()
+        assert len(lines) == 28 and all(json.loads(line)["messages"] for line in lines)
+
+
+async def test_upload_to_the_sandbox_once(sandbox, monkeypatch, isolated_home, data_file):
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await import_through_form(pilot, str(data_file), "support")
+        pane = app.pane("datasets")
+        for _ in range(2):
+            await pilot.press("u")
+            await settle(pilot)
+            await pane.workers.wait_for_complete([w for w in pane.workers
+                                                  if w.group == "dataset-upload"])
+            await settle(pilot)
+        files = app.store.files.list("sandbox")
+        assert len(files) == 1 and files[0].purpose == "fine-tune"
+        assert files[0].dataset_version_id == pane.version_id
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Uploaded support v1 as file-") for m in messages)
+        assert any("Already on the provider" in m for m in messages)
+        assert any("2 invalid left out" in m for m in messages)
