@@ -43,7 +43,7 @@ def counted_client(profile: Profile, log: list[tuple[str, str]] | None = None, *
     client = make_client(profile, max_retries=0, **kwargs)
     if log is not None:
         async def hook(request: Any) -> None:
-            log.append((request.method, request.url.path))
+            log.append((request.method, request.url.path, request.url.query.decode() if isinstance(request.url.query, bytes) else str(request.url.query)))
 
         client._client.event_hooks["request"].append(hook)
     return client

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
 EVENT_PAGE = 100
+# While a known job is watched, new events are few: a small first page keeps a
+# quiet poll cheap and limits what a resumed watcher sees again (the API pages
+# only towards older events, so the page that holds our cursor is re-sent).
+RESUME_PAGE = 20
 MAX_EVENT_PAGES = 1000  # a provider that never reaches our cursor cannot loop us forever
 
 
@@ -74,7 +78,8 @@ async def fetch_new_events(
     found: list[dict[str, Any]] = []
     after: str | None = None
     for _ in range(MAX_EVENT_PAGES):
-        kwargs: dict[str, Any] = {"limit": EVENT_PAGE}
+        first = after is None and last_event_id is not None
+        kwargs: dict[str, Any] = {"limit": RESUME_PAGE if first else EVENT_PAGE}
         if after:
             kwargs["after"] = after
         page = await client.fine_tuning.jobs.list_events(remote_id, **kwargs)
