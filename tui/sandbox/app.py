@@ -78,8 +78,13 @@ class Gatekeeper:
         return None
 
 
+# A dropped stream still delivers its first events (the role chunk and some text), so
+# clients can show that partial output survives; a plain response loses its second half.
+_STREAM_MESSAGES_BEFORE_DROP = 3
+
+
 def _dropping(send: Send) -> Send:
-    """Let the head and a first piece of the body through, then kill the connection."""
+    """Let the head and the first part of the body through, then kill the connection."""
     seen = 0
 
     async def wrapped(message: Message) -> None:
@@ -89,10 +94,10 @@ def _dropping(send: Send) -> Send:
             return
         seen += 1
         chunk = message.get("body", b"")
-        if seen == 1 and message.get("more_body"):
-            await send(message)  # a stream's first event arrives, then nothing more
+        if message.get("more_body") and seen <= _STREAM_MESSAGES_BEFORE_DROP:
+            await send(message)
             return
-        if seen == 1 and len(chunk) > 1:
+        if len(chunk) > 1:
             await send({"type": "http.response.body", "body": chunk[: len(chunk) // 2], "more_body": True})
         raise DroppedConnection("sandbox fault injection: connection dropped")
 

@@ -6,7 +6,7 @@ Server spec grammar (comma-separated, each key at most once):
     429=P                answer a share P (0..1) of requests 429 with retry-after
     500=P                answer a share P of requests 500
     drop=P               drop the connection mid-response for a share P of requests
-                         (streams send their first event, then the connection dies)
+                         (a stream sends its first three events, then the connection dies)
     fail_jobs=P          a share P of fine-tuning jobs fail halfway with server_error
     retry_after=SECONDS  the retry-after a 429 carries (default 1; also sent in ms)
     seed=N               seed of the draws, so a fault sequence is reproducible
