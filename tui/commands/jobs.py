@@ -1,0 +1,392 @@
+"""`tunedeck jobs list|show|watch|create|cancel|pause|resume`: the Jobs pane, headless.
+
+Imported on every `tunedeck` start: everything heavy is imported inside `run`.
+Exit codes: 0 ok (watch: succeeded), 1 the job failed or was cancelled, 2 usage
+or configuration errors, 3 provider errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "jobs", help="fine-tuning jobs: list, show, watch, create, cancel",
+        description="Fine-tuning jobs of a profile, kept in the local store.",
+    )
+    sub = parser.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(func=run)
+        return p
+
+    p = add("list", "jobs in the store (--sync pulls the provider's list first)")
+    p.add_argument("--sync", action="store_true", help="import every job of the profile first")
+    p = add("show", "one job: state, error, checkpoints, latest events")
+    p.add_argument("job", help="job id (ftjob-…) or local number")
+    p.add_argument("--offline", action="store_true", help="only what the store holds")
+    p = add("watch", "print events as they arrive; exit with the job's outcome")
+    p.add_argument("job")
+    p.add_argument("--interval", type=float, help="poll interval in seconds (default: config)")
+    p = add("create", "pre-flight, then launch a job from a stored dataset version")
+    p.add_argument("--dataset", required=True, metavar="NAME[@VERSION]",
+                   help="training dataset (latest ready version unless @N)")
+    p.add_argument("--validation", metavar="NAME[@VERSION]")
+    p.add_argument("--model", required=True, help="base model")
+    p.add_argument("--method", default="supervised",
+                   choices=("supervised", "dpo", "reinforcement"))
+    for flag, name in (("--epochs", "n_epochs"), ("--batch-size", "batch_size"),
+                       ("--lr-multiplier", "learning_rate_multiplier"), ("--beta", "beta"),
+                       ("--compute-multiplier", "compute_multiplier"),
+                       ("--eval-interval", "eval_interval"), ("--eval-samples", "eval_samples"),
+                       ("--reasoning-effort", "reasoning_effort")):
+        p.add_argument(flag, dest=name, default="auto", help="auto (default) or a value")
+    p.add_argument("--grader", metavar="FILE", help="grader JSON file (reinforcement)")
+    p.add_argument("--suffix")
+    p.add_argument("--seed")
+    p.add_argument("--metadata", default="", help="key=value,key2=value2")
+    p.add_argument("--yes", action="store_true", help="launch without asking")
+    for name in ("cancel", "pause", "resume"):
+        p = add(name, f"{name} a job")
+        p.add_argument("job")
+        p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui.core.config import ConfigError, load_settings
+    from tui.core.paths import default_db_path
+
+    try:
+        settings = load_settings()
+        profile = settings.profile(args.profile)
+    except ConfigError as exc:
+        print(f"tunedeck jobs: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from store import Store
+
+    with Store(args.db or default_db_path()) as store:
+        command = _COMMANDS[args.jobs_command]
+        try:
+            return command(args, settings, profile, store)
+        except _Usage as exc:
+            print(f"tunedeck jobs: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except Exception as exc:
+            return _provider_error(exc, profile)
+
+
+class _Usage(Exception):
+    pass
+
+
+def _provider_error(exc: Exception, profile: Any) -> int:
+    import openai
+
+    from tui.core.jobs.actions import ActionError
+    from tui.core.providers import MissingCapabilityError, MissingKeyError
+
+    if isinstance(exc, MissingKeyError | MissingCapabilityError | ActionError):
+        print(f"tunedeck jobs: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(exc, openai.APIError):
+        from tui.core.errors import explain
+
+        print(f"tunedeck jobs: {explain(exc, key_env=profile.api_key_env)}", file=sys.stderr)
+        return EXIT_PROVIDER
+    raise exc
+
+
+def _client(profile: Any, **kwargs: Any) -> Any:
+    from tui.core.config import Capability
+    from tui.core.providers import make_client, require
+
+    require(profile, Capability.FINE_TUNING)
+    return make_client(profile, **kwargs)
+
+
+def _run_async(coro: Any) -> Any:
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def _job_dict(store: Any, job: Any, *, full: bool = False) -> dict[str, Any]:
+    progress = store.jobs.progress(job.profile).get(job.id)
+    out = {
+        "id": job.remote_id, "local_id": job.id, "status": job.status, "method": job.method,
+        "model": job.model, "fine_tuned_model": job.fine_tuned_model,
+        "trained_tokens": job.trained_tokens, "created_at": job.remote_created_at,
+        "finished_at": job.finished_at, "estimated_finish": job.estimated_finish,
+        "step": progress[0] if progress else None, "total_steps": progress[1] if progress else None,
+        "error": job.error,
+    }
+    if full:
+        out["checkpoints"] = [c.model_dump() for c in store.jobs.checkpoints(job.id)]
+        out["events"] = [e.model_dump() for e in reversed(store.jobs.events(job.id, limit=50))]
+        out["result_file"] = store.jobs.result_file(job.id)
+    return out
+
+
+def _find(store: Any, profile: Any, ref: str, *, fetch: bool = True) -> Any:
+    job = None
+    if ref.isdigit():
+        try:
+            job = store.jobs.get(int(ref))
+        except KeyError:
+            job = None
+    job = job or store.jobs.by_remote_id(profile.name, ref)
+    if job is None and fetch and not ref.isdigit():
+        from tui.core.jobs.sync import dump
+
+        async def retrieve() -> Any:
+            client = _client(profile)
+            try:
+                return store.jobs.upsert(profile.name,
+                                         dump(await client.fine_tuning.jobs.retrieve(ref)))
+            finally:
+                await client.close()
+
+        job = _run_async(retrieve())
+    if job is None:
+        raise _Usage(f"no job {ref!r} in the store for profile {profile.name}")
+    return job
+
+
+def cmd_list(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
+    if args.sync:
+        from tui.core.jobs.sync import sync_all
+
+        async def pull() -> None:
+            client = _client(profile)
+            try:
+                await sync_all(client, store, profile.name)
+            finally:
+                await client.close()
+
+        _run_async(pull())
+    jobs = store.jobs.list(profile.name)
+    if args.json:
+        print(json.dumps([_job_dict(store, j) for j in jobs], indent=2))
+        return EXIT_OK
+    import time
+
+    from tui.core.jobs.present import age, progress_bar
+
+    if not jobs:
+        print(f"No jobs for profile {profile.name} (tunedeck jobs list --sync imports them).")
+    progress = store.jobs.progress(profile.name)
+    for job in jobs:
+        step, total = progress.get(job.id, (None, None))
+        print(f"{job.remote_id:<34} {job.status:<16} {job.method or '-':<13} {job.model:<28} "
+              f"{progress_bar(step, total):<18} {job.fine_tuned_model or '-'}  "
+              f"{age(job.remote_created_at, time.time())}")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
+    job = _find(store, profile, args.job, fetch=not args.offline)
+    if not args.offline and profile.key_is_set:
+        from tui.core.jobs.sync import hydrate
+
+        async def refresh() -> Any:
+            client = _client(profile)
+            try:
+                return (await hydrate(client, store, profile.name, job)).job
+            finally:
+                await client.close()
+
+        job = _run_async(refresh())
+    data = _job_dict(store, job, full=True)
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+        return EXIT_OK
+    from tui.core.jobs.present import explain_job_error, offending_line
+
+    print(f"{job.remote_id}  {job.status}  {job.method or '-'} on {job.model}")
+    print(f"fine-tuned model: {job.fine_tuned_model or '-'}   trained tokens: "
+          f"{job.trained_tokens or '-'}   step {data['step'] or '-'}/{data['total_steps'] or '-'}")
+    explained = explain_job_error(job.error)
+    if explained is not None:
+        print(f"{explained.title}\n  {explained.detail}\n  → {explained.hint}")
+        line = offending_line(store, job, explained.line)
+        if line is not None:
+            print(f"  line {explained.line}: {line[:300]}")
+    for ckpt in data["checkpoints"]:
+        print(f"checkpoint step {ckpt['step_number']}: {ckpt['fine_tuned_model_checkpoint']}")
+    for event in data["events"][-15:]:
+        print(f"  [{event['level']}] {event['message']}")
+    return EXIT_OK
+
+
+def _outcome(status: str) -> int:
+    return EXIT_OK if status == "succeeded" else EXIT_JOB_FAILED
+
+
+def cmd_watch(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
+    import asyncio
+
+    from store.jobs import FINAL_STATUSES
+    from tui.core.jobs.sync import sync_job
+    from tui.core.jobs.watch import PollPolicy, retry_after_of
+
+    job = _find(store, profile, args.job)
+    policy = PollPolicy(args.interval or settings.poll_interval_s)
+    printed: set[str] = set()
+
+    def show_new() -> None:
+        for event in reversed(store.jobs.events(job.id, limit=10_000)):
+            if event.remote_id in printed:
+                continue
+            printed.add(event.remote_id)
+            if args.json:
+                print(json.dumps(event.model_dump(), default=str), flush=True)
+            else:
+                print(f"[{event.level or 'info'}] {event.message}", flush=True)
+
+    async def loop() -> Any:
+        nonlocal job
+        client = _client(profile, max_retries=0)
+        delay: float | None = None
+        errors = 0
+        try:
+            show_new()
+            while True:
+                try:
+                    result = await sync_job(client, store, profile.name, job)
+                    errors = 0
+                except Exception as exc:  # noqa: BLE001 - back off, keep watching
+                    errors += 1
+                    wait = policy.backoff(errors, retry_after_of(exc))
+                    print(f"(poll failed: {type(exc).__name__}; retrying in {wait:.0f}s)",
+                          file=sys.stderr, flush=True)
+                    await asyncio.sleep(wait)
+                    continue
+                job = result.job
+                show_new()
+                if job.status in FINAL_STATUSES:
+                    return job
+                delay = policy.next_delay(delay, result)
+                await asyncio.sleep(delay)
+        finally:
+            await client.close()
+
+    job = _run_async(loop())
+    if not args.json:
+        print(f"{job.remote_id}: {job.status}"
+              + (f" → {job.fine_tuned_model}" if job.fine_tuned_model else ""))
+    return _outcome(job.status)
+
+
+def _version_ref(store: Any, ref: str) -> int:
+    name, _, number = ref.rpartition("@") if "@" in ref else (ref, "", "")
+    try:
+        dataset = store.datasets.get_by_name(name)
+    except KeyError:
+        raise _Usage(f"no dataset named {name!r} (tunedeck datasets, or the Datasets pane)") \
+            from None
+    versions = [v for v in store.datasets.versions(dataset.id) if v.status == "ready"]
+    if number:
+        versions = [v for v in versions if str(v.version) == number.lstrip("v")]
+    if not versions:
+        raise _Usage(f"dataset {name!r} has no ready version{' ' + number if number else ''}")
+    return versions[0].id
+
+
+def cmd_create(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
+    from pathlib import Path
+
+    from tui.core.jobs.actions import launch
+    from tui.core.jobs.preflight import run_preflight
+    from tui.core.jobs.spec import HYPERPARAMETERS, SpecError, parse_form
+
+    values: dict[str, Any] = {
+        "model": args.model, "method": args.method,
+        "training_version_id": _version_ref(store, args.dataset),
+        "validation_version_id": _version_ref(store, args.validation) if args.validation
+        else None,
+        "suffix": args.suffix or "", "seed": args.seed or "", "metadata": args.metadata,
+    }
+    for name in HYPERPARAMETERS[args.method]:
+        values[name] = getattr(args, name)
+    if args.grader:
+        try:
+            values["grader"] = Path(args.grader).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise _Usage(f"cannot read the grader file: {exc}") from None
+    try:
+        spec = parse_form(values)
+    except SpecError as exc:
+        raise _Usage(str(exc)) from None
+    pre = run_preflight(store, profile.name, spec, prices=dict(settings.prices.training))
+    out = sys.stderr if args.json else sys.stdout
+    print("Pre-flight (nothing sent yet):", file=out)
+    for line in pre.summary_lines():
+        print(f"  {line}", file=out)
+    for warning in pre.warnings:
+        print(f"  ! {warning}", file=out)
+    for problem in pre.problems:
+        print(f"  ✗ {problem}", file=out)
+    if not pre.ok:
+        return EXIT_USAGE
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise _Usage("not launched: pass --yes to launch without a terminal to confirm")
+        if input("Launch this job? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("Not launched.", file=out)
+            return EXIT_OK
+
+    async def go() -> Any:
+        client = _client(profile)
+        try:
+            return await launch(client, store, pre, say=lambda t: print(t, file=out))
+        finally:
+            await client.close()
+
+    job = _run_async(go())
+    if args.json:
+        print(json.dumps(_job_dict(store, job), indent=2))
+    else:
+        print(f"Launched {job.remote_id} ({job.status}); follow it with: "
+              f"tunedeck jobs watch {job.remote_id}")
+    return EXIT_OK
+
+
+def cmd_action(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
+    from tui.core.jobs.actions import act, check_action
+
+    action = args.jobs_command
+    job = _find(store, profile, args.job)
+    check_action(job, action)
+    if not args.yes and sys.stdin.isatty():
+        if input(f"{action.capitalize()} {job.remote_id}? [y/N] ").strip().lower() not in (
+                "y", "yes"):
+            print("Nothing done.")
+            return EXIT_OK
+
+    async def go() -> Any:
+        client = _client(profile)
+        try:
+            return await act(client, store, job, action)
+        finally:
+            await client.close()
+
+    job = _run_async(go())
+    if args.json:
+        print(json.dumps(_job_dict(store, job), indent=2))
+    else:
+        print(f"{job.remote_id}: {job.status}")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "list": cmd_list, "show": cmd_show, "watch": cmd_watch, "create": cmd_create,
+    "cancel": cmd_action, "pause": cmd_action, "resume": cmd_action,
+}
