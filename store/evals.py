@@ -64,6 +64,34 @@ class EvalRepo:
     def list(self) -> list[Eval]:
         return [Eval.from_row(r) for r in self.db.query("SELECT * FROM evals ORDER BY name, id")]
 
+    def find(self, name: str) -> Eval | None:
+        """The newest eval with this name, or None."""
+        rows = list(self.db.query("SELECT * FROM evals WHERE name = ? ORDER BY id DESC LIMIT 1",
+                                  [name]))
+        return Eval.from_row(rows[0]) if rows else None
+
+    def find_remote(self, profile: str, remote_id: str) -> Eval | None:
+        rows = list(self.db.query("SELECT * FROM evals WHERE profile = ? AND remote_id = ?",
+                                  [profile, remote_id]))
+        return Eval.from_row(rows[0]) if rows else None
+
+    def update(self, eval_id: int, **fields: Any) -> None:
+        json_fields = {"testing_criteria", "data_source_config", "input_messages", "metadata"}
+        plain = {"name", "definition_path", "prompt_version_id", "dataset_version_id"}
+        columns, values = ["updated_at"], [now_iso()]
+        for key, value in fields.items():
+            if key in json_fields:
+                columns.append(f"{key}_json")
+                values.append(dumps(value) if key != "input_messages" else maybe_dumps(value))
+            elif key in plain:
+                columns.append(key)
+                values.append(value)
+            else:
+                raise ValueError(f"unknown eval field {key!r}")
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        with write(self.db):
+            self.db.execute(f"UPDATE evals SET {assignments} WHERE id = ?", [*values, eval_id])
+
     # -- runs --------------------------------------------------------------
     def create_run(
         self,
@@ -104,6 +132,19 @@ class EvalRepo:
 
     def runs(self, eval_id: int) -> list[EvalRun]:
         rows = self.db.query("SELECT * FROM eval_runs WHERE eval_id = ? ORDER BY id", [eval_id])
+        return [EvalRun.from_row(r) for r in rows]
+
+    def find_run_remote(self, profile: str, remote_id: str) -> EvalRun | None:
+        rows = list(self.db.query("SELECT * FROM eval_runs WHERE profile = ? AND remote_id = ?",
+                                  [profile, remote_id]))
+        return EvalRun.from_row(rows[0]) if rows else None
+
+    def unfinished_runs(self) -> list[EvalRun]:
+        """Local runs a quit, crash or network loss left queued or in progress."""
+        rows = self.db.query(
+            "SELECT * FROM eval_runs WHERE status IN ('queued', 'in_progress') "
+            "AND remote_id IS NULL ORDER BY id"
+        )
         return [EvalRun.from_row(r) for r in rows]
 
     def update_run(self, run_id: int, **fields: Any) -> None:
@@ -179,15 +220,42 @@ class EvalRepo:
             params = [run_id, status]
         return self.db.execute(sql, params).fetchone()[0]
 
+    def status_counts(self, run_id: int) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT status, COUNT(*) FROM eval_results WHERE run_id = ? GROUP BY status", [run_id]
+        )
+        return {status: n for status, n in rows}
+
+    def iter_results(self, run_id: int, *, batch: int = 500):
+        """Every result of a run in item order, read a page at a time."""
+        last = -1
+        while True:
+            rows = list(self.db.query(
+                "SELECT * FROM eval_results WHERE run_id = ? AND item_index > ? "
+                "ORDER BY item_index LIMIT ?", [run_id, last, batch]))
+            if not rows:
+                return
+            for row in rows:
+                yield EvalResult.from_row(row)
+            last = rows[-1]["item_index"]
+
+    def result(self, run_id: int, item_index: int) -> EvalResult | None:
+        rows = list(self.db.query(
+            "SELECT * FROM eval_results WHERE run_id = ? AND item_index = ?", [run_id, item_index]))
+        return EvalResult.from_row(rows[0]) if rows else None
+
     def page_results(
-        self, run_id: int, *, offset: int = 0, limit: int = 100, status: str | None = None
+        self, run_id: int, *, offset: int = 0, limit: int = 100, status: str | None = None,
+        order: str = "item",
     ) -> list[EvalResult]:
         where, params = "run_id = ?", [run_id]
         if status:
             where += " AND status = ?"
             params.append(status)
+        order_by = {"item": "item_index", "score": "score IS NULL, score, item_index",
+                    "-score": "score IS NULL, score DESC, item_index"}[order]
         rows = self.db.query(
-            f"SELECT * FROM eval_results WHERE {where} ORDER BY item_index LIMIT ? OFFSET ?",
+            f"SELECT * FROM eval_results WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return [EvalResult.from_row(r) for r in rows]

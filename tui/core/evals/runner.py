@@ -1,0 +1,348 @@
+"""The eval runner: bounded concurrency, retries, results stored as they finish, resume.
+
+`create_run` snapshots what a run needs (model, input_messages, sampling
+params, where the items live) into the run's `data_source`, so `EvalRunner`
+can start it, or resume it after a quit or a crash, from the store alone.
+Resume skips every item already recorded, so no recorded item is sampled or
+graded twice; items that were in flight when the process died had no result
+yet and are run once more.
+
+Concurrency is C worker tasks pulling from one lazy item iterator: at most C
+items (and so at most C sampling calls) are in flight, and memory holds C
+items, not the data set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from store._util import now_iso
+from tui.core.evals import graders
+from tui.core.evals.context import build_messages, normalize_sample
+from tui.core.evals.definition import EvalDefinition
+from tui.core.evals.items import iter_source
+from tui.core.evals.retry import FatalProviderError, RetryPolicy, with_retries
+from tui.core.evals.summary import item_score, item_status, summarize
+from tui.core.inference_prices import estimate_cost
+
+CHAT_PARAMS = ("temperature", "top_p", "seed", "max_completion_tokens", "reasoning_effort",
+               "response_format")
+
+
+@dataclass
+class Progress:
+    run_id: int
+    total: int | None
+    done: int = 0
+    passed: int = 0
+    failed: int = 0
+    errored: int = 0
+    retries: int = 0
+    done_this_session: int = 0
+    elapsed_s: float = 0.0
+    status: str = "in_progress"
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.done if self.done else 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.done_this_session / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.total is None or not self.rate:
+            return None
+        return max(0, self.total - self.done) / self.rate
+
+
+@dataclass
+class RunnerOptions:
+    concurrency: int = 8
+    timeout_s: float = 60.0
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    api: str = "chat"
+    extra_headers: dict[str, str] | None = None  # e.g. sandbox fault injection in tests
+    input_prices: dict[str, float] | None = None
+    output_prices: dict[str, float] | None = None
+
+
+def create_run(store: Any, eval_id: int, definition: EvalDefinition, *, model: str | None,
+               profile: str | None = None, name: str = "", total: int | None = None):
+    data_source = definition.data_source(model)
+    data_source["testing_criteria"] = definition.testing_criteria
+    if total is not None:
+        data_source["total"] = total
+    return store.evals.create_run(eval_id, model=model, name=name or (model or "samples"),
+                                  profile=profile, data_source=data_source)
+
+
+def sampling_kwargs(params: dict[str, Any], api: str) -> dict[str, Any]:
+    params = dict(params or {})
+    if "max_tokens" in params:
+        params.setdefault("max_completion_tokens", params.pop("max_tokens"))
+    kwargs = {k: v for k, v in params.items() if k in CHAT_PARAMS and v is not None}
+    if api == "responses":
+        out = {k: kwargs[k] for k in ("temperature", "top_p") if k in kwargs}
+        if "max_completion_tokens" in kwargs:
+            out["max_output_tokens"] = kwargs["max_completion_tokens"]
+        if "reasoning_effort" in kwargs:
+            out["reasoning"] = {"effort": kwargs["reasoning_effort"]}
+        return out
+    return kwargs
+
+
+class EvalRunner:
+    def __init__(self, store: Any, run_id: int, *, client: Any = None,
+                 options: RunnerOptions | None = None,
+                 on_progress: Callable[[Progress], None] | None = None,
+                 on_result: Callable[[int, str], None] | None = None) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.client = client
+        self.options = options or RunnerOptions()
+        self.on_progress = on_progress
+        self.on_result = on_result
+        self.run_row = store.evals.run(run_id)
+        self.data_source = self.run_row.data_source or {}
+        self.eval_row = store.evals.get(self.run_row.eval_id)
+        self.criteria = self.data_source.get("testing_criteria") or self.eval_row.testing_criteria
+        self.model = self.run_row.model
+        self.progress = Progress(run_id=run_id, total=self.data_source.get("total"))
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.model_calls = 0
+        self._cancelled = False
+        self._fatal: str | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started = 0.0
+        self.env = graders.GraderEnv(call_model=self._grader_call, embed=self._embed)
+
+    # -- control -------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop taking items and abandon those in flight (they were never recorded)."""
+        self._cancelled = True
+        for task in self._tasks:
+            task.cancel()
+
+    async def run(self):
+        counts = self.store.evals.status_counts(self.run_id)
+        p = self.progress
+        p.passed, p.failed = counts.get("pass", 0), counts.get("fail", 0)
+        p.errored = sum(n for s, n in counts.items() if s not in ("pass", "fail"))
+        p.done = p.passed + p.failed + p.errored
+        done = self.store.evals.done_indexes(self.run_id)
+        self.store.evals.update_run(self.run_id, status="in_progress",
+                                    started_at=self.run_row.started_at or now_iso(), error=None)
+        self._items = ((i, row) for i, row in enumerate(
+            iter_source(self.data_source.get("source") or {}, self.store)) if i not in done)
+        self._started = time.perf_counter()
+        self._tasks = [asyncio.ensure_future(self._worker())
+                       for _ in range(max(1, self.options.concurrency))]
+        try:
+            results = await asyncio.gather(*self._tasks, return_exceptions=True)
+        except asyncio.CancelledError:
+            self.cancel()
+            self._cancelled = True
+            results = []
+        problems = [r for r in results if isinstance(r, Exception)]
+        if self._fatal:
+            status, error = "failed", self._fatal
+        elif self._cancelled:
+            status, error = "canceled", None
+        elif problems:
+            status, error = "failed", f"{type(problems[0]).__name__}: {problems[0]}"
+        else:
+            status, error = "completed", None
+        return self.finish(status, error)
+
+    def finish(self, status: str, error: str | None = None):
+        summary = summarize(self.store, self.run_id)
+        self.store.evals.update_run(
+            self.run_id, status=status, error=error, finished_at=now_iso(),
+            result_counts=summary["result_counts"],
+            per_testing_criteria_results=summary["per_testing_criteria_results"],
+            usage=summary["per_model_usage"], cost_usd=summary["cost_usd"],
+        )
+        self.progress.status = status
+        self._notify()
+        return self.store.evals.run(self.run_id)
+
+    # -- work ----------------------------------------------------------------
+    async def _worker(self) -> None:
+        while not self._cancelled:
+            try:
+                index, row = next(self._items)
+            except StopIteration:
+                return
+            try:
+                await self._one(index, row)
+            except FatalProviderError as exc:
+                self._fatal = f"{exc}"
+                self.cancel()
+                return
+
+    async def _one(self, index: int, row: dict[str, Any]) -> None:
+        item = row["item"]
+        usage_in = usage_out = None
+        latency = cost = None
+        sample_error = None
+        if row.get("sample") is not None:
+            sample = normalize_sample(row["sample"])
+        elif not self.model:
+            sample, sample_error = None, "the item has no sample and the run names no model"
+        else:
+            try:
+                messages = build_messages(self.data_source.get("input_messages"), item)
+                sample, latency = await self._sample(messages)
+                usage_in = sample["usage"]["prompt_tokens"]
+                usage_out = sample["usage"]["completion_tokens"]
+                cost = estimate_cost(self.model, usage_in, usage_out,
+                                     input_overrides=self.options.input_prices,
+                                     output_overrides=self.options.output_prices)
+            except FatalProviderError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - this item errors, the run goes on
+                from tui.core.errors import explain
+
+                sample = None
+                sample_error = str(explain(exc, model=self.model or "")) if _is_api(exc) \
+                    else f"{type(exc).__name__}: {exc}"
+        results: list[dict[str, Any]] = []
+        if sample is not None:
+            grades = await graders.grade_all(self.criteria, item, sample, self.env)
+            results = [g.as_dict() for g in grades]
+            grader_cost = self._grader_cost(results)
+            if grader_cost or cost is not None:
+                cost = (cost or 0.0) + grader_cost
+        status = item_status(results, sample_error)
+        self.store.evals.record_result(
+            self.run_id, index, item=item, status=status, sample=sample,
+            score=item_score(results), results=results, input_tokens=usage_in,
+            output_tokens=usage_out, latency_ms=latency, cost_usd=cost, error=sample_error,
+        )
+        p = self.progress
+        p.done += 1
+        p.done_this_session += 1
+        if status == "pass":
+            p.passed += 1
+        elif status == "fail":
+            p.failed += 1
+        else:
+            p.errored += 1
+        if self.on_result is not None:
+            self.on_result(index, status)
+        self._notify()
+
+    def _notify(self) -> None:
+        self.progress.elapsed_s = time.perf_counter() - self._started if self._started else 0.0
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
+
+    def _retried(self, exc: BaseException, wait: float) -> None:
+        self.progress.retries += 1
+
+    async def _call(self, make):
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            self.model_calls += 1
+            return await make()
+        finally:
+            self.in_flight -= 1
+
+    async def _sample(self, messages: list[dict[str, Any]]) -> tuple[dict[str, Any], float]:
+        if self.client is None:
+            raise FatalProviderError("no provider client: the items need a model to sample")
+        params = self.data_source.get("sampling_params") or {}
+        api = self.options.api
+        timing: dict[str, float] = {}
+
+        async def call():
+            timing["start"] = time.perf_counter()
+            kwargs = sampling_kwargs(params, api)
+            if api == "responses":
+                return await self.client.responses.create(
+                    model=self.model, input=messages, timeout=self.options.timeout_s,
+                    extra_headers=self.options.extra_headers, **kwargs)
+            return await self.client.chat.completions.create(
+                model=self.model, messages=messages, timeout=self.options.timeout_s,
+                extra_headers=self.options.extra_headers, **kwargs)
+
+        response, attempts = await with_retries(lambda: self._call(call), self.options.policy,
+                                                on_retry=self._retried)
+        latency = (time.perf_counter() - timing["start"]) * 1000
+        if api == "responses":
+            text = response.output_text or ""
+            u = response.usage
+            usage = {"prompt_tokens": u.input_tokens if u else 0,
+                     "completion_tokens": u.output_tokens if u else 0,
+                     "cached_tokens": (u.input_tokens_details.cached_tokens or 0) if u else 0}
+            finish = response.status
+        else:
+            choice = response.choices[0]
+            text = choice.message.content or ""
+            finish = choice.finish_reason
+            u = response.usage
+            details = getattr(u, "prompt_tokens_details", None) if u else None
+            usage = {"prompt_tokens": u.prompt_tokens if u else 0,
+                     "completion_tokens": u.completion_tokens if u else 0,
+                     "cached_tokens": (details.cached_tokens or 0) if details else 0}
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        sample = {
+            "model": getattr(response, "model", None) or self.model, "input": messages,
+            "output": [{"role": "assistant", "content": text}], "output_text": text,
+            "finish_reason": finish, "usage": usage, "attempts": attempts,
+            **{k: v for k, v in params.items() if k in CHAT_PARAMS},
+        }
+        return sample, latency
+
+    async def _grader_call(self, model: str, messages: list[dict[str, Any]],
+                           params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if self.client is None:
+            raise RuntimeError("model graders need a provider client")
+
+        async def call():
+            return await self.client.chat.completions.create(
+                model=model, messages=messages, timeout=self.options.timeout_s,
+                **sampling_kwargs(params, "chat"))
+
+        response, _ = await with_retries(lambda: self._call(call), self.options.policy,
+                                         on_retry=self._retried)
+        u = response.usage
+        usage = {"prompt_tokens": u.prompt_tokens if u else 0,
+                 "completion_tokens": u.completion_tokens if u else 0}
+        return response.choices[0].message.content or "", usage
+
+    async def _embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        if self.client is None:
+            raise RuntimeError("cosine similarity needs a provider client with embeddings")
+
+        async def call():
+            return await self.client.embeddings.create(model=model, input=texts,
+                                                       timeout=self.options.timeout_s)
+
+        response, _ = await with_retries(lambda: self._call(call), self.options.policy,
+                                         on_retry=self._retried)
+        return [list(d.embedding) for d in response.data]
+
+    def _grader_cost(self, results: list[dict[str, Any]]) -> float:
+        total = 0.0
+        for result in results:
+            sample = result.get("sample") or {}
+            usage = sample.get("usage") or {}
+            if sample.get("model"):
+                total += estimate_cost(sample["model"], usage.get("prompt_tokens"),
+                                       usage.get("completion_tokens"),
+                                       input_overrides=self.options.input_prices,
+                                       output_overrides=self.options.output_prices) or 0.0
+        return total
+
+
+def _is_api(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith("openai")
