@@ -128,26 +128,35 @@ def import_file(
     name: str | None = None,
     model: str = "gpt-4o-mini",
     progress: Progress | None = None,
+    prices: dict[str, float] | None = None,
 ) -> ImportResult:
-    """Import a JSONL file as a new version of dataset `name` (default: the file's stem)."""
-    from tui.core.datasets.validate import iter_line_results, validate_file
+    """Import a JSONL file as a new version of dataset `name` (default: the file's stem).
+
+    Two streaming passes: a hash (cheap) to find an identical version, then one
+    scan that stores every line's result and builds the report as it goes.
+    """
+    from tui.core.datasets.validate import ReportingScan, UsageError
 
     path = check_path(raw_path)
     size = path.stat().st_size
-    digest = file_digest(path, (lambda d, t: progress(d // 4, t)) if progress else None)
+    # The hash pass is ~5% of the work; the scan the rest.
+    digest = file_digest(path, (lambda d, t: progress(d // 20, t)) if progress else None)
     dataset = store.datasets.ensure(name or path.stem)
     existing = store.datasets.find_version(dataset.id, digest)
     if existing is not None and existing.status == "ready":
         if progress is not None:
             progress(size, size)
         return ImportResult(existing, reused=True)
+    try:
+        scan = ReportingScan(path, model=model, prices=prices)
+    except (UsageError, ValueError) as exc:
+        raise DatasetImportError(str(exc)) from None
     if existing is None:
-        version = store.datasets.create_version(
-            dataset.id, digest, source_path=str(path), model=model
-        )
+        version = store.datasets.create_version(dataset.id, digest, source_path=str(path),
+                                                model=model)
         resume_after = 0
     else:
-        # A crash left this version half-imported: continue after its last stored line.
+        # A crash left this version half-imported: keep its stored lines, store the rest.
         version = existing
         resume_after = store.db.execute(
             "SELECT COALESCE(MAX(line), 0) FROM examples WHERE version_id = ?", [version.id]
@@ -155,22 +164,10 @@ def import_file(
 
     def on_batch(_line: int) -> None:
         if progress is not None:
-            progress(size // 4 + int(0.5 * size * min(1.0, _line / max(1, lines_estimate))), size)
+            progress(size // 20 + scan.bytes_done * 19 // 20, size)
 
-    lines_estimate = max(1, size // 800)
-    _store_rows(
-        store,
-        version.id,
-        _rows(iter_line_results(path, model=model)),
-        skip_through=resume_after,
-        on_batch=on_batch,
-    )
-    report = validate_file(
-        path,
-        model=model,
-        progress=(lambda d, t: progress(3 * size // 4 + d // 4, size)) if progress else None,
-    )
-    finished = _finish(store, version.id, report, size)
+    _store_rows(store, version.id, _rows(scan), skip_through=resume_after, on_batch=on_batch)
+    finished = _finish(store, version.id, scan.report(), size)
     if progress is not None:
         progress(size, size)
     return ImportResult(finished, reused=False)

@@ -144,3 +144,43 @@ def iter_line_results(path_or_lines: str | os.PathLike[str] | bytes | Iterable[b
     scanner = LineScanner(model, chosen, method_source=_source(detected, chosen),
                           hash_examples=hashes)
     return scan_lines(lines, scanner)
+
+
+class ReportingScan:
+    """Per-line results of a file and, once they are all consumed, its report — one pass.
+
+    The store import needs both; scanning twice would double the cost of an import.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, model: str = DEFAULT_MODEL,
+                 method: str | None = None, epochs: int | None = None,
+                 prices: dict[str, float] | None = None) -> None:
+        self.path = check_path(path)
+        self.model = model
+        self.epochs = epochs
+        self.prices = prices
+        self.method, self.detected = resolve_method(method, read_range(self.path))
+        self.scanner = LineScanner(model, self.method,
+                                   method_source=_source(self.detected, self.method))
+        self.acc = Accumulator(self.scanner.token_limit)
+        self.bytes_done = 0
+
+    def __iter__(self) -> Iterator[LineResult]:
+        acc, scan = self.acc, self.scanner.scan
+        number = 0
+        for offset, raw, size in read_range(self.path):
+            number += 1
+            acc.size += size
+            self.bytes_done = offset + size
+            if is_blank(offset, raw, size):
+                acc.add_blank(number)
+                continue
+            result = scan(number, offset, raw, size)
+            acc.add(result)
+            yield result
+        acc.lines = number
+
+    def report(self) -> ValidationReport:
+        return build_report(self.acc, path=str(self.path), model=self.model, method=self.method,
+                            method_detected=self.detected, encoding=self.scanner.encoding,
+                            epochs=self.epochs, prices=self.prices)

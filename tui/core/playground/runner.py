@@ -121,7 +121,17 @@ async def stream_run(
         else:
             await _stream_responses(client, model, messages, params, outcome, delta)
     except Exception as exc:  # noqa: BLE001 - every failure is explained to the user
-        outcome.error = explain(exc, key_env=key_env, model=model)
+        explained = explain(exc, key_env=key_env, model=model)
+        if pieces:
+            # Text had arrived: whatever the transport says, the stream was cut short.
+            explained = Explained(
+                f"The stream was interrupted after {len(''.join(pieces))} characters "
+                f"({explained.title})",
+                "what arrived is kept and marked incomplete; ctrl+r runs it again",
+                True,
+                explained.status,
+            )
+        outcome.error = explained
         outcome.status = "incomplete" if pieces else "error"
     outcome.output_text = "".join(pieces)
     outcome.latency_ms = (time.perf_counter() - start) * 1000
