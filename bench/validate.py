@@ -241,6 +241,21 @@ def tunedeck_child(path: str, workers: int) -> None:
                       "worker_rss_kb": list(info.worker_peak_rss_kb.values())}))
 
 
+def import_child(path: str) -> None:
+    """(c) in this process: import the file into a fresh store (lines, results, report)."""
+    from store import Store
+    from tui.core.dataset_versions import import_file
+
+    with tempfile.TemporaryDirectory() as home:
+        start = time.perf_counter()
+        with Store(Path(home) / "bench.db") as store:
+            result = import_file(store, path, name="bench")
+        seconds = time.perf_counter() - start
+        db_mb = (Path(home) / "bench.db").stat().st_size / 1e6
+    print(json.dumps({"seconds": seconds, "examples": result.version.n_examples,
+                      "invalid": result.version.n_invalid, "db_mb": db_mb}))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=100_000)
@@ -250,7 +265,9 @@ def main() -> int:
     args = parser.parse_args()
     if args._child:
         kind, path = args._child
-        if kind == "cookbook":
+        if kind == "import":
+            import_child(path)
+        elif kind == "cookbook":
             start = time.perf_counter()
             result = cookbook(path)
             print(json.dumps({**result, "seconds": time.perf_counter() - start}))
@@ -287,6 +304,13 @@ def main() -> int:
               + f" (sum {upper / 1024:.1f} MB, an upper bound)")
         print(f"ratio (a)/(b): {a_wall / b_wall:.2f}x  (target >= 4x)   "
               f"peak memory of (b): {b_peak / 1024:.1f} MB (target < 250 MB)")
+        d_wall, d_peak, d_out = run_child([*me, "--_child", "import", str(path)])
+        d = json.loads(d_out)
+        print(f"(c) tunedeck import into the store: {d_wall:6.2f} s wall  "
+              f"peak RSS {d_peak / 1024:7.1f} MB  examples {d['examples']:,}  "
+              f"invalid {d['invalid']:,}  database {d['db_mb']:.0f} MB")
+        print(f"ratio (a)/(c): {a_wall / d_wall:.2f}x  (target > 1: importing costs less than "
+              f"the cookbook's validation alone)")
         billed_a, billed_b = a["billed_tokens"], b["billed_tokens"]
         print(f"billed tokens: cookbook {billed_a:,} / tunedeck {billed_b:,} "
               f"(same rule; tunedeck also rejects the lines the cookbook misses)")
