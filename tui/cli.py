@@ -17,7 +17,11 @@ from pathlib import Path
 from tui import __version__
 
 # Each module has register(subparsers) and sets func=callable(args) -> int.
-COMMAND_MODULES = ("tui.commands.validate", "tui.commands.sandbox")
+COMMAND_MODULES = (
+    "tui.commands.validate",
+    "tui.commands.sandbox",
+    "tui.commands.jobs",
+)
 
 SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"
 
