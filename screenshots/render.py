@@ -1,15 +1,18 @@
-"""Render every pane of the app at 120x35 into screenshots/*.svg.
+"""Render the app's key states at 120x35 into screenshots/*.svg.
 
     .venv/bin/python screenshots/render.py
 
-Runs against a throwaway TUNEDECK_HOME with no API key, so nothing of the
+Everything runs against a throwaway TUNEDECK_HOME and an in-process sandbox
+server on loopback, with API-key variables scrubbed, so nothing of the
 user's (and no secret) can appear in a picture. Re-run whenever a pane changes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import random
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -17,48 +20,145 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SIZE = (120, 35)
+SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"
 
 for name in list(os.environ):
     if name.endswith(("_API_KEY", "_KEY")) or name.startswith(("OPENAI_", "AZURE_OPENAI")):
         del os.environ[name]
-os.environ["TUNEDECK_HOME"] = tempfile.mkdtemp(prefix="tunedeck-shots-")
+WORK = Path(tempfile.mkdtemp(prefix="tunedeck-shots-"))
+os.environ["TUNEDECK_HOME"] = str(WORK / "home")
 os.environ.pop("TUNEDECK_CONFIG", None)
 sys.path.insert(0, str(HERE.parent))
 
 from textual.pilot import Pilot  # noqa: E402
 
 from tui.app import TunedeckApp  # noqa: E402
-from tui.core.config import load_settings  # noqa: E402
+from tui.core.config import Profile, load_settings  # noqa: E402
 from tui.core.paths import default_db_path  # noqa: E402
 
-Shot = tuple[str, list[str], Callable[[Pilot], Awaitable[None]] | None]
+Setup = Callable[[Pilot], Awaitable[None]]
 
-SHOTS: list[Shot] = [
-    ("datasets-empty", ["1"], None),
-    ("playground-empty", ["2"], None),
-    ("evals-empty", ["3"], None),
-    ("jobs-empty", ["4"], None),
-    ("help", ["question_mark"], None),
-    ("profiles", ["p"], None),
+QUESTIONS = [
+    ("What is the capital of France?", "Paris."),
+    ("What is 12 times 12?", "144."),
+    ("Which planet is the largest?", "Jupiter."),
+    ("What colour is a clear daytime sky?", "Blue."),
+    ("Who wrote 'Pride and Prejudice'?", "Jane Austen."),
+    ("What is the boiling point of water at sea level in Celsius?", "100 °C."),
 ]
 
 
-async def render(name: str, keys: list[str], setup: Callable[[Pilot], Awaitable[None]] | None):
-    app = TunedeckApp(settings=load_settings(), db_path=default_db_path())
+def demo_dataset() -> Path:
+    """A small support-style SFT file with a few typical mistakes."""
+    rng = random.Random(4)
+    lines = []
+    for i in range(240):
+        question, answer = QUESTIONS[i % len(QUESTIONS)]
+        messages = [{"role": "system", "content": "Answer in one short sentence."},
+                    {"role": "user", "content": f"{question} (ticket {1000 + i})"},
+                    {"role": "assistant", "content": answer * rng.randint(1, 3)}]
+        lines.append(json.dumps({"messages": messages}))
+    lines[17] = '{"messages": [{"role": "user", "content": "unfinished'
+    lines[42] = json.dumps({"messages": [{"role": "bot", "content": "hi"},
+                                         {"role": "assistant", "content": "hello"}]})
+    lines[77] = json.dumps({"messages": [{"role": "user", "content": "no answer here"}]})
+    lines[90] = json.dumps({"messages": [{"role": "user", "content": "x"},
+                                         {"role": "assistant", "content": "y", "weight": 2}]})
+    path = WORK / "support.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def wait_workers(pane, group: str) -> None:
+    workers = [w for w in pane.workers if w.group == group]
+    if workers:
+        await pane.workers.wait_for_complete(workers)
+
+
+async def settle(pilot: Pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.2)
+
+
+async def with_dataset(pilot: Pilot) -> None:
+    pane = pilot.app.pane("datasets")
+    pane.run_import(str(demo_dataset()), "support", "gpt-4o-mini")
+    await wait_workers(pane, "dataset-import")
+
+
+async def dataset_errors(pilot: Pilot) -> None:
+    await with_dataset(pilot)
+    await settle(pilot)
+    await pilot.press("f")
+
+
+async def dataset_transcript(pilot: Pilot) -> None:
+    await with_dataset(pilot)
+    await settle(pilot)
+    await pilot.press("enter")
+
+
+async def playground_compare(pilot: Pilot) -> None:
+    from textual.widgets import Input, TextArea
+
+    await pilot.press("2")
+    await settle(pilot)
+    pane = pilot.app.pane("playground")
+    pane.query_one("#pg-models", Input).value = "sandbox-small, sandbox-large"
+    pane.query_one("#pg-system", TextArea).text = "You are a concise support agent."
+    pane.query_one("#pg-user", TextArea).text = "Where is my order {{order_id}}? It was due Monday."
+    pane.query_one("#pg-vars", Input).value = "order_id=A-1042"
+    await pilot.app.run_pane_action("playground", "run")
+    await wait_workers(pane, "playground-run")
+
+
+SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
+    # name, keys after setup, setup, uses the sandbox profile
+    ("datasets-empty", [], None, False),
+    ("datasets-report", [], with_dataset, True),
+    ("datasets-errors", [], dataset_errors, True),
+    ("datasets-transcript", [], dataset_transcript, True),
+    ("playground-compare", [], playground_compare, True),
+    ("evals-empty", ["3"], None, False),
+    ("jobs-empty", ["4"], None, False),
+    ("help", ["question_mark"], None, False),
+    ("profiles", ["p"], None, True),
+]
+
+
+async def render(name: str, keys: list[str], setup: Setup | None, server) -> None:
+    settings = load_settings()
+    profile = None
+    if server is not None:
+        os.environ[SANDBOX_KEY_ENV] = server.api_key
+        settings.profiles["sandbox"] = Profile(name="sandbox", kind="sandbox",
+                                               base_url=server.base_url,
+                                               api_key_env=SANDBOX_KEY_ENV)
+        profile = "sandbox"
+    db = WORK / f"{name}.db"
+    app = TunedeckApp(settings=settings, db_path=db if server else default_db_path(),
+                      profile=profile)
     async with app.run_test(size=SIZE) as pilot:
         await app.store_ready.wait()
-        await pilot.pause()
+        await settle(pilot)
         if setup is not None:
             await setup(pilot)
-        await pilot.press(*keys)
-        await pilot.pause(0.3)
+            await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+        await settle(pilot)
         app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
     print(f"screenshots/{name}.svg")
 
 
 async def main() -> None:
-    for name, keys, setup in SHOTS:
-        await render(name, keys, setup)
+    from tui.sandbox.runner import SandboxServer
+
+    with SandboxServer(speed=50.0) as server:
+        for name, keys, setup, sandboxed in SHOTS:
+            await render(name, keys, setup, server if sandboxed else None)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import json
 import pytest
 from textual.widgets import Input, TextArea
 
-from tests.apphelpers import SIZE, ready, sandbox_app, settle
+from tests.apphelpers import SIZE, ready, rendered, sandbox_app, settle
 from tui.sandbox.runner import SandboxServer
 from tui.widgets.output_panel import OutputPanel
 
@@ -54,6 +54,12 @@ async def test_streamed_run_records_version_usage_and_output(sandbox, monkeypatc
         assert run.input[-1] == {"role": "user", "content": "Say hello to Ada"}
         version = app.store.prompts.version(run.prompt_version_id)
         assert version.messages[-1]["content"] == "Say hello to {{name}}"  # template kept
+        # The live token count uses the datasets pane's counter on the filled prompt.
+        from tui.core.datasets.counting import count_messages
+        from tui.core.datasets.tokens import count_function
+
+        expected, _ = count_messages(run.input, count_function("o200k_base"))
+        assert f"{expected} tokens" in rendered(pane.query_one("#pg-status"))
         panel = pane.query_one(OutputPanel)
         assert panel.text == run.output_text and panel.status == "completed"
         # Running the same prompt again reuses its version; a change makes a new one.

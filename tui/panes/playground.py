@@ -70,6 +70,7 @@ class PlaygroundPane(Pane):
         self.turns: list[dict[str, Any]] = []  # earlier user/assistant turns
         self.last_messages: list[dict[str, Any]] = []
         self._models_requested = False
+        self._tokens: int | None = None
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -193,27 +194,39 @@ class PlaygroundPane(Pane):
 
     @on(TextArea.Changed)
     @on(Input.Changed, "#pg-vars")
+    @on(Input.Changed, "#pg-models")
     def _update_status(self) -> None:
-        messages = self.template_messages()
-        names = templates.message_variables(messages)
+        names = templates.message_variables(self.template_messages())
         missing = [n for n in names if n not in self.variables()]
         parts = [f"prompt [b]{self.prompt_name}[/b]"]
-        tokens = self._count_tokens(self.filled_messages())
-        if tokens is not None:
-            parts.append(f"{tokens} tokens")
+        if self._tokens is not None:
+            parts.append(f"{self._tokens:,} tokens")
         if names:
-            parts.append(
-                "variables: " + ", ".join(f"[red]{n}[/red]" if n in missing else n for n in names)
-            )
+            parts.append("variables: " + ", ".join(
+                f"[red]{n}[/red]" if n in missing else n for n in names))
         self.query_one("#pg-status", Static).update(" · ".join(parts))
-
-    def _count_tokens(self, messages: list[dict[str, Any]]) -> int | None:
-        try:
-            from tui.core.datasets.tokens import count_messages_tokens
-        except ImportError:
-            return None
         models = self.models()
-        return count_messages_tokens(messages, model=models[0] if models else DEFAULT_MODEL)
+        self.count_tokens(self.filled_messages(), models[0] if models else DEFAULT_MODEL)
+
+    class TokensCounted(Message):
+        def __init__(self, tokens: int | None) -> None:
+            super().__init__()
+            self.tokens = tokens
+
+    @work(thread=True, exclusive=True, group="playground-tokens", exit_on_error=False)
+    def count_tokens(self, messages: list[dict[str, Any]], model: str) -> None:
+        # The same counter as the datasets pane; in a thread because the first
+        # call loads the tokenizer's ranks.
+        from tui.core.datasets.counting import count_messages
+        from tui.core.datasets.tokens import count_function, encoding_name_for_model
+
+        tokens, _ = count_messages(messages, count_function(encoding_name_for_model(model)))
+        self.post_message(self.TokensCounted(tokens))
+
+    def on_playground_pane_tokens_counted(self, message: TokensCounted) -> None:
+        if message.tokens != self._tokens:
+            self._tokens = message.tokens
+            self._update_status()
 
     # -- running -------------------------------------------------------------
     def _panels(self) -> list[OutputPanel]:
