@@ -82,7 +82,7 @@ class JobsPane(Pane):
         yield Static("", id="jobs-capability", classes="notice")
         table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("job", "status", "method", "base model", "progress", "ETA",
-                          "tokens", "fine-tuned model", "age")
+                          "tokens", "age", "fine-tuned model")
         yield table
         yield Static("", id="jobs-status")
 
@@ -115,8 +115,8 @@ class JobsPane(Pane):
                 progress_bar(step, total) if job.status != "succeeded" or step else "-",
                 eta(job, now),
                 f"{job.trained_tokens:,}" if job.trained_tokens else "-",
-                job.fine_tuned_model or "-",
                 age(job.remote_created_at, now),
+                job.fine_tuned_model or "-",
                 key=str(job.id),
             )
         if selected is not None:

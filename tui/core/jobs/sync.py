@@ -156,8 +156,10 @@ async def sync_job(
     result = SyncResult(job=job, status_before=job.status)
     events = await fetch_new_events(client, job.remote_id, job.last_event_id, tick)
     if retrieve is None:
-        retrieve = any(e.get("type") != "metrics" for e in events)
-    if retrieve or (events and retrieve is False):
+        wanted = any(e.get("type") != "metrics" for e in events)
+    else:
+        wanted = retrieve or bool(events)
+    if wanted:
         remote = dump(await client.fine_tuning.jobs.retrieve(job.remote_id))
         tick()
         result.retrieved = True
