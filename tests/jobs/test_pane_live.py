@@ -83,3 +83,29 @@ async def test_launch_through_preflight_and_watch_to_succeeded(tmp_path, sandbox
         # Only valid lines were uploaded, once.
         files = app.store.files.list("sandbox")
         assert len(files) == 1 and files[0].dataset_version_id == version_id
+
+
+async def test_restart_resumes_watching_and_notifies_on_another_pane(tmp_path, monkeypatch):
+    from tests.jobs.test_core_sandbox import launched
+    from tui.sandbox.runner import SandboxServer
+
+    with SandboxServer(api_key="sk-sandbox-test", speed=10.0) as server:
+        with Store(tmp_path / "t.db") as store:
+            job = await launched(store, sandbox_profile(server, monkeypatch), epochs=4)
+        app = make(tmp_path, server, monkeypatch)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_jobs(pilot)
+            await until(pilot, lambda: len(app.store.jobs.metrics(job.id)) >= 10)
+        # Restarted: the stored state shows at once, watching resumes, the end is announced
+        # even though the user is on the Datasets pane.
+        app = make(tmp_path, server, monkeypatch)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_jobs(pilot)
+            table = app.query_one("#jobs-table", DataTable)
+            assert table.row_count == 1
+            await pilot.press("1")
+            await until(pilot, lambda: app.store.jobs.get(job.id).status == "succeeded")
+            await pilot.pause(0.1)
+            assert any("succeeded" in n.message for n in app._notifications)
+            steps = [m.step for m in app.store.jobs.metrics(job.id)]
+            assert steps == list(range(1, 49))
