@@ -51,3 +51,15 @@ def rendered(widget) -> str:
     size = widget.size
     return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, size.width,
                                                                           size.height)))
+
+
+async def wait_for_group(pilot, group: str) -> None:
+    """Wait for the app's workers of one group, then let the UI settle.
+
+    Never call WorkerManager.wait_for_complete with an empty list: it then waits
+    for every worker, including the jobs watcher, which runs until the app ends.
+    """
+    workers = [w for w in pilot.app.workers if w.group == group]
+    if workers:
+        await pilot.app.workers.wait_for_complete(workers)
+    await settle(pilot)

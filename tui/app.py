@@ -101,6 +101,9 @@ class TunedeckApp(App[None]):
         self.store_ready.set()
         for pane in self.query(Pane):
             pane.reload()
+        # Unfinished jobs are watched (and their endings notified) from the
+        # start, whichever pane the user is on.
+        self.call_later(self.ensure_pane, "jobs")
         # Reloading may have hidden what had focus (an empty pane hides its list).
         active = self.query(f"#pane-{self.query_one('#panes', TabbedContent).active}")
         if active and (self.focused is None or not is_shown(self.focused)):
@@ -150,7 +153,7 @@ class TunedeckApp(App[None]):
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         # The initial activation happens before the first frame; that pane is
         # mounted right after it instead (see _after_first_frame).
-        if event.pane.id and self._first_frame_done:
+        if event.tabbed_content.id == "panes" and event.pane.id and self._first_frame_done:
             await self.ensure_pane(event.pane.id)
 
     async def action_show_pane(self, pane_id: str) -> None:

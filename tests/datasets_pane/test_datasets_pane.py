@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, ProgressBar
 
-from tests.apphelpers import SIZE, make_app, ready, rendered, sandbox_app, settle
+from tests.apphelpers import (
+    SIZE,
+    make_app,
+    ready,
+    rendered,
+    sandbox_app,
+    settle,
+    wait_for_group,
+)
 from tui.screens.example import ExampleScreen
 from tui.widgets.virtual_table import VirtualTable
 
@@ -35,11 +43,7 @@ async def import_through_form(pilot, path: str, name: str = "") -> None:
     pilot.app.screen.query_one("#import-name", Input).value = name
     await pilot.press("ctrl+s")
     await settle(pilot)
-    pane = pilot.app.pane("datasets")
-    workers = [w for w in pane.workers if w.group == "dataset-import"]
-    if workers:
-        await pane.workers.wait_for_complete(workers)
-    await settle(pilot)
+    await wait_for_group(pilot, "dataset-import")
 
 
 async def test_import_validates_and_browses_with_filters(data_file):
@@ -76,10 +80,7 @@ async def test_import_validates_and_browses_with_filters(data_file):
         # Exclude it: a new version without that line, the old one untouched.
         await pilot.press("x")
         await settle(pilot)
-        derive = [w for w in pane.workers if w.group == "dataset-derive"]
-        if derive:
-            await pane.workers.wait_for_complete(derive)
-        await settle(pilot)
+        await wait_for_group(pilot, "dataset-derive")
         versions = store.datasets.versions(version.dataset_id)
         assert [v.version for v in versions] == [2, 1]
         assert (versions[0].n_examples, versions[0].n_invalid) == (29, 1)
@@ -144,8 +145,7 @@ async def test_split_and_export(data_file, tmp_path):
         pane = app.pane("datasets")
         version_id = pane.version_id
         pane.derive("split", version_id, ratio=0.75, seed=7)
-        await pane.workers.wait_for_complete([w for w in pane.workers
-                                              if w.group == "dataset-derive"])
+        await wait_for_group(pilot, "dataset-derive")
         await settle(pilot)
         store = app.store
         train = store.datasets.versions(store.datasets.get_by_name("support/train").id)[0]
@@ -153,8 +153,7 @@ async def test_split_and_export(data_file, tmp_path):
         assert (train.n_examples, valid.n_examples) == (21, 7)  # 28 valid, 75 %
         out = tmp_path / "out" / "clean.jsonl"
         pane.derive("export", version_id, path=str(out))
-        await pane.workers.wait_for_complete([w for w in pane.workers
-                                              if w.group == "dataset-derive"])
+        await wait_for_group(pilot, "dataset-derive")
         lines = out.read_text().splitlines()
         assert len(lines) == 28 and all(json.loads(line)["messages"] for line in lines)
 
@@ -168,8 +167,7 @@ async def test_upload_to_the_sandbox_once(sandbox, monkeypatch, isolated_home, d
         for _ in range(2):
             await pilot.press("u")
             await settle(pilot)
-            await pane.workers.wait_for_complete([w for w in pane.workers
-                                                  if w.group == "dataset-upload"])
+            await wait_for_group(pilot, "dataset-upload")
             await settle(pilot)
         files = app.store.files.list("sandbox")
         assert len(files) == 1 and files[0].purpose == "fine-tune"

@@ -7,7 +7,7 @@ import json
 import pytest
 from textual.widgets import Input, TextArea
 
-from tests.apphelpers import SIZE, ready, rendered, sandbox_app, settle
+from tests.apphelpers import SIZE, ready, rendered, sandbox_app, settle, wait_for_group
 from tui.sandbox.runner import SandboxServer
 from tui.widgets.output_panel import OutputPanel
 
@@ -26,10 +26,7 @@ async def open_playground(pilot, *, models: str, user: str, system: str = "",
 
 
 async def wait_group(pilot, pane, group: str) -> None:
-    workers = [w for w in pane.workers if w.group == group]
-    if workers:  # an empty list would make Textual wait for every worker
-        await pane.workers.wait_for_complete(workers)
-    await settle(pilot)
+    await wait_for_group(pilot, group)
 
 
 async def run_and_wait(pilot, pane) -> None:
