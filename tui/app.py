@@ -55,6 +55,7 @@ class TunedeckApp(App[None]):
         self.profile: Profile = settings.profile(profile)
         self._store: Store | None = None
         self._first_frame_done = False
+        self._pane_mount_lock = asyncio.Lock()
         # Set once the store is open; tests and the first reloads wait on it.
         self.store_ready = asyncio.Event()
 
@@ -137,10 +138,17 @@ class TunedeckApp(App[None]):
         return self.query_one(f"#pane-{pane_id}", Pane)
 
     async def ensure_pane(self, pane_id: str) -> Pane:
-        """The pane's widget, mounted into its tab the first time it is needed."""
-        found = self.query(f"#pane-{pane_id}")
-        if found:
-            return found.first(Pane)
+        """The pane's widget, mounted into its tab the first time it is needed.
+
+        Concurrent callers (start-up, a key, a click) share one mount.
+        """
+        async with self._pane_mount_lock:
+            found = self.query(f"#pane-{pane_id}")
+            if found:
+                return found.first(Pane)
+            return await self._mount_pane(pane_id)
+
+    async def _mount_pane(self, pane_id: str) -> Pane:
         spec = next(p for p in self.PANES if p.pane_id == pane_id)
         tab = self.query_one(f"TabPane#{pane_id}", TabPane)
         pane = spec.cls(id=f"pane-{pane_id}")

@@ -105,7 +105,8 @@ async def test_restart_resumes_watching_and_notifies_on_another_pane(tmp_path, m
             assert table.row_count == 1
             await pilot.press("1")
             await until(pilot, lambda: app.store.jobs.get(job.id).status == "succeeded")
-            await pilot.pause(0.1)
-            assert any("succeeded" in n.message for n in app._notifications)
+            # The watcher writes the store, then tells the pane: wait for the notice itself.
+            await until(pilot, lambda: any("succeeded" in n.message
+                                           for n in app._notifications))
             steps = [m.step for m in app.store.jobs.metrics(job.id)]
             assert steps == list(range(1, 49))
