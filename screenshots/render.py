@@ -114,6 +114,41 @@ async def playground_compare(pilot: Pilot) -> None:
     await wait_workers(pane, "playground-run")
 
 
+async def running_job(pilot: Pilot) -> None:
+    """A real sandbox job launched through the pre-flight core, caught mid-training."""
+    from openai import AsyncOpenAI
+
+    from tui.core.dataset_versions import write_version
+    from tui.core.jobs.actions import launch
+    from tui.core.jobs.preflight import run_preflight
+    from tui.core.jobs.spec import JobSpec
+
+    app = pilot.app
+    store = app.store
+    lines = [json.dumps({"messages": [{"role": "user", "content": q},
+                                      {"role": "assistant", "content": a}]})
+             for q, a in QUESTIONS * 4]
+    version = write_version(store, "support-answers", lines, model="gpt-4o-mini")
+    spec = JobSpec(model="sandbox-small", training_version_id=version.id,
+                   hyperparameters={"n_epochs": 3}, suffix="support")
+    pre = run_preflight(store, app.profile.name, spec)
+    client = AsyncOpenAI(base_url=app.profile.base_url, api_key=os.environ[SANDBOX_KEY_ENV])
+    job = await launch(client, store, pre)
+    await client.close()
+    await pilot.press("4")
+    for _ in range(400):  # until about half the steps are in
+        await pilot.pause(0.05)
+        metrics = store.jobs.metrics(job.id)
+        if metrics and metrics[-1].total_steps and len(metrics) >= metrics[-1].total_steps // 2:
+            break
+    await settle(pilot)
+
+
+async def running_job_detail(pilot: Pilot) -> None:
+    await running_job(pilot)
+    await pilot.press("enter")
+
+
 SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
     # name, keys after setup, setup, uses the sandbox profile
     ("datasets-empty", [], None, False),
@@ -123,6 +158,8 @@ SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
     ("playground-compare", [], playground_compare, True),
     ("evals-empty", ["3"], None, False),
     ("jobs-empty", ["4"], None, False),
+    ("jobs-running", [], running_job, True),
+    ("jobs-running-detail", [], running_job_detail, True),
     ("help", ["question_mark"], None, False),
     ("profiles", ["p"], None, True),
 ]
@@ -130,6 +167,7 @@ SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
 
 async def render(name: str, keys: list[str], setup: Setup | None, server) -> None:
     settings = load_settings()
+    settings.poll_interval_s = 1.0
     profile = None
     if server is not None:
         os.environ[SANDBOX_KEY_ENV] = server.api_key
@@ -156,7 +194,8 @@ async def render(name: str, keys: list[str], setup: Setup | None, server) -> Non
 async def main() -> None:
     from tui.sandbox.runner import SandboxServer
 
-    with SandboxServer(speed=50.0) as server:
+    # Slow enough that a job is still training when its picture is taken.
+    with SandboxServer(speed=3.0) as server:
         for name, keys, setup, sandboxed in SHOTS:
             await render(name, keys, setup, server if sandboxed else None)
 

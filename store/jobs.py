@@ -142,7 +142,9 @@ class JobRepo:
         """
         added = 0
         with write(self.db):
-            for event in events:
+            # The API lists events newest first; storing them oldest first makes the
+            # row id a tie-breaker for events stamped in the same second.
+            for event in reversed(events):
                 cursor = self.db.execute(
                     """INSERT INTO job_events (job_id, remote_id, remote_created_at, level,
                        type, message, data_json) VALUES (?, ?, ?, ?, ?, ?, ?)
