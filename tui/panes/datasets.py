@@ -101,6 +101,15 @@ class ExampleSource:
 
 
 class DatasetsPane(Pane):
+    # Pane-local styles: parsed when the pane first mounts, not before the first frame.
+    DEFAULT_CSS = """
+    #ds-main { height: 1fr; }
+    #ds-versions { width: 30; height: 1fr; }
+    #ds-detail { width: 1fr; height: 1fr; }
+    #ds-stats { height: auto; max-height: 9; padding: 0 1; }
+    #ds-filter { height: 1; padding: 0 1; color: $text-muted; background: $panel; }
+    #ds-progress { height: 1; padding: 0 1; }
+    """
     pane_id = "datasets"
     pane_title = "Datasets"
     empty_text = (

@@ -32,6 +32,35 @@ DEFAULT_MODEL = "gpt-4o-mini"
 
 
 class PlaygroundPane(Pane):
+    # Pane-local styles: parsed when the pane first mounts, not before the first frame.
+    DEFAULT_CSS = """
+    #pg-main { height: 1fr; }
+    #pg-compose { width: 52; height: 1fr; padding: 0 1 0 0; }
+    #pg-outputs { width: 1fr; height: 1fr; }
+    .pg-row { height: auto; }
+    #pg-models { width: 1fr; }
+    #pg-api { width: 16; }
+    #pg-compose Input {
+        border: none;
+        height: 1;
+        background: $boost;
+        margin-bottom: 1;
+        padding: 0 1;
+    }
+    #pg-compose Input:focus { background: $accent 30%; }
+    #pg-compose Select { width: 16; }
+    #pg-compose Select > SelectCurrent { border: none; height: 1; padding: 0 1; background: $boost; }
+    #pg-compose TextArea { border: none; background: $boost; }
+    #pg-compose TextArea:focus { background: $accent 15%; }
+    .pg-param { margin-right: 1; }
+    .pg-label { color: $text-muted; }
+    #pg-system { height: 5; }
+    #pg-user { height: 1fr; min-height: 4; }
+    #pg-turns { height: auto; max-height: 6; color: $text-muted; }
+    .pg-param { width: 8; }
+    #pg-compose #pg-effort { width: 1fr; }
+    #pg-status { height: auto; color: $text-muted; }
+    """
     pane_id = "playground"
     pane_title = "Playground"
     empty_text = ""
