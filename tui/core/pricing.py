@@ -15,6 +15,8 @@ DEFAULT_TRAINING_PRICES_PER_1M: dict[str, float] = {
     "gpt-4.1-nano": 1.5,
     "gpt-4o": 25.0,
     "gpt-4o-mini": 3.0,
+    # The loopback sandbox trains for free; saying so beats "no price known".
+    "sandbox-": 0.0,
 }
 
 # Reinforcement fine-tuning is billed per training hour, not per token.

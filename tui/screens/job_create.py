@@ -121,6 +121,8 @@ class JobCreate(ModalScreen[JobSpec | None]):
 
     def on_mount(self) -> None:
         self._show_method_fields()
+        # Start on the first field, so enter opens the dataset list at once.
+        self.query_one("#job-form-training", Select).focus()
 
     @on(Select.Changed, "#job-form-method")
     def _method_changed(self) -> None:
