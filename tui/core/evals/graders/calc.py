@@ -30,8 +30,9 @@ class CalcError(ValueError):
 def parse(expression: str) -> ast.Expression:
     if len(expression) > 2000:
         raise CalcError("calculate_output is too long")
+    # `^` is power, binding tighter than * and / (Python's ^ would bind looser than +).
     try:
-        tree = ast.parse(expression, mode="eval")
+        tree = ast.parse(expression.replace("^", "**"), mode="eval")
     except SyntaxError as exc:
         raise CalcError(f"calculate_output: syntax error: {exc.msg}") from None
     for node in ast.walk(tree):

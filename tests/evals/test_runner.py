@@ -1,0 +1,212 @@
+"""The runner: concurrency bound, retries, cancel, resume (in-process and after a kill)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from store.store import Store
+from tests.evals.helpers import client, make_run
+from tui.core.evals.retry import RetryPolicy, with_retries
+from tui.core.evals.runner import EvalRunner, RunnerOptions
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "t.db") as s:
+        yield s
+
+
+async def test_runs_against_the_sandbox_in_openai_shapes(store, sandbox):
+    run = make_run(store, 10)
+    c = client(sandbox)
+    progress = []
+    finished = await EvalRunner(store, run.id, client=c, options=RunnerOptions(concurrency=4),
+                                on_progress=lambda p: progress.append((p.done, p.total))).run()
+    await c.close()
+    assert finished.status == "completed"
+    assert finished.result_counts == {"total": 10, "passed": 5, "failed": 5, "errored": 0}
+    assert finished.per_testing_criteria_results[0]["testing_criteria"] == "exact"
+    assert finished.per_testing_criteria_results[0]["passed"] == 5
+    assert finished.usage[0]["model_name"] == "sandbox-small"
+    assert finished.usage[0]["invocation_count"] == 10
+    first = store.evals.result(run.id, 1)
+    assert first.sample["output_text"] == "question 1"
+    assert first.sample["input"][1] == {"role": "user", "content": "question 1"}
+    assert first.input_tokens and first.latency_ms > 0 and first.cost_usd == 0.0
+    assert progress[-1] == (10, 10)
+
+
+class FakeCompletions:
+    """Counts how many calls are in flight at once."""
+
+    def __init__(self, delay=0.02):
+        self.delay, self.now, self.peak, self.calls = delay, 0, 0, 0
+
+    async def create(self, *, model, messages, **kwargs):
+        self.now += 1
+        self.calls += 1
+        self.peak = max(self.peak, self.now)
+        await asyncio.sleep(self.delay)
+        self.now -= 1
+        text = messages[-1]["content"]
+        return SimpleNamespace(
+            model=model, choices=[SimpleNamespace(message=SimpleNamespace(content=text),
+                                                  finish_reason="stop")],
+            usage=SimpleNamespace(prompt_tokens=3, completion_tokens=2,
+                                  prompt_tokens_details=None))
+
+
+def fake_client(delay=0.02):
+    completions = FakeCompletions(delay)
+    return SimpleNamespace(chat=SimpleNamespace(completions=completions)), completions
+
+
+@pytest.mark.parametrize("concurrency", [1, 3, 8])
+async def test_concurrency_bound_is_respected_and_reached(store, concurrency):
+    run = make_run(store, 24)
+    fake, completions = fake_client()
+    finished = await EvalRunner(store, run.id, client=fake,
+                                options=RunnerOptions(concurrency=concurrency)).run()
+    assert finished.status == "completed" and completions.calls == 24
+    assert completions.peak == concurrency
+
+
+async def test_retries_429_and_5xx_from_sandbox_faults(store):
+    from tui.sandbox.runner import SandboxServer
+
+    server = SandboxServer(api_key="sk-sandbox-test", speed=50.0,
+                           faults="429=0.3,500=0.2,retry_after=0,seed=7")
+    server.start()
+    try:
+        run = make_run(store, 20)
+        c = client(server)
+        runner = EvalRunner(store, run.id, client=c, options=RunnerOptions(
+            concurrency=4, policy=RetryPolicy(attempts=20, backoff_s=0.01)))
+        finished = await runner.run()
+        await c.close()
+    finally:
+        server.stop()
+    assert finished.result_counts == {"total": 20, "passed": 10, "failed": 10, "errored": 0}
+    assert runner.progress.retries > 0
+    assert runner.model_calls == 20 + runner.progress.retries
+    attempts = [r.sample["attempts"] for r in store.evals.iter_results(run.id)]
+    assert max(attempts) > 1
+
+
+async def test_retry_after_is_honoured(sandbox):
+    import openai
+
+    c = client(sandbox)
+    waits = []
+
+    async def sleep(seconds):
+        waits.append(seconds)
+
+    async def call():
+        return await c.chat.completions.create(
+            model="sandbox-small", messages=[{"role": "user", "content": "x"}],
+            extra_headers={"X-Sandbox-Fault": "429"})
+
+    with pytest.raises(openai.RateLimitError):
+        await with_retries(call, RetryPolicy(attempts=3), sleep=sleep)
+    await c.close()
+    assert waits == [1.0, 1.0]  # the sandbox's retry-after-ms, exactly
+
+
+async def test_an_item_that_keeps_failing_errors_and_the_run_goes_on(store, sandbox):
+    run = make_run(store, 3)
+    c = client(sandbox)
+    finished = await EvalRunner(store, run.id, client=c, options=RunnerOptions(
+        extra_headers={"X-Sandbox-Fault": "500"},
+        policy=RetryPolicy(attempts=2, backoff_s=0.01))).run()
+    await c.close()
+    assert finished.status == "completed"
+    assert finished.result_counts["errored"] == 3
+    assert "500" in store.evals.result(run.id, 0).error
+
+
+async def test_bad_key_fails_the_run_at_once(store, sandbox):
+    from openai import AsyncOpenAI
+
+    run = make_run(store, 5)
+    c = AsyncOpenAI(api_key="sk-wrong", base_url=sandbox.base_url, max_retries=0)
+    finished = await EvalRunner(store, run.id, client=c).run()
+    await c.close()
+    assert finished.status == "failed" and "API key" in finished.error
+    assert store.evals.count_results(run.id) == 0
+
+
+async def test_items_with_samples_are_graded_without_a_model(store):
+    rows = [{"item": {"reference": "a"}, "sample": {"output_text": "a"}},
+            {"item": {"reference": "a"}, "sample": {"output": [{"role": "assistant",
+                                                                "content": "b"}]}}]
+    run = make_run(store, model=None, rows=rows)
+    finished = await EvalRunner(store, run.id, client=None).run()
+    assert finished.result_counts == {"total": 2, "passed": 1, "failed": 1, "errored": 0}
+
+
+async def test_cancel_then_resume_samples_each_item_once(store):
+    run = make_run(store, 30)
+    fake, completions = fake_client(delay=0.01)
+    runner = EvalRunner(store, run.id, client=fake, options=RunnerOptions(concurrency=3))
+    runner.on_result = lambda index, status: runner.cancel() if runner.progress.done >= 5 \
+        else None
+    cancelled = await runner.run()
+    assert cancelled.status == "canceled"
+    done = store.evals.count_results(run.id)
+    assert 5 <= done < 30
+    fake2, completions2 = fake_client(delay=0.0)
+    resumed = await EvalRunner(store, run.id, client=fake2).run()
+    assert resumed.status == "completed"
+    assert completions2.calls == 30 - done
+    assert store.evals.count_results(run.id) == 30
+    assert resumed.result_counts["total"] == 30
+
+
+CHILD = """
+import asyncio, sys
+from openai import AsyncOpenAI
+from store.store import Store
+from tui.core.evals.runner import EvalRunner, RunnerOptions
+db, run_id, base_url, key = sys.argv[1:5]
+store = Store(db)
+c = AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0)
+asyncio.run(EvalRunner(store, int(run_id), client=c, options=RunnerOptions(
+    concurrency=2, extra_headers={"X-Sandbox-Fault": "latency=0.05"})).run())
+"""
+
+
+async def test_resume_after_a_killed_process_samples_no_recorded_item_again(tmp_path, sandbox):
+    db = tmp_path / "kill.db"
+    with Store(db) as store:
+        run = make_run(store, 40)
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(run.id), sandbox.base_url,
+                             sandbox.api_key], cwd=os.getcwd(), start_new_session=True)
+    try:
+        with Store(db) as watcher:
+            deadline = time.monotonic() + 30
+            while watcher.evals.count_results(run.id) < 6 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    with Store(db) as store:
+        assert store.evals.run(run.id).status == "in_progress"
+        assert store.evals.unfinished_runs()[0].id == run.id
+        before = store.evals.count_results(run.id)
+        assert 6 <= before < 40
+        fake, completions = fake_client(delay=0.0)
+        resumed = await EvalRunner(store, run.id, client=fake).run()
+        assert completions.calls == 40 - before
+        indexes = [r.item_index for r in store.evals.iter_results(run.id)]
+        assert indexes == list(range(40))
+        assert resumed.status == "completed"
+        assert resumed.result_counts["total"] == 40

@@ -1,0 +1,267 @@
+"""`tunedeck eval`: run, resume, list, export and import evals headless (for CI).
+
+`eval run NAME|FILE` exits 0 when the run completed and its pass rate reached
+--min-pass-rate, 1 when it did not, 2 on a usage error (unknown eval, bad file,
+no key). Heavy imports wait until a subcommand runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "eval", help="run, resume, list, export and import evals",
+        description="Evals with OpenAI's grader schema, run locally against any profile.")
+    sub = parser.add_subparsers(dest="eval_command", metavar="ACTION", required=True)
+
+    run = sub.add_parser("run", help="run an eval (a stored eval's name, or an eval file)")
+    run.add_argument("target", metavar="NAME|FILE")
+    run.add_argument("--model", "-m", action="append",
+                     help="model to sample (repeat for several; default: the file's model)")
+    run.add_argument("--json", action="store_true",
+                     help="print one JSON object: result_counts, per-criterion and per-item results")
+    run.add_argument("--min-pass-rate", type=float, metavar="X",
+                     help="exit 1 when the pass rate (0..1) is below X")
+    run.add_argument("--concurrency", "-j", type=int, metavar="N",
+                     help="requests in flight (default: the profile's concurrency)")
+    run.add_argument("--name", default="", help="name of the run")
+    run.set_defaults(func=cmd_run)
+
+    resume = sub.add_parser("resume", help="continue an interrupted run where it stopped")
+    resume.add_argument("run_id", type=int)
+    resume.add_argument("--json", action="store_true")
+    resume.set_defaults(func=cmd_resume)
+
+    listing = sub.add_parser("list", help="list evals and their runs")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_list)
+
+    export = sub.add_parser("export", help="write a run's results as CSV or JSONL")
+    export.add_argument("run_id", type=int)
+    export.add_argument("file", help="*.csv or *.jsonl")
+    export.set_defaults(func=cmd_export)
+
+    imp = sub.add_parser("import", help="copy OpenAI's hosted evals, runs and items into the store")
+    imp.add_argument("--eval", dest="eval_ids", action="append", metavar="ID",
+                     help="only this eval (repeatable)")
+    imp.set_defaults(func=cmd_import)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"tunedeck eval: {message}", file=sys.stderr)
+    return code
+
+
+def _open(args):
+    from store.store import Store
+    from tui.core.config import load_settings
+    from tui.core.paths import default_db_path
+
+    settings = load_settings()
+    profile = settings.profile(args.profile)
+    return Store(args.db or default_db_path()), settings, profile
+
+
+def _run_json(store, run, *, items: bool = True) -> dict:
+    from tui.core.evals.export import output_item
+    from tui.core.evals.summary import summarize
+
+    summary = summarize(store, run.id)
+    data = {
+        "object": "eval.run", "id": run.id, "eval": store.evals.get(run.eval_id).name,
+        "name": run.name, "model": run.model, "status": run.status, "error": run.error,
+        "result_counts": summary["result_counts"],
+        "per_testing_criteria_results": [
+            {"testing_criteria": c["testing_criteria"], "passed": c["passed"],
+             "failed": c["failed"]} for c in summary["per_testing_criteria_results"]],
+        "per_model_usage": summary["per_model_usage"], "pass_rate": summary["pass_rate"],
+        "cost_usd": summary["cost_usd"], "latency_ms": summary["latency_ms"],
+    }
+    if items:
+        data["items"] = []
+        for r in store.evals.iter_results(run.id):
+            item = output_item(r)
+            item["status"] = r.status
+            data["items"].append({k: item[k] for k in (
+                "datasource_item_id", "status", "score", "results", "error")}
+                | {"output_text": (r.sample or {}).get("output_text")})
+    return data
+
+
+def _print_text(store, run) -> None:
+    from tui.core.evals.summary import summarize
+
+    summary = summarize(store, run.id)
+    counts = summary["result_counts"]
+    print(f"{store.evals.get(run.eval_id).name} · run {run.id} · {run.model or 'given samples'}"
+          f" · {run.status}{' · ' + run.error if run.error else ''}")
+    print(f"  {counts['passed']}/{counts['total']} passed ({100 * summary['pass_rate']:.1f}%),"
+          f" {counts['failed']} failed, {counts['errored']} errored")
+    for c in summary["per_testing_criteria_results"]:
+        print(f"  {c['testing_criteria']}: {c['passed']} passed, {c['failed']} failed,"
+              f" {c['errored']} errored · mean score {c['mean_score']:.3f}")
+    tokens = sum(u["total_tokens"] for u in summary["per_model_usage"])
+    print(f"  tokens {tokens} · cost ${summary['cost_usd']:.4f}"
+          + (f" · p50 {summary['latency_ms']['p50']:.0f} ms" if summary['latency_ms']['p50']
+             else ""))
+
+
+def _execute(store, settings, profile, run_ids, *, concurrency=None):
+    import asyncio
+
+    from tui.core.evals import service
+
+    async def go():
+        client = None
+        try:
+            runs = []
+            for run_id in run_ids:
+                run = store.evals.run(run_id)
+                if run.model and client is None:
+                    client = service.client_for(profile)
+                options = service.options_for(profile, settings)
+                if concurrency:
+                    options.concurrency = concurrency
+                runs.append(await service.execute(store, run_id, client=client, options=options))
+            return runs
+        finally:
+            if client is not None:
+                await client.close()
+
+    return asyncio.run(go())
+
+
+def _report(store, runs, args) -> int:
+    from tui.core.evals.summary import pass_rate
+
+    if args.json:
+        payload = [_run_json(store, r) for r in runs]
+        print(json.dumps(payload[0] if len(payload) == 1 else {"runs": payload}, indent=None))
+    else:
+        for run in runs:
+            _print_text(store, run)
+    code = 0
+    for run in runs:
+        if run.status != "completed":
+            code = 1
+        threshold = getattr(args, "min_pass_rate", None)
+        if threshold is not None and pass_rate(run.result_counts or {}) < threshold:
+            if not args.json:
+                print(f"  pass rate below {threshold:g}", file=sys.stderr)
+            code = 1
+    return code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tui.core.config import ConfigError
+    from tui.core.evals import service
+    from tui.core.evals.definition import DefinitionError
+    from tui.core.evals.items import ItemError
+    from tui.core.providers import MissingKeyError
+
+    if args.min_pass_rate is not None and not 0 <= args.min_pass_rate <= 1:
+        return _fail("--min-pass-rate must be between 0 and 1")
+    if args.concurrency is not None and args.concurrency < 1:
+        return _fail("--concurrency must be at least 1")
+    try:
+        store, settings, profile = _open(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    with store:
+        try:
+            eval_row, definition = service.resolve(store, args.target, profile=profile.name)
+            models = args.model or [definition.model]
+            run_ids = [service.new_run(store, eval_row, definition, model=m,
+                                       profile=profile.name, name=args.name).id for m in models]
+            runs = _execute(store, settings, profile, run_ids, concurrency=args.concurrency)
+        except (service.EvalNotFound, DefinitionError, ItemError, MissingKeyError) as exc:
+            return _fail(str(exc))
+        return _report(store, runs, args)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from tui.core.config import ConfigError
+    from tui.core.providers import MissingKeyError
+
+    try:
+        store, settings, profile = _open(args)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    with store:
+        try:
+            store.evals.run(args.run_id)
+            runs = _execute(store, settings, profile, [args.run_id])
+        except (KeyError, MissingKeyError) as exc:
+            return _fail(str(exc).strip("'\""))
+        return _report(store, runs, args)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from tui.core.evals.summary import pass_rate
+
+    store, _, _ = _open(args)
+    with store:
+        rows = []
+        for ev in store.evals.list():
+            runs = [{"id": r.id, "name": r.name, "model": r.model, "status": r.status,
+                     "result_counts": r.result_counts,
+                     "pass_rate": pass_rate(r.result_counts or {})} for r in store.evals.runs(ev.id)]
+            rows.append({"id": ev.id, "name": ev.name, "source": ev.source, "runs": runs})
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    for ev in rows:
+        print(f"{ev['id']:>4}  {ev['name']}  ({ev['source']}, {len(ev['runs'])} runs)")
+        for r in ev["runs"]:
+            print(f"      run {r['id']:>4}  {r['model'] or '-':<24} {r['status']:<12}"
+                  f" {100 * r['pass_rate']:.1f}%")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from tui.core.evals.export import export_csv, export_jsonl
+
+    store, _, _ = _open(args)
+    with store:
+        try:
+            store.evals.run(args.run_id)
+        except KeyError:
+            return _fail(f"no eval run {args.run_id}")
+        writer = export_csv if args.file.endswith(".csv") else export_jsonl
+        n = writer(store, args.run_id, args.file)
+    print(f"wrote {n} results to {args.file}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from tui.core.config import ConfigError
+    from tui.core.evals.importer import import_openai
+    from tui.core.providers import MissingKeyError, make_client
+
+    try:
+        store, _, profile = _open(args)
+        client = make_client(profile)
+    except (ConfigError, MissingKeyError) as exc:
+        return _fail(str(exc))
+
+    async def go():
+        try:
+            return await import_openai(store, client, profile.name, eval_ids=args.eval_ids)
+        finally:
+            await client.close()
+
+    with store:
+        try:
+            report = asyncio.run(go())
+        except Exception as exc:  # noqa: BLE001 - a provider error is reported, not a traceback
+            from tui.core.errors import explain
+
+            return _fail(str(explain(exc)), 1)
+    print(f"imported {report.evals} evals, {report.runs} runs, {report.items} items")
+    return 0

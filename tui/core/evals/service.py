@@ -1,0 +1,74 @@
+"""What the pane and `tunedeck eval` share: find an eval, make its client, run or resume."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tui.core.evals import definition as defs
+from tui.core.evals.items import count_source
+from tui.core.evals.runner import EvalRunner, Progress, RunnerOptions, create_run
+
+
+class EvalNotFound(LookupError):
+    pass
+
+
+def looks_like_file(target: str) -> bool:
+    return target.endswith(".json") or "/" in target or Path(target).is_file()
+
+
+def resolve(store: Any, target: str, *, profile: str | None = None):
+    """(eval row, definition) for a stored eval's name or id, or an eval file (saved on load)."""
+    if looks_like_file(target):
+        definition = defs.load(target)
+        return defs.save_to_store(store, definition, profile=profile), definition
+    row = store.evals.find(target)
+    if row is None and target.isdigit():
+        try:
+            row = store.evals.get(int(target))
+        except KeyError:
+            row = None
+    if row is None:
+        known = ", ".join(e.name for e in store.evals.list()[:10]) or "none yet"
+        raise EvalNotFound(f"no eval named {target!r} (evals: {known}); or give an eval file")
+    return row, defs.from_store(row)
+
+
+def options_for(profile: Any = None, settings: Any = None, **overrides: Any) -> RunnerOptions:
+    options = RunnerOptions()
+    if profile is not None:
+        options.concurrency = max(1, int(getattr(profile, "concurrency", 8) or 8))
+    if settings is not None:
+        options.input_prices = dict(settings.prices.input) or None
+        options.output_prices = dict(settings.prices.output) or None
+    for key, value in overrides.items():
+        setattr(options, key, value)
+    return options
+
+
+def client_for(profile: Any, *, timeout: float = 60.0):
+    """A client that does not retry by itself: the runner retries, honouring retry-after."""
+    from tui.core.providers import make_client
+
+    return make_client(profile, max_retries=0, timeout=timeout)
+
+
+def new_run(store: Any, eval_row: Any, definition: defs.EvalDefinition, *, model: str | None,
+            profile: str | None = None, name: str = ""):
+    if not definition.source:
+        raise defs.DefinitionError(f"eval {eval_row.name!r} names no items to run on")
+    total = count_source(definition.source, store)
+    return create_run(store, eval_row.id, definition, model=model, profile=profile, name=name,
+                      total=total)
+
+
+async def execute(store: Any, run_id: int, *, client: Any, options: RunnerOptions,
+                  on_progress: Callable[[Progress], None] | None = None,
+                  runner_ref: Callable[[EvalRunner], None] | None = None):
+    """Run (or resume) a run to its end; returns the finished run row."""
+    runner = EvalRunner(store, run_id, client=client, options=options, on_progress=on_progress)
+    if runner_ref is not None:
+        runner_ref(runner)
+    return await runner.run()
