@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "tui.commands.validate",
     "tui.commands.sandbox",
     "tui.commands.jobs",
+    "tui.commands.run",
 )
 
 SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"

@@ -1,0 +1,115 @@
+"""`tunedeck run`: the playground, headless — one saved prompt against one model.
+
+Records the run in the store exactly as the pane does (prompt version, model,
+parameters, output, usage), so CI runs and pane runs share one history.
+Exit codes: 0 completed, 1 the run failed or was cut short, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "run", help="run a saved prompt against a model (the playground, headless)",
+        description="Run a saved prompt version against a model and record the run.",
+    )
+    parser.add_argument("--prompt", required=True, metavar="NAME", help="a saved prompt")
+    parser.add_argument("--version", type=int, metavar="N", help="prompt version (default: latest)")
+    parser.add_argument("--model", required=True, metavar="M")
+    parser.add_argument("--var", action="append", default=[], metavar="K=V",
+                        help="fill {{K}} with V (repeatable)")
+    parser.add_argument("--api", choices=("chat", "responses"), default="chat")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from store import Store
+    from tui.core import templates
+    from tui.core.config import ConfigError, load_settings
+    from tui.core.inference_prices import estimate_cost
+    from tui.core.paths import default_db_path
+    from tui.core.playground.runner import RunParams, stream_run
+    from tui.core.providers import MissingKeyError, make_client
+
+    variables = {}
+    for pair in args.var:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            print(f"tunedeck run: --var takes NAME=VALUE, not {pair!r}", file=sys.stderr)
+            return 2
+        variables[name] = value
+    try:
+        settings = load_settings()
+        profile = settings.profile(args.profile)
+    except ConfigError as exc:
+        print(f"tunedeck run: {exc}", file=sys.stderr)
+        return 2
+    with Store(args.db or default_db_path()) as store:
+        versions = store.prompts.versions(args.prompt)
+        if args.version is not None:
+            versions = [v for v in versions if v.version == args.version]
+        if not versions:
+            known = ", ".join(p.name for p in store.prompts.list()) or "none saved yet"
+            print(f"tunedeck run: no prompt {args.prompt!r}"
+                  + (f" version {args.version}" if args.version else "")
+                  + f" (prompts: {known})", file=sys.stderr)
+            return 2
+        version = versions[0]
+        missing = [n for n in templates.message_variables(version.messages)
+                   if n not in variables]
+        if missing:
+            print(f"tunedeck run: fill {', '.join(missing)} with --var NAME=VALUE",
+                  file=sys.stderr)
+            return 2
+        messages = templates.fill_messages(version.messages, variables)
+        params = RunParams(**{k: v for k, v in (version.params or {}).items()
+                              if k in RunParams.__dataclass_fields__})
+        run_id = store.prompts.start_run(profile=profile.name, model=args.model,
+                                         input=messages, api=args.api,
+                                         params=params.as_dict(),
+                                         prompt_version_id=version.id)
+
+        async def go():
+            async with make_client(profile) as client:
+                return await stream_run(
+                    client, model=args.model, messages=messages, params=params, api=args.api,
+                    on_delta=None if args.json else lambda t: print(t, end="", flush=True),
+                    key_env=profile.api_key_env)
+
+        try:
+            outcome = asyncio.run(go())
+        except MissingKeyError as exc:
+            store.prompts.finish_run(run_id, status="error", output_text="", error=str(exc))
+            print(f"tunedeck run: {exc}", file=sys.stderr)
+            return 1
+        cost = estimate_cost(args.model, outcome.input_tokens, outcome.output_tokens,
+                             input_overrides=settings.prices.input,
+                             output_overrides=settings.prices.output)
+        error = str(outcome.error) if outcome.error else None
+        store.prompts.finish_run(
+            run_id, status=outcome.status, output_text=outcome.output_text, error=error,
+            input_tokens=outcome.input_tokens, cached_tokens=outcome.cached_tokens,
+            output_tokens=outcome.output_tokens, reasoning_tokens=outcome.reasoning_tokens,
+            ttft_ms=outcome.ttft_ms, latency_ms=outcome.latency_ms, cost_usd=cost)
+    if args.json:
+        print(json.dumps({
+            "run_id": run_id, "prompt": args.prompt, "version": version.version,
+            "model": args.model, "status": outcome.status, "output": outcome.output_text,
+            "error": error, "usage": {"input_tokens": outcome.input_tokens,
+                                      "cached_tokens": outcome.cached_tokens,
+                                      "output_tokens": outcome.output_tokens,
+                                      "reasoning_tokens": outcome.reasoning_tokens},
+            "ttft_ms": outcome.ttft_ms, "latency_ms": outcome.latency_ms, "cost_usd": cost,
+        }))
+    else:
+        print()
+        if error:
+            print(f"tunedeck run: {error}", file=sys.stderr)
+    return 0 if outcome.status == "completed" else 1
