@@ -18,7 +18,7 @@ class ImportReport:
 
 
 def _dump(obj: Any) -> Any:
-    return obj.model_dump(mode="json", exclude_none=True) if hasattr(obj, "model_dump") else obj
+    return obj.model_dump(mode="json", exclude_none=True, by_alias=True) if hasattr(obj, "model_dump") else obj
 
 
 async def import_openai(store: Any, client: Any, profile: str, *,
