@@ -154,3 +154,45 @@ async def test_no_key_is_explained_in_the_panel(isolated_home):
         await run_and_wait(pilot, pane)
         run = app.store.prompts.runs()[0]
         assert run.status == "error" and "OPENAI_API_KEY" in run.error
+
+
+async def test_variables_and_few_shot_come_from_datasets(sandbox, monkeypatch, isolated_home):
+    from tui.core.dataset_versions import write_version
+
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_playground(pilot, models="sandbox-small",
+                                     user="Translate {{text}} into {{lang}}")
+        write_version(app.store, "evalset", [
+            json.dumps({"item": {"text": "cheese", "lang": "French", "reference": "fromage"}}),
+            json.dumps({"item": {"text": "bread", "lang": "German", "reference": "Brot"}}),
+        ])
+        write_version(app.store, "shots", [json.dumps({"messages": [
+            {"role": "user", "content": f"Q{i}"}, {"role": "assistant", "content": f"A{i}"}]})
+            for i in range(5)])
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "evalset 2"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pane.variables() == {"text": "bread", "lang": "German"}
+        await pilot.press("f6")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "shots 2"
+        await pilot.press("enter")
+        await settle(pilot)
+        await run_and_wait(pilot, pane)
+        run = app.store.prompts.runs()[0]
+        assert run.input == [
+            {"role": "user", "content": "Q0"}, {"role": "assistant", "content": "A0"},
+            {"role": "user", "content": "Q1"}, {"role": "assistant", "content": "A1"},
+            {"role": "user", "content": "Translate bread into German"},
+        ]
+        # A dataset that does not exist is explained, nothing changes.
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "nope 1"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("no dataset 'nope'" in n.message for n in app._notifications)
+        assert pane.variables() == {"text": "bread", "lang": "German"}

@@ -74,6 +74,8 @@ class PlaygroundPane(Pane):
         Binding("ctrl+g", "save_eval_item", "→ eval item", id="playground.to_eval"),
         Binding("ctrl+o", "history", "History", id="playground.history"),
         Binding("ctrl+l", "refresh_models", "Refresh models", id="playground.models"),
+        Binding("ctrl+f", "fill_from_dataset", "Fill from example", id="playground.fill"),
+        Binding("f6", "few_shot", "Few-shot from dataset", id="playground.few_shot"),
     ]
 
     class RunDelta(Message):
@@ -256,6 +258,60 @@ class PlaygroundPane(Pane):
         if message.tokens != self._tokens:
             self._tokens = message.tokens
             self._update_status()
+
+    # -- from datasets ------------------------------------------------------
+    def action_fill_from_dataset(self) -> None:
+        from tui.screens.text_prompt import AskName
+
+        def chosen(answer: str | None) -> None:
+            if not answer:
+                return
+            from tui.core.playground.from_dataset import (
+                example_at,
+                example_variables,
+                find_version,
+            )
+
+            spec, _, line = answer.rpartition(" ")
+            try:
+                version = find_version(self.tunedeck.store, spec or answer)
+                values = example_variables(example_at(self.tunedeck.store, version,
+                                                      int(line or 1)))
+            except (ValueError, KeyError) as exc:
+                self.notify(str(exc).strip("'\""), severity="error")
+                return
+            wanted = templates.message_variables(self.template_messages())
+            picked = {k: v for k, v in values.items() if not wanted or k in wanted}
+            self.query_one("#pg-vars", Input).value = "; ".join(
+                f"{k}={v.replace(';', ',')}" for k, v in picked.items())
+            self.notify(f"Filled {', '.join(picked) or 'nothing'} from line {line or 1}")
+
+        self.app.push_screen(AskName("Fill variables from an example: dataset[@version] line",
+                                     "playground-evals 1"), chosen)
+
+    def action_few_shot(self) -> None:
+        from tui.screens.text_prompt import AskName
+
+        def chosen(answer: str | None) -> None:
+            if not answer:
+                return
+            from tui.core.playground.from_dataset import few_shot_turns, find_version
+
+            spec, _, count = answer.rpartition(" ")
+            try:
+                version = find_version(self.tunedeck.store, spec or answer)
+                turns = few_shot_turns(self.tunedeck.store, version, int(count or 3))
+            except ValueError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.turns = turns + self.turns
+            lines = [f"[b]{t['role']}[/b]: {t['content'][:80]}" for t in self.turns[-6:]]
+            self.query_one("#pg-turns", Static).update("\n".join(lines))
+            self.notify(f"Added {len(turns) // 2} example(s) as few-shot turns")
+            self._update_status()
+
+        self.app.push_screen(AskName("Few-shot from a dataset: dataset[@version] count",
+                                     "playground-sft 3"), chosen)
 
     # -- running -------------------------------------------------------------
     def _panels(self) -> list[OutputPanel]:
