@@ -1,17 +1,40 @@
-"""Evals: definitions, runs and their pass rates."""
+"""Evals: definitions and runs, live progress, item results, drill-down and compare.
+
+Runs execute in a thread worker with its own event loop and its own store
+connection (the runner writes every item's result as it finishes); the pane
+re-reads the store when the worker reports progress.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, ClassVar
+
+from textual import work
 from textual.app import ComposeResult
-from textual.widgets import DataTable
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, ProgressBar, Static
 
 from tui.panes.base import Pane
+from tui.widgets.eval_items import COLUMNS, EvalItemSource
+from tui.widgets.virtual_table import VirtualTable
+
+FILTERS = (None, "pass", "fail", "error")
 
 
 def pass_rate(counts: dict[str, int] | None) -> str:
     if not counts or not counts.get("total"):
         return "-"
     return f"{100 * counts.get('passed', 0) / counts['total']:.1f}%"
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "ETA -"
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    return f"ETA {minutes}m{secs:02d}s" if minutes else f"ETA {secs}s"
 
 
 class EvalsPane(Pane):
@@ -21,14 +44,63 @@ class EvalsPane(Pane):
         "[b]Evals[/b] measure a model before and after every change, with OpenAI's grader\n"
         "schema, run locally against any provider. Results stay here after the hosted\n"
         "Evals API shuts down (2026-11-30).\n\n"
-        "No evals yet."
+        "No evals yet: press [b]o[/b] to open an eval file (JSON in OpenAI's shapes)."
     )
+    DEFAULT_CSS = """
+    EvalsPane #evals-body { height: 1fr; }
+    EvalsPane #eval-runs-table { width: 2fr; height: 1fr; }
+    EvalsPane #eval-detail { width: 3fr; height: 1fr; padding-left: 1; }
+    EvalsPane #eval-summary { height: auto; max-height: 9; }
+    EvalsPane #eval-progress { height: 1; }
+    EvalsPane #eval-items { height: 1fr; }
+    """
+    BINDINGS: ClassVar = [
+        Binding("o", "open_file", "Open eval file", id="evals.open"),
+        Binding("r", "run", "Run", id="evals.run"),
+        Binding("x", "cancel", "Cancel run", id="evals.cancel"),
+        Binding("u", "resume", "Resume", id="evals.resume"),
+        Binding("f", "cycle_filter", "Filter", id="evals.filter"),
+        Binding("s", "sort", "Sort by score", id="evals.sort"),
+        Binding("enter", "drill", "Item", id="evals.drill", show=False),
+        Binding("m", "mark", "Mark for compare", id="evals.mark"),
+        Binding("c", "compare", "Compare", id="evals.compare"),
+        Binding("w", "export", "Export", id="evals.export"),
+        Binding("t", "to_dataset", "Failures → data", id="evals.to_dataset"),
+    ]
+
+    class RunProgress(Message):
+        """A running eval advanced (coalesced: only the newest matters)."""
+
+        def __init__(self, run_id: int, done: int, total: int | None, pass_rate: float,
+                     eta_s: float | None, status: str) -> None:
+            super().__init__()
+            self.run_id, self.done, self.total = run_id, done, total
+            self.pass_rate, self.eta_s, self.status = pass_rate, eta_s, status
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, EvalsPane.RunProgress) and message.run_id == self.run_id
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.selected_run: int | None = None
+        self.selected_eval: int | None = None
+        self.marked_run: int | None = None
+        self.filter_index = 0
+        self.order = "item"
+        self.running: dict[int, tuple[asyncio.AbstractEventLoop, Any]] = {}
+        self.live: dict[int, Any] = {}
 
     def compose_body(self) -> ComposeResult:
-        table = DataTable(id="eval-runs-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("eval", "run", "model", "status", "pass rate", "items", "source")
-        yield table
+        with Horizontal(id="evals-body"):
+            table = DataTable(id="eval-runs-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns("eval", "run", "model", "status", "pass", "items")
+            yield table
+            with Vertical(id="eval-detail"):
+                yield Static("", id="eval-summary")
+                yield ProgressBar(id="eval-progress", show_eta=False)
+                yield VirtualTable(COLUMNS, id="eval-items")
 
+    # -- reading the store -------------------------------------------------
     def reload(self) -> None:
         repo = self.tunedeck.store.evals
         table = self.query_one("#eval-runs-table", DataTable)
@@ -36,18 +108,303 @@ class EvalsPane(Pane):
         for ev in repo.list():
             runs = repo.runs(ev.id)
             if not runs:
-                table.add_row(ev.name, "-", "-", "no runs", "-", "-", ev.source, key=f"e{ev.id}")
+                table.add_row(ev.name, "-", "-", "no runs", "-", "-", key=f"e{ev.id}")
             for run in runs:
                 counts = run.result_counts or {}
-                table.add_row(
-                    ev.name,
-                    run.name or f"#{run.id}",
-                    run.model or "-",
-                    run.status,
-                    pass_rate(counts),
-                    str(counts.get("total", repo.count_results(run.id))),
-                    ev.source,
-                    key=f"r{run.id}",
-                )
-        self.show_empty(table.row_count == 0)
-        table.display = table.row_count > 0
+                status = run.status
+                if status == "in_progress" and run.id not in self.running:
+                    status = "interrupted"
+                mark = "◆ " if run.id == self.marked_run else ""
+                table.add_row(ev.name, f"{mark}{run.name or run.id}"[:18], run.model or "-",
+                              status, pass_rate(counts),
+                              str(counts.get("total") or repo.count_results(run.id)),
+                              key=f"r{run.id}")
+        empty = table.row_count == 0
+        self.show_empty(empty)
+        self.query_one("#evals-body").display = not empty
+        if self.selected_run is None and self.selected_eval is None and not empty:
+            self._select_key(table.coordinate_to_cell_key((0, 0)).row_key.value)
+        self.show_run()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value:
+            self._select_key(event.row_key.value)
+            self.show_run()
+
+    def _select_key(self, key: str) -> None:
+        repo = self.tunedeck.store.evals
+        if key.startswith("r"):
+            self.selected_run = int(key[1:])
+            self.selected_eval = repo.run(self.selected_run).eval_id
+        else:
+            self.selected_run, self.selected_eval = None, int(key[1:])
+
+    def show_run(self) -> None:
+        summary = self.query_one("#eval-summary", Static)
+        items = self.query_one("#eval-items", VirtualTable)
+        bar = self.query_one("#eval-progress", ProgressBar)
+        store = self.tunedeck.store
+        if self.selected_run is None:
+            summary.update("Select a run, or press r to run the selected eval.")
+            items.set_source(None)
+            bar.display = False
+            return
+        run = store.evals.run(self.selected_run)
+        from tui.core.evals.summary import summarize
+
+        s = summarize(store, run.id)
+        counts = s["result_counts"]
+        lines = [f"[b]{store.evals.get(run.eval_id).name}[/b] · run {run.id} · "
+                 f"{run.model or 'given samples'} · {run.status}"
+                 + (f" · [red]{run.error}[/red]" if run.error else ""),
+                 f"{counts['passed']}/{counts['total']} passed ({100 * s['pass_rate']:.1f}%) · "
+                 f"{counts['failed']} failed · {counts['errored']} errored"]
+        for c in s["per_testing_criteria_results"]:
+            lines.append(f"  {c['testing_criteria']}: {100 * c['pass_rate']:.1f}% pass · "
+                         f"mean {c['mean_score']:.3f}")
+        tokens = sum(u["total_tokens"] for u in s["per_model_usage"])
+        p50 = s["latency_ms"]["p50"]
+        lines.append(f"tokens {tokens} · ${s['cost_usd']:.4f}"
+                     + (f" · p50 {p50:.0f} ms" if p50 else "")
+                     + f" · filter {FILTERS[self.filter_index] or 'all'} · sort {self.order}")
+        live = self.live.get(run.id)
+        if live is not None and run.id in self.running:
+            lines.append(f"running: {live.done}/{live.total or '?'} · live pass "
+                         f"{100 * live.pass_rate:.1f}% · {eta_text(live.eta_s)}")
+            bar.display = True
+            bar.update(total=live.total or None, progress=live.done)
+        else:
+            bar.display = False
+        summary.update("\n".join(lines))
+        items.set_source(EvalItemSource(store, run.id, status=FILTERS[self.filter_index],
+                                        order=self.order))
+
+    # -- actions -----------------------------------------------------------
+    def action_open_file(self) -> None:
+        from tui.screens.text_prompt import AskName
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.load_file(path.strip())
+
+        self.app.push_screen(AskName("Eval file (JSON)", placeholder="evals/my.eval.json"), chosen)
+
+    @work(thread=True, exclusive=True, group="eval-load", exit_on_error=False,
+          name="open eval file")
+    def load_file(self, path: str) -> None:
+        from store.store import Store
+        from tui.core.evals import definition as defs
+
+        with Store(self.tunedeck.db_path) as store:
+            try:
+                row = defs.save_to_store(store, defs.load(path),
+                                         profile=self.tunedeck.profile.name)
+            except (defs.DefinitionError, OSError) as exc:
+                self.app.call_from_thread(self.app.notify, str(exc), title="Eval file",
+                                          severity="error", timeout=10)
+                return
+        self.app.call_from_thread(self._loaded, row.id, row.name)
+
+    def _loaded(self, eval_id: int, name: str) -> None:
+        self.selected_eval, self.selected_run = eval_id, None
+        self.app.notify(f"eval {name!r} ready: press r to run it", title="Evals")
+        self.reload()
+
+    def action_run(self) -> None:
+        if self.selected_eval is None:
+            self.app.notify("open an eval file first (o)", severity="warning")
+            return
+        from tui.core.evals.definition import from_store
+        from tui.screens.text_prompt import AskName
+
+        definition = from_store(self.tunedeck.store.evals.get(self.selected_eval))
+
+        def chosen(model: str | None) -> None:
+            if model is None:
+                return
+            self.start_run(self.selected_eval, model.strip() or None)
+
+        self.app.push_screen(AskName("Model to evaluate (empty: the items' own samples)",
+                                     value=definition.model or ""), chosen)
+
+    def start_run(self, eval_id: int, model: str | None) -> int | None:
+        from tui.core.evals import service
+        from tui.core.evals.definition import DefinitionError, from_store
+
+        store = self.tunedeck.store
+        eval_row = store.evals.get(eval_id)
+        try:
+            run = service.new_run(store, eval_row, from_store(eval_row), model=model,
+                                  profile=self.tunedeck.profile.name)
+        except (DefinitionError, ValueError, OSError) as exc:
+            self.app.notify(str(exc), title="Evals", severity="error")
+            return None
+        self.selected_run = run.id
+        self.execute(run.id)
+        self.reload()
+        return run.id
+
+    def action_resume(self) -> None:
+        run_id = self.selected_run
+        if run_id is None or run_id in self.running:
+            return
+        if self.tunedeck.store.evals.run(run_id).status == "completed":
+            self.app.notify("this run is complete", severity="warning")
+            return
+        self.execute(run_id)
+        self.reload()
+
+    def action_cancel(self) -> None:
+        entry = self.running.get(self.selected_run or -1)
+        if entry is not None:
+            loop, runner = entry
+            loop.call_soon_threadsafe(runner.cancel)
+
+    @work(thread=True, group="eval-run", exit_on_error=False, name="eval run")
+    def execute(self, run_id: int) -> None:
+        from store.store import Store
+        from tui.core.evals import service
+
+        profile, settings = self.tunedeck.profile, self.tunedeck.settings
+        with Store(self.tunedeck.db_path) as store:
+            model = store.evals.run(run_id).model
+            client = service.client_for(profile) if model else None
+            last = [0.0]
+
+            def progress(p) -> None:
+                import time
+
+                now = time.monotonic()
+                if now - last[0] < 0.1 and p.status == "in_progress" and p.done != p.total:
+                    return
+                last[0] = now
+                self.post_message(self.RunProgress(run_id, p.done, p.total, p.pass_rate,
+                                                   p.eta_s, p.status))
+
+            async def go():
+                def keep(runner) -> None:
+                    self.running[run_id] = (asyncio.get_running_loop(), runner)
+
+                try:
+                    return await service.execute(store, run_id, client=client,
+                                                 options=service.options_for(profile, settings),
+                                                 on_progress=progress, runner_ref=keep)
+                finally:
+                    if client is not None:
+                        await client.close()
+
+            try:
+                run = asyncio.run(go())
+            finally:
+                self.running.pop(run_id, None)
+        self.post_message(self.RunProgress(run_id, 0, 0, 0.0, None, run.status))
+        self.app.call_from_thread(
+            self.app.notify, f"run {run_id}: {run.status} · pass rate "
+            f"{pass_rate(run.result_counts)}", title="Eval run",
+            severity="error" if run.status == "failed" else "information")
+
+    def on_evals_pane_run_progress(self, message: RunProgress) -> None:
+        self.live[message.run_id] = message
+        if message.status != "in_progress":
+            self.live.pop(message.run_id, None)
+            self.reload()
+        elif message.run_id == self.selected_run:
+            self.show_run()
+
+    def action_cycle_filter(self) -> None:
+        self.filter_index = (self.filter_index + 1) % len(FILTERS)
+        self.show_run()
+
+    def action_sort(self) -> None:
+        self.order = {"item": "score", "score": "-score", "-score": "item"}[self.order]
+        self.show_run()
+
+    def action_drill(self) -> None:
+        items = self.query_one("#eval-items", VirtualTable)
+        if self.selected_run is None or not items.has_focus:
+            return
+        row = items.row_at(items.cursor_row)
+        if row is None:
+            return
+        from tui.screens.eval_item import EvalItemScreen
+
+        self.app.push_screen(EvalItemScreen(self.tunedeck.store.evals.result(self.selected_run,
+                                                                              row.key)))
+
+    def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
+        if self.selected_run is None:
+            return
+        from tui.screens.eval_item import EvalItemScreen
+
+        self.app.push_screen(EvalItemScreen(
+            self.tunedeck.store.evals.result(self.selected_run, event.row.key)))
+
+    def action_mark(self) -> None:
+        if self.selected_run is not None:
+            self.marked_run = None if self.marked_run == self.selected_run else self.selected_run
+            self.reload()
+
+    def action_compare(self) -> None:
+        store = self.tunedeck.store
+        a, b = self.marked_run, self.selected_run
+        if a is None or b is None or a == b:
+            self.app.notify("mark a run with m, then select another run of the same eval and "
+                            "press c", severity="warning")
+            return
+        from tui.core.evals.compare import compare_runs, trend
+        from tui.screens.eval_compare import EvalCompareScreen, describe
+
+        try:
+            comparison = compare_runs(store, a, b)
+        except ValueError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        run_a, run_b = store.evals.run(a), store.evals.run(b)
+        self.app.push_screen(EvalCompareScreen(describe(comparison, run_a, run_b,
+                                                        trend(store, run_a.eval_id))))
+
+    def action_export(self) -> None:
+        if self.selected_run is None:
+            return
+        from tui.core.paths import home_dir
+        from tui.screens.text_prompt import AskName
+
+        default = str(home_dir() / f"eval-run-{self.selected_run}.csv")
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            from tui.core.evals.export import export_csv, export_jsonl
+
+            writer = export_csv if path.endswith(".csv") else export_jsonl
+            try:
+                n = writer(self.tunedeck.store, self.selected_run, path)
+            except OSError as exc:
+                self.app.notify(str(exc), severity="error")
+                return
+            self.app.notify(f"wrote {n} results to {path}", title="Export")
+
+        self.app.push_screen(AskName("Export to (.csv or .jsonl)", value=default), chosen)
+
+    def action_to_dataset(self) -> None:
+        if self.selected_run is None:
+            return
+        from tui.screens.text_prompt import AskName
+
+        def chosen(answer: str | None) -> None:
+            if not answer:
+                return
+            name, _, kind = answer.partition(":")
+            from tui.core.evals.flywheel import failures_to_dataset
+
+            try:
+                version, n = failures_to_dataset(self.tunedeck.store, self.selected_run,
+                                                 name.strip(), kind=(kind.strip() or "sft"))
+            except ValueError as exc:
+                self.app.notify(str(exc), severity="warning")
+                return
+            self.app.notify(f"{n} lines added: dataset {name.strip()!r} v{version.version}",
+                            title="Failures → data")
+
+        self.app.push_screen(AskName("Dataset for the failures (name, or name:dpo)",
+                                     value="eval-fixes"), chosen)

@@ -1,0 +1,125 @@
+"""Pilot and snapshot tests of the evals pane against the sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.apphelpers import SIZE, ready, rendered, sandbox_app, settle
+from tests.evals.helpers import EXACT, TEMPLATE, items
+
+
+def write_eval(tmp_path, n=6):
+    data = tmp_path / "echo.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in items(n)))
+    path = tmp_path / "echo.eval.json"
+    path.write_text(json.dumps({"name": "echo", "data": "echo.jsonl", "model": "sandbox-small",
+                                "input_messages": TEMPLATE, "testing_criteria": [EXACT]}))
+    return path
+
+
+async def wait_runs_done(pilot, pane):
+    for _ in range(400):
+        await pilot.pause(0.02)
+        if not pane.running and all(
+                r.status not in ("queued", "in_progress")
+                for e in pane.tunedeck.store.evals.list()
+                for r in pane.tunedeck.store.evals.runs(e.id)):
+            break
+    await settle(pilot)
+
+
+async def run_twice(pilot, tmp_path):
+    app = pilot.app
+    await ready(pilot)
+    await pilot.press("3")
+    await settle(pilot)
+    pane = app.pane("evals")
+    await pilot.press("o")
+    await pilot.pause()
+    await pilot.press(*str(write_eval(tmp_path)), "enter")
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if app.store.evals.list():
+            break
+    await settle(pilot)
+    await pilot.press("r")
+    await pilot.pause()
+    await pilot.press("enter")  # the file's model, sandbox-small
+    await wait_runs_done(pilot, pane)
+    # A second run: sandbox-large reverses the words, so the passing items now fail.
+    eval_id = app.store.evals.list()[0].id
+    pane.start_run(eval_id, "sandbox-large")
+    await wait_runs_done(pilot, pane)
+    # Latency is the one measure that differs between runs of the test: pin it.
+    app.store.db.execute("UPDATE eval_results SET latency_ms = 100")
+    app.clear_notifications()
+    return pane
+
+
+async def test_open_run_filter_drill_and_compare(sandbox, monkeypatch, isolated_home, tmp_path):
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await run_twice(pilot, tmp_path)
+        store = app.store
+        [ev] = store.evals.list()
+        first, second = store.evals.runs(ev.id)
+        assert first.status == second.status == "completed"
+        assert first.result_counts == {"total": 6, "passed": 3, "failed": 3, "errored": 0}
+        pane.selected_run = first.id
+        pane.show_run()
+        await settle(pilot)
+        summary = rendered(pane.query_one("#eval-summary"))
+        assert "3/6 passed (50.0%)" in summary and "exact: 50.0% pass" in summary
+        pane.action_cycle_filter()  # pass
+        pane.action_cycle_filter()  # fail
+        await settle(pilot)
+        table = pane.query_one("#eval-items")
+        assert table.row_count == 3
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = rendered(app.screen.query_one("#eval-item-detail"))
+        assert "Item 0" in detail and "question 0" in detail and "exact (string_check): fail" \
+            in detail
+        await pilot.press("escape")
+        pane.marked_run = first.id
+        pane.selected_run = second.id
+        pane.action_compare()
+        await settle(pilot)
+        text = rendered(app.screen.query_one("#eval-compare-detail"))
+        assert "pass → fail" in text and "McNemar" in text
+
+
+def test_snapshot_compare_two_runs(snap_compare, sandbox, monkeypatch, isolated_home, tmp_path):
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        pane = await run_twice(pilot, tmp_path)
+        runs = pane.tunedeck.store.evals.runs(pane.tunedeck.store.evals.list()[0].id)
+        pane.marked_run, pane.selected_run = runs[0].id, runs[1].id
+        pane.reload()
+        pane.action_compare()
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("filter_presses", [0, 2])
+def test_snapshot_results(snap_compare, sandbox, monkeypatch, isolated_home, tmp_path,
+                          filter_presses):
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        pane = await run_twice(pilot, tmp_path)
+        runs = pane.tunedeck.store.evals.runs(pane.tunedeck.store.evals.list()[0].id)
+        pane.selected_run = runs[0].id
+        for _ in range(filter_presses):
+            pane.action_cycle_filter()
+        pane.reload()
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
