@@ -1,0 +1,120 @@
+"""Eval runner throughput and memory (a benchmark, not a test).
+
+1. Throughput: N items against the sandbox with a fixed added latency L per
+   request (`X-Sandbox-Fault: latency=L`) at concurrency C. The ideal is C / L',
+   where L' is the mean request latency measured in the same run at C=1 (L plus
+   the sandbox's own answer time), so the ratio isolates the runner's overhead.
+   Target: >= 0.9 of ideal at C=32, L=100 ms.
+2. Memory: peak Python heap (tracemalloc) while running M items that carry
+   their samples (no model calls), against a run 10x smaller: the ratio should
+   stay near 1 (memory does not grow with the number of items beyond the store).
+
+    .venv/bin/python bench/evals.py [--items 1000] [--concurrency 32] [--latency 0.1]
+                                    [--memory-items 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from store.store import Store  # noqa: E402
+from tui.core.evals.definition import parse, save_to_store  # noqa: E402
+from tui.core.evals.runner import EvalRunner, RunnerOptions, create_run  # noqa: E402
+
+CRITERIA = [{"type": "string_check", "name": "exact", "input": "{{sample.output_text}}",
+             "reference": "{{item.reference}}", "operation": "eq"}]
+TEMPLATE = {"type": "template", "template": [{"role": "user", "content": "{{item.q}}"}]}
+
+
+def _run(store, data_path, model):
+    definition = parse({"name": "bench", "data": str(data_path), "input_messages": TEMPLATE,
+                        "testing_criteria": CRITERIA})
+    row = save_to_store(store, definition)
+    return create_run(store, row.id, definition, model=model)
+
+
+def throughput(n: int, concurrency: int, latency: float, tmp: Path) -> None:
+    from openai import AsyncOpenAI
+
+    from tui.sandbox.runner import SandboxServer
+
+    data = tmp / "items.jsonl"
+    data.write_text("".join(json.dumps({"item": {"q": f"q {i}", "reference": f"q {i}"}}) + "\n"
+                            for i in range(n)))
+    server = SandboxServer(speed=1000.0)
+    server.start()
+    try:
+        with Store(tmp / "bench.db") as store:
+            async def go(c, items_run):
+                client = AsyncOpenAI(api_key=server.api_key, base_url=server.base_url,
+                                     max_retries=0)
+                runner = EvalRunner(store, items_run.id, client=client, options=RunnerOptions(
+                    concurrency=c, extra_headers={"X-Sandbox-Fault": f"latency={latency}"}))
+                start = time.perf_counter()
+                await runner.run()
+                took = time.perf_counter() - start
+                await client.close()
+                return took
+
+            base_data = tmp / "base.jsonl"
+            base_data.write_text("".join(data.read_text().splitlines(True)[:20]))
+            base_run = _run(store, base_data, "sandbox-small")
+            asyncio.run(go(1, base_run))
+            lat = store.db.execute("SELECT AVG(latency_ms) FROM eval_results WHERE run_id = ?",
+                                   [base_run.id]).fetchone()[0] / 1000
+            run = _run(store, data, "sandbox-small")
+            took = asyncio.run(go(concurrency, run))
+    finally:
+        server.stop()
+    achieved = n / took
+    ideal = concurrency / lat
+    print(f"throughput: {n} items, C={concurrency}, L={latency * 1000:.0f} ms added "
+          f"(measured per-request {lat * 1000:.1f} ms)")
+    print(f"  achieved {achieved:.1f} items/s, ideal {ideal:.1f} items/s, "
+          f"ratio {achieved / ideal:.3f} (target >= 0.9)")
+
+
+def peak_memory(n: int, tmp: Path) -> float:
+    data = tmp / f"mem-{n}.jsonl"
+    with data.open("w") as handle:
+        for i in range(n):
+            handle.write(json.dumps({"item": {"reference": f"r {i}"},
+                                     "sample": {"output_text": f"r {i}"}}) + "\n")
+    with Store(tmp / f"mem-{n}.db") as store:
+        run = _run(store, data, None)
+        tracemalloc.start()
+        start = time.perf_counter()
+        asyncio.run(EvalRunner(store, run.id, options=RunnerOptions(concurrency=32)).run())
+        took = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    print(f"memory: {n} items graded in {took:.1f}s, peak heap {peak / 2**20:.1f} MiB")
+    return peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--memory-items", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        throughput(args.items, args.concurrency, args.latency, Path(tmp))
+        small = peak_memory(args.memory_items // 10, Path(tmp))
+        large = peak_memory(args.memory_items, Path(tmp))
+        print(f"  peak heap ratio {args.memory_items} vs {args.memory_items // 10} items: "
+              f"{large / small:.2f} (near 1: memory does not grow with the items)")
+
+
+if __name__ == "__main__":
+    main()
