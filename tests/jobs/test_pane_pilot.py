@@ -145,3 +145,22 @@ async def test_profile_without_fine_tuning_shows_why(seeded, monkeypatch):
         await pilot.press("n")
         await pilot.pause()
         assert not isinstance(app.screen, JobCreate)
+
+
+async def test_try_the_fine_tuned_model_in_the_playground(seeded):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await show_jobs(pilot)
+        await pilot.press("g")  # the running job has no model yet
+        await pilot.pause()
+        assert any("no fine-tuned model yet" in n.message for n in app._notifications)
+        await pilot.press("down", "enter")  # the succeeded job's detail
+        await pilot.pause()
+        assert isinstance(app.screen, JobDetail)
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.pause()
+        assert not isinstance(app.screen, JobDetail)
+        assert app.query_one("#panes").active == "playground"
+        models = app.pane("playground").query_one("#pg-models", Input).value
+        assert models == "gpt-4o-mini-2024-07-18, ft:gpt-4o-mini-2024-07-18:acme:support:seed1"

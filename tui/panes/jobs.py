@@ -52,6 +52,7 @@ class JobsPane(Pane):
         Binding("z", "job('pause')", "Pause", id="jobs.pause"),
         Binding("u", "job('resume')", "Resume", id="jobs.resume"),
         Binding("y", "copy", "Copy model id", id="jobs.copy"),
+        Binding("g", "try_model", "Try in playground", id="jobs.playground"),
     ]
     # Wall clock for ages and ETAs; tests pin it for deterministic snapshots.
     clock: ClassVar[Callable[[], float]] = time.time
@@ -412,6 +413,29 @@ class JobsPane(Pane):
             return
         self.tunedeck.copy_to_clipboard(name)
         self.notify(f"Copied {name}")
+
+
+    async def try_model(self, job_id: int, name: str | None = None) -> None:
+        """Open the playground comparing the fine-tuned model (or a checkpoint) with its base."""
+        job = self.tunedeck.store.jobs.get(job_id)
+        name = name or job.fine_tuned_model
+        if not name:
+            self.notify(f"{job.remote_id} has no fine-tuned model yet ({job.status})",
+                        severity="warning")
+            return
+        from textual.widgets import Input
+
+        while len(self.tunedeck.screen_stack) > 1:  # close the job detail
+            self.tunedeck.pop_screen()
+        await self.tunedeck.action_show_pane("playground")
+        playground = self.tunedeck.pane("playground")
+        playground.query_one("#pg-models", Input).value = f"{job.model}, {name}"
+        self.notify(f"Playground: {job.model} vs {name}; write a message and press ctrl+r")
+
+    async def action_try_model(self) -> None:
+        job_id = self.selected_job_id()
+        if job_id is not None:
+            await self.try_model(job_id)
 
 
 def _is_api_error(exc: BaseException) -> bool:

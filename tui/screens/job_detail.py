@@ -53,6 +53,7 @@ class JobDetail(Screen[None]):
         Binding("z", "job('pause')", "Pause", id="jobs.detail.pause"),
         Binding("u", "job('resume')", "Resume", id="jobs.detail.resume"),
         Binding("y", "copy", "Copy model id", id="jobs.detail.copy"),
+        Binding("g", "try_model", "Try in playground", id="jobs.detail.playground"),
     ]
 
     def __init__(self, pane: JobsPane, job_id: int) -> None:
@@ -179,6 +180,9 @@ class JobDetail(Screen[None]):
 
     def action_copy(self) -> None:
         self.pane.copy_model(self.job_id, self._checkpoint_under_cursor())
+
+    async def action_try_model(self) -> None:
+        await self.pane.try_model(self.job_id, self._checkpoint_under_cursor())
 
     def _checkpoint_under_cursor(self) -> str | None:
         tabs = self.query_one("#job-detail-tabs", TabbedContent)
