@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "tui.commands.sandbox",
     "tui.commands.jobs",
     "tui.commands.run",
+    "tui.commands.eval",
 )
 
 SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"

@@ -104,10 +104,12 @@ async def test_jsonl_and_responses_runs_from_files_and_errored_graders(c) -> Non
     jsonl_run = await c.evals.runs.create(eval_id, data_source={
         "type": "jsonl", "source": {"type": "file_content", "content": rows}})
     done = await wait_for(lambda: c.evals.runs.retrieve(jsonl_run.id, eval_id=eval_id), RUN_DONE)
-    # text_similarity is not implemented by the sandbox yet: every item errors, with the reason.
-    assert done.result_counts.errored == 2
-    item = (await c.evals.runs.output_items.list(done.id, eval_id=eval_id)).data[0]
-    assert item.status == "error" and "not implemented" in item.sample.error.message
+    # Graded by the project's grader engine: Paris/Paris passes both, Milan/Rome fails both.
+    counts = done.result_counts
+    assert (counts.passed, counts.failed, counts.errored) == (1, 1, 0)
+    items = (await c.evals.runs.output_items.list(done.id, eval_id=eval_id, order="asc")).data
+    scores = {r.name: r.score for r in items[0].results}
+    assert scores == {"exact": 1.0, "fuzzy": 1.0} and items[1].status == "fail"
 
     exact_only = await _eval(c, [EXACT])
     file_id = await upload(c, b"".join(

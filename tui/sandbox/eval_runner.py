@@ -88,13 +88,20 @@ async def _sample(sb: Sandbox, run: dict[str, Any], row: dict[str, Any], usage: 
     return base
 
 
-def _grade(criteria: list[dict[str, Any]], item: dict[str, Any], text: str) -> list[grading.GradeResult]:
+async def _grade(criteria: list[dict[str, Any]], item: dict[str, Any], text: str) -> list[Any]:
+    """Grade with the project's grader engine, as tunedeck's own eval runs do.
+
+    Model graders get no model here (the sandbox does not call itself): they
+    come back errored, with the engine's message.
+    """
+    from tui.core.evals.graders import grade_all
+
     try:
         output_json: Any = orjson.loads(text)
     except orjson.JSONDecodeError:
         output_json = None
     sample = {"output_text": text, "output_json": output_json}
-    return [grading.grade(c, item, sample) for c in criteria]
+    return await grade_all(criteria, item, sample)
 
 
 async def run(sb: Sandbox, run_id: str) -> None:
@@ -122,7 +129,8 @@ async def run(sb: Sandbox, run_id: str) -> None:
             sample = await _sample(sb, record, row, usage)
         except APIError as exc:
             sample = {"error": {"code": exc.code or "error", "message": exc.message}, "_text": ""}
-        results = [] if sample.get("error") else _grade(criteria, row.get("item") or {}, sample["_text"])
+        results = [] if sample.get("error") else await _grade(
+            criteria, row.get("item") or {}, sample["_text"])
         errors = [r.error for r in results if r.error]
         if errors and not sample.get("error"):
             sample["error"] = {"code": "grader_error", "message": "; ".join(errors)}
