@@ -149,6 +149,68 @@ async def running_job_detail(pilot: Pilot) -> None:
     await pilot.press("enter")
 
 
+async def eval_base_vs_fine_tuned(pilot: Pilot) -> None:
+    """The flywheel on the sandbox: fine-tune on Q&A, then compare base and tuned runs."""
+    from openai import AsyncOpenAI
+
+    from tui.core.dataset_versions import write_version
+    from tui.core.jobs.actions import launch
+    from tui.core.jobs.preflight import run_preflight
+    from tui.core.jobs.spec import JobSpec
+
+    app = pilot.app
+    store = app.store
+    lines = [json.dumps({"messages": [{"role": "user", "content": q},
+                                      {"role": "assistant", "content": a}]})
+             for q, a in QUESTIONS * 2]
+    version = write_version(store, "faq", lines, model="gpt-4o-mini")
+    pre = run_preflight(store, app.profile.name, JobSpec(
+        model="sandbox-small", training_version_id=version.id,
+        hyperparameters={"n_epochs": 1}, suffix="faq"))
+    client = AsyncOpenAI(base_url=app.profile.base_url, api_key=os.environ[SANDBOX_KEY_ENV])
+    job = await launch(client, store, pre)
+    for _ in range(1200):  # the Jobs pane's watcher follows it to the end
+        await pilot.pause(0.05)
+        job = store.jobs.get(job.id)
+        if job.fine_tuned_model:
+            break
+    await client.close()
+    data = WORK / "faq-eval.jsonl"
+    data.write_text("".join(json.dumps({"item": {"question": q, "answer": a}}) + "\n"
+                            for q, a in QUESTIONS))
+    definition = WORK / "faq.eval.json"
+    definition.write_text(json.dumps({
+        "name": "faq", "data": data.name, "model": "sandbox-small",
+        "input_messages": {"type": "template", "template": [
+            {"role": "user", "content": "{{item.question}}"}]},
+        "testing_criteria": [{"type": "string_check", "name": "exact answer",
+                              "input": "{{sample.output_text}}",
+                              "reference": "{{item.answer}}", "operation": "eq"}]}))
+    await pilot.press("3")
+    await settle(pilot)
+    pane = app.pane("evals")
+    await pilot.press("o")
+    await pilot.pause()
+    await pilot.press(*str(definition), "enter")
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if store.evals.list():
+            break
+    eval_id = store.evals.list()[0].id
+    for model in ("sandbox-small", job.fine_tuned_model):
+        pane.start_run(eval_id, model)
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if not pane.running and all(r.status not in ("queued", "in_progress")
+                                        for r in store.evals.runs(eval_id)):
+                break
+    base, tuned = store.evals.runs(eval_id)[:2]
+    pane.marked_run, pane.selected_run = base.id, tuned.id
+    pane.reload()
+    app.clear_notifications()
+    pane.action_compare()
+
+
 SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
     # name, keys after setup, setup, uses the sandbox profile
     ("datasets-empty", [], None, False),
@@ -157,6 +219,7 @@ SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
     ("datasets-transcript", [], dataset_transcript, True),
     ("playground-compare", [], playground_compare, True),
     ("evals-empty", ["3"], None, False),
+    ("evals-compare", [], eval_base_vs_fine_tuned, True),
     ("jobs-empty", ["4"], None, False),
     ("jobs-running", [], running_job, True),
     ("jobs-running-detail", [], running_job_detail, True),
