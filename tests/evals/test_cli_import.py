@@ -17,7 +17,6 @@ KEY_ENV = "TUNEDECK_TEST_SANDBOX_KEY"
 
 @pytest.fixture
 def eval_file(tmp_path, sandbox, isolated_home, monkeypatch):
-    monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "tui.commands.eval"))
     monkeypatch.setenv(KEY_ENV, sandbox.api_key)
     (isolated_home / "config.toml").write_text(
         f'default_profile = "sandbox"\n[profiles.sandbox]\nkind = "sandbox"\n'
