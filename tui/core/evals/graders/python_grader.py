@@ -3,7 +3,8 @@
 The child runs `python -I` (no user site, no PYTHON* variables) in a fresh temp
 directory, with an environment that holds no API keys (only PATH and locale),
 an address-space limit (RLIMIT_AS), a CPU-time limit (RLIMIT_CPU) and a
-wall-clock timeout after which it is killed. An exception inside `grade`
+wall-clock timeout after which it is killed; an audit hook refuses writes
+outside its temp directory, new processes and network connections. An exception inside `grade`
 scores 0 (OpenAI's rule) and its message becomes the reasoning.
 """
 
@@ -20,8 +21,45 @@ from typing import Any
 from tui.core.evals.graders.base import GraderEnv, GradeResult, threshold_pass
 
 _CHILD = r"""
-import json, sys
+import json, os, sys
 payload = json.loads(sys.stdin.read())
+
+# A guard, not a jail: an audit hook refuses writes outside the temp directory,
+# new processes and network connections, so a careless grader is stopped and
+# reported instead of touching the user's files. (The limits above still apply.)
+_ROOT = os.path.realpath(os.getcwd())
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_PATH_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.truncate", "os.chmod",
+                "os.chown", "os.link", "os.symlink", "os.utime", "shutil.rmtree",
+                "shutil.copyfile", "shutil.move"}
+_BLOCKED_PREFIXES = ("subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+                     "os.fork", "os.forkpty", "os.kill", "os.killpg", "socket.connect",
+                     "socket.bind", "socket.sendto", "ctypes.", "pty.spawn")
+
+def _inside(path):
+    try:
+        real = os.path.realpath(os.fsdecode(path))
+    except Exception:
+        return False
+    return real == _ROOT or real.startswith(_ROOT + os.sep)
+
+def _guard(event, args):
+    if event == "open":
+        path, mode, flags = args
+        if isinstance(path, int) or path is None:
+            return
+        writing = any(c in (mode or "") for c in "wax+") or bool((flags or 0) & _WRITE_FLAGS)
+        if writing and not _inside(path):
+            raise PermissionError(f"grader may not write {os.fsdecode(path)!r}: "
+                                  "only its own temp directory")
+    elif event in _PATH_EVENTS:
+        for arg in args[:2]:
+            if isinstance(arg, (str, bytes, os.PathLike)) and not _inside(arg):
+                raise PermissionError(f"grader may not change {os.fsdecode(arg)!r}")
+    elif event.startswith(_BLOCKED_PREFIXES):
+        raise PermissionError(f"grader may not use {event} (no processes, no network)")
+
+sys.addaudithook(_guard)
 namespace = {"__name__": "grader"}
 try:
     exec(compile(payload["source"], "<grader>", "exec"), namespace)
