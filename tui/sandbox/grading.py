@@ -1,7 +1,9 @@
-"""Graders for eval runs and reinforcement fine-tuning: templates and string_check.
+"""The sandbox's grader checks and its RFT reward: templates and string_check.
 
-Only `string_check` is implemented here; other grader types produce an
-errored result with a clear message until the project's grader engine lands.
+Eval runs are graded by the project's engine (tui.core.evals.graders, see
+eval_runner). Here: request-time checks of grader definitions, and the reward
+of sandbox reinforcement jobs, which uses string_check (with the engine's own
+comparison) and falls back to text similarity for other grader types.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-STRING_CHECK_OPERATIONS = ("eq", "ne", "like", "ilike")
+from tui.core.evals.graders.string_check import OPERATIONS as STRING_CHECK_OPERATIONS
+from tui.core.evals.graders.string_check import check as string_check
+
 KNOWN_TYPES = ("string_check", "text_similarity", "score_model", "label_model", "python", "multi")
 _TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.\[\]]*)\s*\}\}")
 
@@ -80,18 +84,6 @@ def check(grader: Any, param: str) -> None:
             )
 
 
-def string_check(operation: str, value: str, reference: str) -> bool:
-    if operation == "eq":
-        return value == reference
-    if operation == "ne":
-        return value != reference
-    if operation == "like":
-        return reference in value
-    if operation == "ilike":
-        return reference.lower() in value.lower()
-    raise ValueError(f"unknown string_check operation {operation!r}")
-
-
 def grade(grader: dict[str, Any], item: dict[str, Any], sample: dict[str, Any]) -> GradeResult:
     name = str(grader.get("name") or grader.get("type") or "grader")
     kind = str(grader.get("type"))
@@ -101,5 +93,5 @@ def grade(grader: dict[str, Any], item: dict[str, Any], sample: dict[str, Any]) 
                            "(only string_check is)")
     value = render(grader["input"], item, sample)
     reference = render(grader["reference"], item, sample)
-    passed = string_check(grader["operation"], value, reference)
+    passed = string_check(grader["operation"], value, reference)  # the evals engine's rule
     return GradeResult(name, "string-check-grader", 1.0 if passed else 0.0, passed)
