@@ -25,7 +25,7 @@ from tui.core.flywheel import dpo_pair, eval_item, sft_example
 from tui.core.inference_prices import estimate_cost
 from tui.core.playground.runner import RunOutcome, RunParams
 from tui.panes.base import EmptyState, Pane
-from tui.widgets.output_panel import OutputPanel, format_stats
+from tui.widgets.output_panel import OutputPanel
 
 MAX_COMPARE = 4
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -305,8 +305,7 @@ class PlaygroundPane(Pane):
                 self.notify(str(exc), severity="error")
                 return
             self.turns = turns + self.turns
-            lines = [f"[b]{t['role']}[/b]: {t['content'][:80]}" for t in self.turns[-6:]]
-            self.query_one("#pg-turns", Static).update("\n".join(lines))
+            self._show_turns()
             self.notify(f"Added {len(turns) // 2} example(s) as few-shot turns")
             self._update_status()
 
@@ -441,17 +440,7 @@ class PlaygroundPane(Pane):
         run = self.tunedeck.store.prompts.run(message.run_id)
         for panel in self._panels():
             if panel.run_id == run.id:
-                panel.show_text(run.output_text)
-                outcome = RunOutcome(
-                    output_text=run.output_text,
-                    input_tokens=run.input_tokens,
-                    cached_tokens=run.cached_tokens,
-                    output_tokens=run.output_tokens,
-                    reasoning_tokens=run.reasoning_tokens,
-                    ttft_ms=run.ttft_ms,
-                    latency_ms=run.latency_ms,
-                )
-                panel.finish(run.status, format_stats(outcome, run.cost_usd), run.error)
+                panel.show_run(run)
 
     def action_stop(self) -> None:
         cancelled = [w for w in self.workers if w.group == "playground-run" and w.is_running]
@@ -469,9 +458,12 @@ class PlaygroundPane(Pane):
         self.turns.append({"role": "user", "content": user.text.strip()})
         self.turns.append({"role": "assistant", "content": done[0].text})
         user.text = ""
+        self._show_turns()
+        user.focus()
+
+    def _show_turns(self) -> None:
         lines = [f"[b]{t['role']}[/b]: {t['content'][:80]}" for t in self.turns[-6:]]
         self.query_one("#pg-turns", Static).update("\n".join(lines))
-        user.focus()
 
     # -- keeping things ------------------------------------------------------
     def action_save_prompt(self) -> None:
@@ -607,15 +599,7 @@ class PlaygroundPane(Pane):
         panel = OutputPanel(0, run.model)
         await self.query_one("#pg-outputs", Horizontal).mount(panel)
         panel.run_id = run.id
-        panel.show_text(run.output_text)
-        outcome = RunOutcome(
-            input_tokens=run.input_tokens,
-            output_tokens=run.output_tokens,
-            ttft_ms=run.ttft_ms,
-            latency_ms=run.latency_ms,
-            cached_tokens=run.cached_tokens,
-        )
-        panel.finish(run.status, format_stats(outcome, run.cost_usd), run.error)
+        panel.show_run(run)
 
     # -- models --------------------------------------------------------------
     @work(exclusive=True, group="playground-models", exit_on_error=False)

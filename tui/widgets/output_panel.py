@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
+from store.records import PlaygroundRun
 from tui.core.playground.runner import RunOutcome
 
 
@@ -90,6 +91,17 @@ class OutputPanel(Vertical):
             body.append("\nctrl+r retries.", style="dim")
         self.query_one(".output-text", Static).update(body)
         self.query_one(".output-stats", Static).update(stats)
+
+    def show_run(self, run: PlaygroundRun) -> None:
+        """Show a finished run as the store holds it."""
+        self.show_text(run.output_text)
+        outcome = RunOutcome(
+            output_text=run.output_text, input_tokens=run.input_tokens,
+            cached_tokens=run.cached_tokens, output_tokens=run.output_tokens,
+            reasoning_tokens=run.reasoning_tokens, ttft_ms=run.ttft_ms,
+            latency_ms=run.latency_ms,
+        )
+        self.finish(run.status, format_stats(outcome, run.cost_usd), run.error)
 
     def mark_better(self, better: bool) -> None:
         self.set_class(better, "-better")
