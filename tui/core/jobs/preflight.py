@@ -123,7 +123,9 @@ def prepare_file(store: Store, profile: str, version_id: int, which: str) -> Pre
         which=which,
         version_id=version_id,
         label=f"{name} v{version.version}",
-        filename=f"{_safe(name)}-v{version.version}-{which}.jsonl",
+        # The content hash in the name lets a retry recognise an upload whose
+        # answer was lost (see upload.find_orphan).
+        filename=f"{_safe(name)}-v{version.version}-{which}-{digest[:12]}.jsonl",
         data=data,
         sha256=digest,
         lines=len(lines),

@@ -42,6 +42,13 @@ async def ensure_uploaded(
     existing = store.files.find_by_hash(profile, digest, PURPOSE)
     if existing is not None:
         return existing.remote_id, False
+    orphan = await find_orphan(client, filename, len(data)) if digest[:12] in filename else None
+    if orphan is not None:
+        # An earlier attempt reached the provider but its answer was lost (a
+        # dropped connection, a killed process): adopt that file, don't upload twice.
+        store.files.record(profile, orphan, content_hash=digest,
+                           dataset_version_id=dataset_version_id)
+        return orphan["id"], False
     if len(data) > files_api_limit:
         remote = await _upload_in_parts(client, data, filename, part_size, progress)
     else:
@@ -55,6 +62,21 @@ async def ensure_uploaded(
         detail = as_dict.get("status_details") or "the provider could not process it"
         raise RuntimeError(f"{filename} was uploaded as {as_dict['id']} but failed: {detail}")
     return as_dict["id"], True
+
+
+async def find_orphan(client: AsyncOpenAI, filename: str, size: int,
+                      *, pages: int = 2) -> dict[str, Any] | None:
+    """A usable provider file with this exact name (which carries the content hash) and size."""
+    seen = 0
+    async for remote in client.files.list(purpose=PURPOSE, order="desc", limit=100):
+        info = _dump(remote)
+        if info.get("filename") == filename and info.get("bytes") == size \
+                and info.get("status") not in ("error", "deleted"):
+            return info
+        seen += 1
+        if seen >= pages * 100:
+            break
+    return None
 
 
 async def _upload_in_parts(
