@@ -126,3 +126,21 @@ async def test_command_palette_lists_pane_actions():
         for pane_cls in app.PANES:
             assert f"Go to {pane_cls.pane_title}" in names
         assert "Switch profile" in names
+
+
+async def test_function_keys_switch_panes_even_from_a_text_field():
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        app.pane("playground").query_one("#pg-models", Input).focus()
+        await pilot.pause()
+        await pilot.press("3")  # typed into the field…
+        await pilot.press("f5")  # …but F5 still switches
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#panes", TabbedContent).active == "jobs"
+        assert app.pane("playground").query_one("#pg-models", Input).value.endswith("3")

@@ -31,10 +31,10 @@ class TunedeckApp(App[None]):
     COMMANDS = App.COMMANDS | {TunedeckCommands}
     PANES: ClassVar[tuple[PaneSpec, ...]] = PANES
     BINDINGS: ClassVar = [
-        Binding("1,alt+1", "show_pane('datasets')", "Datasets", id="app.pane.datasets"),
-        Binding("2,alt+2", "show_pane('playground')", "Playground", id="app.pane.playground"),
-        Binding("3,alt+3", "show_pane('evals')", "Evals", id="app.pane.evals"),
-        Binding("4,alt+4", "show_pane('jobs')", "Jobs", id="app.pane.jobs"),
+        Binding("1,f2", "show_pane('datasets')", "Datasets", id="app.pane.datasets"),
+        Binding("2,f3", "show_pane('playground')", "Playground", id="app.pane.playground"),
+        Binding("3,f4", "show_pane('evals')", "Evals", id="app.pane.evals"),
+        Binding("4,f5", "show_pane('jobs')", "Jobs", id="app.pane.jobs"),
         Binding("p", "switch_profile", "Profile", id="app.profile"),
         Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
         Binding("q,ctrl+q", "quit", "Quit", id="app.quit", priority=False),
@@ -165,6 +165,9 @@ class TunedeckApp(App[None]):
             await self.ensure_pane(event.pane.id)
 
     async def action_show_pane(self, pane_id: str) -> None:
+        # Drop focus first: TabbedContent follows focus, and a field of the
+        # pane being left could otherwise pull its tab back.
+        self.set_focus(None)
         self.query_one("#panes", TabbedContent).active = pane_id
         pane = await self.ensure_pane(pane_id)
         # Focus into the pane so its bindings show in the footer and act at once

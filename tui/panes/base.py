@@ -48,7 +48,7 @@ class Pane(Vertical, can_focus=True):
         """Focus the pane's first list or table, so its keys act at once.
 
         Text fields are skipped: focused, they would swallow the digit keys
-        that switch panes (alt+1…4 work everywhere).
+        that switch panes (F2…F5 work everywhere).
         """
         from textual.widgets import Input, TextArea
 
