@@ -107,3 +107,30 @@ def test_playground_history(snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_playground_compare_streamed(snap_compare, sandbox, monkeypatch, isolated_home):
+    """Two sandbox models streamed side by side; timings pinned after the fact."""
+    from tests.apphelpers import sandbox_app
+    from tui.widgets.output_panel import OutputPanel
+
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+
+    async def run_before(pilot) -> None:
+        await ready(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        pane = pilot.app.pane("playground")
+        pane.query_one("#pg-models", Input).value = "sandbox-small, sandbox-large"
+        pane.query_one("#pg-user", TextArea).text = "Where is my order {{order}}?"
+        pane.query_one("#pg-vars", Input).value = "order=A-1"
+        await pilot.app.run_pane_action("playground", "run")
+        await wait_for_group(pilot, "playground-run")
+        store = pilot.app.store
+        store.db.execute("UPDATE playground_runs SET ttft_ms = 42, latency_ms = 120")
+        for panel in pane.query(OutputPanel):
+            panel.show_run(store.prompts.run(panel.run_id))
+        pilot.app.clear_notifications()
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
