@@ -88,6 +88,8 @@ class EvalsPane(Pane):
         self.filter_index = 0
         self.order = "item"
         self.running: dict[int, tuple[asyncio.AbstractEventLoop, Any]] = {}
+        # (base run, fine-tuned run): open their comparison once both finish.
+        self.compare_when_done: tuple[int, int] | None = None
         self.live: dict[int, Any] = {}
 
     def compose_body(self) -> ComposeResult:
@@ -303,11 +305,39 @@ class EvalsPane(Pane):
             f"{pass_rate(run.result_counts)}", title="Eval run",
             severity="error" if run.status == "failed" else "information")
 
+    def evaluate_against_base(self, eval_id: int, base_model: str, tuned_model: str) -> bool:
+        """Run the eval on a fine-tuned model (and its base, unless a finished run exists),
+        then open the comparison when both are done."""
+        store = self.tunedeck.store
+        done = [r for r in store.evals.runs(eval_id)
+                if r.model == base_model and r.status == "completed"]
+        base_id = done[-1].id if done else self.start_run(eval_id, base_model)
+        tuned_id = self.start_run(eval_id, tuned_model)
+        if base_id is None or tuned_id is None:
+            return False
+        self.compare_when_done = (base_id, tuned_id)
+        self._maybe_compare()
+        return True
+
+    def _maybe_compare(self) -> None:
+        if self.compare_when_done is None:
+            return
+        base_id, tuned_id = self.compare_when_done
+        store = self.tunedeck.store
+        if any(store.evals.run(r).status in ("queued", "in_progress")
+               for r in (base_id, tuned_id)):
+            return
+        self.compare_when_done = None
+        self.marked_run, self.selected_run = base_id, tuned_id
+        self.reload()
+        self.action_compare()
+
     def on_evals_pane_run_progress(self, message: RunProgress) -> None:
         self.live[message.run_id] = message
         if message.status != "in_progress":
             self.live.pop(message.run_id, None)
             self.reload()
+            self._maybe_compare()
         elif message.run_id == self.selected_run:
             self.show_run()
 

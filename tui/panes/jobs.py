@@ -53,6 +53,7 @@ class JobsPane(Pane):
         Binding("u", "job('resume')", "Resume", id="jobs.resume"),
         Binding("y", "copy", "Copy model id", id="jobs.copy"),
         Binding("g", "try_model", "Try in playground", id="jobs.playground"),
+        Binding("e", "eval_model", "Eval vs base", id="jobs.eval"),
     ]
     # Wall clock for ages and ETAs; tests pin it for deterministic snapshots.
     clock: ClassVar[Callable[[], float]] = time.time
@@ -431,6 +432,43 @@ class JobsPane(Pane):
         playground = self.tunedeck.pane("playground")
         playground.query_one("#pg-models", Input).value = f"{job.model}, {name}"
         self.notify(f"Playground: {job.model} vs {name}; write a message and press ctrl+r")
+
+    async def eval_model(self, job_id: int, name: str | None = None) -> None:
+        """Run an eval on the fine-tuned model and on its base, then compare the two runs."""
+        from tui.screens.text_prompt import AskName
+
+        job = self.tunedeck.store.jobs.get(job_id)
+        name = name or job.fine_tuned_model
+        evals = self.tunedeck.store.evals.list()
+        if not name:
+            self.notify(f"{job.remote_id} has no fine-tuned model yet ({job.status})",
+                        severity="warning")
+            return
+        if not evals:
+            self.notify("No evals yet: open an eval file in the Evals pane (3, then o)",
+                        severity="warning")
+            return
+
+        async def chosen(answer: str | None) -> None:
+            match = next((e for e in evals if e.name == (answer or "").strip()), None)
+            if match is None:
+                if answer:
+                    self.notify(f"No eval named {answer!r}", severity="error")
+                return
+            while len(self.tunedeck.screen_stack) > 1:
+                self.tunedeck.pop_screen()
+            await self.tunedeck.action_show_pane("evals")
+            if self.tunedeck.pane("evals").evaluate_against_base(match.id, job.model, name):
+                self.notify(f"Evaluating {name} and {job.model} on {match.name}; the "
+                            "comparison opens when both runs finish")
+
+        names = ", ".join(e.name for e in evals[:6])
+        self.tunedeck.push_screen(AskName(f"Eval to run ({names})", evals[0].name), chosen)
+
+    async def action_eval_model(self) -> None:
+        job_id = self.selected_job_id()
+        if job_id is not None:
+            await self.eval_model(job_id)
 
     async def action_try_model(self) -> None:
         job_id = self.selected_job_id()

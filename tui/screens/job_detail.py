@@ -54,6 +54,7 @@ class JobDetail(Screen[None]):
         Binding("u", "job('resume')", "Resume", id="jobs.detail.resume"),
         Binding("y", "copy", "Copy model id", id="jobs.detail.copy"),
         Binding("g", "try_model", "Try in playground", id="jobs.detail.playground"),
+        Binding("e", "eval_model", "Eval vs base", id="jobs.detail.eval"),
     ]
 
     def __init__(self, pane: JobsPane, job_id: int) -> None:
@@ -180,6 +181,9 @@ class JobDetail(Screen[None]):
 
     def action_copy(self) -> None:
         self.pane.copy_model(self.job_id, self._checkpoint_under_cursor())
+
+    async def action_eval_model(self) -> None:
+        await self.pane.eval_model(self.job_id, self._checkpoint_under_cursor())
 
     async def action_try_model(self) -> None:
         await self.pane.try_model(self.job_id, self._checkpoint_under_cursor())

@@ -1,0 +1,50 @@
+"""From a finished job, one key runs an eval on the tuned model and its base and compares."""
+
+from __future__ import annotations
+
+import json
+
+from store import Store
+from tests.apphelpers import SIZE, rendered, wait_for_group
+from tests.jobs.helpers import sandbox_profile
+from tests.jobs.test_core_sandbox import launched
+from tests.jobs.test_pane_live import make, open_jobs, until
+from tui.sandbox.runner import SandboxServer
+from tui.screens.eval_compare import EvalCompareScreen
+
+
+async def test_eval_the_fine_tuned_model_against_its_base(tmp_path, monkeypatch):
+    with SandboxServer(api_key="sk-sandbox-test", speed=50.0) as server:
+        with Store(tmp_path / "t.db") as store:
+            job = await launched(store, sandbox_profile(server, monkeypatch), epochs=2)
+        data = tmp_path / "capitals.jsonl"
+        data.write_text("".join(json.dumps({"item": {
+            "question": f"What is the capital of country number {i}?",
+            "answer": f"The capital of country {i} is City{i}."}}) + "\n" for i in range(4)))
+        definition = tmp_path / "capitals.eval.json"
+        definition.write_text(json.dumps({
+            "name": "capitals", "data": data.name,
+            "input_messages": {"type": "template", "template": [
+                {"role": "user", "content": "{{item.question}}"}]},
+            "testing_criteria": [{"type": "string_check", "name": "exact",
+                                  "input": "{{sample.output_text}}",
+                                  "reference": "{{item.answer}}", "operation": "eq"}]}))
+        app = make(tmp_path, server, monkeypatch)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_jobs(pilot)
+            await until(pilot, lambda: app.store.jobs.get(job.id).fine_tuned_model is not None)
+            await pilot.press("3")
+            app.pane("evals").load_file(str(definition))
+            await wait_for_group(pilot, "eval-load")
+            await pilot.press("4")
+            await pilot.pause()
+            await pilot.press("e")
+            await pilot.pause()
+            await pilot.press("enter")  # the offered eval: capitals
+            await until(pilot, lambda: isinstance(app.screen, EvalCompareScreen), timeout=60)
+            text = rendered(app.screen.query_one("#eval-compare-detail"))
+            tuned = app.store.jobs.get(job.id).fine_tuned_model
+            assert tuned[:20] in text and "sandbox-small" in text
+            assert "fail → pass 4" in text  # the base echoes; the tuned model answers
+            runs = app.store.evals.runs(app.store.evals.list()[0].id)
+            assert sorted(r.model for r in runs) == sorted(["sandbox-small", tuned])
