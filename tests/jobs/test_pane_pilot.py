@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from textual.widgets import DataTable, Input, Select
 
@@ -164,3 +166,33 @@ async def test_try_the_fine_tuned_model_in_the_playground(seeded):
         assert app.query_one("#panes").active == "playground"
         models = app.pane("playground").query_one("#pg-models", Input).value
         assert models == "gpt-4o-mini-2024-07-18, ft:gpt-4o-mini-2024-07-18:acme:support:seed1"
+
+
+async def test_rft_grader_comes_from_an_eval_and_is_checked_as_typed(seeded):
+    from textual.widgets import Static, TextArea
+
+    from tests.apphelpers import rendered
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await show_jobs(pilot)
+        criterion = {"type": "string_check", "name": "exact", "input": "{{sample.output_text}}",
+                     "reference": "{{item.answer}}", "operation": "eq"}
+        app.store.evals.create("capitals", testing_criteria=[criterion])
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#job-form-method", Select).value = "reinforcement"
+        await pilot.pause()
+        form.query_one("#job-form-grader-pick", Select).value = 0
+        await pilot.pause()
+        await pilot.pause()
+        assert json.loads(form.query_one("#job-form-grader", TextArea).text) == criterion
+        assert "grader ok" in rendered(form.query_one("#job-form-grader-check", Static))
+        form.query_one("#job-form-grader", TextArea).text = '{"type": "string_check", '
+        await pilot.pause()
+        assert "not JSON yet" in rendered(form.query_one("#job-form-grader-check", Static))
+        form.query_one("#job-form-grader", TextArea).text = json.dumps(
+            {**criterion, "operation": "neq"})
+        await pilot.pause()
+        assert "operation" in rendered(form.query_one("#job-form-grader-check", Static))

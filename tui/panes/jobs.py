@@ -310,7 +310,10 @@ class JobsPane(Pane):
             if spec is not None:
                 self.preflight(spec)
 
-        self.tunedeck.push_screen(JobCreate(versions, models), chosen)
+        graders = [(f"{ev.name}: {c.get('name', c.get('type', '?'))}", c)
+                   for ev in self.tunedeck.store.evals.list()
+                   for c in ev.testing_criteria or [] if isinstance(c, dict)]
+        self.tunedeck.push_screen(JobCreate(versions, models, graders=graders), chosen)
 
     def preflight(self, spec: Any) -> None:
         from tui.screens.job_preflight import JobPreflight

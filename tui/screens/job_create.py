@@ -7,6 +7,7 @@ is sent from here: ctrl+s opens the pre-flight with the checked JobSpec.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from textual import on
@@ -69,11 +70,14 @@ class JobCreate(ModalScreen[JobSpec | None]):
         models: list[str],
         *,
         initial: dict[str, Any] | None = None,
+        graders: list[tuple[str, dict[str, Any]]] | None = None,
     ) -> None:
         super().__init__()
         self.versions = versions
         self.models = models
         self.initial = initial or {}
+        # (label, criterion) from the store's evals: RFT can reuse an eval's grader.
+        self.graders = graders or []
 
     def compose(self) -> ComposeResult:
         value = self.initial.get
@@ -98,9 +102,14 @@ class JobCreate(ModalScreen[JobSpec | None]):
                     yield from self._row(HYPER_LABELS[name], Input(
                         str(value(name, "auto")), id=f"job-form-{name}", placeholder="auto"),
                         name=name)
+                yield from self._row("grader from eval", Select(
+                    [(label, i) for i, (label, _) in enumerate(self.graders)],
+                    prompt="none (write one below)" if self.graders else "no evals yet",
+                    id="job-form-grader-pick"), name="grader")
                 yield from self._row("grader (JSON)", TextArea(
                     value("grader", GRADER_EXAMPLE), id="job-form-grader", language=None),
                     name="grader")
+                yield from self._row("", Static("", id="job-form-grader-check"), name="grader")
                 yield from self._row("suffix (≤64)", Input(
                     value("suffix", ""), id="job-form-suffix", max_length=64))
                 yield from self._row("seed", Input(value("seed", ""), id="job-form-seed",
@@ -127,6 +136,28 @@ class JobCreate(ModalScreen[JobSpec | None]):
     @on(Select.Changed, "#job-form-method")
     def _method_changed(self) -> None:
         self._show_method_fields()
+
+    @on(Select.Changed, "#job-form-grader-pick")
+    def _grader_picked(self, event: Select.Changed) -> None:
+        if isinstance(event.value, int):
+            criterion = self.graders[event.value][1]
+            self.query_one("#job-form-grader", TextArea).text = json.dumps(criterion, indent=2)
+
+    @on(TextArea.Changed, "#job-form-grader")
+    def _check_grader(self, event: TextArea.Changed) -> None:
+        """Validate the grader as it is typed, with the evals engine's rules."""
+        from tui.core.evals.graders import validate
+
+        check = self.query_one("#job-form-grader-check", Static)
+        try:
+            criterion = json.loads(event.text_area.text)
+        except json.JSONDecodeError as exc:
+            check.update(f"[red]not JSON yet: {exc.msg} (line {exc.lineno})[/red]")
+            return
+        problems = validate(criterion) if isinstance(criterion, dict) else [
+            "a grader is a JSON object"]
+        check.update("[green]grader ok[/green]" if not problems
+                     else "[red]" + "; ".join(problems) + "[/red]")
 
     def _method(self) -> str:
         value = self.query_one("#job-form-method", Select).value
