@@ -48,12 +48,18 @@ class RunOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def chat_kwargs(params: RunParams) -> dict[str, Any]:
+def _sampling(params: RunParams) -> dict[str, Any]:
+    """The parameters both APIs name the same way."""
     kwargs: dict[str, Any] = {}
     if params.temperature is not None:
         kwargs["temperature"] = params.temperature
     if params.top_p is not None:
         kwargs["top_p"] = params.top_p
+    return kwargs
+
+
+def chat_kwargs(params: RunParams) -> dict[str, Any]:
+    kwargs = _sampling(params)
     if params.max_output_tokens is not None:
         kwargs["max_completion_tokens"] = params.max_output_tokens
     if params.seed is not None:
@@ -69,11 +75,7 @@ def chat_kwargs(params: RunParams) -> dict[str, Any]:
 
 
 def responses_kwargs(params: RunParams) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {}
-    if params.temperature is not None:
-        kwargs["temperature"] = params.temperature
-    if params.top_p is not None:
-        kwargs["top_p"] = params.top_p
+    kwargs = _sampling(params)
     if params.max_output_tokens is not None:
         kwargs["max_output_tokens"] = params.max_output_tokens
     if params.reasoning_effort:
