@@ -123,3 +123,38 @@ def test_snapshot_results(snap_compare, sandbox, monkeypatch, isolated_home, tmp
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_saved_playground_prompt_becomes_the_evals_prompt(sandbox, monkeypatch,
+                                                                 isolated_home, tmp_path):
+    from tests.apphelpers import wait_for_group
+
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.store.prompts.save("quiz", [{"role": "system", "content": "Be terse."},
+                                        {"role": "user", "content": "Quiz: {{question}}"}])
+        version = app.store.prompts.save("quiz", [
+            {"role": "system", "content": "Be terse."},
+            {"role": "user", "content": "Quiz time: {{question}}"}])
+        await pilot.press("3")
+        await settle(pilot)
+        pane = app.pane("evals")
+        pane.load_file(str(write_eval(tmp_path)))
+        await wait_for_group(pilot, "eval-load")
+        [ev] = app.store.evals.list()
+        pane.selected_eval = ev.id
+        await pilot.press("p")
+        await settle(pilot)
+        app.screen.query_one("Input").value = "quiz"
+        await pilot.press("enter")
+        await settle(pilot)
+        ev = app.store.evals.get(ev.id)
+        assert ev.prompt_version_id == version.id
+        assert ev.input_messages["template"][-1] == {"role": "user",
+                                                     "content": "Quiz time: {{question}}"}
+        pane.start_run(ev.id, "sandbox-small")
+        await wait_runs_done(pilot, pane)
+        [run] = app.store.evals.runs(ev.id)
+        first = app.store.evals.page_results(run.id, limit=1)[0]
+        assert "Quiz time: question 0" in json.dumps(first.sample)

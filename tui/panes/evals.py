@@ -66,6 +66,7 @@ class EvalsPane(Pane):
         Binding("c", "compare", "Compare", id="evals.compare"),
         Binding("w", "export", "Export", id="evals.export"),
         Binding("t", "to_dataset", "Failures → data", id="evals.to_dataset"),
+        Binding("p", "use_prompt", "Use a saved prompt", id="evals.prompt"),
     ]
 
     class RunProgress(Message):
@@ -304,6 +305,39 @@ class EvalsPane(Pane):
             self.app.notify, f"run {run_id}: {run.status} · pass rate "
             f"{pass_rate(run.result_counts)}", title="Eval run",
             severity="error" if run.status == "failed" else "information")
+
+    def action_use_prompt(self) -> None:
+        """Make a saved playground prompt version the eval's input messages."""
+        from tui.screens.text_prompt import AskName
+
+        if self.selected_eval is None:
+            self.app.notify("Open or pick an eval first", severity="warning")
+            return
+        store = self.tunedeck.store
+        names = ", ".join(p.name for p in store.prompts.list()[:6]) or "none saved yet"
+
+        def chosen(answer: str | None) -> None:
+            if not answer or self.selected_eval is None:
+                return
+            from tui.core.evals.context import template_messages
+
+            name, _, number = answer.strip().partition("@")
+            versions = store.prompts.versions(name)
+            if number:
+                versions = [v for v in versions if str(v.version) == number]
+            if not versions:
+                self.app.notify(f"No saved prompt {answer!r} (prompts: {names})",
+                                severity="error")
+                return
+            version = versions[0]
+            store.evals.update(self.selected_eval,
+                               input_messages=template_messages(version.messages),
+                               prompt_version_id=version.id)
+            self.app.notify(f"The eval now uses prompt {name} v{version.version}; its "
+                            "{{variables}} are filled from each item")
+            self.reload()
+
+        self.app.push_screen(AskName(f"Saved prompt[@version] to use ({names})"), chosen)
 
     def evaluate_against_base(self, eval_id: int, base_model: str, tuned_model: str) -> bool:
         """Run the eval on a fine-tuned model (and its base, unless a finished run exists),
