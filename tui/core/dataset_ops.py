@@ -22,19 +22,19 @@ def _source(store: Store, version_id: int) -> tuple[DatasetVersion, str]:
     return version, name
 
 
+def _derive(store: Store, source: DatasetVersion, name: str, lines: list[str],
+            note: str) -> DatasetVersion:
+    """A new version of `name` holding `lines`, derived from `source`."""
+    return write_version(store, name, lines, parent_version_id=source.id, note=note,
+                         model=source.model or "gpt-4o-mini")
+
+
 def exclude_lines(store: Store, version_id: int, lines: set[int]) -> DatasetVersion:
     version, name = _source(store, version_id)
     kept = [
         data for n, data in enumerate(version_lines(store, version_id), start=1) if n not in lines
     ]
-    return write_version(
-        store,
-        name,
-        kept,
-        parent_version_id=version.id,
-        note=f"excluded {len(lines)} line(s)",
-        model=version.model or "gpt-4o-mini",
-    )
+    return _derive(store, version, name, kept, f"excluded {len(lines)} line(s)")
 
 
 def replace_line(store: Store, version_id: int, line: int, new_text: str) -> DatasetVersion:
@@ -48,14 +48,7 @@ def replace_line(store: Store, version_id: int, line: int, new_text: str) -> Dat
     if not 1 <= line <= len(lines):
         raise ValueError(f"line {line} is not in this version ({len(lines)} lines)")
     lines[line - 1] = compact
-    return write_version(
-        store,
-        name,
-        lines,
-        parent_version_id=version.id,
-        note=f"edited line {line}",
-        model=version.model or "gpt-4o-mini",
-    )
+    return _derive(store, version, name, lines, f"edited line {line}")
 
 
 def _canonical(data: str) -> str:
@@ -76,15 +69,7 @@ def dedupe(store: Store, version_id: int) -> tuple[DatasetVersion, int]:
             seen.add(digest)
             kept.append(data)
     removed = version.n_lines - len(kept)
-    new = write_version(
-        store,
-        name,
-        kept,
-        parent_version_id=version.id,
-        note=f"deduplicated: {removed} removed",
-        model=version.model or "gpt-4o-mini",
-    )
-    return new, removed
+    return _derive(store, version, name, kept, f"deduplicated: {removed} removed"), removed
 
 
 def split(
@@ -103,14 +88,9 @@ def split(
     train = [lines[i] for i in sorted(order[:cut])]
     valid = [lines[i] for i in sorted(order[cut:])]
     note = f"split of {name} v{version.version} (ratio {ratio}, seed {seed})"
-    model = version.model or "gpt-4o-mini"
     return (
-        write_version(
-            store, f"{name}/train", train, parent_version_id=version.id, note=note, model=model
-        ),
-        write_version(
-            store, f"{name}/valid", valid, parent_version_id=version.id, note=note, model=model
-        ),
+        _derive(store, version, f"{name}/train", train, note),
+        _derive(store, version, f"{name}/valid", valid, note),
     )
 
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Static
+from tui.screens.text_view import TextViewScreen
 
 
 def _bar(rate: float, width: int = 20) -> str:
@@ -40,19 +36,7 @@ def describe(comparison: Any, run_a: Any, run_b: Any, trend: list[dict[str, Any]
     return "\n".join(lines)
 
 
-class EvalCompareScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    EvalCompareScreen { align: center middle; }
-    EvalCompareScreen > Vertical { width: 90%; height: 85%; border: round $accent;
-                                   background: $surface; padding: 0 1; }
-    """
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="eval_compare.close")]
+class EvalCompareScreen(TextViewScreen):
+    """Two runs of an eval compared (text from `describe`)."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            with VerticalScroll():
-                yield Static(self.text, id="eval-compare-detail")
+    text_id = "eval-compare-detail"

@@ -6,13 +6,9 @@ import json
 from typing import Any
 
 from rich.markup import escape
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from tui.core.evals.context import output_text
+from tui.screens.text_view import TextViewScreen
 
 
 def describe(result: Any) -> str:
@@ -44,19 +40,11 @@ def describe(result: Any) -> str:
     return "\n".join(parts)
 
 
-class EvalItemScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    EvalItemScreen { align: center middle; }
-    EvalItemScreen > Vertical { width: 90%; height: 85%; border: round $accent;
-                                background: $surface; padding: 0 1; }
-    """
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="eval_item.close")]
+class EvalItemScreen(TextViewScreen):
+    """One graded item in full."""
+
+    text_id = "eval-item-detail"
 
     def __init__(self, result: Any) -> None:
-        super().__init__()
+        super().__init__(describe(result))
         self.result = result
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            with VerticalScroll():
-                yield Static(describe(self.result), id="eval-item-detail")
