@@ -114,8 +114,8 @@ async def playground_compare(pilot: Pilot) -> None:
     await wait_workers(pane, "playground-run")
 
 
-async def running_job(pilot: Pilot) -> None:
-    """A real sandbox job launched through the pre-flight core, caught mid-training."""
+async def launch_qa_job(app, name: str, repeats: int, epochs: int):
+    """Store the Q&A pairs as a dataset and launch a sandbox job on them (pre-flight core)."""
     from openai import AsyncOpenAI
 
     from tui.core.dataset_versions import write_version
@@ -123,18 +123,24 @@ async def running_job(pilot: Pilot) -> None:
     from tui.core.jobs.preflight import run_preflight
     from tui.core.jobs.spec import JobSpec
 
-    app = pilot.app
-    store = app.store
     lines = [json.dumps({"messages": [{"role": "user", "content": q},
                                       {"role": "assistant", "content": a}]})
-             for q, a in QUESTIONS * 4]
-    version = write_version(store, "support-answers", lines, model="gpt-4o-mini")
-    spec = JobSpec(model="sandbox-small", training_version_id=version.id,
-                   hyperparameters={"n_epochs": 3}, suffix="support")
-    pre = run_preflight(store, app.profile.name, spec)
+             for q, a in QUESTIONS * repeats]
+    version = write_version(app.store, name, lines, model="gpt-4o-mini")
+    pre = run_preflight(app.store, app.profile.name, JobSpec(
+        model="sandbox-small", training_version_id=version.id,
+        hyperparameters={"n_epochs": epochs}, suffix=name))
     client = AsyncOpenAI(base_url=app.profile.base_url, api_key=os.environ[SANDBOX_KEY_ENV])
-    job = await launch(client, store, pre)
-    await client.close()
+    try:
+        return await launch(client, app.store, pre)
+    finally:
+        await client.close()
+
+
+async def running_job(pilot: Pilot) -> None:
+    """A real sandbox job launched through the pre-flight core, caught mid-training."""
+    store = pilot.app.store
+    job = await launch_qa_job(pilot.app, "support", repeats=4, epochs=3)
     await pilot.press("4")
     for _ in range(400):  # until about half the steps are in
         await pilot.pause(0.05)
@@ -151,30 +157,14 @@ async def running_job_detail(pilot: Pilot) -> None:
 
 async def eval_base_vs_fine_tuned(pilot: Pilot) -> None:
     """The flywheel on the sandbox: fine-tune on Q&A, then compare base and tuned runs."""
-    from openai import AsyncOpenAI
-
-    from tui.core.dataset_versions import write_version
-    from tui.core.jobs.actions import launch
-    from tui.core.jobs.preflight import run_preflight
-    from tui.core.jobs.spec import JobSpec
-
     app = pilot.app
     store = app.store
-    lines = [json.dumps({"messages": [{"role": "user", "content": q},
-                                      {"role": "assistant", "content": a}]})
-             for q, a in QUESTIONS * 2]
-    version = write_version(store, "faq", lines, model="gpt-4o-mini")
-    pre = run_preflight(store, app.profile.name, JobSpec(
-        model="sandbox-small", training_version_id=version.id,
-        hyperparameters={"n_epochs": 1}, suffix="faq"))
-    client = AsyncOpenAI(base_url=app.profile.base_url, api_key=os.environ[SANDBOX_KEY_ENV])
-    job = await launch(client, store, pre)
+    job = await launch_qa_job(app, "faq", repeats=2, epochs=1)
     for _ in range(1200):  # the Jobs pane's watcher follows it to the end
         await pilot.pause(0.05)
         job = store.jobs.get(job.id)
         if job.fine_tuned_model:
             break
-    await client.close()
     data = WORK / "faq-eval.jsonl"
     data.write_text("".join(json.dumps({"item": {"question": q, "answer": a}}) + "\n"
                             for q, a in QUESTIONS))
