@@ -39,8 +39,12 @@ class JobRepo:
         *,
         training_version_id: int | None = None,
         validation_version_id: int | None = None,
+        estimated_cost_usd: float | None = None,
     ) -> Job:
-        """Store a job as the provider returned it (a FineTuningJob dumped to a dict)."""
+        """Store a job as the provider returned it (a FineTuningJob dumped to a dict).
+
+        `estimated_cost_usd` is the pre-flight's estimate, given once at launch.
+        """
         method = (job.get("method") or {}).get("type")
         now = now_iso()
         values = {
@@ -70,6 +74,7 @@ class JobRepo:
                     "remote_id",
                     "training_version_id",
                     "validation_version_id",
+                    "estimated_cost_usd",
                     "created_at",
                     *values,
                 ]
@@ -78,6 +83,7 @@ class JobRepo:
                     job["id"],
                     training_version_id,
                     validation_version_id,
+                    estimated_cost_usd,
                     now,
                     *values.values(),
                 ]
@@ -100,6 +106,9 @@ class JobRepo:
                            WHERE id = ?""",
                         [training_version_id, validation_version_id, job_id],
                     )
+                if estimated_cost_usd is not None:
+                    self.db.execute("UPDATE jobs SET estimated_cost_usd = ? WHERE id = ?",
+                                    [estimated_cost_usd, job_id])
         return self.get(job_id)
 
     def get(self, job_id: int) -> Job:
@@ -107,6 +116,14 @@ class JobRepo:
         if not rows:
             raise KeyError(f"no job {job_id}")
         return Job.from_row(rows[0])
+
+    def by_model(self, model: str) -> Job | None:
+        """The job that produced `model`: its fine-tuned model or one of its checkpoints."""
+        rows = list(self.db.query(
+            """SELECT jobs.* FROM jobs WHERE fine_tuned_model = ?
+               UNION SELECT jobs.* FROM jobs JOIN job_checkpoints c ON c.job_id = jobs.id
+               WHERE c.fine_tuned_model_checkpoint = ? LIMIT 1""", [model, model]))
+        return Job.from_row(rows[0]) if rows else None
 
     def by_remote_id(self, profile: str, remote_id: str) -> Job | None:
         rows = list(

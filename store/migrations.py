@@ -252,3 +252,39 @@ _M001 = [
 def m001_initial(db: sqlite_utils.Database) -> None:
     for statement in _M001:
         db.execute(statement)
+
+
+_M002 = [
+    # The guided flywheel loop: baseline eval -> fine-tuning job -> eval again -> compare.
+    # One row per loop; each stage's ids are written before the stage's work starts,
+    # so a restart resumes the same run or job instead of starting another.
+    """CREATE TABLE loops (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        base_model TEXT NOT NULL,
+        eval_id INTEGER NOT NULL REFERENCES evals(id),
+        training_version_id INTEGER NOT NULL REFERENCES dataset_versions(id),
+        validation_version_id INTEGER REFERENCES dataset_versions(id),
+        job_spec_json TEXT NOT NULL DEFAULT '{}',
+        eval_checkpoints INTEGER NOT NULL DEFAULT 0,
+        stage TEXT NOT NULL,
+        baseline_run_id INTEGER REFERENCES eval_runs(id),
+        job_id INTEGER REFERENCES jobs(id),
+        tuned_run_id INTEGER REFERENCES eval_runs(id),
+        checkpoint_runs_json TEXT NOT NULL DEFAULT '{}',
+        comparison_json TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    # What the pre-flight estimated, kept beside what the provider later bills
+    # (trained_tokens), so the spend ledger can show both.
+    "ALTER TABLE jobs ADD COLUMN estimated_cost_usd REAL",
+]
+
+
+@migrations()
+def m002_loops_and_estimates(db: sqlite_utils.Database) -> None:
+    for statement in _M002:
+        db.execute(statement)

@@ -215,6 +215,7 @@ class Job(Record):
     remote_created_at: int | None = None
     finished_at: int | None = None
     last_event_id: str | None = None
+    estimated_cost_usd: float | None = None
     created_at: str
     updated_at: str
 
@@ -263,3 +264,25 @@ class CachedModel(Record):
     owned_by: str | None = None
     remote_created: int | None = None
     fetched_at: str
+
+
+class Loop(Record):
+    json_columns: ClassVar[tuple[str, ...]] = ("job_spec", "checkpoint_runs", "comparison")
+    id: int
+    name: str
+    profile: str
+    base_model: str
+    eval_id: int
+    training_version_id: int
+    validation_version_id: int | None = None
+    job_spec: dict[str, Any] | None = None
+    eval_checkpoints: bool = False
+    stage: str
+    baseline_run_id: int | None = None
+    job_id: int | None = None
+    tuned_run_id: int | None = None
+    checkpoint_runs: dict[str, int] | None = None  # checkpoint model name -> eval run id
+    comparison: dict[str, Any] | None = None
+    error: str | None = None
+    created_at: str
+    updated_at: str

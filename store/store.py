@@ -9,6 +9,7 @@ from store.db import open_db
 from store.evals import EvalRepo
 from store.files import FileRepo, ModelRepo
 from store.jobs import JobRepo
+from store.loops import LoopRepo
 from store.prompts import PromptRepo
 
 
@@ -24,6 +25,7 @@ class Store:
         self.files = FileRepo(self.db)
         self.models = ModelRepo(self.db)
         self.jobs = JobRepo(self.db)
+        self.loops = LoopRepo(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -53,6 +53,7 @@ async def launch(
         profile, dump(remote),
         training_version_id=spec.training_version_id,
         validation_version_id=spec.validation_version_id,
+        estimated_cost_usd=preflight.estimated_cost_usd,
     )
 
 

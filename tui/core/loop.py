@@ -1,0 +1,331 @@
+"""The guided flywheel loop: baseline eval -> fine-tuning job -> the same eval again -> compare.
+
+A loop's state lives in the store (`loops`): every stage writes the id of its
+eval run or job *before* it starts that work, and `drive` only ever continues
+from what the row says. Killing the process at any point and calling `drive`
+again resumes the same run (the runner skips graded items) or watches the same
+job; a job created just before a crash is found again by the loop id it
+carries in its metadata, so it is never launched twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from store.jobs import FINAL_STATUSES
+from store.loops import FINAL_STAGES
+from store.records import Loop
+from tui.core.evals.runner import Progress, RunnerOptions
+
+LOOP_METADATA_KEY = "tunedeck_loop"
+
+
+class LoopError(Exception):
+    """The loop cannot go on; the message says why (and is stored on the loop)."""
+
+
+@dataclass
+class LoopOptions:
+    runner: RunnerOptions = field(default_factory=RunnerOptions)
+    poll_s: float = 5.0
+    # False when something else (the app's job watcher) already keeps the job fresh.
+    sync_job: bool = True
+    training_prices: dict[str, float] | None = None
+
+
+def create(store: Any, *, profile: str, eval_id: int, training_version_id: int,
+           base_model: str, validation_version_id: int | None = None,
+           hyperparameters: dict[str, Any] | None = None, method: str = "supervised",
+           suffix: str | None = None, seed: int | None = None,
+           eval_checkpoints: bool = False, name: str | None = None) -> Loop:
+    eval_row = store.evals.get(eval_id)
+    version = store.datasets.version(training_version_id)
+    dataset = next(d for d in store.datasets.list() if d.id == version.dataset_id)
+    spec = {"method": method, "hyperparameters": dict(hyperparameters or {}),
+            "suffix": suffix, "seed": seed}
+    return store.loops.create(
+        name=name or f"{dataset.name} v{version.version} · {eval_row.name} · {base_model}",
+        profile=profile, base_model=base_model, eval_id=eval_id,
+        training_version_id=training_version_id, validation_version_id=validation_version_id,
+        job_spec=spec, eval_checkpoints=eval_checkpoints)
+
+
+def job_spec(loop: Loop) -> Any:
+    from tui.core.jobs.spec import JobSpec
+
+    spec = loop.job_spec or {}
+    return JobSpec(model=loop.base_model, training_version_id=loop.training_version_id,
+                   validation_version_id=loop.validation_version_id,
+                   method=spec.get("method") or "supervised",
+                   hyperparameters=dict(spec.get("hyperparameters") or {}),
+                   suffix=spec.get("suffix"), seed=spec.get("seed"),
+                   metadata={LOOP_METADATA_KEY: str(loop.id)})
+
+
+def preflight(store: Any, loop: Loop, prices: dict[str, float] | None = None) -> Any:
+    from tui.core.jobs.preflight import run_preflight
+
+    return run_preflight(store, loop.profile, job_spec(loop), prices=prices)
+
+
+Say = Callable[[str], None]
+
+
+class LoopDriver:
+    """Advances one loop to its end (or until cancelled). One driver per loop at a time."""
+
+    def __init__(self, store: Any, loop_id: int, *, client: Any, options: LoopOptions,
+                 say: Say | None = None,
+                 on_progress: Callable[[Progress], None] | None = None) -> None:
+        self.store = store
+        self.loop_id = loop_id
+        self.client = client
+        self.options = options
+        self.say = say or (lambda _text: None)
+        self.on_progress = on_progress
+        self._runner: Any = None
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        """Stop at the next safe point; the loop keeps its stage and can be driven again."""
+        self._cancelled = True
+        if self._runner is not None:
+            self._runner.cancel()
+
+    async def drive(self) -> Loop:
+        loop = self.store.loops.get(self.loop_id)
+        while loop.stage not in FINAL_STAGES and not self._cancelled:
+            try:
+                if loop.stage == "baseline":
+                    loop = await self._baseline(loop)
+                elif loop.stage == "training":
+                    loop = await self._training(loop)
+                elif loop.stage == "evaluating":
+                    loop = await self._evaluating(loop)
+                else:
+                    raise LoopError(f"unknown stage {loop.stage!r}")
+            except LoopError as exc:
+                loop = self.store.loops.update(loop.id, stage="failed", error=str(exc))
+                self.say(f"Loop failed: {exc}")
+        return loop
+
+    # -- stages -------------------------------------------------------------
+    async def _run_eval(self, loop: Loop, model: str, field_name: str | None,
+                        run_id: int | None, label: str) -> int | None:
+        """Create (once) and run an eval run of the loop's eval on `model`; its id, or None
+        when it was cancelled."""
+        from tui.core.evals import service
+        from tui.core.evals.definition import DefinitionError, from_store
+
+        store = self.store
+        if run_id is None:
+            eval_row = store.evals.get(loop.eval_id)
+            try:
+                run = service.new_run(store, eval_row, from_store(eval_row), model=model,
+                                      profile=loop.profile, name=label)
+            except (DefinitionError, ValueError, OSError) as exc:
+                raise LoopError(f"cannot start the {label} eval run: {exc}") from exc
+            run_id = run.id
+            if field_name is not None:
+                store.loops.update(loop.id, **{field_name: run_id})
+        run = store.evals.run(run_id)
+        if run.status != "completed":
+            self.say(f"Evaluating {model} ({label}, run {run_id})")
+            run = await service.execute(store, run_id, client=self.client,
+                                        options=self.options.runner,
+                                        on_progress=self.on_progress,
+                                        runner_ref=self._keep_runner)
+            self._runner = None
+        if run.status == "canceled" or self._cancelled:
+            return None
+        if run.status != "completed":
+            raise LoopError(f"the {label} eval run {run_id} {run.status}: {run.error or ''}"
+                            .rstrip(": "))
+        return run_id
+
+    def _keep_runner(self, runner: Any) -> None:
+        self._runner = runner
+        if self._cancelled:
+            runner.cancel()
+
+    async def _baseline(self, loop: Loop) -> Loop:
+        run_id = await self._run_eval(loop, loop.base_model, "baseline_run_id",
+                                      loop.baseline_run_id, "baseline")
+        if run_id is None:
+            return loop
+        return self.store.loops.update(loop.id, stage="training")
+
+    async def _find_launched(self, loop: Loop) -> dict[str, Any] | None:
+        """A job this loop created whose id never reached the store (a crash right after)."""
+        from tui.core.jobs.sync import dump
+
+        # Filtered by metadata where the provider supports it; checked here either way.
+        page = await self.client.fine_tuning.jobs.list(
+            limit=100, metadata={LOOP_METADATA_KEY: str(loop.id)})
+        for remote in page.data:
+            data = dump(remote)
+            if (data.get("metadata") or {}).get(LOOP_METADATA_KEY) == str(loop.id):
+                return data
+        return None
+
+    async def _launch(self, loop: Loop) -> Loop:
+        from tui.core.jobs.actions import ActionError, launch
+
+        found = await self._find_launched(loop)
+        if found is not None:
+            job = self.store.jobs.upsert(
+                loop.profile, found, training_version_id=loop.training_version_id,
+                validation_version_id=loop.validation_version_id)
+            self.say(f"Found the job this loop launched before: {job.remote_id}")
+        else:
+            pre = preflight(self.store, loop, self.options.training_prices)
+            if not pre.ok:
+                raise LoopError("pre-flight: " + "; ".join(pre.problems))
+            for line in pre.summary_lines():
+                self.say(line)
+            try:
+                job = await launch(self.client, self.store, pre, say=self.say)
+            except ActionError as exc:
+                raise LoopError(str(exc)) from exc
+            self.say(f"Launched {job.remote_id}")
+        return self.store.loops.update(loop.id, job_id=job.id)
+
+    async def _training(self, loop: Loop) -> Loop:
+        from tui.core.jobs.sync import sync_job
+
+        if loop.job_id is None:
+            loop = await self._launch(loop)
+        assert loop.job_id is not None
+        job = self.store.jobs.get(loop.job_id)
+        while not self._cancelled:
+            if self.options.sync_job:
+                job = (await sync_job(self.client, self.store, loop.profile, job,
+                                      retrieve=True)).job
+            else:
+                job = self.store.jobs.get(job.id)
+            if loop.eval_checkpoints:
+                loop = await self._evaluate_checkpoints(loop)
+            if job.status in FINAL_STATUSES:
+                break
+            await asyncio.sleep(self.options.poll_s)
+        if self._cancelled:
+            return loop
+        if job.status != "succeeded":
+            reason = (job.error or {}).get("message") or job.status
+            raise LoopError(f"the fine-tuning job {job.remote_id} {job.status}: {reason}")
+        self.say(f"{job.remote_id} succeeded: {job.fine_tuned_model}")
+        return self.store.loops.update(loop.id, stage="evaluating")
+
+    async def _evaluate_checkpoints(self, loop: Loop) -> Loop:
+        done = dict(loop.checkpoint_runs or {})
+        for checkpoint in self.store.jobs.checkpoints(loop.job_id):
+            name = checkpoint.fine_tuned_model_checkpoint
+            if name in done and self.store.evals.run(done[name]).status == "completed":
+                continue
+            if name not in done:
+                eval_row = self.store.evals.get(loop.eval_id)
+                from tui.core.evals import service
+                from tui.core.evals.definition import from_store
+
+                run = service.new_run(self.store, eval_row, from_store(eval_row), model=name,
+                                      profile=loop.profile,
+                                      name=f"step {checkpoint.step_number}")
+                done[name] = run.id
+                loop = self.store.loops.update(loop.id, checkpoint_runs=done)
+            if await self._run_eval(loop, name, None, done[name],
+                                    f"step {checkpoint.step_number}") is None:
+                break
+        return loop
+
+    async def _evaluating(self, loop: Loop) -> Loop:
+        from tui.core.evals.compare import compare_runs
+        from tui.core.lineage import pass_rate_of
+
+        job = self.store.jobs.get(loop.job_id)
+        if not job.fine_tuned_model:
+            raise LoopError(f"{job.remote_id} succeeded without a fine-tuned model name")
+        if loop.eval_checkpoints:
+            loop = await self._evaluate_checkpoints(loop)
+        run_id = await self._run_eval(loop, job.fine_tuned_model, "tuned_run_id",
+                                      loop.tuned_run_id, "fine-tuned")
+        if run_id is None:
+            return loop
+        assert loop.baseline_run_id is not None
+        comparison = compare_runs(self.store, loop.baseline_run_id, run_id).as_dict()
+        base = self.store.evals.run(loop.baseline_run_id)
+        tuned = self.store.evals.run(run_id)
+        comparison["base_pass_rate"] = pass_rate_of(base.result_counts)[0]
+        comparison["tuned_pass_rate"] = pass_rate_of(tuned.result_counts)[0]
+        comparison["model"] = job.fine_tuned_model
+        self.say(f"Baseline {_pct(comparison['base_pass_rate'])} → fine-tuned "
+                 f"{_pct(comparison['tuned_pass_rate'])} "
+                 f"(fail→pass {len(comparison['fail_to_pass'])}, "
+                 f"pass→fail {len(comparison['pass_to_fail'])}, "
+                 f"McNemar p = {comparison['mcnemar_p']:.4g})")
+        return self.store.loops.update(loop.id, stage="done", comparison=comparison)
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{100 * rate:.1f}%"
+
+
+def stage_lines(store: Any, loop: Loop) -> list[tuple[str, str, str]]:
+    """(state, title, detail) per stage for a progress view; state is done|active|todo|failed."""
+    order = ["baseline", "training", "evaluating", "done"]
+    position = order.index(loop.stage) if loop.stage in order else -1
+
+    def state(index: int) -> str:
+        if loop.stage == "done" or index < position:
+            return "done"
+        if loop.stage in ("failed", "cancelled"):
+            reached = {"baseline": loop.baseline_run_id, "training": loop.job_id,
+                       "evaluating": loop.tuned_run_id}
+            if index == 3:
+                return "todo"
+            stage_name = order[index]
+            later = order[index + 1] if index + 1 < 3 else None
+            if later and reached.get(later) is not None:
+                return "done"
+            return "failed" if reached.get(stage_name) is not None or index == 0 else "todo"
+        return "active" if index == position else "todo"
+
+    def run_detail(run_id: int | None) -> str:
+        if run_id is None:
+            return "not started"
+        from tui.core.lineage import pass_rate_of
+
+        run = store.evals.run(run_id)
+        total = (run.data_source or {}).get("total")
+        done = store.evals.count_results(run_id)
+        rate = pass_rate_of(run.result_counts)[0]
+        text = f"run {run_id} on {run.model}: {run.status}"
+        if run.status == "completed":
+            return text + f", pass rate {_pct(rate)}"
+        return text + (f", {done}/{total} items" if total else f", {done} items")
+
+    if loop.job_id is None:
+        job_detail = "not launched"
+    else:
+        job = store.jobs.get(loop.job_id)
+        progress = store.jobs.progress(loop.profile).get(job.id)
+        job_detail = f"{job.remote_id}: {job.status}"
+        if progress and progress[1]:
+            job_detail += f", step {progress[0]}/{progress[1]}"
+        if job.fine_tuned_model:
+            job_detail += f" → {job.fine_tuned_model}"
+    compare = "—"
+    if loop.comparison:
+        c = loop.comparison
+        compare = (f"{_pct(c.get('base_pass_rate'))} → {_pct(c.get('tuned_pass_rate'))}, "
+                   f"fail→pass {len(c.get('fail_to_pass', []))}, "
+                   f"pass→fail {len(c.get('pass_to_fail', []))}, "
+                   f"McNemar p = {c.get('mcnemar_p', 1.0):.4g}")
+    return [
+        (state(0), "Baseline eval", run_detail(loop.baseline_run_id)),
+        (state(1), "Fine-tuning job", job_detail),
+        (state(2), "Eval of the fine-tuned model", run_detail(loop.tuned_run_id)),
+        (state(3), "Comparison", compare),
+    ]
