@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "tui.commands.jobs",
     "tui.commands.run",
     "tui.commands.eval",
+    "tui.commands.sync",
+    "tui.commands.export",
 )
 
 SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"
