@@ -1,0 +1,69 @@
+"""The spend ledger sums what the store's rows cost; a monthly budget warns before it is passed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from store import Store
+from tests.jobs.seed import job
+from tui.core import spend
+from tui.core.config import Profile, Settings
+
+
+def settings(budget: float | None = None) -> Settings:
+    return Settings(default_profile="work", profiles={
+        "work": Profile(name="work", kind="openai", budget_usd=budget),
+        "lab": Profile(name="lab", kind="azure", api_version="2025-04-01-preview")})
+
+
+def seeded(tmp_path) -> Store:
+    store = Store(tmp_path / "t.db")
+    jan1 = 1_767_225_600  # 2026-01-01 UTC
+    # Billed: 2,000,000 tokens of gpt-4o-mini at $3 per 1M = $6.00; the pre-flight said $5.
+    store.jobs.upsert("work", job(1, "succeeded", trained_tokens=2_000_000, created_at=jan1,
+                                  fine_tuned_model="ft:gpt-4o-mini:acme::x"),
+                      estimated_cost_usd=5.0)
+    # Still running: only its estimate counts.
+    store.jobs.upsert("work", job(2, "running", created_at=jan1 + 86_400),
+                      estimated_cost_usd=1.5)
+    eval_row = store.evals.create("qa", testing_criteria=[])
+    run = store.evals.create_run(eval_row.id, model="gpt-4o-mini", profile="lab")
+    store.evals.update_run(run.id, status="completed", cost_usd=0.25)
+    store.db.execute("UPDATE eval_runs SET created_at = '2026-01-02T10:00:00+00:00'")
+    for cost in (0.01, 0.02):
+        rid = store.prompts.start_run(profile="work", model="gpt-4o-mini", input=[])
+        store.prompts.finish_run(rid, status="done", output_text="", cost_usd=cost)
+    store.db.execute("UPDATE playground_runs SET created_at = '2026-01-02T11:00:00+00:00'")
+    return store
+
+
+def test_ledger_has_estimates_and_actuals_by_source(tmp_path):
+    entries = spend.ledger(seeded(tmp_path), settings())
+    by_source = {t.key: t for t in spend.totals(entries, "source")}
+    assert by_source["job"].estimated_usd == pytest.approx(6.5)
+    assert by_source["job"].actual_usd == pytest.approx(6.0)
+    assert by_source["job"].usd == pytest.approx(7.5)  # actual 6.00 + the running job's 1.50
+    assert by_source["eval run"].usd == pytest.approx(0.25)
+    assert by_source["playground"].usd == pytest.approx(0.03)
+    days = spend.totals(entries, "day")
+    assert [d.key for d in days] == ["2026-01-01", "2026-01-02"]
+    assert days[1].usd == pytest.approx(1.5 + 0.25 + 0.03)
+    providers = {t.key: t.usd for t in spend.totals(entries, "provider")}
+    assert providers == pytest.approx({"openai": 7.53, "azure": 0.25})
+    with pytest.raises(ValueError, match="group by"):
+        spend.totals(entries, "colour")
+
+
+def test_budget_check_counts_this_month_of_one_profile(tmp_path):
+    store = seeded(tmp_path)
+    january = dt.date(2026, 1, 20)
+    check = spend.check_budget(store, settings(10.0), "work", 2.0, today=january)
+    assert check.spent_usd == pytest.approx(7.53) and not check.exceeds
+    over = spend.check_budget(store, settings(10.0), "work", 3.0, today=january)
+    assert over.exceeds and "$7.53 of its $10.00 budget" in over.message()
+    # Another month starts from zero; no budget never exceeds.
+    assert spend.check_budget(store, settings(10.0), "work", 3.0,
+                              today=dt.date(2026, 2, 1)).spent_usd == 0
+    assert not spend.check_budget(store, settings(None), "work", 1e9, today=january).exceeds
