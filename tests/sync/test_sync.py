@@ -81,7 +81,7 @@ def test_sync_twice_stores_everything_once(sandbox, isolated_home, monkeypatch, 
     assert text[-1] == "Done: 0 new row(s) stored."
 
 
-async def test_a_new_event_and_a_new_item_are_added_once(sandbox, tmp_path, monkeypatch):
+async def test_a_new_run_on_the_provider_is_added_once(sandbox, tmp_path, monkeypatch):
     monkeypatch.setenv(KEY_ENV, sandbox.api_key)
     profile = Profile(name="acct", kind="sandbox", base_url=sandbox.base_url,
                       api_key_env=KEY_ENV)
