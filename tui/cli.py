@@ -25,6 +25,9 @@ COMMAND_MODULES = (
     "tui.commands.eval",
     "tui.commands.sync",
     "tui.commands.export",
+    "tui.commands.loop",
+    "tui.commands.card",
+    "tui.commands.spend",
 )
 
 SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"

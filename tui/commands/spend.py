@@ -1,0 +1,62 @@
+"""`tunedeck spend`: estimated and actual cost by day, provider, profile, model, source or item.
+
+Exit codes: 0 ok, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from tui.core.spend import GROUPINGS
+
+    p = subparsers.add_parser(
+        "spend", help="the spend ledger: jobs, eval runs and playground runs",
+        description="What fine-tuning jobs, eval runs and playground runs cost (estimated and "
+        "billed), and each profile's budget for this month.")
+    p.add_argument("--by", choices=GROUPINGS, default="day", help="group by (default: day)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from store import Store
+    from tui.core.config import ConfigError, load_settings
+    from tui.core.paths import default_db_path
+    from tui.core.spend import check_budget, ledger, totals
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"tunedeck spend: {exc}", file=sys.stderr)
+        return 2
+    with Store(args.db or default_db_path()) as store:
+        entries = ledger(store, settings)
+        budgets = [check_budget(store, settings, name, 0.0)
+                   for name, profile in settings.profiles.items()
+                   if profile.budget_usd is not None]
+    groups = totals(entries, args.by)
+    if args.json:
+        print(json.dumps({
+            "by": args.by,
+            "totals": [g.__dict__ for g in groups],
+            "entries": [{**e.__dict__, "usd": e.usd} for e in entries],
+            "budgets": [{"profile": b.profile, "budget_usd": b.budget_usd,
+                         "spent_this_month_usd": b.spent_usd} for b in budgets],
+        }))
+        return 0
+    if not groups:
+        print("Nothing spent yet.")
+    else:
+        width = max(len(args.by), *(len(g.key) for g in groups))
+        print(f"{args.by:<{width}}  {'estimated':>10}  {'billed':>10}  {'total':>10}")
+        for g in groups:
+            print(f"{g.key:<{width}}  {g.estimated_usd:>10,.2f}  {g.actual_usd:>10,.2f}  "
+                  f"{g.usd:>10,.2f}")
+        print(f"{'all':<{width}}  {'':>10}  {'':>10}  {sum(g.usd for g in groups):>10,.2f}")
+    for b in budgets:
+        print(f"Budget {b.profile}: ${b.spent_usd:,.2f} of ${b.budget_usd:,.2f} spent this month")
+    return 0
