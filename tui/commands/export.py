@@ -43,8 +43,8 @@ def _dataset(store: Any, args: argparse.Namespace):
     from tui.core.export import resolve_dataset, write_dataset
 
     name, version = resolve_dataset(store, args.ref)
-    print(f"{name} v{version.version}: {version.n_examples} valid of {version.n_lines} lines",
-          file=sys.stderr)
+    valid = store.datasets.count_examples(version.id, status="valid")
+    print(f"{name} v{version.version}: {valid} valid of {version.n_lines} lines", file=sys.stderr)
     return (lambda handle, fmt: write_dataset(store, version.id, handle, fmt=fmt,
                                               only_valid=not args.all)), "examples"
 
