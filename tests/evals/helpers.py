@@ -21,12 +21,12 @@ def items(n: int, *, passing=lambda i: i % 2 == 1):
 
 
 def make_run(store, n: int = 10, *, model: str | None = "sandbox-small", rows=None,
-             criteria=None):
+             criteria=None, batch: bool = False):
     definition = parse({"name": "echo", "items": rows if rows is not None else items(n),
                         "input_messages": TEMPLATE, "testing_criteria": criteria or [EXACT]})
     eval_row = save_to_store(store, definition)
     return create_run(store, eval_row.id, definition, model=model,
-                      total=len(definition.source["content"]))
+                      total=len(definition.source["content"]), batch=batch)
 
 
 def client(server, **kwargs):

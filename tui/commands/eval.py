@@ -29,6 +29,11 @@ def register(subparsers) -> None:
     run.add_argument("--concurrency", "-j", type=int, metavar="N",
                      help="requests in flight (default: the profile's concurrency)")
     run.add_argument("--name", default="", help="name of the run")
+    run.add_argument("--batch", action="store_true",
+                     help="sample through the provider's Batch API (half price, may take hours),"
+                          " then grade locally; 'eval resume' picks up a batch in flight")
+    run.add_argument("--poll", type=float, default=10.0, metavar="SECONDS",
+                     help="with --batch: how often to check the batch (default 10)")
     run.set_defaults(func=cmd_run)
 
     resume = sub.add_parser("resume", help="continue an interrupted run where it stopped")
@@ -81,6 +86,10 @@ def _run_json(store, run, *, items: bool = True) -> dict:
         "per_model_usage": summary["per_model_usage"], "pass_rate": summary["pass_rate"],
         "cost_usd": summary["cost_usd"], "latency_ms": summary["latency_ms"],
     }
+    from tui.core.evals.batch import batch_state, is_batch_run
+
+    if is_batch_run(run):
+        data["batch"] = batch_state(run)
     if items:
         data["items"] = []
         for r in store.evals.iter_results(run.id):
@@ -101,6 +110,11 @@ def _print_text(store, run) -> None:
           f" · {run.status}{' · ' + run.error if run.error else ''}")
     print(f"  {counts['passed']}/{counts['total']} passed ({100 * summary['pass_rate']:.1f}%),"
           f" {counts['failed']} failed, {counts['errored']} errored")
+    from tui.core.evals.batch import batch_state, describe, is_batch_run
+
+    if is_batch_run(run):
+        state = batch_state(run)
+        print(f"  {describe(state)}" + (f" · {state['id']}" if state.get("id") else ""))
     for c in summary["per_testing_criteria_results"]:
         print(f"  {c['testing_criteria']}: {c['passed']} passed, {c['failed']} failed,"
               f" {c['errored']} errored · mean score {c['mean_score']:.3f}")
@@ -110,7 +124,7 @@ def _print_text(store, run) -> None:
              else ""))
 
 
-def _execute(store, settings, profile, run_ids, *, concurrency=None):
+def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None):
     import asyncio
 
     from tui.core.evals import service
@@ -126,6 +140,8 @@ def _execute(store, settings, profile, run_ids, *, concurrency=None):
                 options = service.options_for(profile, settings)
                 if concurrency:
                     options.concurrency = concurrency
+                if poll:
+                    options.batch_poll_s = poll
                 runs.append(await service.execute(store, run_id, client=client, options=options))
             return runs
         finally:
@@ -157,7 +173,7 @@ def _report(store, runs, args) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tui.core.config import ConfigError
+    from tui.core.config import Capability, ConfigError
     from tui.core.evals import service
     from tui.core.evals.definition import DefinitionError
     from tui.core.evals.items import ItemError
@@ -167,6 +183,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail("--min-pass-rate must be between 0 and 1")
     if args.concurrency is not None and args.concurrency < 1:
         return _fail("--concurrency must be at least 1")
+    if args.poll <= 0:
+        return _fail("--poll must be a positive number of seconds")
     try:
         store, settings, profile = _open(args)
     except ConfigError as exc:
@@ -175,9 +193,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             eval_row, definition = service.resolve(store, args.target, profile=profile.name)
             models = args.model or [definition.model]
+            if args.batch and not profile.has(Capability.BATCH):
+                return _fail(f"profile {profile.name!r} has no Batch API (capability 'batch')")
             run_ids = [service.new_run(store, eval_row, definition, model=m,
-                                       profile=profile.name, name=args.name).id for m in models]
-            runs = _execute(store, settings, profile, run_ids, concurrency=args.concurrency)
+                                       profile=profile.name, name=args.name,
+                                       batch=args.batch).id for m in models]
+            if args.batch and not args.json:
+                print(f"sampling {len(run_ids)} run(s) through the Batch API; interrupt "
+                      "and 'tunedeck eval resume RUN_ID' to pick the batch up again",
+                      file=sys.stderr)
+            runs = _execute(store, settings, profile, run_ids, concurrency=args.concurrency,
+                            poll=args.poll)
         except (service.EvalNotFound, DefinitionError, ItemError, MissingKeyError) as exc:
             return _fail(str(exc))
         return _report(store, runs, args)

@@ -45,6 +45,7 @@ class Progress:
     done_this_session: int = 0
     elapsed_s: float = 0.0
     status: str = "in_progress"
+    batch: dict[str, Any] | None = None  # a batch run: its status and request_counts
 
     @property
     def pass_rate(self) -> float:
@@ -62,6 +63,18 @@ class Progress:
 
 
 @dataclass
+class Sampled:
+    """One item's sample (or why there is none), with what it cost."""
+
+    sample: dict[str, Any] | None = None
+    error: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    latency_ms: float | None = None
+    cost: float | None = None
+
+
+@dataclass
 class RunnerOptions:
     concurrency: int = 8
     timeout_s: float = 60.0
@@ -70,12 +83,18 @@ class RunnerOptions:
     extra_headers: dict[str, str] | None = None  # e.g. sandbox fault injection in tests
     input_prices: dict[str, float] | None = None
     output_prices: dict[str, float] | None = None
+    batch_poll_s: float = 10.0  # how often a batch run asks the provider for its batch
 
 
 def create_run(store: Any, eval_id: int, definition: EvalDefinition, *, model: str | None,
-               profile: str | None = None, name: str = "", total: int | None = None):
+               profile: str | None = None, name: str = "", total: int | None = None,
+               batch: bool = False):
     data_source = definition.data_source(model)
     data_source["testing_criteria"] = definition.testing_criteria
+    if batch:
+        if not model:
+            raise ValueError("a batch run needs a model to sample")
+        data_source["mode"] = "batch"
     if total is not None:
         data_source["total"] = total
     return store.evals.create_run(eval_id, model=model, name=name or (model or "samples"),
@@ -139,8 +158,7 @@ class EvalRunner:
         done = self.store.evals.done_indexes(self.run_id)
         self.store.evals.update_run(self.run_id, status="in_progress",
                                     started_at=self.run_row.started_at or now_iso(), error=None)
-        self._items = ((i, row) for i, row in enumerate(
-            iter_source(self.data_source.get("source") or {}, self.store)) if i not in done)
+        self._items = self._pending(done)
         self._started = time.perf_counter()
         self._tasks = [asyncio.ensure_future(self._worker())
                        for _ in range(max(1, self.options.concurrency))]
@@ -160,6 +178,11 @@ class EvalRunner:
         else:
             status, error = "completed", None
         return self.finish(status, error)
+
+    def _pending(self, done: set[int]):
+        """(index, row) of every item not yet recorded, read lazily in order."""
+        return ((i, row) for i, row in enumerate(
+            iter_source(self.data_source.get("source") or {}, self.store)) if i not in done)
 
     def finish(self, status: str, error: str | None = None):
         summary = summarize(self.store, self.run_id)
@@ -187,32 +210,42 @@ class EvalRunner:
                 self.cancel()
                 return
 
+    async def _sample_item(self, index: int, item: dict[str, Any]) -> Sampled | None:
+        """Sample one item from the run's model (the batch runner reads its output instead)."""
+        try:
+            messages = build_messages(self.data_source.get("input_messages"), item)
+            sample, latency = await self._sample(messages)
+        except FatalProviderError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - this item errors, the run goes on
+            from tui.core.errors import explain
+
+            return Sampled(error=str(explain(exc, model=self.model or "")) if _is_api(exc)
+                           else f"{type(exc).__name__}: {exc}")
+        return self._priced(sample, latency)
+
+    def _priced(self, sample: dict[str, Any], latency: float | None,
+                discount: float = 1.0) -> Sampled:
+        usage_in = sample["usage"]["prompt_tokens"]
+        usage_out = sample["usage"]["completion_tokens"]
+        cost = estimate_cost(self.model or "", usage_in, usage_out,
+                             input_overrides=self.options.input_prices,
+                             output_overrides=self.options.output_prices)
+        return Sampled(sample=sample, input_tokens=usage_in, output_tokens=usage_out,
+                       latency_ms=latency, cost=None if cost is None else cost * discount)
+
     async def _one(self, index: int, row: dict[str, Any]) -> None:
         item = row["item"]
-        usage_in = usage_out = None
-        latency = cost = None
-        sample_error = None
         if row.get("sample") is not None:
-            sample = normalize_sample(row["sample"])
+            got = Sampled(sample=normalize_sample(row["sample"]))
         elif not self.model:
-            sample, sample_error = None, "the item has no sample and the run names no model"
+            got = Sampled(error="the item has no sample and the run names no model")
         else:
-            try:
-                messages = build_messages(self.data_source.get("input_messages"), item)
-                sample, latency = await self._sample(messages)
-                usage_in = sample["usage"]["prompt_tokens"]
-                usage_out = sample["usage"]["completion_tokens"]
-                cost = estimate_cost(self.model, usage_in, usage_out,
-                                     input_overrides=self.options.input_prices,
-                                     output_overrides=self.options.output_prices)
-            except FatalProviderError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - this item errors, the run goes on
-                from tui.core.errors import explain
-
-                sample = None
-                sample_error = str(explain(exc, model=self.model or "")) if _is_api(exc) \
-                    else f"{type(exc).__name__}: {exc}"
+            got = await self._sample_item(index, item)
+            if got is None:  # not answered yet (a batch cut short): left for a later resume
+                return
+        sample, sample_error, cost = got.sample, got.error, got.cost
+        usage_in, usage_out, latency = got.input_tokens, got.output_tokens, got.latency_ms
         results: list[dict[str, Any]] = []
         if sample is not None:
             grades = await graders.grade_all(self.criteria, item, sample, self.env)
@@ -284,22 +317,16 @@ class EvalRunner:
                      "completion_tokens": u.output_tokens if u else 0,
                      "cached_tokens": (u.input_tokens_details.cached_tokens or 0) if u else 0}
             finish = response.status
+            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+            sample = {
+                "model": getattr(response, "model", None) or self.model, "input": messages,
+                "output": [{"role": "assistant", "content": text}], "output_text": text,
+                "finish_reason": finish, "usage": usage,
+                **{k: v for k, v in params.items() if k in CHAT_PARAMS},
+            }
         else:
-            choice = response.choices[0]
-            text = choice.message.content or ""
-            finish = choice.finish_reason
-            u = response.usage
-            details = getattr(u, "prompt_tokens_details", None) if u else None
-            usage = {"prompt_tokens": u.prompt_tokens if u else 0,
-                     "completion_tokens": u.completion_tokens if u else 0,
-                     "cached_tokens": (details.cached_tokens or 0) if details else 0}
-        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-        sample = {
-            "model": getattr(response, "model", None) or self.model, "input": messages,
-            "output": [{"role": "assistant", "content": text}], "output_text": text,
-            "finish_reason": finish, "usage": usage, "attempts": attempts,
-            **{k: v for k, v in params.items() if k in CHAT_PARAMS},
-        }
+            sample = chat_sample(response, messages, params, self.model)
+        sample["attempts"] = attempts
         return sample, latency
 
     async def _grader_call(self, model: str, messages: list[dict[str, Any]],
@@ -342,6 +369,25 @@ class EvalRunner:
                                        input_overrides=self.options.input_prices,
                                        output_overrides=self.options.output_prices) or 0.0
         return total
+
+
+def chat_sample(response: Any, messages: list[dict[str, Any]], params: dict[str, Any],
+                model: str | None) -> dict[str, Any]:
+    """A stored sample from a chat completion (live, or one line of a batch's output)."""
+    choice = response.choices[0]
+    text = choice.message.content or ""
+    u = response.usage
+    details = getattr(u, "prompt_tokens_details", None) if u else None
+    usage = {"prompt_tokens": u.prompt_tokens if u else 0,
+             "completion_tokens": u.completion_tokens if u else 0,
+             "cached_tokens": (details.cached_tokens or 0) if details else 0}
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    return {
+        "model": getattr(response, "model", None) or model, "input": messages,
+        "output": [{"role": "assistant", "content": text}], "output_text": text,
+        "finish_reason": choice.finish_reason, "usage": usage,
+        **{k: v for k, v in (params or {}).items() if k in CHAT_PARAMS},
+    }
 
 
 def _is_api(exc: BaseException) -> bool:

@@ -56,19 +56,35 @@ def client_for(profile: Any, *, timeout: float = 60.0):
 
 
 def new_run(store: Any, eval_row: Any, definition: defs.EvalDefinition, *, model: str | None,
-            profile: str | None = None, name: str = ""):
+            profile: str | None = None, name: str = "", batch: bool = False):
+    """A queued run; `batch` samples through the provider's Batch API (half price, slower)."""
     if not definition.source:
         raise defs.DefinitionError(f"eval {eval_row.name!r} names no items to run on")
+    if batch and not model:
+        raise defs.DefinitionError("a batch run needs a model (the items' own samples need none)")
     total = count_source(definition.source, store)
-    return create_run(store, eval_row.id, definition, model=model, profile=profile, name=name,
-                      total=total)
+    return create_run(store, eval_row.id, definition, model=model, profile=profile,
+                      name=name or (f"{model} (batch)" if batch else ""), total=total, batch=batch)
+
+
+def parse_models(text: str | None) -> list[str | None]:
+    """Models from a prompt or flag: comma- or space-separated, duplicates dropped;
+    nothing means one run on the items' own samples."""
+    models: list[str | None] = []
+    for part in (text or "").replace(",", " ").split():
+        if part not in models:
+            models.append(part)
+    return models or [None]
 
 
 async def execute(store: Any, run_id: int, *, client: Any, options: RunnerOptions,
                   on_progress: Callable[[Progress], None] | None = None,
                   runner_ref: Callable[[EvalRunner], None] | None = None):
     """Run (or resume) a run to its end; returns the finished run row."""
-    runner = EvalRunner(store, run_id, client=client, options=options, on_progress=on_progress)
+    from tui.core.evals.batch import BatchEvalRunner, is_batch_run
+
+    kind = BatchEvalRunner if is_batch_run(store.evals.run(run_id)) else EvalRunner
+    runner = kind(store, run_id, client=client, options=options, on_progress=on_progress)
     if runner_ref is not None:
         runner_ref(runner)
     return await runner.run()
