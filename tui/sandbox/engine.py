@@ -21,6 +21,10 @@ class TrainingDataError(ValueError):
         self.param = param
 
 
+class TrainingFailed(RuntimeError):
+    """Training stopped with an error (a crashed trainer process); the message says why."""
+
+
 @dataclass(frozen=True)
 class GenerationParams:
     max_tokens: int | None = None
@@ -47,6 +51,9 @@ class TrainingSpec:
     hyperparameters: dict[str, Any]  # as sent: values may be "auto"
     seed: int
     grader: dict[str, Any] | None = None
+    # The job's id (engines that keep files per job use it) and its metadata (local options).
+    job_id: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,3 +103,12 @@ class Engine(Protocol):
     ) -> Generation:
         """Answer a conversation with a base model (artifact None) or a trained one."""
         ...
+
+
+# Optional engine hooks, looked up with getattr by the job lifecycle (the sandbox has none):
+#   engine.paced = False             jobs take their real time: no simulated waits
+#   engine.try_reserve(job_id)->bool a training slot for this job (FIFO queue); release(job_id)
+#   engine.close()                   at server shutdown
+# and on the iterator `train` returns:
+#   steps.pause()                    checkpoint and free the device; the next `next` resumes
+#   steps.close()                    stop now (cancel, shutdown): no more steps

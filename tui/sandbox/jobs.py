@@ -5,16 +5,25 @@ validating_files → queued → running → succeeded | failed | cancelled, with
 step are saved on the job after every step, so with --state a job resumes
 after a restart where it stopped, with the same numbers (the engine is
 deterministic). Cancel kills the task; pause holds it at the next step.
+Engines that do real work hook in through the optional methods listed at the
+end of `engine.py` (real time, a queue of training slots, pause by checkpoint).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 from typing import Any
 
-from tui.sandbox.engine import StepResult, TrainingDataError, TrainingPlan, TrainingSpec
+from tui.sandbox.engine import (
+    StepResult,
+    TrainingDataError,
+    TrainingFailed,
+    TrainingPlan,
+    TrainingSpec,
+)
 from tui.sandbox.routes.files import file_bytes, store_file
 from tui.sandbox.service import OWNER, Sandbox
 from tui.sandbox.shapes import new_id, now
@@ -49,7 +58,7 @@ def spec_of(sb: Sandbox, job: dict[str, Any]) -> TrainingSpec:
         method=kind, base_model=job["model"], training=file_bytes(sb, job["training_file"]),
         validation=file_bytes(sb, job["validation_file"]) if job.get("validation_file") else None,
         hyperparameters=dict(params.get("hyperparameters") or {}), seed=job["seed"],
-        grader=params.get("grader"),
+        grader=params.get("grader"), job_id=job["id"], metadata=dict(job.get("metadata") or {}),
     )
 
 
@@ -60,9 +69,29 @@ def fail(sb: Sandbox, job: dict[str, Any], code: str, message: str, param: str |
     sb.state.save("jobs", job)
 
 
-async def _gate(job: dict[str, Any]) -> None:
+async def _gate(job: dict[str, Any], steps: Any = None) -> None:
+    pause = getattr(steps, "pause", None)
+    if job["status"] == "paused" and pause is not None:
+        await asyncio.to_thread(pause)  # a real engine checkpoints and frees its device
     while job["status"] == "paused":
         await asyncio.sleep(_PAUSE_POLL)
+
+
+async def _wait(sb: Sandbox, seconds: float) -> None:
+    """A simulated wait; engines doing real work (paced = False) take their own time."""
+    if getattr(sb.engine, "paced", True):
+        await sb.sleep(seconds)
+
+
+async def _reserve(sb: Sandbox, job: dict[str, Any]) -> None:
+    """Wait in the queue until the engine has a slot (device) for this job."""
+    try_reserve = getattr(sb.engine, "try_reserve", None)
+    try:
+        while try_reserve is not None and not try_reserve(job["id"]):
+            await asyncio.sleep(0.2)
+    except BaseException:  # cancelled while queued: leave the queue
+        sb.engine.release(job["id"])  # type: ignore[attr-defined]
+        raise
 
 
 async def run(sb: Sandbox, job_id: str) -> None:
@@ -71,7 +100,7 @@ async def run(sb: Sandbox, job_id: str) -> None:
         return
     plan: TrainingPlan | None = None
     if job["_phase"] == "validating":
-        await sb.sleep(VALIDATE_SECONDS)
+        await _wait(sb, VALIDATE_SECONDS)
         await _gate(job)
         plan = await _validate(sb, job)
         if plan is None:
@@ -79,14 +108,21 @@ async def run(sb: Sandbox, job_id: str) -> None:
         _set_phase(sb, job, "queued")
         add_event(sb, job, "Files validated, moving job to queued state")
     if job["_phase"] == "queued":
-        await sb.sleep(QUEUE_SECONDS)
+        await _wait(sb, QUEUE_SECONDS)
         await _gate(job)
+        await _reserve(sb, job)
         _set_phase(sb, job, "running")
         add_event(sb, job, f"Fine-tuning job started ({sb.engine.name} engine)")
     if job["_phase"] == "running":
-        if plan is None:
-            plan = await asyncio.to_thread(sb.engine.plan, spec_of(sb, job))
-        await _train(sb, job, plan)
+        await _reserve(sb, job)  # after a restart, a running job takes its slot back
+        try:
+            if plan is None:
+                plan = await asyncio.to_thread(sb.engine.plan, spec_of(sb, job))
+            await _train(sb, job, plan)
+        finally:
+            release = getattr(sb.engine, "release", None)
+            if release is not None:
+                release(job["id"])
 
 
 def _set_phase(sb: Sandbox, job: dict[str, Any], phase: str) -> None:
@@ -129,21 +165,31 @@ async def _train(sb: Sandbox, job: dict[str, Any], plan: TrainingPlan) -> None:
     fail_at = plan.total_steps // 2 + 1 if job.get("_fail") else None
     steps = sb.engine.train(plan, start_step=start)
     last: StepResult | None = None
-    while True:
-        await sb.sleep(STEP_SECONDS)
-        await _gate(job)
-        remaining = plan.total_steps - job.get("_next_step", 1) + 1
-        job["estimated_finish"] = now() + int(remaining * STEP_SECONDS / sb.speed) + 1
-        result: StepResult | None = await asyncio.to_thread(next, steps, None)
-        if result is None:
-            break
-        await _gate(job)  # a pause that arrived mid-step holds the step's record until resume
-        if fail_at is not None and result.step >= fail_at:
-            fail(sb, job, "server_error", "The job failed due to an internal error "
-                 "(sandbox fault injection: fail_job).", None)
-            return
-        _record_step(sb, job, result)
-        last = result
+    try:
+        while True:
+            await _wait(sb, STEP_SECONDS)
+            await _gate(job, steps)
+            remaining = plan.total_steps - job.get("_next_step", 1) + 1
+            job["estimated_finish"] = now() + int(remaining * STEP_SECONDS / sb.speed) + 1
+            try:
+                result: StepResult | None = await asyncio.to_thread(next, steps, None)
+            except TrainingFailed as exc:
+                fail(sb, job, "server_error", str(exc), None)
+                return
+            if result is None:
+                break
+            await _gate(job, steps)  # a pause that arrived mid-step holds the step's record
+            if fail_at is not None and result.step >= fail_at:
+                fail(sb, job, "server_error", "The job failed due to an internal error "
+                     "(sandbox fault injection: fail_job).", None)
+                return
+            _record_step(sb, job, result)
+            last = result
+    finally:
+        close = getattr(steps, "close", None)
+        if close is not None:
+            with contextlib.suppress(ValueError):  # a generator still running in its thread
+                close()
     if last is None:  # resumed after the last step was recorded: replay it for the artifact
         last = list(sb.engine.train(plan, start_step=plan.total_steps))[-1]
     _finish(sb, job, plan, last)
@@ -156,7 +202,7 @@ def _record_step(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
         message += f", validation loss={m['valid_loss']:.4f}"
     add_event(sb, job, message, data=m, kind="metrics")
     job.setdefault("_rows", []).append([
-        result.step, m["train_loss"], m["train_mean_token_accuracy"],
+        result.step, m["train_loss"], m.get("train_mean_token_accuracy", ""),
         m.get("valid_loss", ""), m.get("valid_mean_token_accuracy", ""),
     ])
     if result.epoch_end and result.artifact is not None:

@@ -15,6 +15,7 @@ from types import TracebackType
 
 import uvicorn
 
+from tui.sandbox.engine import Engine
 from tui.sandbox.faults import FaultConfig
 
 
@@ -38,6 +39,7 @@ class SandboxServer:
         faults: str | None = None,
         state_path: str | None = None,
         allow_public: bool = False,
+        engine: Engine | None = None,
     ) -> None:
         if not is_loopback(host) and not allow_public:
             raise ValueError(
@@ -52,6 +54,7 @@ class SandboxServer:
         self.speed = speed
         self.fault_config = FaultConfig.parse(faults)  # bad specs fail here, not in the thread
         self.state_path = state_path
+        self.engine = engine  # None: the sandbox's deterministic engine
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -75,7 +78,7 @@ class SandboxServer:
         self.port = sock.getsockname()[1]
         self._socket = sock
         sandbox = Sandbox(api_key=self.api_key, speed=self.speed, faults=self.fault_config,
-                          state_path=self.state_path)
+                          state_path=self.state_path, engine=self.engine)
         config = uvicorn.Config(
             build_app(sandbox), log_level="warning", access_log=False, lifespan="on",
             timeout_graceful_shutdown=2, ws="none",

@@ -82,4 +82,7 @@ class Sandbox:
         for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
+        close = getattr(self.engine, "close", None)
+        if close is not None:
+            close()
         self.state.close()
