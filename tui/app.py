@@ -13,9 +13,11 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui import __version__
+from tui.app_flywheel import FlywheelActions
 from tui.commands_palette import TunedeckCommands
 from tui.core.config import Profile, Settings
 from tui.core.providers import key_status
+from tui.loop_runner import LoopRunner
 from tui.panes.base import Pane, is_shown
 from tui.panes.registry import PANES, PaneSpec
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from tui.sandbox.runner import SandboxServer
 
 
-class TunedeckApp(App[None]):
+class TunedeckApp(FlywheelActions, App[None]):
     # Absolute, so subclasses defined elsewhere (benchmarks, tests) find it too.
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "tunedeck"
@@ -36,6 +38,9 @@ class TunedeckApp(App[None]):
         Binding("3,f4", "show_pane('evals')", "Evals", id="app.pane.evals"),
         Binding("4,f5", "show_pane('jobs')", "Jobs", id="app.pane.jobs"),
         Binding("p", "switch_profile", "Profile", id="app.profile"),
+        # Shown in help and the palette; the footer keeps to the panes' own keys.
+        Binding("f8", "loops", "Guided loops", id="app.loops", show=False),
+        Binding("f9", "spend", "Spend ledger", id="app.spend", show=False),
         Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
         Binding("q,ctrl+q", "quit", "Quit", id="app.quit", priority=False),
     ]
@@ -56,6 +61,7 @@ class TunedeckApp(App[None]):
         self._store: Store | None = None
         self._first_frame_done = False
         self._pane_mount_lock = asyncio.Lock()
+        self.loops = LoopRunner(self)
         # Set once the store is open; tests and the first reloads wait on it.
         self.store_ready = asyncio.Event()
 
@@ -105,6 +111,8 @@ class TunedeckApp(App[None]):
         # Unfinished jobs are watched (and their endings notified) from the
         # start, whichever pane the user is on.
         self.call_later(self.ensure_pane, "jobs")
+        # Guided loops left running by the last session go on.
+        self.loops.resume_unfinished()
         # Reloading may have hidden what had focus (an empty pane hides its list).
         active = self.query(f"#pane-{self.query_one('#panes', TabbedContent).active}")
         if active and (self.focused is None or not is_shown(self.focused)):

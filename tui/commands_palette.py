@@ -34,6 +34,12 @@ class TunedeckCommands(Provider):
                         )
                     )
         commands.append(("Switch profile", "Pick the provider profile", app.action_switch_profile))
+        commands.append(("Guided loops", "key f8: baseline eval → fine-tune → eval → compare",
+                         app.action_loops))
+        commands.append(("New guided loop", "Start a loop from a dataset and an eval",
+                         app.action_new_loop))
+        commands.append(("Spend ledger", "key f9: cost by day, provider, model, job, eval run",
+                         app.action_spend))
         commands.append(("Help: keys", "List every binding", app.action_help))
         return commands
 

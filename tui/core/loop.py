@@ -31,8 +31,9 @@ class LoopError(Exception):
 class LoopOptions:
     runner: RunnerOptions = field(default_factory=RunnerOptions)
     poll_s: float = 5.0
-    # False when something else (the app's job watcher) already keeps the job fresh.
-    sync_job: bool = True
+    # False (or a callable answering False) while something else, the app's job
+    # watcher, already keeps the job fresh in the store.
+    sync_job: bool | Callable[[], bool] = True
     training_prices: dict[str, float] | None = None
 
 
@@ -201,7 +202,8 @@ class LoopDriver:
         assert loop.job_id is not None
         job = self.store.jobs.get(loop.job_id)
         while not self._cancelled:
-            if self.options.sync_job:
+            sync = self.options.sync_job
+            if sync() if callable(sync) else sync:
                 job = (await sync_job(self.client, self.store, loop.profile, job,
                                       retrieve=True)).job
             else:
@@ -270,6 +272,15 @@ class LoopDriver:
 
 def _pct(rate: float | None) -> str:
     return "—" if rate is None else f"{100 * rate:.1f}%"
+
+
+def stage_lines_summary(loop: Loop) -> str:
+    """One line for a finished loop's outcome (notifications, lists)."""
+    c = loop.comparison or {}
+    if not c:
+        return loop.stage
+    return (f"{_pct(c.get('base_pass_rate'))} → {_pct(c.get('tuned_pass_rate'))} on "
+            f"{c.get('model', 'the fine-tuned model')}")
 
 
 def stage_lines(store: Any, loop: Loop) -> list[tuple[str, str, str]]:

@@ -128,6 +128,7 @@ class DatasetsPane(Pane):
         Binding("d", "dedupe", "Dedupe", id="datasets.dedupe"),
         Binding("w", "export", "Export", id="datasets.export"),
         Binding("u", "upload", "Upload", id="datasets.upload"),
+        Binding("l", "loop", "Loop", id="datasets.loop"),
     ]
 
     class ImportProgress(Message):
@@ -370,6 +371,10 @@ class DatasetsPane(Pane):
         self.reload()
 
     # -- upload ------------------------------------------------------------------
+    def action_loop(self) -> None:
+        """The guided loop on this dataset version: baseline, fine-tune, eval, compare."""
+        self.tunedeck.action_new_loop(self.version_id)
+
     def action_upload(self) -> None:
         from tui.core.config import Capability
 

@@ -54,6 +54,7 @@ class JobsPane(Pane):
         Binding("y", "copy", "Copy model id", id="jobs.copy"),
         Binding("g", "try_model", "Try in playground", id="jobs.playground"),
         Binding("e", "eval_model", "Eval vs base", id="jobs.eval"),
+        Binding("k", "model_card", "Model card", id="jobs.card"),
     ]
     # Wall clock for ages and ETAs; tests pin it for deterministic snapshots.
     clock: ClassVar[Callable[[], float]] = time.time
@@ -324,7 +325,8 @@ class JobsPane(Pane):
 
         self.tunedeck.push_screen(
             JobPreflight(spec, self.tunedeck.profile.name, self.tunedeck.db_path,
-                         dict(self.tunedeck.settings.prices.training)),
+                         dict(self.tunedeck.settings.prices.training),
+                         settings=self.tunedeck.settings),
             confirmed,
         )
 
@@ -472,6 +474,13 @@ class JobsPane(Pane):
         job_id = self.selected_job_id()
         if job_id is not None:
             await self.eval_model(job_id)
+
+    def action_model_card(self) -> None:
+        job_id = self.selected_job_id()
+        if job_id is None:
+            return
+        job = self.tunedeck.store.jobs.get(job_id)
+        self.tunedeck.show_model_card(job.fine_tuned_model or job.model)
 
     async def action_try_model(self) -> None:
         job_id = self.selected_job_id()

@@ -17,8 +17,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.core.config import Settings
 from tui.core.jobs.preflight import Preflight
 from tui.core.jobs.spec import JobSpec
+from tui.core.spend import BudgetCheck
 
 
 class JobPreflight(ModalScreen[Preflight | None]):
@@ -38,23 +40,32 @@ class JobPreflight(ModalScreen[Preflight | None]):
     ]
 
     class Ready(Message):
-        def __init__(self, preflight: Preflight | None, error: str | None = None) -> None:
+        def __init__(self, preflight: Preflight | None, error: str | None = None,
+                     budget: BudgetCheck | None = None) -> None:
             super().__init__()
             self.preflight = preflight
             self.error = error
+            self.budget = budget
 
     def __init__(self, spec: JobSpec, profile: str, db_path: Path,
-                 prices: dict[str, float] | None = None) -> None:
+                 prices: dict[str, float] | None = None, *, settings: Settings | None = None,
+                 extra_cost_usd: float = 0.0, title: str = "Pre-flight") -> None:
         super().__init__()
         self.spec = spec
         self.profile = profile
         self.db_path = db_path
         self.prices = prices
+        # With settings, the profile's monthly budget is checked against the estimate
+        # (plus `extra_cost_usd`: e.g. the eval runs of a guided loop).
+        self.settings = settings
+        self.extra_cost_usd = extra_cost_usd
+        self.title = title
         self.preflight: Preflight | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="job-preflight-box"):
-            yield Static("[b]Pre-flight[/b]: nothing has been sent yet", id="job-preflight-title")
+            yield Static(f"[b]{self.title}[/b]: nothing has been sent yet",
+                         id="job-preflight-title")
             with VerticalScroll(id="job-preflight-body"):
                 yield Static("Checking the data…", id="job-preflight-text")
             with Horizontal(id="job-preflight-buttons"):
@@ -70,14 +81,20 @@ class JobPreflight(ModalScreen[Preflight | None]):
     def check(self) -> None:
         from store import Store
         from tui.core.jobs.preflight import run_preflight
+        from tui.core.spend import check_budget
 
+        budget = None
         try:
             with Store(self.db_path) as store:
                 result = run_preflight(store, self.profile, self.spec, prices=self.prices)
+                if self.settings is not None:
+                    budget = check_budget(store, self.settings, self.profile,
+                                          (result.estimated_cost_usd or 0.0)
+                                          + self.extra_cost_usd)
         except Exception as exc:  # noqa: BLE001 - shown on the screen, not a crash
             self.post_message(self.Ready(None, f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.Ready(result))
+        self.post_message(self.Ready(result, budget=budget))
 
     def on_job_preflight_ready(self, message: Ready) -> None:
         text = self.query_one("#job-preflight-text", Static)
@@ -88,6 +105,13 @@ class JobPreflight(ModalScreen[Preflight | None]):
         lines = [escape(line) for line in pre.summary_lines()]
         lines += [f"[yellow]⚠ {escape(w)}[/yellow]" for w in pre.warnings]
         lines += [f"[red]✗ {escape(p)}[/red]" for p in pre.problems]
+        budget = message.budget
+        if budget is not None and budget.budget_usd is not None:
+            if budget.exceeds:
+                lines.append(f"[b red]Over budget:[/b red] {escape(budget.message())} "
+                             "Launching anyway is your call.")
+            else:
+                lines.append(f"Budget: {escape(budget.message())}")
         if pre.ok:
             lines.append("\n[b]Launch?[/b] y launches (uploads, then creates the job); esc goes "
                          "back to the form.")

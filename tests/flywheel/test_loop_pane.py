@@ -1,0 +1,84 @@
+"""The guided loop from the app: dataset pane `l` -> form -> pre-flight -> progress -> card."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from store import Store
+from tests.apphelpers import rendered
+from tests.flywheel.helpers import N_ITEMS, capitals_eval, new_loop
+from tests.jobs.helpers import MODEL, stored_version
+from tests.jobs.test_pane_live import SIZE, make, until
+from tui.screens.eval_compare import EvalCompareScreen
+from tui.screens.job_preflight import JobPreflight
+from tui.screens.loop_start import LoopStart
+from tui.screens.loops import LoopsScreen
+from tui.screens.model_card import ModelCardScreen
+
+
+async def test_start_a_loop_from_the_datasets_pane_and_follow_it(tmp_path, sandbox,
+                                                                 monkeypatch):
+    with Store(tmp_path / "t.db") as store:
+        stored_version(store, n=12)
+        capitals_eval(store, tmp_path)
+    app = make(tmp_path, sandbox, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.store_ready.wait()
+        await pilot.press("1")
+        await pilot.pause()
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, LoopStart))
+        form = app.screen
+        assert form.query_one("#loop-form-model", Input).value == MODEL
+        form.query_one("#loop-form-epochs", Input).value = "99"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Epochs: auto, or an integer from 1 to 50" in rendered(
+            form.query_one("#loop-form-errors"))
+        form.query_one("#loop-form-epochs", Input).value = "2"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, JobPreflight))
+        pre = app.screen
+        await until(pilot, lambda: pre.preflight is not None)
+        assert "Guided loop" in rendered(pre.query_one("#job-preflight-title"))
+        with Store(tmp_path / "t.db") as store:
+            assert store.loops.list() == []  # nothing starts before the confirmation
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, LoopsScreen))
+        screen = app.screen
+        await until(pilot, lambda: app.store.loops.list()[0].stage == "done", timeout=60)
+        await until(pilot, lambda: not app.loops.running)
+        screen.refresh_loops()
+        await pilot.pause()
+        text = rendered(screen.query_one("#loop-detail"))
+        assert text.count("✓") == 4
+        assert "pass rate 0.0%" in text and "pass rate 100.0%" in text
+        assert f"fail→pass {N_ITEMS}" in text
+
+        await pilot.press("k")
+        await until(pilot, lambda: isinstance(app.screen, ModelCardScreen))
+        card = app.screen
+        await until(pilot, lambda: "Reading" not in rendered(card.query_one(
+            "#model-card-detail")))
+        card_text = rendered(card.query_one("#model-card-detail"))
+        assert f"base model   {MODEL}" in card_text and "capitals v1" in card_text
+        assert "Δ +100.0 pp" in card_text
+        await pilot.press("escape")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, EvalCompareScreen))
+        assert f"fail → pass {N_ITEMS}" in rendered(app.screen.query_one(
+            "#eval-compare-detail"))
+
+
+async def test_an_unfinished_loop_resumes_when_the_app_starts(tmp_path, sandbox, monkeypatch):
+    with Store(tmp_path / "t.db") as store:
+        loop = new_loop(store, tmp_path, "sandbox")  # stage "baseline", nothing run yet
+    app = make(tmp_path, sandbox, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.store_ready.wait()
+        await until(pilot, lambda: app.store.loops.get(loop.id).stage == "done", timeout=60)
+        await until(pilot, lambda: not app.loops.running)
+    with Store(tmp_path / "t.db") as store:
+        finished = store.loops.get(loop.id)
+        assert finished.comparison["tuned_pass_rate"] == 1.0
+        assert len(store.jobs.list()) == 1

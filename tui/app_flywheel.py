@@ -1,0 +1,130 @@
+"""The app's flywheel actions: guided loops, model cards, comparisons and the spend ledger.
+
+A mixin of TunedeckApp, kept apart so app.py stays about panes and focus.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.app import TunedeckApp
+
+_Base: Any = object
+
+
+class FlywheelActions(_Base):
+    def action_loops(self: TunedeckApp, select: int | None = None) -> None:
+        from tui.screens.loops import LoopsScreen
+
+        if not self.store_ready.is_set() or isinstance(self.screen, LoopsScreen):
+            return
+        self.push_screen(LoopsScreen(select))
+
+    def action_spend(self: TunedeckApp) -> None:
+        from tui.screens.spend import SpendScreen
+
+        if not self.store_ready.is_set() or isinstance(self.screen, SpendScreen):
+            return
+        self.push_screen(SpendScreen())
+
+    def show_model_card(self: TunedeckApp, model: str | None) -> None:
+        if not model:
+            self.notify("No model selected", severity="warning")
+            return
+        from tui.screens.model_card import ModelCardScreen
+
+        self.push_screen(ModelCardScreen(model, self.db_path,
+                                         dict(self.settings.prices.training)))
+
+    def open_comparison(self: TunedeckApp, run_a: int, run_b: int) -> None:
+        from tui.core.evals.compare import compare_runs, trend
+        from tui.screens.eval_compare import EvalCompareScreen, describe
+
+        store = self.store
+        try:
+            comparison = compare_runs(store, run_a, run_b)
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        a, b = store.evals.run(run_a), store.evals.run(run_b)
+        self.push_screen(EvalCompareScreen(describe(comparison, a, b, trend(store, a.eval_id))))
+
+    async def try_model_in_playground(self: TunedeckApp, model: str) -> None:
+        from textual.widgets import Input
+
+        job = self.store.jobs.by_model(model)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        await self.action_show_pane("playground")
+        models = f"{job.model}, {model}" if job is not None else model
+        self.pane("playground").query_one("#pg-models", Input).value = models
+        self.notify(f"Playground: {models}; write a message and press ctrl+r")
+
+    def action_new_loop(self: TunedeckApp, version_id: int | None = None) -> None:
+        """Form -> the job's pre-flight with the budget -> the loop starts and is shown."""
+        from tui.core.config import Capability
+        from tui.core.providers import MissingCapabilityError, require
+        from tui.screens.loop_start import LoopStart
+
+        if not self.store_ready.is_set():
+            return
+        profile = self.profile
+        try:
+            require(profile, Capability.FINE_TUNING)
+        except MissingCapabilityError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        store = self.store
+        versions: list[tuple[str, int]] = []
+        for dataset in store.datasets.list():
+            for version in store.datasets.versions(dataset.id):
+                if version.status == "ready":
+                    versions.append((f"{dataset.name} v{version.version} "
+                                     f"({version.n_examples} examples)", version.id))
+        evals = [(e.name, e.id) for e in store.evals.list()]
+        if not versions or not evals:
+            missing = "a dataset (Datasets, 1)" if not versions else "an eval (Evals, 3: o)"
+            self.notify(f"A loop needs a dataset and an eval: add {missing} first.",
+                        severity="warning")
+            return
+        from tui.panes.jobs import DEFAULT_MODELS, SANDBOX_MODELS
+
+        defaults = SANDBOX_MODELS if profile.kind == "sandbox" else DEFAULT_MODELS
+        models = list(dict.fromkeys([*defaults,
+                                     *(m.model_id for m in store.models.list(profile.name))]))
+
+        def chosen(request: Any) -> None:
+            if request is not None:
+                self._loop_preflight(request)
+
+        self.push_screen(LoopStart(versions, evals, models, version_id=version_id), chosen)
+
+    def _loop_preflight(self: TunedeckApp, request: Any) -> None:
+        from tui.core.jobs.spec import JobSpec
+        from tui.core.spend import estimate_eval_run
+        from tui.screens.job_preflight import JobPreflight
+
+        hyper = {"n_epochs": request.epochs} if request.epochs else {}
+        spec = JobSpec(model=request.base_model,
+                       training_version_id=request.training_version_id,
+                       hyperparameters=hyper)
+        evals_cost = 2 * estimate_eval_run(self.store, request.eval_id, request.base_model)
+
+        def confirmed(preflight: Any) -> None:
+            if preflight is None:
+                return
+            from tui.core import loop as loops
+
+            loop = loops.create(self.store, profile=self.profile.name,
+                                eval_id=request.eval_id,
+                                training_version_id=request.training_version_id,
+                                base_model=request.base_model, hyperparameters=hyper,
+                                eval_checkpoints=request.eval_checkpoints)
+            self.loops.start(loop.id)
+            self.action_loops(loop.id)
+
+        self.push_screen(JobPreflight(spec, self.profile.name, self.db_path,
+                                      dict(self.settings.prices.training),
+                                      settings=self.settings, extra_cost_usd=evals_cost,
+                                      title="Guided loop · pre-flight of its job"), confirmed)

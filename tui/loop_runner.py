@@ -1,0 +1,111 @@
+"""Drives the guided loops of the running app: one thread worker per loop.
+
+Each worker opens its own store connection and event loop (the loop's eval
+runs write a row per item: that stays off the UI thread). At store-open the
+app resumes every unfinished loop, so a loop survives quitting and restarts.
+Screens re-read the store when `LoopRunner.changed` fires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.app import TunedeckApp
+
+
+class LoopRunner:
+    def __init__(self, app: TunedeckApp) -> None:
+        self.app = app
+        # loop id -> (event loop, driver) while a worker drives it
+        self.running: dict[int, tuple[asyncio.AbstractEventLoop, Any]] = {}
+        self.listeners: list[Callable[[int], None]] = []
+
+    def is_running(self, loop_id: int) -> bool:
+        return loop_id in self.running
+
+    def resume_unfinished(self) -> None:
+        for loop in self.app.store.loops.unfinished():
+            if loop.profile not in self.app.settings.profiles:
+                self.app.notify(
+                    f"Loop #{loop.id} belongs to profile {loop.profile!r}, which is not "
+                    f"configured now; start tunedeck with that profile to go on.",
+                    title="Flywheel loop", severity="warning", timeout=8)
+                continue
+            self.start(loop.id)
+
+    def start(self, loop_id: int) -> None:
+        if loop_id in self.running:
+            return
+        self.app.run_worker(lambda: self._drive(loop_id), thread=True, exclusive=True,
+                            group=f"loop-{loop_id}", exit_on_error=False,
+                            name=f"flywheel loop #{loop_id}")
+
+    def stop(self, loop_id: int) -> None:
+        """Stop driving (the loop keeps its stage and resumes at the next start)."""
+        entry = self.running.get(loop_id)
+        if entry is not None:
+            event_loop, driver = entry
+            event_loop.call_soon_threadsafe(driver.cancel)
+
+    def _notify_changed(self, loop_id: int) -> None:
+        for listener in list(self.listeners):
+            listener(loop_id)
+
+    def _changed(self, loop_id: int) -> None:
+        self.app.call_from_thread(self._notify_changed, loop_id)
+
+    def _drive(self, loop_id: int) -> None:
+        from store import Store
+        from tui.core import loop as loops
+        from tui.core.evals.service import options_for
+        from tui.core.providers import make_client
+
+        app = self.app
+        settings = app.settings
+        with Store(app.db_path) as store:
+            loop = store.loops.get(loop_id)
+            profile = settings.profile(loop.profile)
+            last = [0.0]
+
+            def progress(_p: Any) -> None:
+                now = time.monotonic()
+                if now - last[0] >= 0.25:
+                    last[0] = now
+                    self._changed(loop_id)
+
+            def say(text: str) -> None:
+                self._changed(loop_id)
+
+            options = loops.LoopOptions(
+                runner=options_for(profile, settings),
+                poll_s=settings.poll_interval_s,
+                # The jobs pane's watcher keeps the active profile's jobs fresh.
+                sync_job=lambda: app.profile.name != loop.profile,
+                training_prices=dict(settings.prices.training))
+
+            async def go() -> Any:
+                client = make_client(profile, max_retries=2)
+                driver = loops.LoopDriver(store, loop_id, client=client, options=options,
+                                          say=say, on_progress=progress)
+                self.running[loop_id] = (asyncio.get_running_loop(), driver)
+                try:
+                    return await driver.drive()
+                finally:
+                    await client.close()
+
+            try:
+                finished = asyncio.run(go())
+            finally:
+                self.running.pop(loop_id, None)
+                self._changed(loop_id)
+        if finished.stage == "done":
+            app.call_from_thread(app.notify, f"Loop #{loop_id} done: "
+                                 f"{loops.stage_lines_summary(finished)}",
+                                 title="Flywheel loop", timeout=10)
+        elif finished.stage == "failed":
+            app.call_from_thread(app.notify, f"Loop #{loop_id} failed: {finished.error}",
+                                 title="Flywheel loop", severity="error", timeout=10)

@@ -1,0 +1,53 @@
+"""A model's card: its job, the exact dataset versions, eval runs against its base, cost.
+
+The lineage is read in a thread with its own store connection (comparisons
+against the base can take a moment on big evals), then shown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.binding import Binding
+from textual.widgets import Static
+
+from tui.screens.text_view import TextViewScreen
+
+
+class ModelCardScreen(TextViewScreen):
+    text_id: ClassVar[str] = "model-card-detail"
+    BINDINGS: ClassVar = [
+        Binding("escape,q", "dismiss", "Close", id="model_card.close"),
+        Binding("g", "try_model", "Try in playground", id="model_card.playground"),
+    ]
+
+    def __init__(self, model: str, db_path: Path,
+                 training_prices: dict[str, float] | None = None) -> None:
+        super().__init__(f"Reading the lineage of {model}…")
+        self.model = model
+        self.db_path = db_path
+        self.training_prices = training_prices
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="model-card", exit_on_error=False,
+          name="model card")
+    def load(self) -> None:
+        from store import Store
+        from tui.core.lineage import model_lineage
+        from tui.core.lineage_text import card_lines
+
+        with Store(self.db_path) as store:
+            card = model_lineage(store, self.model, training_prices=self.training_prices)
+        text = "\n".join(card_lines(card)) + "\n\n[dim]g try in the playground · esc close[/dim]"
+        self.app.call_from_thread(self.query_one(f"#{self.text_id}", Static).update, text)
+
+    def action_try_model(self) -> None:
+        app = self.app
+        self.dismiss()
+        try_model = getattr(app, "try_model_in_playground", None)
+        if try_model is not None:
+            app.call_later(try_model, self.model)
