@@ -50,6 +50,17 @@ def test_loop_start_runs_to_a_comparison_and_the_card_shows_it(
     assert main(["--db", str(db), "card", model, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["loop_id"] == loop["id"] and data["runs"][0]["delta"] == 1.0
+    out_csv = tmp_path / "lineage.csv"
+    assert main(["--db", str(db), "export", "lineage", model, "-o", str(out_csv)]) == 0
+    lines = out_csv.read_text().splitlines()
+    assert lines[0] == "model,link,ref,detail,status,cost_usd,score,base_score"
+    links = [line.split(",")[1] for line in lines[1:]]
+    assert links == ["job", "training_data", "eval_run"]
+    with Store(db) as store:
+        version = store.datasets.versions(store.datasets.get_by_name("capitals").id)[0]
+    assert version.content_hash in lines[2] and lines[3].endswith(",1.0,0.0")
+    assert main(["--db", str(db), "export", "lineage", "nope"]) == 2
+    capsys.readouterr()
     assert main(["--db", str(db), "card", "no-such-model"]) == 2
     assert "nothing in the store" in capsys.readouterr().err
 

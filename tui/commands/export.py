@@ -1,7 +1,8 @@
 """`tunedeck export KIND …`: write what the store holds as JSONL or CSV.
 
 Kinds: `dataset NAME[@VERSION]` (the valid examples: the exact training lines),
-`eval NAME|ID [--run RUN]` (every run's results, one row per item). Output goes
+`eval NAME|ID [--run RUN]` (every run's results, one row per item), `lineage MODEL`
+(the model's job, dataset versions by content hash, and eval runs vs its base). Output goes
 to stdout, or with -o to a file written atomically (temp file + rename). The
 format is --format, else the -o file's extension (.csv), else JSONL.
 
@@ -65,11 +66,28 @@ def _eval(store: Any, args: argparse.Namespace):
     return (lambda handle, fmt: write_eval(store, ev, runs, handle, fmt=fmt)), "results"
 
 
+def _lineage_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("ref", metavar="MODEL", help="a fine-tuned model, checkpoint or evaluated model")
+
+
+def _lineage(store: Any, args: argparse.Namespace):
+    from tui.core.export import ExportError
+    from tui.core.lineage import model_lineage, write_lineage
+
+    lineage = model_lineage(store, args.ref)
+    if lineage.job_id is None and not lineage.runs:
+        raise ExportError(f"nothing in the store mentions {args.ref!r} "
+                          "(tunedeck sync pulls the provider's jobs)")
+    return (lambda handle, fmt: write_lineage(lineage, handle, fmt=fmt)), "links"
+
+
 KINDS: tuple[Kind, ...] = (
     Kind("dataset", "a dataset version's examples (JSONL: the exact training lines)",
          _dataset_args, _dataset),
     Kind("eval", "an eval's run results, one row per item (all runs unless --run)",
          _eval_args, _eval),
+    Kind("lineage", "a model's lineage: its job, dataset versions (hashes) and eval runs",
+         _lineage_args, _lineage),
 )
 
 

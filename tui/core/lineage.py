@@ -220,3 +220,23 @@ def lineage_rows(lineage: ModelLineage) -> list[dict[str, Any]]:
                      "status": run.status, "cost_usd": run.cost_usd, "score": run.pass_rate,
                      "base_score": run.base_pass_rate})
     return rows
+
+
+LINEAGE_CSV = ("model", "link", "ref", "detail", "status", "cost_usd", "score", "base_score")
+
+
+def write_lineage(lineage: ModelLineage, handle: Any, *, fmt: str = "jsonl") -> int:
+    """The chain as rows: JSONL (one object per link) or CSV with LINEAGE_CSV columns."""
+    import csv
+    import json
+
+    rows = lineage_rows(lineage)
+    if fmt == "csv":
+        writer = csv.writer(handle)
+        writer.writerow(LINEAGE_CSV)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else row[c] for c in LINEAGE_CSV])
+    else:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(rows)
