@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "tui.commands.loop",
     "tui.commands.card",
     "tui.commands.spend",
+    "tui.commands.serve",
 )
 
 SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"

@@ -1,0 +1,173 @@
+"""The local engine's parts without a server: data masks, model lookup, rewards, export, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.local.conftest import sft_rows
+
+
+@pytest.fixture(scope="module")
+def tokenizer(models_dir: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(models_dir / "tiny-chat"))
+
+
+def _decoded(tokenizer, example: dict) -> str:
+    return tokenizer.decode([t for t, lab in zip(example["input_ids"], example["labels"], strict=True)
+                             if lab != -100])
+
+
+def test_only_weighted_assistant_turns_are_trained(tokenizer) -> None:
+    from tui.local.data import sft_example
+
+    row = {"messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is two plus two?"},
+        {"role": "assistant", "content": "Tell me a joke about cats.", "weight": 0},
+        {"role": "user", "content": "Again?"},
+        {"role": "assistant", "content": [{"type": "text", "text": "Two plus two is four."}]},
+    ]}
+    example = sft_example(row, tokenizer, 512)
+    assert example is not None
+    trained = _decoded(tokenizer, example)
+    assert trained == "Two plus two is four.<|im_end|>\n"
+    assert sft_example({"messages": [{"role": "user", "content": "hi"},
+                                     {"role": "assistant", "content": "x", "weight": 0}]},
+                       tokenizer, 512) is None
+
+
+def test_tool_calls_and_truncation(tokenizer) -> None:
+    from tui.local.data import clean, sft_example
+
+    call = {"role": "assistant", "content": None, "tool_calls": [{
+        "id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
+    assert clean(call)["tool_calls"][0]["function"]["arguments"] == {"city": "Paris"}
+    assert clean({"role": "developer", "content": "x"})["role"] == "system"
+    full = sft_example(sft_rows(1)[0], tokenizer, 512)
+    cut = sft_example(sft_rows(1)[0], tokenizer, len(full["input_ids"]) - 2)
+    assert cut["input_ids"] == full["input_ids"][:-2] and cut["labels"] == full["labels"][:-2]
+    assert sft_example(sft_rows(1)[0], tokenizer, 4) is None  # nothing left to train on
+
+
+def test_dpo_and_rft_rows() -> None:
+    from tui.local.data import convert
+
+    dpo = convert("dpo", json.dumps({
+        "input": {"messages": [{"role": "user", "content": "Q"}]},
+        "preferred_output": [{"role": "assistant", "content": "good"}],
+        "non_preferred_output": [{"role": "assistant", "content": "bad"}]}).encode(), "training_file")
+    assert dpo == [{"prompt": [{"role": "user", "content": "Q"}],
+                    "chosen": [{"role": "assistant", "content": "good"}],
+                    "rejected": [{"role": "assistant", "content": "bad"}]}]
+    rft = convert("reinforcement", b'{"messages": [{"role": "user", "content": "Q"}], "answer": "A"}\n',
+                  "training_file")
+    assert json.loads(rft[0]["item"])["answer"] == "A"
+
+
+def test_rewards_are_the_graders_scores() -> None:
+    from tui.local.worker import _reward_function
+
+    reward = _reward_function({"type": "string_check", "name": "exact", "input": "{{sample.output_text}}",
+                               "reference": "{{item.answer}}", "operation": "eq"})
+    item = json.dumps({"answer": "Paris"})
+    completions = [[{"role": "assistant", "content": "Paris"}], [{"role": "assistant", "content": "Rome"}]]
+    assert reward(completions, [item, item]) == [1.0, 0.0]
+    assert reward.__name__ == "exact"
+
+
+def test_a_model_missing_offline_says_what_is_missing(tmp_path: Path, monkeypatch) -> None:
+    from tui.local.models import ModelNotAvailable, list_dir, resolve
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    with pytest.raises(ModelNotAvailable) as info:
+        resolve("HuggingFaceTB/SmolLM2-135M-Instruct", tmp_path)
+    message = str(info.value)
+    assert "not available offline" in message and "HF_HUB_OFFLINE" in message
+    assert "hf download HuggingFaceTB/SmolLM2-135M-Instruct" in message
+    assert list_dir(tmp_path) == []
+
+
+def test_a_model_from_the_models_dir_or_a_path(models_dir: Path) -> None:
+    from tui.local.models import list_dir, resolve
+
+    assert list_dir(models_dir) == ["tiny-chat"]
+    assert resolve("tiny-chat", models_dir) == models_dir / "tiny-chat"
+    assert resolve(str(models_dir / "tiny-chat")) == models_dir / "tiny-chat"
+
+
+def test_metadata_options_map_onto_trainer_settings(models_dir: Path, tmp_path: Path) -> None:
+    from tui.local.engine import LocalEngine
+    from tui.sandbox.engine import TrainingSpec
+
+    engine = LocalEngine(models_dir, work_dir=tmp_path)
+    data = b"".join(json.dumps(r).encode() + b"\n" for r in sft_rows(12))
+    plan = engine.plan(TrainingSpec(
+        method="supervised", base_model="tiny-chat", training=data, validation=None,
+        hyperparameters={"n_epochs": 2, "batch_size": 5, "learning_rate_multiplier": 2.0}, seed=7,
+        job_id="ftjob-x", metadata={"lora_r": "4", "learning_rate": "0.001", "max_length": "64"}))
+    assert (plan.steps_per_epoch, plan.total_steps) == (3, 6)
+    cfg = json.loads((tmp_path / "ftjob-x" / "job.json").read_text())
+    assert cfg["learning_rate"] == pytest.approx(0.002)
+    assert cfg["local"] == {"lora_r": 4, "learning_rate": 0.001, "max_length": 64}
+    auto = engine.plan(TrainingSpec(method="supervised", base_model="tiny-chat", training=data,
+                                    validation=None, hyperparameters={}, seed=1, job_id="ftjob-y"))
+    assert auto.hyperparameters == {"n_epochs": 8, "batch_size": 1, "learning_rate_multiplier": 1.0}
+
+
+def test_the_queue_is_first_come_first_served(models_dir: Path, tmp_path: Path) -> None:
+    from tui.local.engine import LocalEngine
+
+    engine = LocalEngine(models_dir, work_dir=tmp_path, max_jobs=1)
+    engine.gpus = []
+    assert engine.try_reserve("a")
+    assert not engine.try_reserve("b") and not engine.try_reserve("c")
+    engine.release("a")
+    assert not engine.try_reserve("c")  # b came first
+    assert engine.try_reserve("b")
+    engine.release("b")
+    assert engine.try_reserve("c")
+
+
+def test_export_merges_the_adapter(models_dir: Path, tmp_path: Path) -> None:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from tui.local.export import ExportError, merged, to_gguf
+
+    base = AutoModelForCausalLM.from_pretrained(str(models_dir / "tiny-chat"))
+    tuned = get_peft_model(base, LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False))
+    tuned.save_pretrained(tmp_path / "adapter")
+    ids = torch.tensor([[5, 6, 7]])
+    expected = tuned(ids).logits
+    out = merged(models_dir / "tiny-chat", tmp_path / "adapter", tmp_path / "merged")
+    again = AutoModelForCausalLM.from_pretrained(str(out))
+    assert torch.allclose(again(ids).logits, expected, atol=1e-4)
+    assert (out / "tokenizer.json").exists()
+    with pytest.raises(ExportError, match="convert_hf_to_gguf"):
+        to_gguf(out)
+
+
+def test_serve_command_needs_models(tmp_path: Path, capsys) -> None:
+    from tui.cli import main
+
+    assert main(["serve", "--engine", "local", "--work-dir", str(tmp_path)]) == 2
+    assert "--models-dir" in capsys.readouterr().err
+    assert main(["serve", "--models-dir", str(tmp_path), "--host", "0.0.0.0",
+                 "--work-dir", str(tmp_path)]) == 2
+    assert "non-loopback" in capsys.readouterr().err
+
+
+def test_a_local_profile_has_fine_tuning() -> None:
+    from tui.core.config import Capability, Profile
+
+    profile = Profile(name="gpu-box", kind="local", base_url="http://127.0.0.1:8766/v1",
+                      api_key_env="TUNEDECK_LOCAL_API_KEY")
+    assert profile.has(Capability.FINE_TUNING) and profile.has(Capability.CHAT)
+    assert profile.has(Capability.FILES)

@@ -1,0 +1,17 @@
+"""The local fine-tuning engine: open-weights models trained with TRL + PEFT on this machine.
+
+Installed with `pip install 'tunedeck[local]'`; served behind the sandbox's
+OpenAI-compatible HTTP layer by `tunedeck serve --engine local`. Only
+`engine.LocalEngine` is imported by the server; torch, transformers, trl and
+peft load lazily, inside the functions that need them, so the core app and
+`tunedeck --version` never pay for them.
+
+* `models` — base models from a directory or the Hugging Face cache (offline-aware);
+* `data` — OpenAI's supervised / DPO / RFT JSONL turned into TRL datasets;
+* `engine` — the `Engine` protocol: plans, the job queue (slots), one process per job;
+* `worker` — the training process (`python -m tui.local.worker JOB_DIR`);
+* `devices` — which GPU a job gets (CUDA_VISIBLE_DEVICES, NVML free memory);
+* `serving` — chat answers from base models, adapters and checkpoints (transformers; vLLM);
+* `export` — merged weights (and GGUF where llama.cpp's converter is available);
+* `tiny` — a tiny random model + tokenizer for tests, demos and the benchmark.
+"""

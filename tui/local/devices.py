@@ -1,0 +1,44 @@
+"""Which device a job trains on: one GPU per job, picked by free memory, or the CPU.
+
+The GPUs this process may use are CUDA_VISIBLE_DEVICES (when set) or all that
+NVML reports; a job gets the one with the most free memory that no other job
+holds, through CUDA_VISIBLE_DEVICES in its process's environment. A job's
+metadata may name its own (`gpus: "0,1"`). No NVML (nvidia-ml-py) or no GPU:
+one slot, the CPU.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def visible_gpus() -> list[str]:
+    env = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if env is not None:
+        return [g.strip() for g in env.split(",") if g.strip() and g.strip() != "-1"]
+    try:
+        import pynvml  # nvidia-ml-py
+    except ImportError:
+        return []
+    try:
+        pynvml.nvmlInit()
+        return [str(i) for i in range(pynvml.nvmlDeviceGetCount())]
+    except Exception:  # noqa: BLE001 - no driver: no GPU
+        return []
+
+
+def free_memory(gpu: str) -> int:
+    """Free bytes on `gpu` per NVML, or 0 when unknown (then the order decides)."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        handle = pynvml.nvmlDeviceGetHandleByIndex(int(gpu))
+        return int(pynvml.nvmlDeviceGetMemoryInfo(handle).free)
+    except Exception:  # noqa: BLE001
+        return 0
+
+
+def pick(free: list[str]) -> str:
+    """The free GPU with the most free memory."""
+    return max(free, key=free_memory)

@@ -1,0 +1,413 @@
+"""LocalEngine: the sandbox's `Engine` protocol over real training on this machine.
+
+A job's plan converts its data and writes it, with the resolved settings, to
+its own folder (WORK_DIR/JOB_ID); training runs in a child process
+(`tui.local.worker`) that reports steps on a pipe. The job lifecycle in
+`tui.sandbox.jobs` stays the sandbox's: it asks for a slot (`try_reserve`:
+a FIFO queue, one job per GPU, or one on the CPU), reads steps from the
+iterator `train` returns, and calls its `pause` / `close` hooks.
+
+Hyperparameters map from OpenAI's: n_epochs and batch_size as given (or the
+same "auto" rules as OpenAI's), learning rate = base rate (2e-4 for LoRA,
+1e-5 for a full fine-tune, or metadata `learning_rate`) × learning_rate_multiplier,
+DPO's beta as is. Local options come from the job's metadata (strings):
+learning_rate, lora_r, lora_alpha, lora_dropout, target_modules, full_finetune,
+max_length, num_generations, max_completion_length, gradient_accumulation_steps, gpus.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tui.local import devices, models
+from tui.sandbox.engine import (
+    Generation,
+    GenerationParams,
+    StepResult,
+    TrainingDataError,
+    TrainingFailed,
+    TrainingPlan,
+    TrainingSpec,
+)
+
+LORA_LR = 2e-4
+FULL_LR = 1e-5
+VALID_CAP = 32  # validation examples evaluated during training
+_OPTIONS = {  # metadata key -> (job.json key, type)
+    "learning_rate": ("learning_rate", float), "lora_r": ("lora_r", int),
+    "lora_alpha": ("lora_alpha", int), "lora_dropout": ("lora_dropout", float),
+    "target_modules": ("target_modules", str), "max_length": ("max_length", int),
+    "num_generations": ("num_generations", int), "max_completion_length": ("max_completion_length", int),
+    "gradient_accumulation_steps": ("grad_accum", int), "gpus": ("gpus", str),
+    "full_finetune": ("full", lambda v: str(v).lower() in ("1", "true", "yes")),
+}
+
+
+def _default_epochs(n: int) -> int:
+    epochs = 3  # OpenAI's rule for "auto"
+    if n * epochs < 100:
+        epochs = min(25, 100 // max(n, 1))
+    elif n * epochs > 25_000:
+        epochs = max(1, 25_000 // n)
+    return epochs
+
+
+def _auto(value: Any, default: Any) -> Any:
+    return default if value in (None, "auto") else value
+
+
+def local_options(metadata: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, (name, kind) in _OPTIONS.items():
+        if key in metadata and metadata[key] not in (None, ""):
+            try:
+                out[name] = kind(metadata[key])
+            except (TypeError, ValueError):
+                raise TrainingDataError(f"metadata.{key}: cannot read {metadata[key]!r} as "
+                                        f"{getattr(kind, '__name__', 'a flag')}", param="metadata") from None
+    return out
+
+
+class LocalEngine:
+    name = "local"
+    paced = False  # real work takes real time: no simulated waits in the job lifecycle
+
+    def __init__(self, models_dir: Path | None, *, work_dir: Path, model_ids: tuple[str, ...] = (),
+                 max_jobs: int | None = None, serving: str = "auto") -> None:
+        self.models_dir = Path(models_dir) if models_dir else None
+        self.work_dir = Path(work_dir)
+        self.model_ids = tuple(model_ids)
+        self.gpus = devices.visible_gpus()
+        self.slots = max_jobs or max(1, len(self.gpus))
+        self.serving_kind = serving
+        self._held: dict[str, str | None] = {}
+        self._waiting: list[str] = []
+        self._lock = threading.Lock()
+        self._tokenizers: dict[str, Any] = {}
+        self._server: Any = None
+
+    # Models ----------------------------------------------------------------------
+
+    def base_models(self) -> list[str]:
+        names = models.list_dir(self.models_dir)
+        return names + [m for m in self.model_ids if m not in names]
+
+    def resolve(self, name: str) -> Path:
+        return models.resolve(name, self.models_dir)
+
+    def _tokenizer(self, path: Path) -> Any:
+        key = str(path)
+        if key not in self._tokenizers:
+            from transformers import AutoTokenizer
+
+            from tui.local.data import ensure_template
+
+            tok = AutoTokenizer.from_pretrained(key)
+            ensure_template(tok)
+            self._tokenizers[key] = tok
+        return self._tokenizers[key]
+
+    # The queue ---------------------------------------------------------------------
+
+    def try_reserve(self, job_id: str) -> bool:
+        """FIFO: the first waiting job gets the next free slot (a GPU, or the CPU)."""
+        with self._lock:
+            if job_id in self._held:
+                return True
+            if job_id not in self._waiting:
+                self._waiting.append(job_id)
+            if self._waiting[0] != job_id or len(self._held) >= self.slots:
+                return False
+            free = [g for g in self.gpus if g not in self._held.values()]
+            self._held[job_id] = devices.pick(free) if free else None
+            self._waiting.pop(0)
+            return True
+
+    def release(self, job_id: str) -> None:
+        with self._lock:
+            self._held.pop(job_id, None)
+            if job_id in self._waiting:
+                self._waiting.remove(job_id)
+
+    def device_of(self, job_id: str) -> str | None:
+        return self._held.get(job_id)
+
+    # Training ------------------------------------------------------------------------
+
+    def plan(self, spec: TrainingSpec) -> TrainingPlan:
+        from tui.local import data
+
+        try:
+            base_path = self.resolve(spec.base_model)
+        except models.ModelNotAvailable as exc:
+            raise TrainingDataError(str(exc), param="model") from None
+        local = local_options(spec.metadata)
+        max_length = int(local.get("max_length", 1024))
+        tok = self._tokenizer(base_path)
+        if spec.method == "supervised":
+            train = data.sft_dataset(spec.training, tok, max_length, "training_file")
+            valid = data.sft_dataset(spec.validation, tok, max_length, "validation_file") if spec.validation else []
+            tokens = sum(len(r["input_ids"]) for r in train)
+        else:
+            train = data.convert(spec.method, spec.training, "training_file")
+            valid = data.convert(spec.method, spec.validation, "validation_file") if spec.validation else []
+            tokens = sum(self._count(tok, r) for r in train)
+        if not train:
+            raise TrainingDataError(f"Training file has no usable {spec.method} examples")
+        hp = spec.hyperparameters
+        n = len(train)
+        n_epochs = int(_auto(hp.get("n_epochs"), _default_epochs(n)))
+        batch_size = int(_auto(hp.get("batch_size"), max(1, min(256, n // 100))))
+        multiplier = float(_auto(hp.get("learning_rate_multiplier"), 1.0))
+        resolved: dict[str, Any] = {"n_epochs": n_epochs, "batch_size": batch_size,
+                                    "learning_rate_multiplier": multiplier}
+        if spec.method == "dpo":
+            resolved["beta"] = float(_auto(hp.get("beta"), 0.1))
+        if spec.method == "reinforcement":
+            for key, default in (("compute_multiplier", 1.0), ("eval_interval", 1),
+                                 ("eval_samples", 1), ("reasoning_effort", "medium")):
+                resolved[key] = _auto(hp.get(key), default)
+        steps_per_epoch = math.ceil(n / batch_size)
+        total = steps_per_epoch * n_epochs
+        base_lr = local.get("learning_rate", FULL_LR if local.get("full") else LORA_LR)
+        job_dir = self.work_dir / (spec.job_id or f"job-{spec.seed}")
+        job_dir.mkdir(parents=True, exist_ok=True)
+        cfg = {
+            "method": spec.method, "base_model": spec.base_model, "base_path": str(base_path),
+            "seed": spec.seed, "n_epochs": n_epochs, "batch_size": batch_size,
+            "steps_per_epoch": steps_per_epoch, "total_steps": total,
+            "valid_every": max(1, total // 10), "learning_rate": base_lr * multiplier,
+            "beta": resolved.get("beta", 0.0), "max_length": max_length,
+            "num_generations": int(local.get("num_generations", 4)),
+            "max_completion_length": int(local.get("max_completion_length", 64)),
+            "grader": spec.grader, "local": local,
+        }
+        (job_dir / "job.json").write_text(json.dumps(cfg, indent=1))
+        for name, items in (("train.jsonl", train), ("valid.jsonl", valid[:VALID_CAP])):
+            (job_dir / name).write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in items))
+        return TrainingPlan(spec=spec, n_examples=n, n_epochs=n_epochs, batch_size=batch_size,
+                            steps_per_epoch=steps_per_epoch, total_steps=total,
+                            trained_tokens=tokens * n_epochs, hyperparameters=resolved,
+                            private={"dir": str(job_dir), "job_id": spec.job_id})
+
+    @staticmethod
+    def _count(tok: Any, row: dict[str, Any]) -> int:
+        messages = list(row["prompt"]) + list(row.get("chosen") or []) + list(row.get("rejected") or [])
+        return sum(len(tok(m["content"], add_special_tokens=False)["input_ids"]) for m in messages)
+
+    def train(self, plan: TrainingPlan, start_step: int = 1) -> LocalRun:
+        return LocalRun(self, plan, start_step)
+
+    # Serving -------------------------------------------------------------------------
+
+    def _serving(self) -> Any:
+        if self._server is None:
+            from tui.local import serving
+
+            self._server = serving.make(self.serving_kind)
+        return self._server
+
+    def generate(self, model: str, artifact: dict[str, Any] | None, messages: list[dict[str, Any]],
+                 params: GenerationParams) -> Generation:
+        from tui.sandbox.errors import APIError
+
+        base = artifact["base"] if artifact else model
+        try:
+            base_path = self.resolve(base)
+        except models.ModelNotAvailable as exc:
+            raise APIError(404, str(exc), param="model", code="model_not_found") from None
+        adapter = artifact.get("adapter") if artifact else None
+        return self._serving().generate(base_path, Path(adapter) if adapter else None, messages, params)
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+
+class LocalRun:
+    """The steps of one job, read from its training process (restarted after a pause)."""
+
+    def __init__(self, engine: LocalEngine, plan: TrainingPlan, start_step: int) -> None:
+        self.engine, self.plan, self.start = engine, plan, start_step
+        self.dir = Path(plan.private["dir"])
+        self.job_id = plan.private["job_id"]
+        self.buffer: deque[StepResult] = deque()
+        self.proc: subprocess.Popen[str] | None = None
+        self.finished = self.closed = False
+        self.error: str | None = None
+        self.failure: TrainingFailed | None = None
+        self.resume_from = self._checkpoint_before(start_step) if start_step > 1 else None
+        recorded = self._recorded()
+        if start_step >= plan.total_steps and plan.total_steps in recorded:
+            self.buffer.append(self._result(recorded[plan.total_steps], record=False))
+            self.finished = True  # all trained before a restart: the last step, for its model
+
+    # Iteration --------------------------------------------------------------------------
+
+    def __iter__(self) -> LocalRun:
+        return self
+
+    def __next__(self) -> StepResult:
+        while True:
+            if self.buffer:
+                return self.buffer.popleft()
+            if self.failure is not None:
+                raise self.failure
+            if self.closed or self.finished:
+                raise StopIteration
+            if self.proc is None:
+                self._start()
+            self._pump()
+
+    def pause(self) -> None:
+        """Checkpoint after the current step and stop the process; `next` resumes from there."""
+        if self.proc is None or self.finished:
+            return
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write("pause\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+        try:
+            while self.proc is not None and not self.finished and not self.closed:
+                self._pump()
+        except TrainingFailed as exc:
+            self.failure = exc
+
+    def close(self) -> None:
+        """Stop now (cancel or shutdown): kill the process, freeing its device."""
+        self.closed = True
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                proc.kill()
+
+    # The process ------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        import tui
+
+        env = dict(os.environ)
+        gpu = self.engine.device_of(self.job_id)
+        options = json.loads((self.dir / "job.json").read_text())["local"]
+        if options.get("gpus"):
+            env["CUDA_VISIBLE_DEVICES"] = options["gpus"]
+        elif gpu is not None:
+            env["CUDA_VISIBLE_DEVICES"] = gpu
+        root = str(Path(tui.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        env.setdefault("TOKENIZERS_PARALLELISM", "false")
+        cmd = [sys.executable, "-m", "tui.local.worker", str(self.dir)]
+        if self.resume_from:
+            cmd += ["--resume", self.resume_from]
+        with open(self.dir / "train.log", "ab") as log:
+            log.write(f"# tunedeck: {' '.join(cmd[1:])}\n".encode())
+            log.flush()
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=log, env=env, text=True, start_new_session=True)
+        self.error = None
+
+    def _pump(self) -> None:
+        """Read one message from the process, or its end."""
+        assert self.proc is not None and self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            self._ended()
+            return
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError:
+            return
+        kind = message.get("type")
+        if kind == "step":
+            if message["step"] >= self.start:
+                self.buffer.append(self._result(message))
+        elif kind == "paused":
+            self.resume_from = message["checkpoint"]
+            self._reap()
+        elif kind == "done":
+            self.finished = True
+            self._reap()
+        elif kind == "error":
+            self.error = message.get("message")
+
+    def _reap(self) -> None:
+        if self.proc is not None:
+            self.proc.wait()
+            self.proc = None
+
+    def _ended(self) -> None:
+        assert self.proc is not None
+        code = self.proc.wait()
+        self.proc = None
+        if self.closed:
+            return
+        if self.error is None:
+            if code < 0:
+                self.error = f"killed by signal {-code}" + (" (out of memory?)" if -code == 9 else "")
+            else:
+                self.error = f"exited with status {code}: {self._log_tail()}"
+        raise TrainingFailed(f"The training process failed: {self.error}")
+
+    def _log_tail(self) -> str:
+        try:
+            lines = (self.dir / "train.log").read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return "no log"
+        return lines[-1] if lines else "no output"
+
+    # Steps --------------------------------------------------------------------------------
+
+    def _result(self, message: dict[str, Any], *, record: bool = True) -> StepResult:
+        plan, step = self.plan, message["step"]
+        metrics = {"step": step, "total_steps": plan.total_steps, "train_loss": 0.0,
+                   **{k: round(float(v), 6) for k, v in message["metrics"].items()}}
+        epoch = (step - 1) // plan.steps_per_epoch + 1
+        epoch_end = step % plan.steps_per_epoch == 0 or step == plan.total_steps
+        artifact = None
+        if epoch_end and message.get("checkpoint"):
+            artifact = {"engine": "local", "base": plan.spec.base_model, "method": plan.spec.method,
+                        "adapter": message["checkpoint"]}
+        if record:
+            with open(self.dir / "steps.jsonl", "ab") as f:
+                f.write(orjson.dumps(message) + b"\n")
+        return StepResult(step, metrics, epoch, epoch_end, artifact)
+
+    def _recorded(self) -> dict[int, dict[str, Any]]:
+        path = self.dir / "steps.jsonl"
+        if not path.exists():
+            return {}
+        out = {}
+        for line in path.read_bytes().splitlines():
+            if line.strip():
+                message = orjson.loads(line)
+                out[message["step"]] = message
+        return out
+
+    def _checkpoint_before(self, start_step: int) -> str | None:
+        """The newest full checkpoint at or before step start_step - 1 (a restart resumes there)."""
+        out = self.dir / "out"
+        best: tuple[int, Path] | None = None
+        for path in out.glob("checkpoint-*") if out.is_dir() else []:
+            try:
+                n = int(path.name.rsplit("-", 1)[1])
+            except ValueError:
+                continue
+            if n < start_step and (path / "trainer_state.json").exists() and (best is None or n > best[0]):
+                best = (n, path)
+        return str(best[1]) if best else None

@@ -1,0 +1,209 @@
+"""The training process: `python -m tui.local.worker JOB_DIR [--resume CHECKPOINT]`.
+
+Reads `job.json` and the converted data the engine wrote to JOB_DIR, trains
+with TRL (SFTTrainer, DPOTrainer or GRPOTrainer; LoRA through PEFT unless the
+job asks for a full fine-tune) and reports on its stdout, one JSON object a
+line (everything else it or the libraries print goes to stderr, the job's log):
+
+    {"type": "step", "step": N, "metrics": {...}, "checkpoint": DIR?}
+    {"type": "paused", "step": N, "checkpoint": DIR}
+    {"type": "done", "step": N, "checkpoint": DIR}
+    {"type": "error", "message": "..."}
+
+A line `pause` on its stdin makes it save a checkpoint (optimizer state
+included) after the current step and exit; `--resume` continues from one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+class _Wire:
+    def __init__(self) -> None:
+        # Our protocol keeps the real stdout; fd 1 (libraries' prints) goes to stderr.
+        self._out = os.fdopen(os.dup(1), "w", buffering=1)
+        os.dup2(2, 1)
+        self.pause = threading.Event()
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def send(self, message: dict[str, Any]) -> None:
+        self._out.write(json.dumps(message) + "\n")
+        self._out.flush()
+
+    def _listen(self) -> None:
+        for line in sys.stdin:
+            if line.strip() == "pause":
+                self.pause.set()
+
+
+def _reward_function(grader: dict[str, Any]) -> Any:
+    """The job's grader (tui.core.evals.graders: python graders run sandboxed) as a TRL reward."""
+    from tui.core.evals.graders import grade
+
+    def reward(completions: list[Any], item: list[str], **_: Any) -> list[float]:
+        texts = [c[-1]["content"] if isinstance(c, list) else str(c) for c in completions]
+
+        async def grade_all() -> list[Any]:
+            return await asyncio.gather(*(grade(grader, orjson.loads(it), {"output_text": t})
+                                          for t, it in zip(texts, item, strict=True)))
+
+        return [r.score if r.error is None else 0.0 for r in asyncio.run(grade_all())]
+
+    reward.__name__ = str(grader.get("name") or grader.get("type") or "grader")
+    return reward
+
+
+def _callback(wire: _Wire, method: str) -> Any:
+    from transformers import TrainerCallback
+
+    class Reporter(TrainerCallback):
+        """One `step` message per optimizer step, sent once its log, eval and save are done."""
+
+        def __init__(self) -> None:
+            self.pending: dict[str, Any] | None = None
+            self.paused = False
+
+        def _at(self, step: int) -> dict[str, Any]:
+            if self.pending is not None and self.pending["step"] != step:
+                self.flush()
+            if self.pending is None:
+                self.pending = {"type": "step", "step": step, "metrics": {}}
+            return self.pending
+
+        def flush(self) -> None:
+            if self.pending is not None and self.pending["metrics"]:
+                wire.send(self.pending)
+            self.pending = None
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **_: Any) -> None:
+            logs = logs or {}
+            metrics = self._at(state.global_step)["metrics"]
+            if "loss" in logs:
+                metrics["train_loss"] = float(logs["loss"])
+                if "mean_token_accuracy" in logs:
+                    metrics["train_mean_token_accuracy"] = float(logs["mean_token_accuracy"])
+                if "reward" in logs:
+                    metrics["train_reward_mean"] = float(logs["reward"])
+                if "rewards/accuracies" in logs:
+                    metrics["train_preference_accuracy"] = float(logs["rewards/accuracies"])
+            if "eval_loss" in logs:
+                metrics["valid_loss"] = float(logs["eval_loss"])
+                if "eval_mean_token_accuracy" in logs:
+                    metrics["valid_mean_token_accuracy"] = float(logs["eval_mean_token_accuracy"])
+                if "eval_reward" in logs:
+                    metrics["valid_reward_mean"] = float(logs["eval_reward"])
+
+        def on_step_begin(self, args: Any, state: Any, control: Any, **_: Any) -> None:
+            self.flush()
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **_: Any) -> None:
+            if wire.pause.is_set():
+                control.should_save = True
+                control.should_training_stop = True
+                self.paused = True
+
+        def on_save(self, args: Any, state: Any, control: Any, **_: Any) -> None:
+            self._at(state.global_step)["checkpoint"] = os.path.join(
+                args.output_dir, f"checkpoint-{state.global_step}")
+            self.flush()
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **_: Any) -> None:
+            self.flush()
+
+    return Reporter()
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def train(job_dir: Path, resume: str | None, wire: _Wire) -> None:
+    cfg = json.loads((job_dir / "job.json").read_text())
+    import torch
+    from datasets import Dataset
+    from peft import LoraConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tui.local.data import ensure_template
+
+    method, local = cfg["method"], cfg["local"]
+    cuda = torch.cuda.is_available()
+    bf16 = cuda and torch.cuda.is_bf16_supported()
+    tokenizer = AutoTokenizer.from_pretrained(cfg["base_path"])
+    ensure_template(tokenizer)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(
+        cfg["base_path"], dtype=torch.bfloat16 if bf16 else torch.float32)
+    train_rows = _read_jsonl(job_dir / "train.jsonl")
+    valid_rows = _read_jsonl(job_dir / "valid.jsonl")
+    bs = cfg["batch_size"]
+    common: dict[str, Any] = dict(
+        output_dir=str(job_dir / "out"), report_to=[], logging_steps=1, disable_tqdm=True,
+        save_strategy="steps", save_steps=cfg["steps_per_epoch"], max_steps=cfg["total_steps"],
+        num_train_epochs=cfg["n_epochs"], per_device_train_batch_size=bs,
+        per_device_eval_batch_size=bs, learning_rate=cfg["learning_rate"], seed=cfg["seed"],
+        data_seed=cfg["seed"], use_cpu=not cuda, bf16=bf16, lr_scheduler_type="linear",
+        dataloader_num_workers=0, eval_strategy="steps" if valid_rows else "no",
+        eval_steps=cfg["valid_every"], gradient_accumulation_steps=int(local.get("grad_accum", 1)),
+    )
+    peft_config = None if local.get("full") else LoraConfig(
+        r=int(local.get("lora_r", 16)), lora_alpha=int(local.get("lora_alpha", 32)),
+        lora_dropout=float(local.get("lora_dropout", 0.0)),
+        target_modules=local.get("target_modules", "all-linear"), task_type="CAUSAL_LM")
+    train_ds = Dataset.from_list(train_rows)
+    valid_ds = Dataset.from_list(valid_rows) if valid_rows else None
+    kwargs: dict[str, Any] = dict(model=model, processing_class=tokenizer, train_dataset=train_ds,
+                                  eval_dataset=valid_ds, peft_config=peft_config)
+    if method == "supervised":
+        from trl import SFTConfig, SFTTrainer
+
+        trainer: Any = SFTTrainer(args=SFTConfig(**common, max_length=cfg["max_length"]), **kwargs)
+    elif method == "dpo":
+        from trl import DPOConfig, DPOTrainer
+
+        trainer = DPOTrainer(args=DPOConfig(**common, beta=cfg["beta"], max_length=cfg["max_length"]),
+                             **kwargs)
+    else:
+        from trl import GRPOConfig, GRPOTrainer
+
+        g = cfg["num_generations"]
+        common.update(per_device_train_batch_size=bs * g, per_device_eval_batch_size=bs * g)
+        args = GRPOConfig(**common, num_generations=g, max_completion_length=cfg["max_completion_length"],
+                          beta=cfg.get("beta", 0.0))
+        trainer = GRPOTrainer(args=args, reward_funcs=[_reward_function(cfg["grader"])], **kwargs)
+    reporter = _callback(wire, method)
+    trainer.add_callback(reporter)
+    trainer.train(resume_from_checkpoint=resume)
+    step = trainer.state.global_step
+    checkpoint = str(job_dir / "out" / f"checkpoint-{step}")
+    wire.send({"type": "paused" if reporter.paused else "done", "step": step, "checkpoint": checkpoint})
+
+
+def main(argv: list[str]) -> int:
+    job_dir = Path(argv[0])
+    resume = argv[argv.index("--resume") + 1] if "--resume" in argv else None
+    wire = _Wire()
+    try:
+        train(job_dir, resume, wire)
+    except Exception as exc:  # noqa: BLE001 - the job fails with this reason
+        traceback.print_exc()
+        wire.send({"type": "error", "message": f"{type(exc).__name__}: {exc}"})
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
