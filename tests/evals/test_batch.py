@@ -256,3 +256,26 @@ def test_cli_batch_run(sandbox, isolated_home, monkeypatch, tmp_path, capsys):
     assert out["batch"]["status"] == "completed" and out["batch"]["id"].startswith("batch_")
     assert out["batch"]["request_counts"] == {"total": 4, "completed": 4, "failed": 0}
     assert cli.main(["--db", db, "eval", "run", str(path), "--batch", "--poll", "0"]) == 2
+
+
+async def test_detach_leaves_the_batch_running_and_the_run_resumable(store, sandbox,
+                                                                      monkeypatch):
+    from tui.sandbox import batch_runner
+
+    monkeypatch.setattr(batch_runner, "REQUEST_SECONDS", 10.0)
+    run = make_run(store, 4, batch=True)
+    c = client(sandbox)
+    runner = BatchEvalRunner(store, run.id, client=c, options=options())
+    runner.on_progress = lambda p: (p.batch or {}).get("status") == "in_progress" \
+        and runner.detach()
+    left = await runner.run()
+    assert left.status == "in_progress"  # as a quit leaves it: resumable
+    assert "batches.cancel" not in runner.provider_calls
+    assert store.evals.unfinished_runs()[0].id == run.id
+    [batch] = await batches(c)
+    assert batch.status == "in_progress"
+    monkeypatch.setattr(batch_runner, "REQUEST_SECONDS", 0.1)
+    finished = await BatchEvalRunner(store, run.id, client=c, options=options()).run()
+    assert [b.id for b in await batches(c)] == [batch.id]
+    await c.close()
+    assert finished.status == "completed" and store.evals.count_results(run.id) == 4

@@ -2,7 +2,11 @@
 
 Runs execute in a thread worker with its own event loop and its own store
 connection (the runner writes every item's result as it finishes); the pane
-re-reads the store when the worker reports progress.
+re-reads the store when the worker reports progress. Several models run at
+once as one run each (r or b with "model-a, model-b"). A batch run (b)
+samples through the provider's Batch API and shows the batch's status and
+request_counts while it waits; one left in flight by a quit is polled again
+as soon as the pane opens.
 """
 
 from __future__ import annotations
@@ -37,6 +41,17 @@ def eta_text(seconds: float | None) -> str:
     return f"ETA {minutes}m{secs:02d}s" if minutes else f"ETA {secs}s"
 
 
+def live_status(progress: Any) -> str:
+    """A running run's status cell: its batch's progress while it waits, then items done."""
+    batch = getattr(progress, "batch", None) or {}
+    if batch and not progress.done and batch.get("status") not in ("completed",):
+        counts = batch.get("request_counts") or {}
+        total = counts.get("total")
+        return f"batch {batch.get('status') or 'sending'}" + (
+            f" {counts.get('completed', 0)}/{total}" if total else "")
+    return f"running {progress.done}/{progress.total or '?'}"
+
+
 class EvalsPane(Pane):
     pane_id = "evals"
     pane_title = "Evals"
@@ -54,18 +69,22 @@ class EvalsPane(Pane):
     EvalsPane #eval-progress { height: 1; }
     EvalsPane #eval-items { height: 1fr; }
     """
+    batch_poll_s: ClassVar[float] = 10.0  # how often a batch run asks after its batch
     BINDINGS: ClassVar = [
         Binding("o", "open_file", "Open eval file", id="evals.open"),
         Binding("r", "run", "Run", id="evals.run"),
-        Binding("x", "cancel", "Cancel run", id="evals.cancel"),
+        Binding("b", "run_batch", "Batch run", id="evals.batch"),
+        Binding("x", "cancel", "Cancel", id="evals.cancel"),
         Binding("u", "resume", "Resume", id="evals.resume"),
         Binding("f", "cycle_filter", "Filter", id="evals.filter"),
         Binding("s", "sort", "Sort by score", id="evals.sort"),
         Binding("enter", "drill", "Item", id="evals.drill", show=False),
-        Binding("m", "mark", "Mark for compare", id="evals.mark"),
+        Binding("m", "mark", "Mark run", id="evals.mark"),
         Binding("c", "compare", "Compare", id="evals.compare"),
+        Binding("e", "edit_graders", "Graders", id="evals.graders"),
+        Binding("space", "select_item", "Select item", id="evals.select_item", show=False),
         Binding("w", "export", "Export", id="evals.export"),
-        Binding("t", "to_dataset", "Failures → data", id="evals.to_dataset"),
+        Binding("t", "to_dataset", "Failures/selected → data", id="evals.to_dataset"),
         Binding("p", "use_prompt", "Use a saved prompt", id="evals.prompt"),
     ]
 
@@ -73,10 +92,12 @@ class EvalsPane(Pane):
         """A running eval advanced (coalesced: only the newest matters)."""
 
         def __init__(self, run_id: int, done: int, total: int | None, pass_rate: float,
-                     eta_s: float | None, status: str) -> None:
+                     eta_s: float | None, status: str,
+                     batch: dict[str, Any] | None = None) -> None:
             super().__init__()
             self.run_id, self.done, self.total = run_id, done, total
             self.pass_rate, self.eta_s, self.status = pass_rate, eta_s, status
+            self.batch = batch
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, EvalsPane.RunProgress) and message.run_id == self.run_id
@@ -89,6 +110,9 @@ class EvalsPane(Pane):
         self.filter_index = 0
         self.order = "item"
         self.running: dict[int, tuple[asyncio.AbstractEventLoop, Any]] = {}
+        self.launched: set[int] = set()  # started, their worker not yet running
+        self.selected_items: dict[int, set[int]] = {}  # run id -> items chosen with space
+        self._batches_resumed = False
         # (base run, fine-tuned run): open their comparison once both finish.
         self.compare_when_done: tuple[int, int] | None = None
         self.live: dict[int, Any] = {}
@@ -96,7 +120,8 @@ class EvalsPane(Pane):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="evals-body"):
             table = DataTable(id="eval-runs-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("eval", "run", "model", "status", "pass", "items")
+            for column in ("eval", "run", "model", "status", "pass", "items"):
+                table.add_column(column, key=column)
             yield table
             with Vertical(id="eval-detail"):
                 yield Static("", id="eval-summary")
@@ -115,19 +140,35 @@ class EvalsPane(Pane):
             for run in runs:
                 counts = run.result_counts or {}
                 status = run.status
-                if status == "in_progress" and run.id not in self.running:
+                live = self.live.get(run.id)
+                if live is not None and run.id in self.running:
+                    status = live_status(live)
+                elif status in ("queued", "in_progress") and run.id not in self.launched \
+                        and run.id not in self.running:
                     status = "interrupted"
                 mark = "◆ " if run.id == self.marked_run else ""
                 table.add_row(ev.name, f"{mark}{run.name or run.id}"[:18], run.model or "-",
                               status, pass_rate(counts),
                               str(counts.get("total") or repo.count_results(run.id)),
                               key=f"r{run.id}")
+        self._resume_batches()
         empty = table.row_count == 0
         self.show_empty(empty)
         self.query_one("#evals-body").display = not empty
         if self.selected_run is None and self.selected_eval is None and not empty:
             self._select_key(table.coordinate_to_cell_key((0, 0)).row_key.value)
         self.show_run()
+
+    def _resume_batches(self) -> None:
+        """Once per session: poll again the batches a quit left in flight (this profile's)."""
+        if self._batches_resumed:
+            return
+        self._batches_resumed = True
+        from tui.core.evals.batch import is_batch_run
+
+        for run in self.tunedeck.store.evals.unfinished_runs():
+            if is_batch_run(run) and run.profile in (None, self.tunedeck.profile.name):
+                self.launch(run.id)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None and event.row_key.value:
@@ -170,17 +211,31 @@ class EvalsPane(Pane):
         lines.append(f"tokens {tokens} · ${s['cost_usd']:.4f}"
                      + (f" · p50 {p50:.0f} ms" if p50 else "")
                      + f" · filter {FILTERS[self.filter_index] or 'all'} · sort {self.order}")
+        from tui.core.evals.batch import FINAL, batch_state, describe, is_batch_run
+
+        state = batch_state(run) if is_batch_run(run) else None
+        if state is not None:
+            lines.append(describe(state) + " · sampled at the batch price (50%)")
+        chosen = self.selected_items.get(run.id)
+        if chosen:
+            lines.append(f"{len(chosen)} item(s) selected (space): t turns them into data")
         live = self.live.get(run.id)
+        counts_b = (state or {}).get("request_counts") or {}
         if live is not None and run.id in self.running:
-            lines.append(f"running: {live.done}/{live.total or '?'} · live pass "
-                         f"{100 * live.pass_rate:.1f}% · {eta_text(live.eta_s)}")
-            bar.display = True
-            bar.update(total=live.total or None, progress=live.done)
+            if state is not None and state.get("status") not in FINAL and not live.done:
+                bar.display = True
+                bar.update(total=counts_b.get("total") or None,
+                           progress=counts_b.get("completed", 0) + counts_b.get("failed", 0))
+            else:
+                lines.append(f"running: {live.done}/{live.total or '?'} · live pass "
+                             f"{100 * live.pass_rate:.1f}% · {eta_text(live.eta_s)}")
+                bar.display = True
+                bar.update(total=live.total or None, progress=live.done)
         else:
             bar.display = False
         summary.update("\n".join(lines))
         items.set_source(EvalItemSource(store, run.id, status=FILTERS[self.filter_index],
-                                        order=self.order))
+                                        order=self.order, marked=chosen))
 
     # -- actions -----------------------------------------------------------
     def action_open_file(self) -> None:
@@ -214,6 +269,19 @@ class EvalsPane(Pane):
         self.reload()
 
     def action_run(self) -> None:
+        self._ask_models(batch=False)
+
+    def action_run_batch(self) -> None:
+        from tui.core.config import Capability
+
+        profile = self.tunedeck.profile
+        if not profile.has(Capability.BATCH):
+            self.app.notify(f"Profile {profile.name!r} has no Batch API (capability 'batch'): "
+                            "r runs the eval live instead", title="Evals", severity="warning")
+            return
+        self._ask_models(batch=True)
+
+    def _ask_models(self, *, batch: bool) -> None:
         if self.selected_eval is None:
             self.app.notify("open an eval file first (o)", severity="warning")
             return
@@ -221,16 +289,26 @@ class EvalsPane(Pane):
         from tui.screens.text_prompt import AskName
 
         definition = from_store(self.tunedeck.store.evals.get(self.selected_eval))
+        eval_id = self.selected_eval
 
-        def chosen(model: str | None) -> None:
-            if model is None:
-                return
-            self.start_run(self.selected_eval, model.strip() or None)
+        def chosen(answer: str | None) -> None:
+            if answer is not None:
+                self.start_runs(eval_id, answer, batch=batch)
 
-        self.app.push_screen(AskName("Model to evaluate (empty: the items' own samples)",
-                                     value=definition.model or ""), chosen)
+        title = ("Models to sample through the Batch API, half price (comma-separated: "
+                 "one run each)" if batch else
+                 "Models to evaluate, comma-separated: one run each (empty: the items' "
+                 "own samples)")
+        self.app.push_screen(AskName(title, value=definition.model or ""), chosen)
 
-    def start_run(self, eval_id: int, model: str | None) -> int | None:
+    def start_runs(self, eval_id: int, models: str, *, batch: bool = False) -> list[int]:
+        """One run per model in a comma-separated list, all started at once."""
+        from tui.core.evals.service import parse_models
+
+        started = [self.start_run(eval_id, m, batch=batch) for m in parse_models(models)]
+        return [r for r in started if r is not None]
+
+    def start_run(self, eval_id: int, model: str | None, *, batch: bool = False) -> int | None:
         from tui.core.evals import service
         from tui.core.evals.definition import DefinitionError, from_store
 
@@ -238,14 +316,18 @@ class EvalsPane(Pane):
         eval_row = store.evals.get(eval_id)
         try:
             run = service.new_run(store, eval_row, from_store(eval_row), model=model,
-                                  profile=self.tunedeck.profile.name)
+                                  profile=self.tunedeck.profile.name, batch=batch)
         except (DefinitionError, ValueError, OSError) as exc:
             self.app.notify(str(exc), title="Evals", severity="error")
             return None
         self.selected_run = run.id
-        self.execute(run.id)
+        self.launch(run.id)
         self.reload()
         return run.id
+
+    def launch(self, run_id: int) -> None:
+        self.launched.add(run_id)
+        self.execute(run_id)
 
     def action_resume(self) -> None:
         run_id = self.selected_run
@@ -254,8 +336,17 @@ class EvalsPane(Pane):
         if self.tunedeck.store.evals.run(run_id).status == "completed":
             self.app.notify("this run is complete", severity="warning")
             return
-        self.execute(run_id)
+        self.launch(run_id)
         self.reload()
+
+    def on_unmount(self) -> None:
+        """Closing: stop every run's thread without cancelling anything at the provider.
+        Runs stay in progress; a batch run is polled again when the pane next opens."""
+        for loop, runner in list(self.running.values()):
+            try:
+                loop.call_soon_threadsafe(runner.detach)
+            except RuntimeError:  # its loop already closed
+                pass
 
     def action_cancel(self) -> None:
         entry = self.running.get(self.selected_run or -1)
@@ -282,15 +373,19 @@ class EvalsPane(Pane):
                     return
                 last[0] = now
                 self.post_message(self.RunProgress(run_id, p.done, p.total, p.pass_rate,
-                                                   p.eta_s, p.status))
+                                                   p.eta_s, p.status,
+                                                   dict(p.batch) if p.batch else None))
 
             async def go():
                 def keep(runner) -> None:
                     self.running[run_id] = (asyncio.get_running_loop(), runner)
+                    self.launched.discard(run_id)
 
                 try:
                     return await service.execute(store, run_id, client=client,
-                                                 options=service.options_for(profile, settings),
+                                                 options=service.options_for(
+                                                     profile, settings,
+                                                     batch_poll_s=self.batch_poll_s),
                                                  on_progress=progress, runner_ref=keep)
                 finally:
                     if client is not None:
@@ -300,6 +395,9 @@ class EvalsPane(Pane):
                 run = asyncio.run(go())
             finally:
                 self.running.pop(run_id, None)
+                self.launched.discard(run_id)
+        if run.status in ("queued", "in_progress"):
+            return  # detached: the app is closing, the run resumes next time
         self.post_message(self.RunProgress(run_id, 0, 0, 0.0, None, run.status))
         self.app.call_from_thread(
             self.app.notify, f"run {run_id}: {run.status} · pass rate "
@@ -372,8 +470,19 @@ class EvalsPane(Pane):
             self.live.pop(message.run_id, None)
             self.reload()
             self._maybe_compare()
-        elif message.run_id == self.selected_run:
-            self.show_run()
+        else:
+            self._show_live_status(message)
+            if message.run_id == self.selected_run:
+                self.show_run()
+
+    def _show_live_status(self, message: RunProgress) -> None:
+        from textual.widgets.data_table import CellDoesNotExist
+
+        table = self.query_one("#eval-runs-table", DataTable)
+        try:
+            table.update_cell(f"r{message.run_id}", "status", live_status(message))
+        except (CellDoesNotExist, KeyError):
+            self.reload()  # a run the table does not show yet
 
     def action_cycle_filter(self) -> None:
         self.filter_index = (self.filter_index + 1) % len(FILTERS)
@@ -450,10 +559,29 @@ class EvalsPane(Pane):
 
         self.app.push_screen(AskName("Export to (.csv or .jsonl)", value=default), chosen)
 
+    def action_select_item(self) -> None:
+        """Select or unselect the item under the cursor (t then uses only the selected)."""
+        items = self.query_one("#eval-items", VirtualTable)
+        run_id = self.selected_run
+        row = items.row_at(items.cursor_row) if run_id is not None else None
+        if run_id is None or row is None:
+            self.app.notify("select a run with results first", severity="warning")
+            return
+        chosen = self.selected_items.setdefault(run_id, set())
+        chosen.symmetric_difference_update({row.key})
+        if not chosen:
+            del self.selected_items[run_id]
+        cursor = items.cursor_row
+        self.show_run()
+        items.cursor_row = min(cursor + 1, max(0, items.row_count - 1))
+
     def action_to_dataset(self) -> None:
-        if self.selected_run is None:
+        run_id = self.selected_run
+        if run_id is None:
             return
         from tui.screens.text_prompt import AskName
+
+        chosen_items = set(self.selected_items.get(run_id) or ())
 
         def chosen(answer: str | None) -> None:
             if not answer:
@@ -462,13 +590,86 @@ class EvalsPane(Pane):
             from tui.core.evals.flywheel import failures_to_dataset
 
             try:
-                version, n = failures_to_dataset(self.tunedeck.store, self.selected_run,
-                                                 name.strip(), kind=(kind.strip() or "sft"))
+                version, n = failures_to_dataset(self.tunedeck.store, run_id, name.strip(),
+                                                 kind=(kind.strip() or "sft"),
+                                                 indexes=chosen_items or None)
             except ValueError as exc:
                 self.app.notify(str(exc), severity="warning")
                 return
+            if chosen_items:
+                self.selected_items.pop(run_id, None)
+                self.show_run()
             self.app.notify(f"{n} lines added: dataset {name.strip()!r} v{version.version}",
-                            title="Failures → data")
+                            title="Selected → data" if chosen_items else "Failures → data")
 
-        self.app.push_screen(AskName("Dataset for the failures (name, or name:dpo)",
+        what = (f"the {len(chosen_items)} selected item(s)" if chosen_items
+                else "the failures (space selects items)")
+        self.app.push_screen(AskName(f"Dataset for {what} (name, or name:dpo)",
                                      value="eval-fixes"), chosen)
+
+    # -- graders -----------------------------------------------------------
+    def action_edit_graders(self) -> None:
+        if self.selected_eval is None:
+            self.app.notify("open or pick an eval first", severity="warning")
+            return
+        from tui.screens.grader_editor import GraderEditorScreen
+
+        eval_id = self.selected_eval
+        eval_row = self.tunedeck.store.evals.get(eval_id)
+
+        def saved(criteria: list[dict[str, Any]] | None) -> None:
+            if criteria is None:
+                return
+            self.tunedeck.store.evals.update(eval_id, testing_criteria=criteria)
+            note = (" (the eval file on disk is unchanged)" if eval_row.definition_path
+                    else "")
+            self.app.notify(f"{len(criteria)} grader(s) saved for {eval_row.name!r}; the "
+                            f"next run uses them{note}", title="Graders")
+            self.reload()
+
+        self.app.push_screen(GraderEditorScreen(eval_row.name, eval_row.testing_criteria or [],
+                                                self._trial_item(eval_row), self._try_graders),
+                             saved)
+
+    def _trial_item(self, eval_row: Any):
+        """The item a try grades: the selected result of this eval's run, else its first item."""
+        from tui.core.evals.definition import from_store
+        from tui.core.evals.items import ItemError, iter_source
+        from tui.screens.grader_editor import TrialItem
+
+        store = self.tunedeck.store
+        run_id = self.selected_run
+        if run_id is not None and store.evals.run(run_id).eval_id == eval_row.id:
+            items = self.query_one("#eval-items", VirtualTable)
+            row = items.row_at(items.cursor_row)
+            result = store.evals.result(run_id, row.key) if row is not None else None
+            if result is not None:
+                return TrialItem(f"item {result.item_index} of run {run_id}", result.item or {},
+                                 result.sample or None)
+        try:
+            first = next(iter_source(from_store(eval_row).source, store), None)
+        except (ItemError, OSError, KeyError, ValueError):
+            first = None
+        if first is None:
+            return None
+        return TrialItem("item 0", first["item"], first.get("sample"))
+
+    async def _try_graders(self, criteria: list[dict[str, Any]], trial_item: Any):
+        """Grade one item with the editor's criteria (runs in the editor's async worker)."""
+        from tui.core.evals import graders, service
+        from tui.core.evals.context import normalize_sample
+        from tui.core.evals.definition import from_store
+        from tui.core.evals.grader_edit import try_criteria
+
+        definition = from_store(self.tunedeck.store.evals.get(self.selected_eval or 0))
+        sample = normalize_sample(trial_item.sample) if trial_item.sample else None
+        needs_client = sample is None or any(graders.uses_models(c) for c in criteria)
+        client = service.client_for(self.tunedeck.profile) if needs_client else None
+        try:
+            return await try_criteria(criteria, trial_item.item, sample, client=client,
+                                      model=definition.model,
+                                      input_messages=definition.input_messages,
+                                      sampling_params=definition.sampling_params)
+        finally:
+            if client is not None:
+                await client.close()

@@ -22,8 +22,9 @@ def _short(value: Any, width: int = 80) -> str:
 
 class EvalItemSource:
     def __init__(self, store: Any, run_id: int, *, status: str | None = None,
-                 order: str = "item") -> None:
+                 order: str = "item", marked: set[int] | None = None) -> None:
         self.store, self.run_id, self.status, self.order = store, run_id, status, order
+        self.marked = marked or set()
 
     def count(self) -> int:
         return self.store.evals.count_results(self.run_id, self.status)
@@ -34,8 +35,9 @@ class EvalItemSource:
                                                status=self.status, order=self.order):
             graders = " ".join(("✓" if g.get("passed") else "!" if g.get("error") else "✗")
                                + str(g.get("name", "?"))[:8] for g in r.results or [])
-            rows.append(Row(key=r.item_index, cells=(
-                str(r.item_index), Text(r.status, style=STATUS_STYLE.get(r.status, "")),
+            chosen = r.item_index in self.marked
+            rows.append(Row(key=r.item_index, style="bold" if chosen else "", cells=(
+                ("● " if chosen else "") + str(r.item_index), Text(r.status, style=STATUS_STYLE.get(r.status, "")),
                 "-" if r.score is None else f"{r.score:.3f}", graders,
                 _short(r.error or output_text(r.sample)))))
         return rows

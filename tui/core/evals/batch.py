@@ -129,6 +129,8 @@ class BatchEvalRunner(EvalRunner):
                     # Nothing needed sampling: items with their own samples are graded as usual.
                     return await super().run()
             await self._poll()
+            if self._detached:
+                return self.store.evals.run(self.run_id)
             if self._cancelled:
                 return self.finish("canceled", "cancelled while the batch was running; "
                                    "resume to collect what it answered")
@@ -137,6 +139,8 @@ class BatchEvalRunner(EvalRunner):
                 return self.finish("failed", self._batch_errors())
             await self._download()
         except asyncio.CancelledError:
+            if self._detached:
+                return self.store.evals.run(self.run_id)
             return self.finish("canceled")
         except Exception as exc:  # noqa: BLE001 - the run stops, resumable; the error is shown
             from tui.core.errors import explain
@@ -249,7 +253,7 @@ class BatchEvalRunner(EvalRunner):
         batch_id = self.state["id"]
         while True:
             if self._cancelled:
-                if self.state.get("status") not in (*FINAL, "cancelling"):
+                if not self._detached and self.state.get("status") not in (*FINAL, "cancelling"):
                     await self._cancel_batch(batch_id)
                 return
             batch = await self._api("batches.retrieve", lambda: self.client.batches.retrieve(

@@ -137,6 +137,7 @@ class EvalRunner:
         self.peak_in_flight = 0
         self.model_calls = 0
         self._cancelled = False
+        self._detached = False
         self._fatal: str | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._started = 0.0
@@ -148,6 +149,12 @@ class EvalRunner:
         self._cancelled = True
         for task in self._tasks:
             task.cancel()
+
+    def detach(self) -> None:
+        """Stop as a quit would: nothing more is recorded and the run stays resumable
+        (a batch run's batch goes on at the provider, to be polled again later)."""
+        self._detached = True
+        self.cancel()
 
     async def run(self):
         counts = self.store.evals.status_counts(self.run_id)
@@ -169,6 +176,8 @@ class EvalRunner:
             self._cancelled = True
             results = []
         problems = [r for r in results if isinstance(r, Exception)]
+        if self._detached:
+            return self.store.evals.run(self.run_id)
         if self._fatal:
             status, error = "failed", self._fatal
         elif self._cancelled:
