@@ -106,8 +106,11 @@ class TunedeckApp(FlywheelActions, App[None]):
     def _store_opened(self, store: Store) -> None:
         self._store = store
         self.store_ready.set()
+        # A pane still being mounted reloads itself when its mount finishes
+        # (_mount_pane); its widgets may not exist yet.
         for pane in self.query(Pane):
-            pane.reload()
+            if pane.is_mounted:
+                pane.reload()
         # Unfinished jobs are watched (and their endings notified) from the
         # start, whichever pane the user is on.
         self.call_later(self.ensure_pane, "jobs")

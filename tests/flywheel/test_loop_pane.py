@@ -82,3 +82,28 @@ async def test_an_unfinished_loop_resumes_when_the_app_starts(tmp_path, sandbox,
         finished = store.loops.get(loop.id)
         assert finished.comparison["tuned_pass_rate"] == 1.0
         assert len(store.jobs.list()) == 1
+
+
+async def test_model_card_from_the_playground_and_back(tmp_path, sandbox, monkeypatch):
+    from tests.flywheel.seed import BASE, TUNED, seed
+
+    with Store(tmp_path / "t.db") as store:
+        seed(store, tmp_path)
+    app = make(tmp_path, sandbox, monkeypatch)
+    app.loops.resume_unfinished = lambda: None  # the seeded loops belong to "openai"
+    async with app.run_test(size=SIZE) as pilot:
+        await app.store_ready.wait()
+        await pilot.press("2")
+        await pilot.pause()
+        models = app.pane("playground").query_one("#pg-models", Input)
+        models.value = f"sandbox-small, {TUNED}"
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, ModelCardScreen))
+        card = app.screen
+        await until(pilot, lambda: "Reading" not in rendered(card.query_one(
+            "#model-card-detail")))
+        assert "ftjob-seed0001 (succeeded)" in rendered(card.query_one("#model-card-detail"))
+        await pilot.press("g")
+        await until(pilot, lambda: not isinstance(app.screen, ModelCardScreen))
+        await pilot.pause()
+        assert models.value == f"{BASE}, {TUNED}"

@@ -76,6 +76,7 @@ class PlaygroundPane(Pane):
         Binding("ctrl+l", "refresh_models", "Refresh models", id="playground.models"),
         Binding("ctrl+f", "fill_from_dataset", "Fill from example", id="playground.fill"),
         Binding("f6", "few_shot", "Few-shot from dataset", id="playground.few_shot"),
+        Binding("f7", "model_card", "Model card", id="playground.card"),
     ]
 
     class RunDelta(Message):
@@ -288,6 +289,11 @@ class PlaygroundPane(Pane):
 
         self.app.push_screen(AskName("Fill variables from an example: dataset[@version] line",
                                      "playground-evals 1"), chosen)
+
+    def action_model_card(self) -> None:
+        """The card of the last model listed (with `base, ft:…` that is the fine-tuned one)."""
+        models = self.models()
+        self.tunedeck.show_model_card(models[-1] if models else None)
 
     def action_few_shot(self) -> None:
         from tui.screens.text_prompt import AskName
