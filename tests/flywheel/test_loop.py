@@ -56,6 +56,25 @@ async def test_loop_runs_baseline_job_and_tuned_eval_and_compares(tmp_path, sand
     assert run.run_id == tuned.id and run.base_run_id == baseline.id
     assert run.delta == 1.0 and run.fail_to_pass == N_ITEMS and run.pass_to_fail == 0
 
+    # Keep what the provider holds: the first sync may add (e.g. files' metadata);
+    # a second one adds nothing, and the loop's chain is intact.
+    from tui.core.sync import sync_profile
+
+    def counts() -> dict[str, int]:
+        return {t: store.db[t].count for t in store.db.table_names()
+                if not t.startswith("_")}
+
+    client = make_client(profile, max_retries=0)
+    try:
+        await sync_profile(client, store, profile)
+        before = counts()
+        second = await sync_profile(client, store, profile)
+    finally:
+        await client.close()
+    assert second.added() == 0 and counts() == before
+    assert model_lineage(store, job.fine_tuned_model).datasets[0].content_hash == \
+        version.content_hash
+
 
 async def test_a_loop_stopped_mid_job_resumes_without_a_second_job(tmp_path, sandbox,
                                                                    monkeypatch):

@@ -97,8 +97,11 @@ def create_run(store: Any, eval_id: int, definition: EvalDefinition, *, model: s
         data_source["mode"] = "batch"
     if total is not None:
         data_source["total"] = total
+    # The run keeps the prompt version it was made with (lineage), whatever the
+    # eval's prompt becomes later.
     return store.evals.create_run(eval_id, model=model, name=name or (model or "samples"),
-                                  profile=profile, data_source=data_source)
+                                  profile=profile, data_source=data_source,
+                                  prompt_version_id=store.evals.get(eval_id).prompt_version_id)
 
 
 def sampling_kwargs(params: dict[str, Any], api: str) -> dict[str, Any]:
