@@ -5,7 +5,7 @@ with TRL (SFTTrainer, DPOTrainer or GRPOTrainer; LoRA through PEFT unless the
 job asks for a full fine-tune) and reports on its stdout, one JSON object a
 line (everything else it or the libraries print goes to stderr, the job's log):
 
-    {"type": "step", "step": N, "metrics": {...}, "checkpoint": DIR?}
+    {"type": "step", "step": N, "metrics": {...}, "checkpoint": DIR?, "time": T, "num_tokens": N?}
     {"type": "paused", "step": N, "checkpoint": DIR}
     {"type": "done", "step": N, "checkpoint": DIR}
     {"type": "error", "message": "..."}
@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,9 @@ def _callback(wire: _Wire, method: str) -> Any:
             logs = logs or {}
             metrics = self._at(state.global_step)["metrics"]
             if "loss" in logs:
+                self.pending["time"] = time.time()  # type: ignore[index]
+                if "num_tokens" in logs:
+                    self.pending["num_tokens"] = int(logs["num_tokens"])  # type: ignore[index]
                 metrics["train_loss"] = float(logs["loss"])
                 if "mean_token_accuracy" in logs:
                     metrics["train_mean_token_accuracy"] = float(logs["mean_token_accuracy"])
