@@ -80,7 +80,7 @@ async def test_service_picks_the_batch_runner_for_a_batch_run(store, sandbox):
     eval_row = store.evals.get(ev.eval_id)
     run = service.new_run(store, eval_row, from_store(eval_row), model="sandbox-small",
                           batch=True)
-    assert run.name == "sandbox-small (batch)"
+    assert run.name == "batch"
     c = client(sandbox)
     kinds = []
     await service.execute(store, run.id, client=c, options=options(),

@@ -70,8 +70,8 @@ async def test_b_runs_the_eval_through_the_batch_api_with_its_progress_shown(
 
         assert await wait_until(pilot, answered_some)
         await settle(pilot)
-        assert runs_column(pane)[0].startswith("batch in_progress ")
-        assert "/6" in runs_column(pane)[0]
+        assert runs_column(pane)[0].startswith("batch ")
+        assert runs_column(pane)[0].endswith("/6 in_progress")
         summary = rendered(pane.query_one("#eval-summary"))
         assert "batch in_progress · " in summary and "/6 answered" in summary
         assert pane.query_one("#eval-progress").display
@@ -156,7 +156,9 @@ def test_live_status_shows_the_batch_then_the_items():
 
     waiting = SimpleNamespace(done=0, total=6, batch={
         "status": "in_progress", "request_counts": {"total": 6, "completed": 2, "failed": 0}})
-    assert live_status(waiting) == "batch in_progress 2/6"
+    assert live_status(waiting) == "batch 2/6 in_progress"
+    assert live_status(SimpleNamespace(done=0, total=6, batch={"status": "validating"})) \
+        == "batch validating"
     grading = SimpleNamespace(done=4, total=6, batch={"status": "completed"})
     assert live_status(grading) == "running 4/6"
     assert live_status(SimpleNamespace(done=1, total=None, batch=None)) == "running 1/?"

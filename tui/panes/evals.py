@@ -26,6 +26,7 @@ from tui.widgets.eval_items import COLUMNS, EvalItemSource
 from tui.widgets.virtual_table import VirtualTable
 
 FILTERS = (None, "pass", "fail", "error")
+RUN_COLUMNS = ("eval", "run", "model", "status", "pass", "items")
 
 
 def pass_rate(counts: dict[str, int] | None) -> str:
@@ -47,8 +48,8 @@ def live_status(progress: Any) -> str:
     if batch and not progress.done and batch.get("status") not in ("completed",):
         counts = batch.get("request_counts") or {}
         total = counts.get("total")
-        return f"batch {batch.get('status') or 'sending'}" + (
-            f" {counts.get('completed', 0)}/{total}" if total else "")
+        done = f" {counts.get('completed', 0)}/{total}" if total else ""
+        return f"batch{done} {batch.get('status') or 'sending'}"
     return f"running {progress.done}/{progress.total or '?'}"
 
 
@@ -120,7 +121,7 @@ class EvalsPane(Pane):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="evals-body"):
             table = DataTable(id="eval-runs-table", cursor_type="row", zebra_stripes=True)
-            for column in ("eval", "run", "model", "status", "pass", "items"):
+            for column in RUN_COLUMNS:
                 table.add_column(column, key=column)
             yield table
             with Vertical(id="eval-detail"):
@@ -132,7 +133,9 @@ class EvalsPane(Pane):
     def reload(self) -> None:
         repo = self.tunedeck.store.evals
         table = self.query_one("#eval-runs-table", DataTable)
-        table.clear()
+        table.clear(columns=True)  # widths fit the rows anew (live statuses widened them)
+        for column in RUN_COLUMNS:
+            table.add_column(column, key=column)
         for ev in repo.list():
             runs = repo.runs(ev.id)
             if not runs:
@@ -480,7 +483,8 @@ class EvalsPane(Pane):
 
         table = self.query_one("#eval-runs-table", DataTable)
         try:
-            table.update_cell(f"r{message.run_id}", "status", live_status(message))
+            table.update_cell(f"r{message.run_id}", "status", live_status(message),
+                              update_width=True)
         except (CellDoesNotExist, KeyError):
             self.reload()  # a run the table does not show yet
 

@@ -64,7 +64,7 @@ def new_run(store: Any, eval_row: Any, definition: defs.EvalDefinition, *, model
         raise defs.DefinitionError("a batch run needs a model (the items' own samples need none)")
     total = count_source(definition.source, store)
     return create_run(store, eval_row.id, definition, model=model, profile=profile,
-                      name=name or (f"{model} (batch)" if batch else ""), total=total, batch=batch)
+                      name=name or ("batch" if batch else ""), total=total, batch=batch)
 
 
 def parse_models(text: str | None) -> list[str | None]:
