@@ -8,7 +8,8 @@ Exit codes: 0 every part that ran synced (parts the profile lacks, or that the
 provider no longer offers, are reported, not failures); 1 some parts synced
 but another failed (what was synced is kept); 2 usage or configuration error
 (unknown profile or part, no key, no requested part within the profile's
-capabilities); 3 nothing synced: every part failed or is no longer offered.
+capabilities); 3 nothing synced: every part failed or is no longer offered;
+130 interrupted (what was stored so far stays).
 """
 
 from __future__ import annotations
@@ -88,7 +89,11 @@ def run(args: argparse.Namespace) -> int:
             await client.close()
 
     say(f"Syncing profile {profile.name} ({', '.join(parts)})…")
-    report = asyncio.run(go())
+    try:
+        report = asyncio.run(go())
+    except KeyboardInterrupt:
+        # Every row is written as it arrives: a later sync carries on from there.
+        return _fail("interrupted; what was synced so far is kept", 130)
     code = exit_code(report)
     if args.json:
         print(json.dumps(report.summary()))
