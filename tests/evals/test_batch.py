@@ -54,6 +54,16 @@ async def test_a_batch_run_samples_through_the_batch_api_and_grades_locally(stor
     assert one.sample["output_text"] == "question 3" and one.sample["batch_id"] == batch.id
     assert one.sample["input"][1] == {"role": "user", "content": "question 3"}
     assert one.latency_ms is None
+    # Resuming a finished batch run sends nothing and grades nothing again.
+    c = client(sandbox)
+    again = BatchEvalRunner(store, run.id, client=c, options=options())
+    regraded = []
+    again.on_result = lambda index, status: regraded.append(index)
+    assert (await again.run()).status == "completed"
+    assert again.provider_calls == [] and regraded == []
+    assert len(await batches(c)) == 1
+    await c.close()
+    assert "batches" not in store.evals.run(run.id).data_source
 
 
 async def test_batch_cost_is_half_the_live_cost(store, sandbox):

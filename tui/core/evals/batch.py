@@ -123,6 +123,8 @@ class BatchEvalRunner(EvalRunner):
             return self.finish("failed", "a batch run needs a provider client")
         try:
             if self.state.get("graded"):
+                if not self._left():
+                    return await super().run()  # all recorded: nothing to send
                 self._archive()
             if not self.state.get("id"):
                 if not await self._submit():
