@@ -127,6 +127,11 @@ def _callback(wire: _Wire, method: str) -> Any:
     return Reporter()
 
 
+def _targets(value: str) -> str | list[str]:
+    """PEFT's target_modules: 'all-linear', or module names separated by commas."""
+    return value if value == "all-linear" else [v.strip() for v in value.split(",") if v.strip()]
+
+
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
@@ -166,7 +171,7 @@ def train(job_dir: Path, resume: str | None, wire: _Wire) -> None:
     peft_config = None if local.get("full") else LoraConfig(
         r=int(local.get("lora_r", 16)), lora_alpha=int(local.get("lora_alpha", 32)),
         lora_dropout=float(local.get("lora_dropout", 0.0)),
-        target_modules=local.get("target_modules", "all-linear"), task_type="CAUSAL_LM")
+        target_modules=_targets(local.get("target_modules", "all-linear")), task_type="CAUSAL_LM")
     train_ds = Dataset.from_list(train_rows)
     valid_ds = Dataset.from_list(valid_rows) if valid_rows else None
     kwargs: dict[str, Any] = dict(model=model, processing_class=tokenizer, train_dataset=train_ds,
