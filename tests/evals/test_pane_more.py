@@ -311,3 +311,35 @@ async def test_grader_editor_tries_the_graders_on_one_item(sandbox, monkeypatch,
         await wait_for_group(pilot, "grader-try")
         trial = rendered(screen.query_one("#grader-editor-trial"))
         assert "loose (python):" in trial and "ZeroDivisionError" in trial
+
+
+async def test_quitting_with_a_batch_in_flight_leaves_it_running_to_resume(
+        sandbox, monkeypatch, isolated_home, tmp_path):
+    from store.store import Store
+    from tests.evals.helpers import client
+    from tui.core.paths import home_dir
+    from tui.sandbox import batch_runner
+
+    monkeypatch.setattr(batch_runner, "REQUEST_SECONDS", 1e6)
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        pane, ev = await open_eval(pilot, tmp_path)
+        [run_id] = pane.start_runs(ev.id, "sandbox-small", batch=True)
+        assert await wait_until(pilot, lambda: (app.store.evals.run(run_id).data_source.get(
+            "batch") or {}).get("status") == "in_progress")
+    # The app closed without waiting for the batch, and without cancelling it: the run's
+    # thread let go at once.
+    import asyncio
+
+    for _ in range(100):
+        if not pane.running:
+            break
+        await asyncio.sleep(0.05)
+    assert not pane.running
+    with Store(home_dir() / "tunedeck.db") as store:
+        run = store.evals.run(run_id)
+        assert run.status == "in_progress" and store.evals.count_results(run_id) == 0
+    c = client(sandbox)
+    [batch] = (await c.batches.list()).data
+    await c.close()
+    assert batch.status == "in_progress"
