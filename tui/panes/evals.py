@@ -131,6 +131,7 @@ class EvalsPane(Pane):
 
     # -- reading the store -------------------------------------------------
     def reload(self) -> None:
+        self._resume_batches()
         repo = self.tunedeck.store.evals
         table = self.query_one("#eval-runs-table", DataTable)
         table.clear(columns=True)  # widths fit the rows anew (live statuses widened them)
@@ -154,7 +155,6 @@ class EvalsPane(Pane):
                               status, pass_rate(counts),
                               str(counts.get("total") or repo.count_results(run.id)),
                               key=f"r{run.id}")
-        self._resume_batches()
         empty = table.row_count == 0
         self.show_empty(empty)
         self.query_one("#evals-body").display = not empty
