@@ -122,6 +122,7 @@ class TunedeckApp(FlywheelActions, App[None]):
             self.call_after_refresh(active.first(Pane).focus_first)
 
     def on_unmount(self) -> None:
+        self.loops.stop_all()
         if self._store is not None:
             self._store.close()
 

@@ -51,12 +51,19 @@ class LoopRunner:
             event_loop, driver = entry
             event_loop.call_soon_threadsafe(driver.cancel)
 
+    def stop_all(self) -> None:
+        """On quit: every driver stops at its next safe point (nothing is lost; the loops
+        resume at the next start), so no thread outlives the app."""
+        for loop_id in list(self.running):
+            self.stop(loop_id)
+
     def _notify_changed(self, loop_id: int) -> None:
         for listener in list(self.listeners):
             listener(loop_id)
 
     def _changed(self, loop_id: int) -> None:
-        self.app.call_from_thread(self._notify_changed, loop_id)
+        if self.app.is_running:
+            self.app.call_from_thread(self._notify_changed, loop_id)
 
     def _drive(self, loop_id: int) -> None:
         from store import Store
@@ -102,6 +109,8 @@ class LoopRunner:
             finally:
                 self.running.pop(loop_id, None)
                 self._changed(loop_id)
+        if not app.is_running:  # the app quit: the loop resumes at its next start
+            return
         if finished.stage == "done":
             app.call_from_thread(app.notify, f"Loop #{loop_id} done: "
                                  f"{loops.stage_lines_summary(finished)}",

@@ -104,6 +104,25 @@ async def test_model_card_from_the_playground_and_back(tmp_path, sandbox, monkey
             "#model-card-detail")))
         assert "ftjob-seed0001 (succeeded)" in rendered(card.query_one("#model-card-detail"))
         await pilot.press("g")
-        await until(pilot, lambda: not isinstance(app.screen, ModelCardScreen))
-        await pilot.pause()
-        assert models.value == f"{BASE}, {TUNED}"
+        # The card closes, then the playground is filled: the base model beside the tuned one.
+        await until(pilot, lambda: models.value == f"{BASE}, {TUNED}")
+        assert not isinstance(app.screen, ModelCardScreen)
+
+
+async def test_quitting_mid_loop_stops_its_driver_and_keeps_the_loop(tmp_path, sandbox,
+                                                                     monkeypatch):
+    import asyncio
+
+    with Store(tmp_path / "t.db") as store:
+        loop = new_loop(store, tmp_path, "sandbox")
+    app = make(tmp_path, sandbox, monkeypatch, interval=5.0)  # a slow poll: quit must not wait
+    async with app.run_test(size=SIZE) as pilot:
+        await app.store_ready.wait()
+        await until(pilot, lambda: app.store.loops.get(loop.id).stage == "training", timeout=60)
+    deadline = asyncio.get_running_loop().time() + 5
+    while app.loops.running:
+        assert asyncio.get_running_loop().time() < deadline, "the loop's driver outlived the app"
+        await asyncio.sleep(0.05)
+    with Store(tmp_path / "t.db") as store:
+        kept = store.loops.get(loop.id)
+        assert kept.stage == "training" and kept.job_id is not None and kept.error is None

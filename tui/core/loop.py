@@ -89,14 +89,31 @@ class LoopDriver:
         self.on_progress = on_progress
         self._runner: Any = None
         self._cancelled = False
+        self._wake: asyncio.Event | None = None
 
     def cancel(self) -> None:
-        """Stop at the next safe point; the loop keeps its stage and can be driven again."""
+        """Stop at the next safe point; the loop keeps its stage and can be driven again.
+
+        Call it on the driver's event loop (from another thread: call_soon_threadsafe).
+        """
         self._cancelled = True
         if self._runner is not None:
             self._runner.cancel()
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        """A poll interval that ends early when the driver is cancelled."""
+        assert self._wake is not None
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
 
     async def drive(self) -> Loop:
+        self._wake = asyncio.Event()
+        if self._cancelled:
+            self._wake.set()
         loop = self.store.loops.get(self.loop_id)
         while loop.stage not in FINAL_STAGES and not self._cancelled:
             try:
@@ -212,7 +229,7 @@ class LoopDriver:
                 loop = await self._evaluate_checkpoints(loop)
             if job.status in FINAL_STATUSES:
                 break
-            await asyncio.sleep(self.options.poll_s)
+            await self._sleep(self.options.poll_s)
         if self._cancelled:
             return loop
         if job.status != "succeeded":
