@@ -106,13 +106,13 @@ def test_dpo_job_learns_the_preference(api: openai.OpenAI) -> None:
 def test_reinforcement_job_rewards_come_from_the_projects_grader(api: openai.OpenAI) -> None:
     rows = [{"messages": [{"role": "user", "content": f"What is the capital of {c}?"}], "answer": city}
             for c, city in [("France", "Paris"), ("Italy", "Rome")] * 5]
-    training = upload(api, rows)
+    training, validation = upload(api, rows), upload(api, rows[:2], "valid.jsonl")
     grader = {"type": "python", "name": "mentions_city",
               "source": "def grade(sample, item):\n"
                         "    text = sample['output_text']\n"
                         "    return 1.0 if item['answer'] in text else min(1.0, len(text) / 100)\n"}
     job = api.fine_tuning.jobs.create(
-        model="tiny-chat", training_file=training, validation_file=training,
+        model="tiny-chat", training_file=training, validation_file=validation,
         metadata={"num_generations": "2", "max_completion_length": "8"},
         method={"type": "reinforcement", "reinforcement": {"grader": grader, "hyperparameters": {
             "n_epochs": 1, "batch_size": 5}}})
@@ -128,7 +128,7 @@ def test_reinforcement_job_rewards_come_from_the_projects_grader(api: openai.Ope
 def test_pause_checkpoints_and_resume_continues(api: openai.OpenAI, local_server) -> None:
     training = upload(api, sft_rows(10))
     job = api.fine_tuning.jobs.create(model="tiny-chat", training_file=training, method={
-        "type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 6, "batch_size": 1}}})
+        "type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 3, "batch_size": 1}}})
     wait_for_steps(api, job.id, 1)
     assert api.fine_tuning.jobs.pause(job.id).status == "paused"
     deadline = time.monotonic() + 30
@@ -146,7 +146,7 @@ def test_pause_checkpoints_and_resume_continues(api: openai.OpenAI, local_server
     done = wait_for(api, job.id)
     assert done.status == "succeeded", done.error
     steps = [m["step"] for m in metrics(api, job.id)]
-    assert steps == list(range(1, 61))  # every step once: resumed, not restarted
+    assert steps == list(range(1, 31))  # every step once: resumed, not restarted
     starts = [line for line in (job_dir / "train.log").read_text().splitlines()
               if line.startswith("# tunedeck:")]
     assert len(starts) == 2 and "--resume" in starts[1] and "checkpoint-" in starts[1]
