@@ -1,6 +1,6 @@
 """Render the app's key states at 120x35 into screenshots/*.svg.
 
-    .venv/bin/python screenshots/render.py
+    .venv/bin/python screenshots/render.py [NAME ...]   (default: every picture)
 
 Everything runs against a throwaway TUNEDECK_HOME and an in-process sandbox
 server on loopback, with API-key variables scrubbed, so nothing of the
@@ -155,16 +155,8 @@ async def running_job_detail(pilot: Pilot) -> None:
     await pilot.press("enter")
 
 
-async def eval_base_vs_fine_tuned(pilot: Pilot) -> None:
-    """The flywheel on the sandbox: fine-tune on Q&A, then compare base and tuned runs."""
-    app = pilot.app
-    store = app.store
-    job = await launch_qa_job(app, "faq", repeats=2, epochs=1)
-    for _ in range(1200):  # the Jobs pane's watcher follows it to the end
-        await pilot.pause(0.05)
-        job = store.jobs.get(job.id)
-        if job.fine_tuned_model:
-            break
+def faq_eval_file() -> Path:
+    """An eval asking the Q&A questions; exact answers pass (the base model only echoes)."""
     data = WORK / "faq-eval.jsonl"
     data.write_text("".join(json.dumps({"item": {"question": q, "answer": a}}) + "\n"
                             for q, a in QUESTIONS))
@@ -176,6 +168,83 @@ async def eval_base_vs_fine_tuned(pilot: Pilot) -> None:
         "testing_criteria": [{"type": "string_check", "name": "exact answer",
                               "input": "{{sample.output_text}}",
                               "reference": "{{item.answer}}", "operation": "eq"}]}))
+    return definition
+
+
+async def start_loop(pilot: Pilot):
+    """A guided loop on the Q&A data and the faq eval, driven by the app like the F8 form."""
+    from tui.core import loop as loops
+    from tui.core.dataset_versions import write_version
+    from tui.core.evals import definition as defs
+
+    app = pilot.app
+    lines = [json.dumps({"messages": [{"role": "user", "content": q},
+                                      {"role": "assistant", "content": a}]})
+             for q, a in QUESTIONS * 2]
+    version = write_version(app.store, "faq-answers", lines, model="gpt-4o-mini")
+    eval_row = defs.save_to_store(app.store, defs.load(faq_eval_file()))
+    loop = loops.create(app.store, profile=app.profile.name, eval_id=eval_row.id,
+                        training_version_id=version.id, base_model="sandbox-small",
+                        hyperparameters={"n_epochs": 3})
+    app.loops.start(loop.id)
+    app.action_loops(loop.id)
+    return loop
+
+
+async def loop_progress(pilot: Pilot) -> None:
+    """The loop's progress view while its job trains (baseline measured)."""
+    store = pilot.app.store
+    loop = await start_loop(pilot)
+    for _ in range(1200):
+        await pilot.pause(0.05)
+        loop = store.loops.get(loop.id)
+        metrics = store.jobs.metrics(loop.job_id) if loop.job_id else []
+        if metrics and metrics[-1].total_steps and len(metrics) >= metrics[-1].total_steps // 2:
+            break
+    pilot.app.clear_notifications()
+
+
+async def model_card(pilot: Pilot) -> None:
+    """A fine-tuned model's card once its loop is done: job, data hash, scores vs base, cost."""
+    app = pilot.app
+    loop = await start_loop(pilot)
+    for _ in range(2400):
+        await pilot.pause(0.05)
+        if app.store.loops.get(loop.id).stage in ("done", "failed"):
+            break
+    loop = app.store.loops.get(loop.id)
+    app.clear_notifications()
+    app.show_model_card(app.store.jobs.get(loop.job_id).fine_tuned_model)
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if not any(w.group == "model-card" for w in app.workers):
+            break
+
+
+async def spend_ledger(pilot: Pilot) -> None:
+    """The ledger after a loop, under a $5 monthly budget (sandbox models cost nothing)."""
+    await model_card(pilot)
+    while len(pilot.app.screen_stack) > 1:
+        pilot.app.pop_screen()
+    await settle(pilot)
+    pilot.app.action_spend()
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if not any(w.group == "spend" for w in pilot.app.workers):
+            break
+
+
+async def eval_base_vs_fine_tuned(pilot: Pilot) -> None:
+    """The flywheel on the sandbox: fine-tune on Q&A, then compare base and tuned runs."""
+    app = pilot.app
+    store = app.store
+    job = await launch_qa_job(app, "faq", repeats=2, epochs=1)
+    for _ in range(1200):  # the Jobs pane's watcher follows it to the end
+        await pilot.pause(0.05)
+        job = store.jobs.get(job.id)
+        if job.fine_tuned_model:
+            break
+    definition = faq_eval_file()
     await pilot.press("3")
     await settle(pilot)
     pane = app.pane("evals")
@@ -213,6 +282,9 @@ SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
     ("jobs-empty", ["4"], None, False),
     ("jobs-running", [], running_job, True),
     ("jobs-running-detail", [], running_job_detail, True),
+    ("loop-progress", [], loop_progress, True),
+    ("model-card", [], model_card, True),
+    ("spend", [], spend_ledger, True),
     ("help", ["question_mark"], None, False),
     ("profiles", ["p"], None, True),
 ]
@@ -226,7 +298,7 @@ async def render(name: str, keys: list[str], setup: Setup | None, server) -> Non
         os.environ[SANDBOX_KEY_ENV] = server.api_key
         settings.profiles["sandbox"] = Profile(name="sandbox", kind="sandbox",
                                                base_url=server.base_url,
-                                               api_key_env=SANDBOX_KEY_ENV)
+                                               api_key_env=SANDBOX_KEY_ENV, budget_usd=5.0)
         profile = "sandbox"
     db = WORK / f"{name}.db"
     app = TunedeckApp(settings=settings, db_path=db if server else default_db_path(),
@@ -249,8 +321,10 @@ async def main() -> None:
 
     # Slow enough that a job is still training when its picture is taken.
     with SandboxServer(speed=3.0) as server:
+        wanted = set(sys.argv[1:])
         for name, keys, setup, sandboxed in SHOTS:
-            await render(name, keys, setup, server if sandboxed else None)
+            if not wanted or name in wanted:
+                await render(name, keys, setup, server if sandboxed else None)
 
 
 if __name__ == "__main__":

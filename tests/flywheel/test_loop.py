@@ -148,3 +148,18 @@ async def test_a_failed_job_fails_the_loop_with_its_reason(tmp_path, sandbox, mo
         await client.close()
     assert finished.stage == "failed"
     assert "fine-tuning job" in finished.error and "failed" in finished.error
+
+
+async def test_two_stores_loops_never_adopt_each_others_jobs(tmp_path, sandbox, monkeypatch):
+    """Loop #1 of one database and loop #1 of another share a provider, not a job."""
+    profile = sandbox_profile(sandbox, monkeypatch)
+    jobs = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        with Store(tmp_path / name / "t.db") as store:
+            loop = new_loop(store, tmp_path / name, profile.name)
+            assert loop.id == 1
+            finished = await drive(store, loop.id, profile)
+            assert finished.stage == "done", finished.error
+            jobs.append(store.jobs.get(finished.job_id).remote_id)
+    assert jobs[0] != jobs[1]

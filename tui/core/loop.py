@@ -11,6 +11,7 @@ carries in its metadata, so it is never launched twice.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,8 +46,10 @@ def create(store: Any, *, profile: str, eval_id: int, training_version_id: int,
     eval_row = store.evals.get(eval_id)
     version = store.datasets.version(training_version_id)
     dataset = next(d for d in store.datasets.list() if d.id == version.dataset_id)
+    # Loop ids are only unique within one store; the token that marks the loop's
+    # job on the provider must not match a job another store's loop launched.
     spec = {"method": method, "hyperparameters": dict(hyperparameters or {}),
-            "suffix": suffix, "seed": seed}
+            "suffix": suffix, "seed": seed, "token": uuid.uuid4().hex}
     return store.loops.create(
         name=name or f"{dataset.name} v{version.version} · {eval_row.name} · {base_model}",
         profile=profile, base_model=base_model, eval_id=eval_id,
@@ -63,7 +66,11 @@ def job_spec(loop: Loop) -> Any:
                    method=spec.get("method") or "supervised",
                    hyperparameters=dict(spec.get("hyperparameters") or {}),
                    suffix=spec.get("suffix"), seed=spec.get("seed"),
-                   metadata={LOOP_METADATA_KEY: str(loop.id)})
+                   metadata={LOOP_METADATA_KEY: loop_token(loop)})
+
+
+def loop_token(loop: Loop) -> str:
+    return str((loop.job_spec or {}).get("token") or f"loop-{loop.id}")
 
 
 def preflight(store: Any, loop: Loop, prices: dict[str, float] | None = None) -> Any:
@@ -182,10 +189,10 @@ class LoopDriver:
 
         # Filtered by metadata where the provider supports it; checked here either way.
         page = await self.client.fine_tuning.jobs.list(
-            limit=100, metadata={LOOP_METADATA_KEY: str(loop.id)})
+            limit=100, metadata={LOOP_METADATA_KEY: loop_token(loop)})
         for remote in page.data:
             data = dump(remote)
-            if (data.get("metadata") or {}).get(LOOP_METADATA_KEY) == str(loop.id):
+            if (data.get("metadata") or {}).get(LOOP_METADATA_KEY) == loop_token(loop):
                 return data
         return None
 
