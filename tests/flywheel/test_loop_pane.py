@@ -126,3 +126,23 @@ async def test_quitting_mid_loop_stops_its_driver_and_keeps_the_loop(tmp_path, s
     with Store(tmp_path / "t.db") as store:
         kept = store.loops.get(loop.id)
         assert kept.stage == "training" and kept.job_id is not None and kept.error is None
+
+
+async def test_model_card_from_an_eval_run(tmp_path, sandbox, monkeypatch):
+    from tests.flywheel.seed import TUNED, seed
+
+    with Store(tmp_path / "t.db") as store:
+        seed(store, tmp_path)
+        tuned_run = next(r.id for r in store.evals.runs(store.evals.list()[0].id)
+                         if r.model == TUNED)
+    app = make(tmp_path, sandbox, monkeypatch)
+    app.loops.resume_unfinished = lambda: None  # the seeded loops belong to "openai"
+    async with app.run_test(size=SIZE) as pilot:
+        await app.store_ready.wait()
+        await pilot.press("3")
+        await pilot.pause()
+        pane = app.pane("evals")
+        pane.selected_run = tuned_run
+        await pilot.press("k")
+        await until(pilot, lambda: isinstance(app.screen, ModelCardScreen))
+        assert app.screen.model == TUNED

@@ -87,6 +87,7 @@ class EvalsPane(Pane):
         Binding("w", "export", "Export", id="evals.export"),
         Binding("t", "to_dataset", "Failures/selected → data", id="evals.to_dataset"),
         Binding("p", "use_prompt", "Use a saved prompt", id="evals.prompt"),
+        Binding("k", "model_card", "Model card", id="evals.card"),
     ]
 
     class RunProgress(Message):
@@ -406,6 +407,13 @@ class EvalsPane(Pane):
             self.app.notify, f"run {run_id}: {run.status} · pass rate "
             f"{pass_rate(run.result_counts)}", title="Eval run",
             severity="error" if run.status == "failed" else "information")
+
+    def action_model_card(self) -> None:
+        """The card of the selected run's model: where it came from, how it scores."""
+        if self.selected_run is None:
+            self.app.notify("Pick a run first", severity="warning")
+            return
+        self.tunedeck.show_model_card(self.tunedeck.store.evals.run(self.selected_run).model)
 
     def action_use_prompt(self) -> None:
         """Make a saved playground prompt version the eval's input messages."""
