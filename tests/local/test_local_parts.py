@@ -171,3 +171,39 @@ def test_a_local_profile_has_fine_tuning() -> None:
                       api_key_env="TUNEDECK_LOCAL_API_KEY")
     assert profile.has(Capability.FINE_TUNING) and profile.has(Capability.CHAT)
     assert profile.has(Capability.FILES)
+
+
+def test_tokenizers_without_offsets_mask_the_same_turns(tokenizer) -> None:
+    from tui.local.data import sft_example
+
+    class Slow:  # a tokenizer without offset mappings (slow, sentencepiece-only ones)
+        is_fast = False
+
+        def __init__(self, inner) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str):
+            return getattr(self.inner, name)
+
+        def __call__(self, *args, **kwargs):
+            return self.inner(*args, **kwargs)
+
+    row = {"messages": [{"role": "user", "content": "What is two plus two?"},
+                        {"role": "assistant", "content": "No.", "weight": 0},
+                        {"role": "user", "content": "Again?"},
+                        {"role": "assistant", "content": "Two plus two is four."}]}
+    example = sft_example(row, Slow(tokenizer), 512)
+    assert _decoded(tokenizer, example) == "Two plus two is four.<|im_end|>\n"
+    assert tokenizer.decode(example["input_ids"]) == tokenizer.apply_chat_template(
+        row["messages"], tokenize=False)
+
+
+def test_bad_local_options_are_named(models_dir: Path, tmp_path: Path) -> None:
+    from tui.local.engine import local_options
+    from tui.sandbox.engine import TrainingDataError
+
+    assert local_options({"full_finetune": "true", "gpus": "1"}) == {"full": True, "gpus": "1"}
+    with pytest.raises(TrainingDataError, match="full_finetune.*true or false"):
+        local_options({"full_finetune": "maybe"})
+    with pytest.raises(TrainingDataError, match="lora_r.*an integer"):
+        local_options({"lora_r": "x"})

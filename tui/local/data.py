@@ -111,12 +111,22 @@ def sft_example(row: dict[str, Any], tokenizer: Any, max_length: int) -> dict[st
             spans.append(span)
     if not spans:
         return None
-    enc = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
-    ids = enc["input_ids"][:max_length]
-    labels = []
-    for token, (start, end) in zip(ids, enc["offset_mapping"], strict=False):
-        inside = any(start < b and end > a for a, b in spans)
-        labels.append(token if inside else -100)
+    if getattr(tokenizer, "is_fast", False):
+        enc = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
+        ids = enc["input_ids"][:max_length]
+        labels = []
+        for token, (start, end) in zip(ids, enc["offset_mapping"], strict=False):
+            inside = any(start < b and end > a for a, b in spans)
+            labels.append(token if inside else -100)
+    else:  # no offsets: tokenize the pieces between span boundaries one by one
+        ids, labels, at = [], [], 0
+        for a, b in [*spans, (len(full), len(full))]:
+            for text, trained in ((full[at:a], False), (full[a:b], True)):
+                piece = tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
+                ids += piece
+                labels += piece if trained else [-100] * len(piece)
+            at = b
+        ids, labels = ids[:max_length], labels[:max_length]
     if all(label == -100 for label in labels):
         return None
     return {"input_ids": ids, "labels": labels}

@@ -3,8 +3,8 @@
 The GPUs this process may use are CUDA_VISIBLE_DEVICES (when set) or all that
 NVML reports; a job gets the one with the most free memory that no other job
 holds, through CUDA_VISIBLE_DEVICES in its process's environment. A job's
-metadata may name its own (`gpus: "0,1"`). No NVML (nvidia-ml-py) or no GPU:
-one slot, the CPU.
+metadata may name its own (`gpus: "1"`). Without NVML (nvidia-ml-py) torch
+counts the GPUs and the first free one is taken; no GPU: one slot, the CPU.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ def visible_gpus() -> list[str]:
         return [g.strip() for g in env.split(",") if g.strip() and g.strip() != "-1"]
     try:
         import pynvml  # nvidia-ml-py
-    except ImportError:
-        return []
-    try:
+
         pynvml.nvmlInit()
         return [str(i) for i in range(pynvml.nvmlDeviceGetCount())]
-    except Exception:  # noqa: BLE001 - no driver: no GPU
-        return []
+    except Exception:  # noqa: BLE001 - no NVML: ask torch (no driver: no GPU)
+        import torch
+
+        return [str(i) for i in range(torch.cuda.device_count())]
 
 
 def free_memory(gpu: str) -> int:

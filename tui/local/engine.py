@@ -50,8 +50,15 @@ _OPTIONS = {  # metadata key -> (job.json key, type)
     "target_modules": ("target_modules", str), "max_length": ("max_length", int),
     "num_generations": ("num_generations", int), "max_completion_length": ("max_completion_length", int),
     "gradient_accumulation_steps": ("grad_accum", int), "gpus": ("gpus", str),
-    "full_finetune": ("full", lambda v: str(v).lower() in ("1", "true", "yes")),
+    "full_finetune": ("full", lambda v: _flag(v)),
 }
+
+
+def _flag(value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text not in ("1", "true", "yes", "0", "false", "no"):
+        raise ValueError(value)
+    return text in ("1", "true", "yes")
 
 
 def _default_epochs(n: int) -> int:
@@ -74,8 +81,10 @@ def local_options(metadata: dict[str, Any]) -> dict[str, Any]:
             try:
                 out[name] = kind(metadata[key])
             except (TypeError, ValueError):
-                raise TrainingDataError(f"metadata.{key}: cannot read {metadata[key]!r} as "
-                                        f"{getattr(kind, '__name__', 'a flag')}", param="metadata") from None
+                wanted = {"full": "true or false", "gpus": "GPU numbers"}.get(
+                    name, "an integer" if kind is int else "a number")
+                raise TrainingDataError(f"metadata.{key}: cannot read {metadata[key]!r} as {wanted}",
+                                        param="metadata") from None
     return out
 
 
