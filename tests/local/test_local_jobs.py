@@ -44,6 +44,8 @@ def test_supervised_job_trains_checkpoints_and_serves(api: openai.OpenAI) -> Non
     assert done.fine_tuned_model == f"ft:tiny-chat:tunedeck:caps:{job.id[-8:]}"
     assert done.trained_tokens and done.trained_tokens > 0
     assert done.hyperparameters.n_epochs == 3
+    owners = {m.id: m.owned_by for m in api.models.list().data}
+    assert owners["tiny-chat"] == owners[done.fine_tuned_model] == "tunedeck-local"
 
     steps = metrics(api, job.id)
     assert [m["step"] for m in steps] == list(range(1, 16))

@@ -90,6 +90,7 @@ def local_options(metadata: dict[str, Any]) -> dict[str, Any]:
 
 class LocalEngine:
     name = "local"
+    owner = "tunedeck-local"  # models' owned_by: real models trained here, not sandbox ones
     paced = False  # real work takes real time: no simulated waits in the job lifecycle
 
     def __init__(self, models_dir: Path | None, *, work_dir: Path, model_ids: tuple[str, ...] = (),

@@ -25,7 +25,7 @@ from tui.sandbox.engine import (
     TrainingSpec,
 )
 from tui.sandbox.routes.files import file_bytes, store_file
-from tui.sandbox.service import OWNER, Sandbox
+from tui.sandbox.service import Sandbox
 from tui.sandbox.shapes import new_id, now
 from tui.sandbox.validation import check_file
 
@@ -213,7 +213,7 @@ def _record_step(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
 
 def _checkpoint(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
     name = f"{model_name(job)}:ckpt-step-{result.step}"
-    sb.state.put("models", {"id": name, "object": "model", "created": now(), "owned_by": OWNER,
+    sb.state.put("models", {"id": name, "object": "model", "created": now(), "owned_by": sb.owner,
                             "_artifact": result.artifact, "_checkpoint": True, "_job": job["id"]})
     metrics = {k: v for k, v in result.metrics.items() if k != "total_steps"}
     sb.state.put("checkpoints", {
@@ -231,7 +231,7 @@ def _checkpoint(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
 
 def _finish(sb: Sandbox, job: dict[str, Any], plan: TrainingPlan, last: StepResult) -> None:
     name = model_name(job)
-    sb.state.put("models", {"id": name, "object": "model", "created": now(), "owned_by": OWNER,
+    sb.state.put("models", {"id": name, "object": "model", "created": now(), "owned_by": sb.owner,
                             "_artifact": last.artifact, "_job": job["id"]})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -40,6 +40,11 @@ class Sandbox:
         # Called at startup to pick up work a previous process left running.
         self.resumers: list[Callable[[Sandbox], None]] = []
 
+    @property
+    def owner(self) -> str:
+        """`owned_by` of the models: which engine made them (tunedeck-sandbox, tunedeck-local)."""
+        return getattr(self.engine, "owner", OWNER)
+
     async def sleep(self, seconds: float) -> None:
         """Wait `seconds` of sandbox time (real time divided by speed)."""
         await asyncio.sleep(seconds / self.speed)

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tui.sandbox.errors import APIError
-from tui.sandbox.service import OWNER, Sandbox
+from tui.sandbox.service import Sandbox
 from tui.sandbox.shapes import dump
 from tui.sandbox.web import ok, path, sandbox
 
@@ -19,7 +19,7 @@ _BASE_CREATED = 1767225600
 
 
 def _models(sb: Sandbox) -> list[dict[str, Any]]:
-    base = [{"id": name, "object": "model", "created": _BASE_CREATED, "owned_by": OWNER}
+    base = [{"id": name, "object": "model", "created": _BASE_CREATED, "owned_by": sb.owner}
             for name in sb.engine.base_models()]
     trained = [r for r in sb.state.all("models") if not r.get("_checkpoint")]
     return base + trained
