@@ -207,3 +207,31 @@ def test_bad_local_options_are_named(models_dir: Path, tmp_path: Path) -> None:
         local_options({"full_finetune": "maybe"})
     with pytest.raises(TrainingDataError, match="lora_r.*an integer"):
         local_options({"lora_r": "x"})
+
+
+def test_serve_tiny_and_export_from_the_command_line(models_dir: Path, tmp_path: Path, capsys) -> None:
+    import argparse
+
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from tui.cli import main
+    from tui.commands.serve import _local_engine
+    from tui.sandbox.state import State
+
+    args = argparse.Namespace(tiny=True, models_dir=None, model=[], max_jobs=None, serving="auto")
+    engine = _local_engine(args, tmp_path / "work")
+    assert engine.base_models() == ["tiny-chat"] and engine.owner == "tunedeck-local"
+
+    base = AutoModelForCausalLM.from_pretrained(str(models_dir / "tiny-chat"))
+    get_peft_model(base, LoraConfig(r=4, target_modules="all-linear")).save_pretrained(tmp_path / "ad")
+    state = State(tmp_path / "state.db")
+    state.put("models", {"id": "ft:tiny-chat:tunedeck::x", "object": "model", "_artifact": {
+        "engine": "local", "base": "tiny-chat", "adapter": str(tmp_path / "ad")}})
+    state.close()
+    common = ["serve", "--models-dir", str(models_dir), "--work-dir", str(tmp_path / "work"),
+              "--state", str(tmp_path / "state.db")]
+    assert main([*common, "--export", "ft:tiny-chat:tunedeck::x", "--to", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "config.json").exists() and "merged weights" in capsys.readouterr().out
+    assert main([*common, "--export", "ft:nope", "--to", str(tmp_path / "out2")]) == 2
+    assert "no model 'ft:nope'" in capsys.readouterr().err
