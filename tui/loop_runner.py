@@ -90,8 +90,6 @@ class LoopRunner:
             options = loops.LoopOptions(
                 runner=options_for(profile, settings),
                 poll_s=settings.poll_interval_s,
-                # The jobs pane's watcher keeps the active profile's jobs fresh.
-                sync_job=lambda: app.profile.name != loop.profile,
                 training_prices=dict(settings.prices.training))
 
             async def go() -> Any:

@@ -163,3 +163,23 @@ async def test_two_stores_loops_never_adopt_each_others_jobs(tmp_path, sandbox, 
             assert finished.stage == "done", finished.error
             jobs.append(store.jobs.get(finished.job_id).remote_id)
     assert jobs[0] != jobs[1]
+
+
+async def test_a_job_the_provider_forgot_fails_the_loop_with_a_reason(tmp_path, monkeypatch):
+    """A sandbox restarted without --state no longer knows the loop's job."""
+    from tui.sandbox.runner import SandboxServer
+
+    store = Store(tmp_path / "t.db")
+    with SandboxServer(api_key="sk-sandbox-test", speed=50.0) as first:
+        profile = sandbox_profile(first, monkeypatch)
+        loop = new_loop(store, tmp_path, profile.name)
+        client = make_client(profile, max_retries=0)
+        driver = loops.LoopDriver(store, loop.id, client=client, options=options())
+        driver.say = lambda line: driver.cancel() if line.startswith("Launched") else None
+        await driver.drive()
+        await client.close()
+    with SandboxServer(api_key="sk-sandbox-test", speed=50.0) as second:
+        profile = sandbox_profile(second, monkeypatch)
+        finished = await drive(store, loop.id, profile)
+    assert finished.stage == "failed"
+    assert "no longer knows the fine-tuning job" in finished.error

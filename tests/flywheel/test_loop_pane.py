@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from store import Store
-from tests.apphelpers import rendered
+from tests.apphelpers import rendered, settle
 from tests.flywheel.helpers import N_ITEMS, capitals_eval, new_loop
 from tests.jobs.helpers import MODEL, stored_version
 from tests.jobs.test_pane_live import SIZE, make, until
@@ -140,7 +140,7 @@ async def test_model_card_from_an_eval_run(tmp_path, sandbox, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await app.store_ready.wait()
         await pilot.press("3")
-        await pilot.pause()
+        await settle(pilot)  # the pane's first reload picks its own run: choose after it
         pane = app.pane("evals")
         pane.selected_run = tuned_run
         await pilot.press("k")

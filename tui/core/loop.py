@@ -32,9 +32,6 @@ class LoopError(Exception):
 class LoopOptions:
     runner: RunnerOptions = field(default_factory=RunnerOptions)
     poll_s: float = 5.0
-    # False (or a callable answering False) while something else, the app's job
-    # watcher, already keeps the job fresh in the store.
-    sync_job: bool | Callable[[], bool] = True
     training_prices: dict[str, float] | None = None
 
 
@@ -219,19 +216,36 @@ class LoopDriver:
         return self.store.loops.update(loop.id, job_id=job.id)
 
     async def _training(self, loop: Loop) -> Loop:
+        import openai
+
         from tui.core.jobs.sync import sync_job
+        from tui.core.jobs.watch import PollPolicy, retry_after_of
 
         if loop.job_id is None:
             loop = await self._launch(loop)
         assert loop.job_id is not None
         job = self.store.jobs.get(loop.job_id)
+        policy = PollPolicy(self.options.poll_s)
+        errors = 0
         while not self._cancelled:
-            sync = self.options.sync_job
-            if sync() if callable(sync) else sync:
+            # The loop polls its own job even where the jobs pane's watcher also does:
+            # one request a poll, and the loop never waits on a watcher that stopped
+            # (another profile) or cannot see the job any more.
+            try:
                 job = (await sync_job(self.client, self.store, loop.profile, job,
                                       retrieve=True)).job
-            else:
-                job = self.store.jobs.get(job.id)
+                errors = 0
+            except openai.NotFoundError as exc:
+                raise LoopError(
+                    f"the provider no longer knows the fine-tuning job {job.remote_id} (404); "
+                    "a sandbox started without --state forgets its jobs when it stops") from exc
+            except openai.APIError as exc:
+                errors += 1
+                wait = policy.backoff(errors, retry_after_of(exc))
+                self.say(f"Polling {job.remote_id} failed ({type(exc).__name__}); "
+                         f"trying again in {wait:.0f}s")
+                await self._sleep(wait)
+                continue
             if loop.eval_checkpoints:
                 loop = await self._evaluate_checkpoints(loop)
             if job.status in FINAL_STATUSES:
