@@ -127,4 +127,6 @@ class FlywheelActions(_Base):
         self.push_screen(JobPreflight(spec, self.profile.name, self.db_path,
                                       dict(self.settings.prices.training),
                                       settings=self.settings, extra_cost_usd=evals_cost,
-                                      title="Guided loop · pre-flight of its job"), confirmed)
+                                      title="Guided loop · pre-flight of its job",
+                                      confirm_text="y starts the loop: the baseline eval "
+                                      "first, then this job, then the eval again"), confirmed)

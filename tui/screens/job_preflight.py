@@ -49,7 +49,8 @@ class JobPreflight(ModalScreen[Preflight | None]):
 
     def __init__(self, spec: JobSpec, profile: str, db_path: Path,
                  prices: dict[str, float] | None = None, *, settings: Settings | None = None,
-                 extra_cost_usd: float = 0.0, title: str = "Pre-flight") -> None:
+                 extra_cost_usd: float = 0.0, title: str = "Pre-flight",
+                 confirm_text: str = "y launches (uploads, then creates the job)") -> None:
         super().__init__()
         self.spec = spec
         self.profile = profile
@@ -60,6 +61,7 @@ class JobPreflight(ModalScreen[Preflight | None]):
         self.settings = settings
         self.extra_cost_usd = extra_cost_usd
         self.title = title
+        self.confirm_text = confirm_text
         self.preflight: Preflight | None = None
 
     def compose(self) -> ComposeResult:
@@ -113,8 +115,7 @@ class JobPreflight(ModalScreen[Preflight | None]):
             else:
                 lines.append(f"Budget: {escape(budget.message())}")
         if pre.ok:
-            lines.append("\n[b]Launch?[/b] y launches (uploads, then creates the job); esc goes "
-                         "back to the form.")
+            lines.append(f"\n[b]Launch?[/b] {self.confirm_text}; esc goes back to the form.")
         else:
             lines.append("\n[red]This job cannot be launched as it is.[/red] esc: back to the form")
         text.update("\n".join(lines))
