@@ -112,8 +112,10 @@ class TunedeckApp(FlywheelActions, App[None]):
             if pane.is_mounted:
                 pane.reload()
         # Unfinished jobs are watched (and their endings notified) from the
-        # start, whichever pane the user is on.
+        # start, whichever pane the user is on; so are eval batches.
         self.call_later(self.ensure_pane, "jobs")
+        # Eval batches left in flight are picked up again by the Evals pane.
+        self.call_later(self.ensure_pane, "evals")
         # Guided loops left running by the last session go on.
         self.loops.resume_unfinished()
         # Reloading may have hidden what had focus (an empty pane hides its list).
