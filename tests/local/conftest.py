@@ -1,6 +1,6 @@
 """The local engine over real HTTP: a tiny random model built here, trained on this CPU.
 
-Skipped without the `[local]` extra. One server for the session (jobs queue
+Skipped without the `[local]` extra. One server for the folder (jobs queue
 in it as they would for a user); nothing reaches the Hugging Face hub.
 """
 
@@ -34,7 +34,7 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped (and HF_HUB_OFFLINE restored) when tests/local ends
 def local_server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from tui.local.engine import LocalEngine
     from tui.sandbox.runner import SandboxServer
