@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 from pathlib import Path
 
@@ -194,3 +195,19 @@ def test_jobs_for_unknown_models_and_bad_options_are_refused(api: openai.OpenAI,
                                       metadata={"lora_r": "sixteen"})
     done = wait_for(api, job.id)
     assert done.status == "failed" and "metadata.lora_r" in done.error.message
+
+
+def test_a_job_over_two_processes_through_accelerate(api: openai.OpenAI, local_server) -> None:
+    """metadata num_processes=2: accelerate launch (torchrun, gloo on this CPU), one report per step."""
+    rows = sft_rows(12, [("France", "Paris")])
+    job = api.fine_tuning.jobs.create(
+        model="tiny-chat", training_file=upload(api, rows), metadata={"num_processes": "2"},
+        method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 2, "batch_size": 4}}})
+    done = wait_for(api, job.id)
+    assert done.status == "succeeded", done.error
+    assert [m["step"] for m in metrics(api, job.id)] == list(range(1, 7))  # batch 4 = 2 ranks x 2
+    job_dir = local_server.engine.work_dir / job.id
+    assert (job_dir / "out" / "checkpoint-3" / "rng_state_1.pth").exists()  # rank 1 trained too
+    steps = [json.loads(line) for line in (job_dir / "steps.jsonl").read_text().splitlines()]
+    per_step = steps[1]["num_tokens"] - steps[0]["num_tokens"]
+    assert per_step == steps[0]["num_tokens"]  # every step counts the tokens of both ranks' batches

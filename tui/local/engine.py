@@ -12,7 +12,8 @@ same "auto" rules as OpenAI's), learning rate = base rate (2e-4 for LoRA,
 1e-5 for a full fine-tune, or metadata `learning_rate`) × learning_rate_multiplier,
 DPO's beta as is. Local options come from the job's metadata (strings):
 learning_rate, lora_r, lora_alpha, lora_dropout, target_modules, full_finetune,
-max_length, num_generations, max_completion_length, gradient_accumulation_steps, gpus.
+max_length, num_generations, max_completion_length, gradient_accumulation_steps, gpus,
+num_processes and accelerate_config (a job over several processes via `accelerate launch`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ _OPTIONS = {  # metadata key -> (job.json key, type)
     "target_modules": ("target_modules", str), "max_length": ("max_length", int),
     "num_generations": ("num_generations", int), "max_completion_length": ("max_completion_length", int),
     "gradient_accumulation_steps": ("grad_accum", int), "gpus": ("gpus", str),
+    "num_processes": ("num_processes", int), "accelerate_config": ("accelerate_config", str),
     "full_finetune": ("full", lambda v: _flag(v)),
 }
 
@@ -86,6 +88,21 @@ def local_options(metadata: dict[str, Any]) -> dict[str, Any]:
                 raise TrainingDataError(f"metadata.{key}: cannot read {metadata[key]!r} as {wanted}",
                                         param="metadata") from None
     return out
+
+
+def processes_of(local: dict[str, Any]) -> int:
+    """Training processes of a job: metadata num_processes, else one per GPU listed in `gpus`."""
+    if local.get("num_processes"):
+        return max(1, int(local["num_processes"]))
+    return max(1, len([g for g in str(local.get("gpus", "")).split(",") if g.strip()]))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class LocalEngine:
@@ -188,7 +205,9 @@ class LocalEngine:
             for key, default in (("compute_multiplier", 1.0), ("eval_interval", 1),
                                  ("eval_samples", 1), ("reasoning_effort", "medium")):
                 resolved[key] = _auto(hp.get(key), default)
-        steps_per_epoch = math.ceil(n / batch_size)
+        processes = processes_of(local)
+        per_device = max(1, batch_size // processes)
+        steps_per_epoch = math.ceil(n / (per_device * processes))
         total = steps_per_epoch * n_epochs
         base_lr = local.get("learning_rate", FULL_LR if local.get("full") else LORA_LR)
         job_dir = self.work_dir / (spec.job_id or f"job-{spec.seed}")
@@ -196,6 +215,7 @@ class LocalEngine:
         cfg = {
             "method": spec.method, "base_model": spec.base_model, "base_path": str(base_path),
             "seed": spec.seed, "n_epochs": n_epochs, "batch_size": batch_size,
+            "per_device_batch_size": per_device, "num_processes": processes,
             "steps_per_epoch": steps_per_epoch, "total_steps": total,
             "valid_every": max(1, total // 10), "learning_rate": base_lr * multiplier,
             "beta": resolved.get("beta", 0.0), "max_length": max_length,
@@ -323,6 +343,16 @@ class LocalRun:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         env.setdefault("TOKENIZERS_PARALLELISM", "false")
         cmd = [sys.executable, "-m", "tui.local.worker", str(self.dir)]
+        processes = processes_of(options)
+        if processes > 1:  # one job over several processes (GPUs, or CPU for testing): accelerate
+            launch = [sys.executable, "-m", "accelerate.commands.launch",
+                      "--num_processes", str(processes), "--num_machines", "1",
+                      "--main_process_port", str(_free_port())]
+            if options.get("accelerate_config"):  # FSDP / DeepSpeed settings, the user's file
+                launch += ["--config_file", options["accelerate_config"]]
+            else:  # torchrun; the Trainer picks the precision, gloo when there is no GPU
+                launch += ["--dynamo_backend", "no", "--multi_gpu"]
+            cmd = [*launch, "-m", "tui.local.worker", str(self.dir)]
         if self.resume_from:
             cmd += ["--resume", self.resume_from]
         with open(self.dir / "train.log", "ab") as log:

@@ -30,16 +30,39 @@ import orjson
 
 
 class _Wire:
+    """Rank 0 reports and listens; other ranks (accelerate launch) stay silent."""
+
     def __init__(self) -> None:
-        # Our protocol keeps the real stdout; fd 1 (libraries' prints) goes to stderr.
-        self._out = os.fdopen(os.dup(1), "w", buffering=1)
-        os.dup2(2, 1)
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.pause = threading.Event()
-        threading.Thread(target=self._listen, daemon=True).start()
+        self._out = None
+        if self.rank == 0:
+            # Our protocol keeps the real stdout; fd 1 (libraries' prints) goes to stderr.
+            self._out = os.fdopen(os.dup(1), "w", buffering=1)
+            threading.Thread(target=self._listen, daemon=True).start()
+        os.dup2(2, 1)
 
     def send(self, message: dict[str, Any]) -> None:
-        self._out.write(json.dumps(message) + "\n")
-        self._out.flush()
+        if self._out is not None:
+            self._out.write(json.dumps(message) + "\n")
+            self._out.flush()
+
+    def should_pause(self) -> bool:
+        """Rank 0's answer, the same on every rank (they must stop at the same step)."""
+        stop = self.pause.is_set()
+        if self.world == 1:
+            return stop
+        import torch
+        import torch.distributed as dist
+
+        if not (dist.is_available() and dist.is_initialized()):
+            return stop
+        flag = torch.tensor([1 if stop else 0])
+        if dist.get_backend() == "nccl":
+            flag = flag.cuda()
+        dist.broadcast(flag, src=0)
+        return bool(flag.item())
 
     def _listen(self) -> None:
         for line in sys.stdin:
@@ -111,7 +134,7 @@ def _callback(wire: _Wire, method: str) -> Any:
             self.flush()
 
         def on_step_end(self, args: Any, state: Any, control: Any, **_: Any) -> None:
-            if wire.pause.is_set():
+            if wire.should_pause():
                 control.should_save = True
                 control.should_training_stop = True
                 self.paused = True
@@ -158,7 +181,7 @@ def train(job_dir: Path, resume: str | None, wire: _Wire) -> None:
         cfg["base_path"], dtype=torch.bfloat16 if bf16 else torch.float32)
     train_rows = _read_jsonl(job_dir / "train.jsonl")
     valid_rows = _read_jsonl(job_dir / "valid.jsonl")
-    bs = cfg["batch_size"]
+    bs = cfg["per_device_batch_size"]  # batch_size / processes: OpenAI's batch is the total
     common: dict[str, Any] = dict(
         output_dir=str(job_dir / "out"), report_to=[], logging_steps=1, disable_tqdm=True,
         save_strategy="steps", save_steps=cfg["steps_per_epoch"], max_steps=cfg["total_steps"],
