@@ -119,9 +119,17 @@ class TunedeckApp(FlywheelActions, App[None]):
         # Guided loops left running by the last session go on.
         self.loops.resume_unfinished()
         # Reloading may have hidden what had focus (an empty pane hides its list).
+        self.call_after_refresh(self._refocus_active_pane)
+
+    def _refocus_active_pane(self) -> None:
+        """Focus into the pane shown *now*, if nothing visible has focus.
+
+        Decided when it runs, not when scheduled: focusing a pane the user has
+        just left would pull its tab back (TabbedContent follows focus).
+        """
         active = self.query(f"#pane-{self.query_one('#panes', TabbedContent).active}")
         if active and (self.focused is None or not is_shown(self.focused)):
-            self.call_after_refresh(active.first(Pane).focus_first)
+            active.first(Pane).focus_first()
 
     def on_unmount(self) -> None:
         self.loops.stop_all()
@@ -184,11 +192,14 @@ class TunedeckApp(FlywheelActions, App[None]):
         self.set_focus(None)
         self.query_one("#panes", TabbedContent).active = pane_id
         pane = await self.ensure_pane(pane_id)
-        # Focus into the pane so its bindings show in the footer and act at once
-        # (after a refresh: a pane mounted just now cannot take focus yet).
-        self.call_after_refresh(pane.focus_first)
         if self.store_ready.is_set():
             pane.reload()
+        # Focus into the pane so its bindings show in the footer and act at once:
+        # now, so a key typed right after the switch reaches the pane, and again
+        # after a refresh (a pane mounted just now cannot take focus yet).
+        if pane.is_mounted:
+            pane.focus_first()
+        self.call_after_refresh(pane.focus_first)
 
     async def run_pane_action(self, pane_id: str, action: str) -> None:
         await self.action_show_pane(pane_id)
