@@ -88,11 +88,10 @@ class FlywheelActions(_Base):
             self.notify(f"A loop needs a dataset and an eval: add {missing} first.",
                         severity="warning")
             return
-        from tui.panes.jobs import DEFAULT_MODELS, SANDBOX_MODELS
+        from tui.panes.jobs import base_model_choices
 
-        defaults = SANDBOX_MODELS if profile.kind == "sandbox" else DEFAULT_MODELS
-        models = list(dict.fromkeys([*defaults,
-                                     *(m.model_id for m in store.models.list(profile.name))]))
+        models = base_model_choices(profile.kind,
+                                    [m.model_id for m in store.models.list(profile.name)])
 
         def chosen(request: Any) -> None:
             if request is not None:

@@ -31,6 +31,16 @@ DEFAULT_MODELS = (
     "o4-mini-2025-04-16",
 )
 SANDBOX_MODELS = ("sandbox-small", "sandbox-large")
+# Kinds whose base models only the server itself can list (no known catalogue).
+LISTED_KINDS = ("local", "compatible")
+
+
+def base_model_choices(kind: str, cached: list[str]) -> list[str]:
+    """Base models to offer for a new job: the provider's catalogue, then what it listed."""
+    if kind in LISTED_KINDS:
+        return [m for m in cached if not m.startswith("ft:")]
+    defaults = SANDBOX_MODELS if kind == "sandbox" else DEFAULT_MODELS
+    return list(dict.fromkeys([*defaults, *cached]))
 
 
 class JobsPane(Pane):
@@ -280,7 +290,18 @@ class JobsPane(Pane):
         if self.watcher is not None:
             self.watcher.refresh_now()
 
-    def action_new_job(self) -> None:
+    @work(exclusive=True, group="jobs-models", exit_on_error=False, name="list models")
+    async def list_models_then_new_job(self) -> None:
+        from tui.core.providers import make_client
+
+        profile = self.tunedeck.profile
+        self._status(f"Asking {profile.name} which models it serves…")
+        async with make_client(profile) as client:
+            models = [m.model_dump() async for m in client.models.list()]
+        self.tunedeck.store.models.replace(profile.name, models)
+        self.action_new_job(listed=True)
+
+    def action_new_job(self, listed: bool = False) -> None:
         from tui.core.providers import MissingCapabilityError, require
         from tui.screens.job_create import JobCreate
 
@@ -304,8 +325,11 @@ class JobsPane(Pane):
                         severity="warning")
             return
         cached = [m.model_id for m in store.models.list(profile.name)]
-        defaults = SANDBOX_MODELS if profile.kind == "sandbox" else DEFAULT_MODELS
-        models = list(dict.fromkeys([*defaults, *cached]))
+        if profile.kind in LISTED_KINDS and not cached and not listed:
+            # A local engine or compatible server: its models are whatever it serves.
+            self.list_models_then_new_job()
+            return
+        models = base_model_choices(profile.kind, cached)
 
         def chosen(spec: Any) -> None:
             if spec is not None:

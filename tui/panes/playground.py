@@ -159,7 +159,14 @@ class PlaygroundPane(Pane):
         self.focus()
 
     def _default_model(self) -> str:
-        return "sandbox-small" if self.tunedeck.profile.kind == "sandbox" else DEFAULT_MODEL
+        profile = self.tunedeck.profile
+        if profile.kind == "sandbox":
+            return "sandbox-small"
+        if profile.kind in ("local", "compatible") and self.tunedeck.store_ready.is_set():
+            # No catalogue to guess from: the first model the server listed, if any.
+            served = self.tunedeck.store.models.list(profile.name)
+            return served[0].model_id if served else ""
+        return DEFAULT_MODEL
 
     def reload(self) -> None:
         models = [m.model_id for m in self.tunedeck.store.models.list(self.tunedeck.profile.name)]
