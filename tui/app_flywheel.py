@@ -101,6 +101,7 @@ class FlywheelActions(_Base):
 
     def _loop_preflight(self: TunedeckApp, request: Any) -> None:
         from tui.core.jobs.spec import JobSpec
+        from tui.core.pricing import training_prices_for
         from tui.core.spend import estimate_eval_run
         from tui.screens.job_preflight import JobPreflight
 
@@ -124,7 +125,8 @@ class FlywheelActions(_Base):
             self.action_loops(loop.id)
 
         self.push_screen(JobPreflight(spec, self.profile.name, self.db_path,
-                                      dict(self.settings.prices.training),
+                                      training_prices_for(self.profile.kind,
+                                                          self.settings.prices.training),
                                       settings=self.settings, extra_cost_usd=evals_cost,
                                       title="Guided loop · pre-flight of its job",
                                       confirm_text="y starts the loop: the baseline eval "

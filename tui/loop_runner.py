@@ -69,6 +69,7 @@ class LoopRunner:
         from store import Store
         from tui.core import loop as loops
         from tui.core.evals.service import options_for
+        from tui.core.pricing import training_prices_for
         from tui.core.providers import make_client
 
         app = self.app
@@ -90,7 +91,7 @@ class LoopRunner:
             options = loops.LoopOptions(
                 runner=options_for(profile, settings),
                 poll_s=settings.poll_interval_s,
-                training_prices=dict(settings.prices.training))
+                training_prices=training_prices_for(profile.kind, settings.prices.training))
 
             async def go() -> Any:
                 client = make_client(profile, max_retries=2)

@@ -67,3 +67,12 @@ def test_budget_check_counts_this_month_of_one_profile(tmp_path):
     assert spend.check_budget(store, settings(10.0), "work", 3.0,
                               today=dt.date(2026, 2, 1)).spent_usd == 0
     assert not spend.check_budget(store, settings(None), "work", 1e9, today=january).exceeds
+
+
+def test_a_local_profile_trains_for_free_but_listed_prices_still_count():
+    from tui.core.pricing import training_price_per_1m, training_prices_for
+
+    local = training_prices_for("local", {"my-llama": 0.5})
+    assert training_price_per_1m("tiny-chat", local) == 0.0
+    assert training_price_per_1m("my-llama-8b", local) == 0.5
+    assert training_price_per_1m("tiny-chat", training_prices_for("openai", None)) is None

@@ -306,6 +306,7 @@ def cmd_create(args: argparse.Namespace, settings: Any, profile: Any, store: Any
     from tui.core.jobs.actions import launch
     from tui.core.jobs.preflight import run_preflight
     from tui.core.jobs.spec import HYPERPARAMETERS, SpecError, parse_form
+    from tui.core.pricing import training_prices_for
 
     values: dict[str, Any] = {
         "model": args.model, "method": args.method,
@@ -325,7 +326,8 @@ def cmd_create(args: argparse.Namespace, settings: Any, profile: Any, store: Any
         spec = parse_form(values)
     except SpecError as exc:
         raise _Usage(str(exc)) from None
-    pre = run_preflight(store, profile.name, spec, prices=dict(settings.prices.training))
+    pre = run_preflight(store, profile.name, spec,
+                        prices=training_prices_for(profile.kind, settings.prices.training))
     out = sys.stderr if args.json else sys.stdout
     print("Pre-flight (nothing sent yet):", file=out)
     for line in pre.summary_lines():

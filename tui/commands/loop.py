@@ -115,6 +115,7 @@ def cmd_start(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
     from tui.commands.jobs import _version_ref
     from tui.core import loop as loops
     from tui.core.evals.service import EvalNotFound, resolve
+    from tui.core.pricing import training_prices_for
     from tui.core.spend import check_budget, estimate_eval_run
 
     try:
@@ -131,7 +132,8 @@ def cmd_start(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
                         training_version_id=training, validation_version_id=validation,
                         base_model=args.model, hyperparameters=hyper, suffix=args.suffix,
                         eval_checkpoints=args.checkpoints)
-    pre = loops.preflight(store, loop, dict(settings.prices.training))
+    pre = loops.preflight(store, loop, training_prices_for(profile.kind,
+                                                           settings.prices.training))
     out = sys.stderr if args.json else sys.stdout
     print("Pre-flight of the fine-tuning job (nothing sent yet):", file=out)
     for line in pre.summary_lines():
@@ -167,13 +169,15 @@ def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any,
     from tui.core import loop as loops
     from tui.core.config import Capability
     from tui.core.evals.service import options_for
+    from tui.core.pricing import training_prices_for
     from tui.core.providers import make_client, require
 
     require(profile, Capability.FINE_TUNING)
     out = sys.stderr if args.json else sys.stdout
     options = loops.LoopOptions(runner=options_for(profile, settings),
                                 poll_s=args.poll or settings.poll_interval_s,
-                                training_prices=dict(settings.prices.training))
+                                training_prices=training_prices_for(
+                                    profile.kind, settings.prices.training))
 
     async def go() -> Any:
         client = make_client(profile, max_retries=2)

@@ -39,3 +39,15 @@ def training_price_per_1m(model: str, overrides: dict[str, float] | None = None)
     table = {**DEFAULT_TRAINING_PRICES_PER_1M, **(overrides or {})}
     price = _longest_prefix(name, table)
     return None if price is None else float(price)
+
+
+def training_prices_for(kind: str, table: dict[str, float] | None) -> dict[str, float]:
+    """The training price table for a profile of `kind`, as `overrides` for the lookups.
+
+    A `local` profile trains on the user's own hardware: no provider bills it, so
+    every model is priced 0 (the empty prefix matches all; listed prices still win).
+    """
+    prices = dict(table or {})
+    if kind == "local":
+        prices = {"": 0.0, **prices}
+    return prices

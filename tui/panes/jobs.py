@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Static
 
 from tui.core.config import Capability
 from tui.core.jobs.present import age, eta, progress_bar, status_markup
+from tui.core.pricing import training_prices_for
 from tui.panes.base import Pane
 
 DEFAULT_MODELS = (
@@ -349,7 +350,8 @@ class JobsPane(Pane):
 
         self.tunedeck.push_screen(
             JobPreflight(spec, self.tunedeck.profile.name, self.tunedeck.db_path,
-                         dict(self.tunedeck.settings.prices.training),
+                         training_prices_for(self.tunedeck.profile.kind,
+                                             self.tunedeck.settings.prices.training),
                          settings=self.tunedeck.settings),
             confirmed,
         )
