@@ -221,6 +221,21 @@ async def model_card(pilot: Pilot) -> None:
             break
 
 
+async def grader_editor(pilot: Pilot) -> None:
+    """The grader editor on the faq eval, checking the JSON as it is typed."""
+    app = pilot.app
+    await pilot.press("3")
+    await settle(pilot)
+    app.pane("evals").load_file(str(faq_eval_file()))
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if app.store.evals.list():
+            break
+    await settle(pilot)
+    app.clear_notifications()
+    await pilot.press("e")
+
+
 async def spend_ledger(pilot: Pilot) -> None:
     """The ledger after a loop, under a $5 monthly budget (sandbox models cost nothing)."""
     await model_card(pilot)
@@ -279,6 +294,7 @@ SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
     ("playground-compare", [], playground_compare, True),
     ("evals-empty", ["3"], None, False),
     ("evals-compare", [], eval_base_vs_fine_tuned, True),
+    ("evals-graders", [], grader_editor, True),
     ("jobs-empty", ["4"], None, False),
     ("jobs-running", [], running_job, True),
     ("jobs-running-detail", [], running_job_detail, True),
