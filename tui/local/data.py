@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from tui.sandbox.engine import TrainingDataError
+from tui.sandbox.engine import jsonl_rows
 
 DEFAULT_SYSTEMLESS_TEMPLATE = (
     "{% for message in messages %}"
@@ -27,19 +27,7 @@ DEFAULT_SYSTEMLESS_TEMPLATE = (
 
 
 def rows(data: bytes, param: str) -> list[dict[str, Any]]:
-    out = []
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            raise TrainingDataError(f"Line {number} cannot be parsed as JSON", param=param) from None
-        if not isinstance(row, dict):
-            raise TrainingDataError(f"Line {number} is not a JSON object", param=param)
-        out.append(row)
-    return out
-
+    return jsonl_rows(data, param)
 
 def text_of(content: Any) -> str:
     if content is None:

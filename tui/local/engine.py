@@ -40,6 +40,7 @@ from tui.sandbox.engine import (
     TrainingFailed,
     TrainingPlan,
     TrainingSpec,
+    resolve_hyperparameters,
 )
 
 LORA_LR = 2e-4
@@ -61,19 +62,6 @@ def _flag(value: Any) -> bool:
     if text not in ("1", "true", "yes", "0", "false", "no"):
         raise ValueError(value)
     return text in ("1", "true", "yes")
-
-
-def _default_epochs(n: int) -> int:
-    epochs = 3  # OpenAI's rule for "auto"
-    if n * epochs < 100:
-        epochs = min(25, 100 // max(n, 1))
-    elif n * epochs > 25_000:
-        epochs = max(1, 25_000 // n)
-    return epochs
-
-
-def _auto(value: Any, default: Any) -> Any:
-    return default if value in (None, "auto") else value
 
 
 def local_options(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -192,19 +180,10 @@ class LocalEngine:
             tokens = sum(self._count(tok, r) for r in train)
         if not train:
             raise TrainingDataError(f"Training file has no usable {spec.method} examples")
-        hp = spec.hyperparameters
         n = len(train)
-        n_epochs = int(_auto(hp.get("n_epochs"), _default_epochs(n)))
-        batch_size = int(_auto(hp.get("batch_size"), max(1, min(256, n // 100))))
-        multiplier = float(_auto(hp.get("learning_rate_multiplier"), 1.0))
-        resolved: dict[str, Any] = {"n_epochs": n_epochs, "batch_size": batch_size,
-                                    "learning_rate_multiplier": multiplier}
-        if spec.method == "dpo":
-            resolved["beta"] = float(_auto(hp.get("beta"), 0.1))
-        if spec.method == "reinforcement":
-            for key, default in (("compute_multiplier", 1.0), ("eval_interval", 1),
-                                 ("eval_samples", 1), ("reasoning_effort", "medium")):
-                resolved[key] = _auto(hp.get(key), default)
+        resolved = resolve_hyperparameters(spec.method, spec.hyperparameters, n)
+        n_epochs, batch_size = resolved["n_epochs"], resolved["batch_size"]
+        multiplier = resolved["learning_rate_multiplier"]
         processes = processes_of(local)
         per_device = max(1, batch_size // processes)
         steps_per_epoch = math.ceil(n / (per_device * processes))

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 
 class TrainingDataError(ValueError):
     """The training data cannot be used by this engine (after validation passed)."""
@@ -112,3 +114,42 @@ class Engine(Protocol):
 # and on the iterator `train` returns:
 #   steps.pause()                    checkpoint and free the device; the next `next` resumes
 #   steps.close()                    stop now (cancel, shutdown): no more steps
+
+
+# -- shared by the engines ----------------------------------------------------
+def jsonl_rows(data: bytes, param: str) -> list[dict[str, Any]]:
+    """The JSON objects of a training file, one per non-blank line."""
+    rows = []
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            raise TrainingDataError(f"Line {number} cannot be parsed as JSON", param=param) from None
+        if not isinstance(row, dict):
+            raise TrainingDataError(f"Line {number} is not a JSON object", param=param)
+        rows.append(row)
+    return rows
+
+
+def _given(value: Any, default: Any) -> Any:
+    return default if value in (None, "auto") else value
+
+
+def resolve_hyperparameters(method: str, given: dict[str, Any], n_examples: int) -> dict[str, Any]:
+    """OpenAI's hyperparameters with every "auto" replaced the way OpenAI resolves it."""
+    from tui.core.datasets.billing import default_epochs
+
+    resolved: dict[str, Any] = {
+        "n_epochs": int(_given(given.get("n_epochs"), max(1, default_epochs(n_examples)))),
+        "batch_size": int(_given(given.get("batch_size"), max(1, min(256, n_examples // 100)))),
+        "learning_rate_multiplier": float(_given(given.get("learning_rate_multiplier"), 1.0)),
+    }
+    if method == "dpo":
+        resolved["beta"] = float(_given(given.get("beta"), 0.1))
+    if method == "reinforcement":
+        for key, default in (("compute_multiplier", 1.0), ("eval_interval", 1),
+                             ("eval_samples", 1), ("reasoning_effort", "medium")):
+            resolved[key] = _given(given.get(key), default)
+    return resolved

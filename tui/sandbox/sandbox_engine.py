@@ -34,6 +34,8 @@ from tui.sandbox.engine import (
     TrainingDataError,
     TrainingPlan,
     TrainingSpec,
+    jsonl_rows,
+    resolve_hyperparameters,
 )
 from tui.sandbox.text import (
     content_text,
@@ -84,25 +86,11 @@ def _assistant_text(message: dict[str, Any]) -> str:
     return text
 
 
-def _parse_lines(data: bytes, param: str) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            raise TrainingDataError(f"Line {number} cannot be parsed as JSON", param=param) from None
-        if not isinstance(row, dict):
-            raise TrainingDataError(f"Line {number} is not a JSON object", param=param)
-        rows.append(row)
-    return rows
-
 
 def parse_examples(data: bytes, method: str, grader: dict[str, Any] | None, param: str) -> list[Example]:
     """The method's own data format turned into (key, target) pairs."""
     examples = []
-    for row in _parse_lines(data, param):
+    for row in jsonl_rows(data, param):
         if method == "dpo":
             messages = (row.get("input") or {}).get("messages") or []
             preferred = row.get("preferred_output") or []
@@ -125,20 +113,6 @@ def parse_examples(data: bytes, method: str, grader: dict[str, Any] | None, para
         examples.append(Example(key, target, messages_tokens(messages) + count_tokens(target), row,
                                 _key_set(key)))
     return examples
-
-
-def _default_epochs(n: int) -> int:
-    # OpenAI cookbook's rule for "auto" epochs.
-    epochs = 3
-    if n * epochs < 100:
-        epochs = min(25, 100 // max(n, 1))
-    elif n * epochs > 25_000:
-        epochs = max(1, 25_000 // n)
-    return epochs
-
-
-def _resolve(value: Any, default: Any) -> Any:
-    return default if value in (None, "auto") else value
 
 
 @dataclass
@@ -165,26 +139,17 @@ class SandboxEngine:
             parse_examples(spec.validation, spec.method, spec.grader, "validation_file")
             if spec.validation else []
         )
-        hp = spec.hyperparameters
         n = len(examples)
-        n_epochs = int(_resolve(hp.get("n_epochs"), _default_epochs(n)))
-        batch_size = int(_resolve(hp.get("batch_size"), max(1, min(256, n // 100))))
-        lr = float(_resolve(hp.get("learning_rate_multiplier"), 1.0))
-        resolved: dict[str, Any] = {"n_epochs": n_epochs, "batch_size": batch_size,
-                                    "learning_rate_multiplier": lr}
-        if spec.method == "dpo":
-            resolved["beta"] = float(_resolve(hp.get("beta"), 0.1))
-        if spec.method == "reinforcement":
-            for key, default in (("compute_multiplier", 1.0), ("eval_interval", 1),
-                                 ("eval_samples", 1), ("reasoning_effort", "medium")):
-                resolved[key] = _resolve(hp.get(key), default)
+        resolved = resolve_hyperparameters(spec.method, spec.hyperparameters, n)
+        n_epochs, batch_size = resolved["n_epochs"], resolved["batch_size"]
         steps_per_epoch = math.ceil(n / batch_size)
         order: list[list[int]] = []
         for epoch in range(n_epochs):
             indexes = list(range(n))
             random.Random(spec.seed * 1000 + epoch).shuffle(indexes)
             order += [indexes[i : i + batch_size] for i in range(0, n, batch_size)]
-        work = _Work(examples, validation, order, rate=min(0.95, 0.5 * lr))
+        work = _Work(examples, validation, order,
+                     rate=min(0.95, 0.5 * resolved["learning_rate_multiplier"]))
         return TrainingPlan(
             spec=spec, n_examples=n, n_epochs=n_epochs, batch_size=batch_size,
             steps_per_epoch=steps_per_epoch, total_steps=len(order),
