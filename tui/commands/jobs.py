@@ -88,20 +88,9 @@ class _Usage(Exception):
 
 
 def _provider_error(exc: Exception, profile: Any) -> int:
-    import openai
+    from tui.commands.failures import provider_error
 
-    from tui.core.jobs.actions import ActionError
-    from tui.core.providers import MissingCapabilityError, MissingKeyError
-
-    if isinstance(exc, MissingKeyError | MissingCapabilityError | ActionError):
-        print(f"tunedeck jobs: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if isinstance(exc, openai.APIError):
-        from tui.core.errors import explain
-
-        print(f"tunedeck jobs: {explain(exc, key_env=profile.api_key_env)}", file=sys.stderr)
-        return EXIT_PROVIDER
-    raise exc
+    return provider_error(exc, profile, "tunedeck jobs")
 
 
 def _client(profile: Any, **kwargs: Any) -> Any:

@@ -75,19 +75,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _provider_error(exc: Exception, profile: Any) -> int:
-    import openai
+    from tui.commands.failures import provider_error
 
-    from tui.core.providers import MissingCapabilityError, MissingKeyError
-
-    if isinstance(exc, MissingKeyError | MissingCapabilityError):
-        print(f"tunedeck loop: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if isinstance(exc, openai.APIError):
-        from tui.core.errors import explain
-
-        print(f"tunedeck loop: {explain(exc, key_env=profile.api_key_env)}", file=sys.stderr)
-        return EXIT_PROVIDER
-    raise exc
+    return provider_error(exc, profile, "tunedeck loop")
 
 
 def _loop_dict(store: Any, loop: Any) -> dict[str, Any]:
