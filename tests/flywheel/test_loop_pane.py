@@ -146,3 +146,37 @@ async def test_model_card_from_an_eval_run(tmp_path, sandbox, monkeypatch):
         await pilot.press("k")
         await until(pilot, lambda: isinstance(app.screen, ModelCardScreen))
         assert app.screen.model == TUNED
+
+
+async def test_an_eval_run_past_the_budget_is_asked_for_first(tmp_path, sandbox, monkeypatch):
+    from tests.jobs.helpers import fast_settings, sandbox_profile
+    from tui.app import TunedeckApp
+    from tui.screens.job_confirm import JobConfirm
+    from tui.screens.text_prompt import AskName
+
+    with Store(tmp_path / "t.db") as store:
+        eval_row = capitals_eval(store, tmp_path)
+        earlier = store.evals.create_run(eval_row.id, model=MODEL, profile="sandbox")
+        store.evals.update_run(earlier.id, status="completed", cost_usd=0.02)
+    profile = sandbox_profile(sandbox, monkeypatch)
+    profile.budget_usd = 0.03  # $0.02 spent; another run like the last would make $0.04
+    app = TunedeckApp(settings=fast_settings(profile), db_path=tmp_path / "t.db",
+                      profile=profile.name)
+
+    async def ask_for_a_run(answer: str) -> None:
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, AskName))
+        await pilot.press(*MODEL, "enter")
+        await until(pilot, lambda: isinstance(app.screen, JobConfirm))
+        assert "spent $0.02 of its $0.03 budget" in rendered(app.screen.query_one("Static"))
+        await pilot.press(answer)
+        await until(pilot, lambda: not isinstance(app.screen, JobConfirm))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await app.store_ready.wait()
+        await pilot.press("3")
+        await settle(pilot)
+        await ask_for_a_run("n")
+        assert len(app.store.evals.runs(eval_row.id)) == 1  # nothing started
+        await ask_for_a_run("y")
+        await until(pilot, lambda: len(app.store.evals.runs(eval_row.id)) == 2)

@@ -297,13 +297,33 @@ class EvalsPane(Pane):
 
         def chosen(answer: str | None) -> None:
             if answer is not None:
-                self.start_runs(eval_id, answer, batch=batch)
+                self._start_within_budget(eval_id, answer, batch=batch)
 
         title = ("Models to sample through the Batch API, half price (comma-separated: "
                  "one run each)" if batch else
                  "Models to evaluate, comma-separated: one run each (empty: the items' "
                  "own samples)")
         self.app.push_screen(AskName(title, value=definition.model or ""), chosen)
+
+    def _start_within_budget(self, eval_id: int, models: str, *, batch: bool) -> None:
+        """Start the runs, asking first when their estimated cost would pass the budget."""
+        from tui.core.evals.service import parse_models
+        from tui.core.spend import check_budget, estimate_eval_run
+
+        store, tunedeck = self.tunedeck.store, self.tunedeck
+        estimate = sum(estimate_eval_run(store, eval_id, m) for m in parse_models(models))
+        check = check_budget(store, tunedeck.settings, tunedeck.profile.name,
+                             estimate * (0.5 if batch else 1.0))
+        if not check.exceeds:
+            self.start_runs(eval_id, models, batch=batch)
+            return
+        from tui.screens.job_confirm import JobConfirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_runs(eval_id, models, batch=batch)
+
+        self.app.push_screen(JobConfirm(f"{check.message()} Run anyway?", yes="Run"), answered)
 
     def start_runs(self, eval_id: int, models: str, *, batch: bool = False) -> list[int]:
         """One run per model in a comma-separated list, all started at once."""
