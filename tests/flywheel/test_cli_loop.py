@@ -97,3 +97,20 @@ def test_loop_resume_and_show_explain_unknown_loops(isolated_home, sandbox, monk
     assert "no loop 7 (loops: none)" in capsys.readouterr().err
     assert main(["--db", str(db), "loop", "list"]) == 0
     assert "No loops yet" in capsys.readouterr().out
+
+
+def test_eval_run_refuses_past_the_budget_without_yes(isolated_home, sandbox, monkeypatch,
+                                                      capsys, tmp_path):
+    configure(isolated_home, sandbox, monkeypatch, budget=0.03)
+    db = tmp_path / "cli.db"
+    with Store(db) as store:
+        eval_row = capitals_eval(store, tmp_path)
+        earlier = store.evals.create_run(eval_row.id, model=MODEL, profile="sandbox")
+        store.evals.update_run(earlier.id, status="completed", cost_usd=0.02)
+    assert main(["--db", str(db), "eval", "run", "capitals", "--model", MODEL]) == 2
+    assert "$0.02 of its $0.03 budget" in capsys.readouterr().err
+    with Store(db) as store:
+        assert len(store.evals.runs(eval_row.id)) == 1
+    assert main(["--db", str(db), "eval", "run", "capitals", "--model", MODEL, "--yes"]) == 0
+    with Store(db) as store:
+        assert len(store.evals.runs(eval_row.id)) == 2

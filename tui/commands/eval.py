@@ -34,6 +34,8 @@ def register(subparsers) -> None:
                           " then grade locally; 'eval resume' picks up a batch in flight")
     run.add_argument("--poll", type=float, default=10.0, metavar="SECONDS",
                      help="with --batch: how often to check the batch (default 10)")
+    run.add_argument("--yes", action="store_true",
+                     help="run even when the estimate would pass the profile's budget")
     run.set_defaults(func=cmd_run)
 
     resume = sub.add_parser("resume", help="continue an interrupted run where it stopped")
@@ -195,6 +197,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             models = args.model or [definition.model]
             if args.batch and not profile.has(Capability.BATCH):
                 return _fail(f"profile {profile.name!r} has no Batch API (capability 'batch')")
+            from tui.core.spend import check_budget, estimate_eval_run
+
+            budget = check_budget(store, settings, profile.name, (0.5 if args.batch else 1.0)
+                                  * sum(estimate_eval_run(store, eval_row.id, m) for m in models))
+            if budget.exceeds and not args.yes:
+                return _fail(f"{budget.message()} Nothing started; --yes runs it anyway.")
             run_ids = [service.new_run(store, eval_row, definition, model=m,
                                        profile=profile.name, name=args.name,
                                        batch=args.batch).id for m in models]
