@@ -212,3 +212,24 @@ async def test_upload_dedupes_and_uses_the_uploads_api_over_the_limit(tmp_path, 
     content = await client.files.content(file_id)
     assert content.content == data
     await client.close()
+
+
+async def test_a_job_the_provider_forgot_does_not_stall_the_others(tmp_path, sandbox,
+                                                                   monkeypatch):
+    from tests.jobs.seed import job as seeded_job
+
+    profile = sandbox_profile(sandbox, monkeypatch)
+    store = Store(tmp_path / "a.db")
+    # Stored first, so it is polled first: the provider answers 404 for it.
+    forgotten = store.jobs.upsert(profile.name, seeded_job(7, "running"))
+    job = await launched(store, profile)
+    errors: list = []
+    client = counted_client(profile)
+    watcher = Watcher(client, store, profile.name, PollPolicy(0.05),
+                      on_error=lambda exc, delay: errors.append((type(exc).__name__, delay)))
+    await asyncio.wait_for(watcher.run(until_idle=True), 30)
+    await client.close()
+    assert store.jobs.get(job.id).status == "succeeded"
+    assert store.jobs.get(forgotten.id).status == "running"  # kept as stored
+    assert watcher.gone == [forgotten.id]
+    assert errors == [("NotFoundError", 0.0)]  # said once, not on every poll

@@ -192,6 +192,11 @@ class JobsPane(Pane):
 
         def failed(exc: BaseException, delay: float) -> None:
             text = explain(exc, key_env=profile.api_key_env).title
+            if delay == 0.0:  # one job the provider no longer knows; the others go on
+                self.post_message(self.Status(
+                    f"A job is no longer known to {profile.name} ({text}): kept as stored, "
+                    "not polled; the other jobs are still watched."))
+                return
             self.post_message(self.Status(f"Polling paused {delay:.0f}s: {text}"))
 
         self.watcher = Watcher(client, self.tunedeck.store, profile.name,

@@ -55,6 +55,12 @@ class PollPolicy:
         return delay
 
 
+def _is_not_found(exc: BaseException) -> bool:
+    import openai
+
+    return isinstance(exc, openai.NotFoundError)
+
+
 def retry_after_of(exc: BaseException) -> float | None:
     """Seconds a 429 (or 503) asks us to wait, from retry-after-ms or retry-after."""
     response = getattr(exc, "response", None)
@@ -77,6 +83,7 @@ class _JobState:
     due: float = 0.0
     delay: float | None = None
     since_retrieve: int = 0
+    gone: bool = False  # the provider answered 404: it no longer knows this job
 
 
 @dataclass
@@ -119,6 +126,7 @@ class Watcher:
         self.clock = clock
         self.stats = WatchStats()
         self._jobs: dict[int, _JobState] = {}
+        self.gone: list[int] = []  # ids of jobs the provider no longer knows
         self._wake = asyncio.Event()
         self._errors = 0
         self._blocked_until = 0.0
@@ -151,19 +159,30 @@ class Watcher:
         try:
             for job in unfinished:
                 state = self._jobs.setdefault(job.id, _JobState())
-                if state.due > now:
+                if state.due > now or state.gone:
                     continue
                 first = job.last_event_id is None
                 # The job object is re-read when a non-metrics event arrives, and at least
                 # every third poll (ETA, silent status changes).
                 retrieve = True if state.since_retrieve >= 2 or job.status in SLOW_STATUSES \
                     else None
-                if first:
-                    result = await hydrate(self.client, self.store, self.profile, job,
-                                           count=self._count)
-                else:
-                    result = await sync_job(self.client, self.store, self.profile, job,
-                                            retrieve=retrieve, count=self._count)
+                try:
+                    if first:
+                        result = await hydrate(self.client, self.store, self.profile, job,
+                                               count=self._count)
+                    else:
+                        result = await sync_job(self.client, self.store, self.profile, job,
+                                                retrieve=retrieve, count=self._count)
+                except Exception as exc:
+                    if not _is_not_found(exc):
+                        raise
+                    # One job the provider forgot (deleted, or a sandbox restarted without
+                    # its state) must not stall the others: it is left as stored, unpolled
+                    # until the next start, and said once.
+                    state.gone = True
+                    self.gone.append(job.id)
+                    await _call(self.on_error, exc, 0.0)
+                    continue
                 self.stats.polls += 1
                 state.since_retrieve = 0 if result.retrieved else state.since_retrieve + 1
                 state.delay = self.policy.next_delay(state.delay, result)
@@ -185,14 +204,15 @@ class Watcher:
             return delay
         if changed:
             await _call(self.on_change, changed)
-        if not self._jobs:
+        polled = [s.due for s in self._jobs.values() if not s.gone]
+        if not polled:
             return self.policy.interval
-        return max(0.0, min(s.due for s in self._jobs.values()) - self.clock())
+        return max(0.0, min(polled) - self.clock())
 
     async def run(self, *, until_idle: bool = False) -> None:
         while True:
             delay = await self.poll_due()
-            if until_idle and not self._jobs:
+            if until_idle and all(state.gone for state in self._jobs.values()):
                 return
             # Wake at least every interval: jobs launched elsewhere show up in the store.
             delay = min(delay, self.policy.interval) if self._jobs else self.policy.interval
