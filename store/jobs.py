@@ -263,6 +263,13 @@ class JobRepo:
         ).fetchall()
         return {job_id: (step, total) for job_id, step, total in rows}
 
+    def latest_step(self, job_id: int) -> tuple[int, int | None] | None:
+        """(step, total steps) of one job's latest metrics, or None before the first."""
+        row = self.db.execute(
+            "SELECT step, total_steps FROM job_metrics WHERE job_id = ? ORDER BY step DESC "
+            "LIMIT 1", [job_id]).fetchone()
+        return (row[0], row[1]) if row else None
+
     def count_events(self, job_id: int) -> int:
         return self.db.execute(
             "SELECT COUNT(*) FROM job_events WHERE job_id = ?", [job_id]

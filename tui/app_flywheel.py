@@ -51,15 +51,16 @@ class FlywheelActions(_Base):
         self.push_screen(EvalCompareScreen(describe(comparison, a, b, trend(store, a.eval_id))))
 
     async def try_model_in_playground(self: TunedeckApp, model: str) -> None:
+        """The playground, with a fine-tuned model (or checkpoint) beside its base."""
         from textual.widgets import Input
 
         job = self.store.jobs.by_model(model)
-        while len(self.screen_stack) > 1:
+        models = [job.model, model] if job is not None else [model]
+        while len(self.screen_stack) > 1:  # close the card or the job's detail
             self.pop_screen()
         await self.action_show_pane("playground")
-        models = f"{job.model}, {model}" if job is not None else model
-        self.pane("playground").query_one("#pg-models", Input).value = models
-        self.notify(f"Playground: {models}; write a message and press ctrl+r")
+        self.pane("playground").query_one("#pg-models", Input).value = ", ".join(models)
+        self.notify(f"Playground: {' vs '.join(models)}; write a message and press ctrl+r")
 
     def action_new_loop(self: TunedeckApp, version_id: int | None = None) -> None:
         """Form -> the job's pre-flight with the budget -> the loop starts and is shown."""
@@ -76,12 +77,9 @@ class FlywheelActions(_Base):
             self.notify(str(exc), severity="warning")
             return
         store = self.store
-        versions: list[tuple[str, int]] = []
-        for dataset in store.datasets.list():
-            for version in store.datasets.versions(dataset.id):
-                if version.status == "ready":
-                    versions.append((f"{dataset.name} v{version.version} "
-                                     f"({version.n_examples} examples)", version.id))
+        from tui.core.dataset_versions import ready_version_choices
+
+        versions = ready_version_choices(store)
         evals = [(e.name, e.id) for e in store.evals.list()]
         if not versions or not evals:
             missing = "a dataset (Datasets, 1)" if not versions else "an eval (Evals, 3: o)"

@@ -15,6 +15,11 @@ N_ITEMS = 6
 
 def capitals_eval(store: Store, tmp: Path, n: int = N_ITEMS):
     """Items asking the training questions; the sandbox's base model echoes, so it fails."""
+    return defs.save_to_store(store, defs.load(capitals_eval_file(tmp, n)))
+
+
+def capitals_eval_file(tmp: Path, n: int = N_ITEMS) -> Path:
+    """The eval file (and its items) that `capitals_eval` stores."""
     data = tmp / "capitals-items.jsonl"
     data.write_text("".join(json.dumps({"item": {
         "question": f"What is the capital of country number {i}?",
@@ -27,7 +32,7 @@ def capitals_eval(store: Store, tmp: Path, n: int = N_ITEMS):
         "testing_criteria": [{"type": "string_check", "name": "exact",
                               "input": "{{sample.output_text}}",
                               "reference": "{{item.answer}}", "operation": "eq"}]}))
-    return defs.save_to_store(store, defs.load(path))
+    return path
 
 
 def new_loop(store: Store, tmp: Path, profile: str, **kwargs):

@@ -183,3 +183,17 @@ async def test_a_job_the_provider_forgot_fails_the_loop_with_a_reason(tmp_path, 
         finished = await drive(store, loop.id, profile)
     assert finished.stage == "failed"
     assert "no longer knows the fine-tuning job" in finished.error
+
+
+async def test_a_loop_can_evaluate_each_checkpoint(tmp_path, sandbox, monkeypatch):
+    profile = sandbox_profile(sandbox, monkeypatch)
+    store = Store(tmp_path / "t.db")
+    loop = new_loop(store, tmp_path, profile.name, eval_checkpoints=True)
+    finished = await drive(store, loop.id, profile)
+    assert finished.stage == "done", finished.error
+    checkpoints = {c.fine_tuned_model_checkpoint for c in store.jobs.checkpoints(finished.job_id)}
+    assert checkpoints and set(finished.checkpoint_runs) == checkpoints
+    for name, run_id in finished.checkpoint_runs.items():
+        run = store.evals.run(run_id)
+        assert run.model == name and run.status == "completed"
+        assert store.evals.count_results(run_id) == N_ITEMS

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from store import Store
 from tests.apphelpers import SIZE, rendered, wait_for_group
+from tests.flywheel.helpers import capitals_eval_file
 from tests.jobs.helpers import sandbox_profile
 from tests.jobs.test_core_sandbox import launched
 from tests.jobs.test_pane_live import make, open_jobs, until
@@ -17,18 +16,7 @@ async def test_eval_the_fine_tuned_model_against_its_base(tmp_path, monkeypatch)
     with SandboxServer(api_key="sk-sandbox-test", speed=50.0) as server:
         with Store(tmp_path / "t.db") as store:
             job = await launched(store, sandbox_profile(server, monkeypatch), epochs=2)
-        data = tmp_path / "capitals.jsonl"
-        data.write_text("".join(json.dumps({"item": {
-            "question": f"What is the capital of country number {i}?",
-            "answer": f"The capital of country {i} is City{i}."}}) + "\n" for i in range(4)))
-        definition = tmp_path / "capitals.eval.json"
-        definition.write_text(json.dumps({
-            "name": "capitals", "data": data.name,
-            "input_messages": {"type": "template", "template": [
-                {"role": "user", "content": "{{item.question}}"}]},
-            "testing_criteria": [{"type": "string_check", "name": "exact",
-                                  "input": "{{sample.output_text}}",
-                                  "reference": "{{item.answer}}", "operation": "eq"}]}))
+        definition = capitals_eval_file(tmp_path, n=4)
         app = make(tmp_path, server, monkeypatch)
         async with app.run_test(size=SIZE) as pilot:
             await open_jobs(pilot)

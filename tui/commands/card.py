@@ -23,15 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from store import Store
-    from tui.core.config import ConfigError, load_settings
+    from tui.commands.failures import settings_or_report
     from tui.core.lineage import model_lineage
     from tui.core.lineage_text import card_lines
     from tui.core.paths import default_db_path
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"tunedeck card: {exc}", file=sys.stderr)
+    settings = settings_or_report("tunedeck card")
+    if settings is None:
         return 2
     with Store(args.db or default_db_path()) as store:
         card = model_lineage(store, args.model, training_prices=dict(settings.prices.training))

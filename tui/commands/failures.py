@@ -28,3 +28,40 @@ def provider_error(exc: Exception, profile: Any, prog: str) -> int:
         print(f"{prog}: {explain(exc, key_env=profile.api_key_env)}", file=sys.stderr)
         return EXIT_PROVIDER
     raise exc
+
+
+def settings_or_report(prog: str) -> Any | None:
+    """The checked settings, or None after printing where config.toml is wrong."""
+    from tui.core.config import ConfigError, load_settings
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return None
+
+
+def run_on_store(args: Any, prog: str, command: Any, usage: type[Exception]) -> int:
+    """Settings, the chosen profile and the store for `command(args, settings, profile,
+    store)`; `usage` errors and provider failures become a line and an exit code."""
+    from tui.core.config import ConfigError
+    from tui.core.paths import default_db_path
+
+    settings = settings_or_report(prog)
+    if settings is None:
+        return EXIT_USAGE
+    try:
+        profile = settings.profile(args.profile)
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from store import Store
+
+    with Store(args.db or default_db_path()) as store:
+        try:
+            return command(args, settings, profile, store)
+        except usage as exc:
+            print(f"{prog}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except Exception as exc:
+            return provider_error(exc, profile, prog)

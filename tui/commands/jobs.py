@@ -61,36 +61,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.core.config import ConfigError, load_settings
-    from tui.core.paths import default_db_path
+    from tui.commands.failures import run_on_store
 
-    try:
-        settings = load_settings()
-        profile = settings.profile(args.profile)
-    except ConfigError as exc:
-        print(f"tunedeck jobs: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    from store import Store
-
-    with Store(args.db or default_db_path()) as store:
-        command = _COMMANDS[args.jobs_command]
-        try:
-            return command(args, settings, profile, store)
-        except _Usage as exc:
-            print(f"tunedeck jobs: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except Exception as exc:
-            return _provider_error(exc, profile)
+    return run_on_store(args, "tunedeck jobs", _COMMANDS[args.jobs_command], _Usage)
 
 
 class _Usage(Exception):
     pass
-
-
-def _provider_error(exc: Exception, profile: Any) -> int:
-    from tui.commands.failures import provider_error
-
-    return provider_error(exc, profile, "tunedeck jobs")
 
 
 def _client(profile: Any, **kwargs: Any) -> Any:

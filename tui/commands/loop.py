@@ -53,31 +53,9 @@ class _Usage(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.core.config import ConfigError, load_settings
-    from tui.core.paths import default_db_path
+    from tui.commands.failures import run_on_store
 
-    try:
-        settings = load_settings()
-        profile = settings.profile(args.profile)
-    except ConfigError as exc:
-        print(f"tunedeck loop: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    from store import Store
-
-    with Store(args.db or default_db_path()) as store:
-        try:
-            return _COMMANDS[args.loop_command](args, settings, profile, store)
-        except _Usage as exc:
-            print(f"tunedeck loop: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except Exception as exc:
-            return _provider_error(exc, profile)
-
-
-def _provider_error(exc: Exception, profile: Any) -> int:
-    from tui.commands.failures import provider_error
-
-    return provider_error(exc, profile, "tunedeck loop")
+    return run_on_store(args, "tunedeck loop", _COMMANDS[args.loop_command], _Usage)
 
 
 def _loop_dict(store: Any, loop: Any) -> dict[str, Any]:

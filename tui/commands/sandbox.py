@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Any
 
 FAULTS_HELP = """\
 fault spec (--faults), comma-separated KEY=VALUE:
@@ -62,12 +63,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"  try       OPENAI_BASE_URL={server.base_url} OPENAI_API_KEY={server.api_key} ...")
     if args.state:
         print(f"  state     {args.state}")
+    return serve_until_interrupted(server, "stopping the sandbox…")
+
+
+def serve_until_interrupted(server: Any, stopping: str) -> int:
+    """Keep a started server up until Ctrl-C, then stop it (it owns its thread)."""
     print("Ctrl-C to stop.", flush=True)
     try:
         while True:
             time.sleep(0.5)
     except KeyboardInterrupt:
-        print("\nstopping the sandbox…", file=sys.stderr)
+        print(f"\n{stopping}", file=sys.stderr)
     finally:
         server.stop()
     return 0

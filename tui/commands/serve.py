@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 LOCAL_KEY_HINT = "TUNEDECK_LOCAL_API_KEY"
@@ -140,12 +139,6 @@ def run(args: argparse.Namespace) -> int:
           f"api_key_env = \"{LOCAL_KEY_HINT}\"  (export {LOCAL_KEY_HINT}=<the key>)")
     if state:
         print(f"  state     {state}")
-    print("Ctrl-C to stop.", flush=True)
-    try:
-        while True:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        print("\nstopping…", file=sys.stderr)
-    finally:
-        server.stop()
-    return 0
+    from tui.commands.sandbox import serve_until_interrupted
+
+    return serve_until_interrupted(server, "stopping…")

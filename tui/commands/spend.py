@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,18 +23,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from store import Store
-    from tui.core.config import ConfigError, load_settings
+    from tui.commands.failures import settings_or_report
     from tui.core.paths import default_db_path
     from tui.core.spend import check_budget, ledger, totals
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"tunedeck spend: {exc}", file=sys.stderr)
+    settings = settings_or_report("tunedeck spend")
+    if settings is None:
         return 2
     with Store(args.db or default_db_path()) as store:
         entries = ledger(store, settings)
-        budgets = [check_budget(store, settings, name, 0.0)
+        budgets = [check_budget(store, settings, name, 0.0, entries=entries)
                    for name, profile in settings.profiles.items()
                    if profile.budget_usd is not None]
     groups = totals(entries, args.by)

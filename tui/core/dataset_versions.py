@@ -241,3 +241,16 @@ def append_lines(store: Store, dataset_name: str, objects: list[dict[str, Any]])
         note=f"+{len(objects)} from tunedeck",
         model=(parent.model if parent and parent.model else "gpt-4o-mini"),
     )
+
+
+def ready_version_choices(store: Store) -> list[tuple[str, int]]:
+    """(label, version id) of every version ready to train on, for the job and loop forms."""
+    choices = []
+    for dataset in store.datasets.list():
+        for version in store.datasets.versions(dataset.id):
+            if version.status != "ready":
+                continue
+            invalid = f", {version.n_invalid} invalid" if version.n_invalid else ""
+            choices.append((f"{dataset.name} v{version.version} "
+                            f"({version.n_examples} examples{invalid})", version.id))
+    return choices

@@ -135,10 +135,10 @@ class LoopDriver:
         return loop
 
     # -- stages -------------------------------------------------------------
-    async def _run_eval(self, loop: Loop, model: str, field_name: str | None,
-                        run_id: int | None, label: str) -> int | None:
-        """Create (once) and run an eval run of the loop's eval on `model`; its id, or None
-        when it was cancelled."""
+    async def _run_eval(self, loop: Loop, model: str, run_id: int | None, label: str,
+                        remember: Callable[[int], object]) -> int | None:
+        """Create (once: `remember` stores the new id on the loop) and run an eval run of
+        the loop's eval on `model`; its id, or None when it was cancelled."""
         from tui.core.evals import service
         from tui.core.evals.definition import DefinitionError, from_store
 
@@ -151,8 +151,7 @@ class LoopDriver:
             except (DefinitionError, ValueError, OSError) as exc:
                 raise LoopError(f"cannot start the {label} eval run: {exc}") from exc
             run_id = run.id
-            if field_name is not None:
-                store.loops.update(loop.id, **{field_name: run_id})
+            remember(run_id)
         run = store.evals.run(run_id)
         if run.status != "completed":
             self.say(f"Evaluating {model} ({label}, run {run_id})")
@@ -174,8 +173,9 @@ class LoopDriver:
             runner.cancel()
 
     async def _baseline(self, loop: Loop) -> Loop:
-        run_id = await self._run_eval(loop, loop.base_model, "baseline_run_id",
-                                      loop.baseline_run_id, "baseline")
+        run_id = await self._run_eval(
+            loop, loop.base_model, loop.baseline_run_id, "baseline",
+            lambda rid: self.store.loops.update(loop.id, baseline_run_id=rid))
         if run_id is None:
             return loop
         return self.store.loops.update(loop.id, stage="training")
@@ -261,24 +261,19 @@ class LoopDriver:
 
     async def _evaluate_checkpoints(self, loop: Loop) -> Loop:
         done = dict(loop.checkpoint_runs or {})
+
+        def remember(name: str) -> Callable[[int], object]:
+            def store_id(run_id: int) -> None:
+                done[name] = run_id
+                self.store.loops.update(loop.id, checkpoint_runs=done)
+            return store_id
+
         for checkpoint in self.store.jobs.checkpoints(loop.job_id):
             name = checkpoint.fine_tuned_model_checkpoint
-            if name in done and self.store.evals.run(done[name]).status == "completed":
-                continue
-            if name not in done:
-                eval_row = self.store.evals.get(loop.eval_id)
-                from tui.core.evals import service
-                from tui.core.evals.definition import from_store
-
-                run = service.new_run(self.store, eval_row, from_store(eval_row), model=name,
-                                      profile=loop.profile,
-                                      name=f"step {checkpoint.step_number}")
-                done[name] = run.id
-                loop = self.store.loops.update(loop.id, checkpoint_runs=done)
-            if await self._run_eval(loop, name, None, done[name],
-                                    f"step {checkpoint.step_number}") is None:
+            if await self._run_eval(loop, name, done.get(name),
+                                    f"step {checkpoint.step_number}", remember(name)) is None:
                 break
-        return loop
+        return self.store.loops.get(loop.id)
 
     async def _evaluating(self, loop: Loop) -> Loop:
         from tui.core.evals.compare import compare_runs
@@ -289,8 +284,9 @@ class LoopDriver:
             raise LoopError(f"{job.remote_id} succeeded without a fine-tuned model name")
         if loop.eval_checkpoints:
             loop = await self._evaluate_checkpoints(loop)
-        run_id = await self._run_eval(loop, job.fine_tuned_model, "tuned_run_id",
-                                      loop.tuned_run_id, "fine-tuned")
+        run_id = await self._run_eval(
+            loop, job.fine_tuned_model, loop.tuned_run_id, "fine-tuned",
+            lambda rid: self.store.loops.update(loop.id, tuned_run_id=rid))
         if run_id is None:
             return loop
         assert loop.baseline_run_id is not None
@@ -359,7 +355,7 @@ def stage_lines(store: Any, loop: Loop) -> list[tuple[str, str, str]]:
         job_detail = "not launched"
     else:
         job = store.jobs.get(loop.job_id)
-        progress = store.jobs.progress(loop.profile).get(job.id)
+        progress = store.jobs.latest_step(job.id)
         job_detail = f"{job.remote_id}: {job.status}"
         if progress and progress[1]:
             job_detail += f", step {progress[0]}/{progress[1]}"

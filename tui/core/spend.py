@@ -138,13 +138,18 @@ class BudgetCheck:
 
 
 def check_budget(store: Any, settings: Any, profile: str, adding_usd: float | None, *,
-                 today: dt.date | None = None) -> BudgetCheck:
-    """Would spending `adding_usd` more on `profile` pass its monthly budget?"""
+                 today: dt.date | None = None,
+                 entries: list[SpendEntry] | None = None) -> BudgetCheck:
+    """Would spending `adding_usd` more on `profile` pass its monthly budget?
+
+    `entries`: a ledger already read, when checking several profiles at once.
+    """
     found = (getattr(settings, "profiles", {}) or {}).get(profile)
     budget = getattr(found, "budget_usd", None)
     month = (today or dt.datetime.now(dt.UTC).date()).strftime("%Y-%m")
-    spent = sum(e.usd for e in ledger(store, settings)
-                if e.profile == profile and month_of(e.day) == month)
+    if entries is None:
+        entries = ledger(store, settings)
+    spent = sum(e.usd for e in entries if e.profile == profile and month_of(e.day) == month)
     return BudgetCheck(profile, budget, spent, float(adding_usd or 0.0))
 
 

@@ -550,23 +550,12 @@ class EvalsPane(Pane):
             self.reload()
 
     def action_compare(self) -> None:
-        store = self.tunedeck.store
         a, b = self.marked_run, self.selected_run
         if a is None or b is None or a == b:
             self.app.notify("mark a run with m, then select another run of the same eval and "
                             "press c", severity="warning")
             return
-        from tui.core.evals.compare import compare_runs, trend
-        from tui.screens.eval_compare import EvalCompareScreen, describe
-
-        try:
-            comparison = compare_runs(store, a, b)
-        except ValueError as exc:
-            self.app.notify(str(exc), severity="error")
-            return
-        run_a, run_b = store.evals.run(a), store.evals.run(b)
-        self.app.push_screen(EvalCompareScreen(describe(comparison, run_a, run_b,
-                                                        trend(store, run_a.eval_id))))
+        self.tunedeck.open_comparison(a, b)
 
     def action_export(self) -> None:
         if self.selected_run is None:

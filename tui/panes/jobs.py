@@ -318,14 +318,9 @@ class JobsPane(Pane):
             self.notify(str(exc), severity="warning")
             return
         store = self.tunedeck.store
-        versions: list[tuple[str, int]] = []
-        for dataset in store.datasets.list():
-            for version in store.datasets.versions(dataset.id):
-                if version.status != "ready":
-                    continue
-                invalid = f", {version.n_invalid} invalid" if version.n_invalid else ""
-                versions.append((f"{dataset.name} v{version.version} "
-                                 f"({version.n_examples} examples{invalid})", version.id))
+        from tui.core.dataset_versions import ready_version_choices
+
+        versions = ready_version_choices(store)
         if not versions:
             self.notify("No dataset versions yet: import a JSONL file in Datasets (1) first.",
                         severity="warning")
@@ -460,14 +455,7 @@ class JobsPane(Pane):
             self.notify(f"{job.remote_id} has no fine-tuned model yet ({job.status})",
                         severity="warning")
             return
-        from textual.widgets import Input
-
-        while len(self.tunedeck.screen_stack) > 1:  # close the job detail
-            self.tunedeck.pop_screen()
-        await self.tunedeck.action_show_pane("playground")
-        playground = self.tunedeck.pane("playground")
-        playground.query_one("#pg-models", Input).value = f"{job.model}, {name}"
-        self.notify(f"Playground: {job.model} vs {name}; write a message and press ctrl+r")
+        await self.tunedeck.try_model_in_playground(name)
 
     async def eval_model(self, job_id: int, name: str | None = None) -> None:
         """Run an eval on the fine-tuned model and on its base, then compare the two runs."""

@@ -79,7 +79,7 @@ class SpendScreen(ModalScreen[None]):
         settings = self.tunedeck.settings
         with Store(self.tunedeck.db_path) as store:
             entries = ledger(store, settings)
-            budgets = [check_budget(store, settings, name, 0.0)
+            budgets = [check_budget(store, settings, name, 0.0, entries=entries)
                        for name, profile in settings.profiles.items()
                        if profile.budget_usd is not None]
         self.app.call_from_thread(self.show, totals(entries, self.by), budgets, entries)
