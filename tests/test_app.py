@@ -144,3 +144,45 @@ async def test_function_keys_switch_panes_even_from_a_text_field():
         await pilot.pause()
         assert app.query_one("#panes", TabbedContent).active == "jobs"
         assert app.pane("playground").query_one("#pg-models", Input).value.endswith("3")
+
+
+async def test_a_pane_workers_error_becomes_a_notification_too(tmp_path):
+    # Worker.StateChanged does not bubble: a worker started by a pane or a
+    # screen reports only to it, so the app's handler alone never saw it.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+
+        async def boom() -> None:
+            raise ConnectionError("the pane's request failed")
+
+        app.pane("jobs").run_worker(boom(), name="list models", exit_on_error=False)
+        await pilot.pause(0.2)
+        assert app.is_running
+        assert any("the pane's request failed" in n.message for n in app._notifications)
+
+
+def test_every_widget_that_starts_workers_reports_their_errors():
+    # A new pane or screen with a worker must not fall back to silent failures.
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    import tui.panes
+    import tui.screens
+    from tui.worker_errors import ReportsWorkerErrors
+
+    missing = []
+    for package in (tui.panes, tui.screens):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for cls in vars(module).values():
+                if (inspect.isclass(cls) and issubclass(cls, DOMNode)
+                        and cls.__module__ == module.__name__
+                        and ("@work(" in inspect.getsource(cls)
+                             or ".run_worker(" in inspect.getsource(cls))
+                        and not issubclass(cls, ReportsWorkerErrors)):
+                    missing.append(cls.__qualname__)
+    assert missing == []

@@ -20,6 +20,7 @@ from tui.core.providers import key_status
 from tui.loop_runner import LoopRunner
 from tui.panes.base import Pane, is_shown
 from tui.panes.registry import PANES, PaneSpec
+from tui.worker_errors import report_worker_error
 
 if TYPE_CHECKING:
     from store import Store
@@ -239,18 +240,9 @@ class TunedeckApp(FlywheelActions, App[None]):
 
     # -- workers -----------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place worker failures become visible: a notification, never a crash."""
-        if event.state is WorkerState.ERROR and event.worker.error is not None:
-            from tui.core.secrets import redact
-
-            error = event.worker.error
-            message = redact(f"{type(error).__name__}: {error}", self.settings)
-            self.notify(
-                message,
-                title=event.worker.name or "Background task failed",
-                severity="error",
-                timeout=10,
-            )
+        """The app's own workers; panes and screens report theirs the same way."""
+        if event.state is WorkerState.ERROR:
+            report_worker_error(self, event.worker)
 
 
 def version_string() -> str:

@@ -176,3 +176,19 @@ async def test_upload_to_the_sandbox_once(sandbox, monkeypatch, isolated_home, d
         assert any(m.startswith("Uploaded support v1 as file-") for m in messages)
         assert any("Already on the provider" in m for m in messages)
         assert any("2 invalid left out" in m for m in messages)
+
+
+async def test_export_onto_an_existing_path_says_why_nothing_was_written(tmp_path):
+    data = tmp_path / "data.jsonl"
+    data.write_text("\n".join(sft(i) for i in range(12)) + "\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await import_through_form(pilot, str(data), "support")
+        await pilot.press("w")
+        await settle(pilot)
+        app.screen.query_one(Input).value = str(tmp_path)  # a directory: refused
+        await pilot.press("enter")
+        await wait_for_group(pilot, "dataset-derive")
+        assert any("exists" in n.message for n in app._notifications)
+

@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tui.worker_errors import ReportsWorkerErrors
+
 if TYPE_CHECKING:
     from tui.app import TunedeckApp
 
@@ -22,7 +24,7 @@ class EmptyState(Static):
     """What the pane is for and the first thing to do, shown while it has nothing."""
 
 
-class Pane(Vertical, can_focus=True):
+class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
     """Base of the four panes. Subclasses fill `compose_body` and `reload`."""
 
     pane_id: ClassVar[str] = ""

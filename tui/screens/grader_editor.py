@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from tui.core.evals.grader_edit import Trial, check_text
+from tui.worker_errors import ReportsWorkerErrors
 
 
 @dataclass
@@ -51,7 +52,7 @@ def describe_trial(trial: Trial, label: str) -> str:
     return "\n".join(lines)
 
 
-class GraderEditorScreen(ModalScreen[list[dict[str, Any]] | None]):
+class GraderEditorScreen(ReportsWorkerErrors, ModalScreen[list[dict[str, Any]] | None]):
     DEFAULT_CSS = """
     GraderEditorScreen { align: center middle; }
     GraderEditorScreen > Vertical { width: 90%; height: 90%; border: round $accent;

@@ -21,9 +21,10 @@ from tui.core.config import Settings
 from tui.core.jobs.preflight import Preflight
 from tui.core.jobs.spec import JobSpec
 from tui.core.spend import BudgetCheck
+from tui.worker_errors import ReportsWorkerErrors
 
 
-class JobPreflight(ModalScreen[Preflight | None]):
+class JobPreflight(ReportsWorkerErrors, ModalScreen[Preflight | None]):
     DEFAULT_CSS = """
     JobPreflight { align: center middle; }
     JobPreflight > #job-preflight-box {

@@ -14,9 +14,10 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from tui.screens.text_view import TextViewScreen
+from tui.worker_errors import ReportsWorkerErrors
 
 
-class ModelCardScreen(TextViewScreen):
+class ModelCardScreen(ReportsWorkerErrors, TextViewScreen):
     text_id: ClassVar[str] = "model-card-detail"
     BINDINGS: ClassVar = [
         Binding("escape,q", "dismiss", "Close", id="model_card.close"),

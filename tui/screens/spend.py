@@ -14,6 +14,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from tui.worker_errors import ReportsWorkerErrors
+
 if TYPE_CHECKING:
     from tui.app import TunedeckApp
 
@@ -30,7 +32,7 @@ def budget_line(check: Any) -> str:
             "this month")
 
 
-class SpendScreen(ModalScreen[None]):
+class SpendScreen(ReportsWorkerErrors, ModalScreen[None]):
     DEFAULT_CSS = """
     SpendScreen { align: center middle; }
     SpendScreen > #spend-box {
