@@ -361,9 +361,11 @@ class PlaygroundPane(Pane):
         await self.query(OutputPanel).remove()
         self.query_one("#pg-hint").display = False
         group = f"cmp-{version.id}-{len(store.prompts.runs(limit=1))}" if len(models) > 1 else None
-        for slot, model in enumerate(models):
-            panel = OutputPanel(slot, model)
-            await outputs.mount(panel)
+        # Mount every panel before starting any stream: awaiting a mount between
+        # starts let the first model finish before the second had begun.
+        panels = [OutputPanel(slot, model) for slot, model in enumerate(models)]
+        await outputs.mount_all(panels)
+        for slot, (model, panel) in enumerate(zip(models, panels, strict=True)):
             run_id = store.prompts.start_run(
                 profile=self.tunedeck.profile.name,
                 model=model,
