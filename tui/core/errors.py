@@ -43,7 +43,7 @@ def explain(exc: BaseException, *, key_env: str = "OPENAI_API_KEY", model: str =
         what = f"model {model!r}" if model else "the requested object"
         return Explained(
             f"Not found (404): {what} does not exist on this provider",
-            "pick another model (the list refreshes with r)",
+            "pick a model this provider serves",
             False,
             404,
         )
