@@ -219,7 +219,8 @@ def test_serve_tiny_and_export_from_the_command_line(models_dir: Path, tmp_path:
     from tui.commands.serve import _local_engine
     from tui.sandbox.state import State
 
-    args = argparse.Namespace(tiny=True, models_dir=None, model=[], max_jobs=None, serving="auto")
+    args = argparse.Namespace(tiny=True, models_dir=None, model=[], max_jobs=None, serving="auto",
+                              ray_address=None, ray_runtime_env=None)
     engine = _local_engine(args, tmp_path / "work")
     assert engine.base_models() == ["tiny-chat"] and engine.owner == "tunedeck-local"
 

@@ -36,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="jobs training at once (default: one per GPU, one on CPU)")
     parser.add_argument("--serving", choices=("auto", "transformers", "vllm"), default="auto",
                         help="how models answer (auto: vLLM when installed and a GPU is present)")
+    parser.add_argument("--ray-address", metavar="URL",
+                        help="train on this Ray cluster (its Jobs API, e.g. http://head:8265); "
+                        "--work-dir must be storage every node mounts at the same path")
+    parser.add_argument("--ray-runtime-env", type=Path, metavar="FILE",
+                        help="a Ray runtime environment for the jobs (JSON: pip, env_vars, ...)")
     parser.add_argument("--tiny", action="store_true",
                         help="add a tiny random model 'tiny-chat' to the models dir (a demo in seconds)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -72,8 +77,17 @@ def _local_engine(args: argparse.Namespace, work_dir: Path):  # type: ignore[no-
             build_tiny_model(args.models_dir / "tiny-chat")
     if args.models_dir is None and not args.model:
         raise ValueError("--engine local needs --models-dir DIR and/or --model HF_ID (or --tiny)")
+    ray = None
+    if args.ray_address:
+        from tui.local.ray_jobs import RayCluster, RayUnavailable, read_runtime_env
+
+        ray = RayCluster(args.ray_address, read_runtime_env(args.ray_runtime_env))
+        try:
+            ray.version()  # fail now, not at the first job
+        except RayUnavailable as exc:
+            raise ValueError(str(exc)) from None
     return LocalEngine(args.models_dir, work_dir=work_dir / "jobs", model_ids=tuple(args.model),
-                       max_jobs=args.max_jobs, serving=args.serving)
+                       max_jobs=args.max_jobs, serving=args.serving, ray=ray)
 
 
 def _export(args: argparse.Namespace, engine, state_path: str) -> int:  # type: ignore[no-untyped-def]
@@ -129,6 +143,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if engine is None:
         print("tunedeck serve: sandbox engine: deterministic SANDBOX models, not a real model")
+    elif engine.ray is not None:
+        print(f"tunedeck serve: local engine: training on the Ray cluster at {engine.ray.address} "
+              f"(Ray {engine.ray.version()}); jobs in {engine.work_dir}, shared with its nodes")
     else:
         print("tunedeck serve: local engine: real training on this machine "
               f"({', '.join('GPU ' + g for g in engine.gpus) or 'CPU'})")

@@ -20,18 +20,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import signal
-import subprocess
-import sys
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from tui.local import devices, models
+from tui.local import devices, models, process
+from tui.local.process import Channel
 from tui.sandbox.engine import (
     Generation,
     GenerationParams,
@@ -43,9 +40,13 @@ from tui.sandbox.engine import (
     resolve_hyperparameters,
 )
 
+if TYPE_CHECKING:
+    from tui.local.ray_jobs import RayCluster
+
 LORA_LR = 2e-4
 FULL_LR = 1e-5
 VALID_CAP = 32  # validation examples evaluated during training
+RAY_SLOTS = 8  # jobs submitted to a Ray cluster at once, unless --max-jobs says otherwise
 _OPTIONS = {  # metadata key -> (job.json key, type)
     "learning_rate": ("learning_rate", float), "lora_r": ("lora_r", int),
     "lora_alpha": ("lora_alpha", int), "lora_dropout": ("lora_dropout", float),
@@ -85,26 +86,21 @@ def processes_of(local: dict[str, Any]) -> int:
     return max(1, len([g for g in str(local.get("gpus", "")).split(",") if g.strip()]))
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class LocalEngine:
     name = "local"
     owner = "tunedeck-local"  # models' owned_by: real models trained here, not sandbox ones
     paced = False  # real work takes real time: no simulated waits in the job lifecycle
 
     def __init__(self, models_dir: Path | None, *, work_dir: Path, model_ids: tuple[str, ...] = (),
-                 max_jobs: int | None = None, serving: str = "auto") -> None:
+                 max_jobs: int | None = None, serving: str = "auto", ray: RayCluster | None = None) -> None:
         self.models_dir = Path(models_dir) if models_dir else None
-        self.work_dir = Path(work_dir)
+        # Absolute: a Ray cluster's nodes find a job's folder by this path.
+        self.work_dir = Path(work_dir).absolute()
         self.model_ids = tuple(model_ids)
-        self.gpus = devices.visible_gpus()
-        self.slots = max_jobs or max(1, len(self.gpus))
+        self.ray = ray
+        # On a cluster Ray places the processes; its own queue holds what does not fit.
+        self.gpus = [] if ray is not None else devices.visible_gpus()
+        self.slots = max_jobs or (RAY_SLOTS if ray is not None else max(1, len(self.gpus)))
         self.serving_kind = serving
         self._held: dict[str, str | None] = {}
         self._waiting: list[str] = []
@@ -246,14 +242,15 @@ class LocalEngine:
 
 
 class LocalRun:
-    """The steps of one job, read from its training process (restarted after a pause)."""
+    """The steps of one job, read from its training (restarted after a pause) over a `Channel`."""
 
     def __init__(self, engine: LocalEngine, plan: TrainingPlan, start_step: int) -> None:
         self.engine, self.plan, self.start = engine, plan, start_step
         self.dir = Path(plan.private["dir"])
         self.job_id = plan.private["job_id"]
         self.buffer: deque[StepResult] = deque()
-        self.proc: subprocess.Popen[str] | None = None
+        self.channel: Channel | None = None
+        self.started = False
         self.finished = self.closed = False
         self.error: str | None = None
         self.failure: TrainingFailed | None = None
@@ -276,81 +273,52 @@ class LocalRun:
                 raise self.failure
             if self.closed or self.finished:
                 raise StopIteration
-            if self.proc is None:
+            if self.channel is None:
                 self._start()
             self._pump()
 
     def pause(self) -> None:
-        """Checkpoint after the current step and stop the process; `next` resumes from there."""
-        if self.proc is None or self.finished:
+        """Checkpoint after the current step and stop the training; `next` resumes from there."""
+        if self.channel is None or self.finished:
             return
+        self.channel.request_pause()
         try:
-            assert self.proc.stdin is not None
-            self.proc.stdin.write("pause\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass
-        try:
-            while self.proc is not None and not self.finished and not self.closed:
+            while self.channel is not None and not self.finished and not self.closed:
                 self._pump()
         except TrainingFailed as exc:
             self.failure = exc
 
     def close(self) -> None:
-        """Stop now (cancel or shutdown): kill the process, freeing its device."""
+        """Stop now (cancel or shutdown), freeing the job's devices."""
         self.closed = True
-        proc = self.proc
-        if proc is not None and proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                proc.kill()
+        if self.channel is not None:
+            self.channel.kill()
 
-    # The process ------------------------------------------------------------------------
+    # The training ------------------------------------------------------------------------
 
     def _start(self) -> None:
-        import tui
-
-        env = dict(os.environ)
-        gpu = self.engine.device_of(self.job_id)
         options = json.loads((self.dir / "job.json").read_text())["local"]
-        if options.get("gpus"):
-            env["CUDA_VISIBLE_DEVICES"] = options["gpus"]
-        elif gpu is not None:
-            env["CUDA_VISIBLE_DEVICES"] = gpu
-        root = str(Path(tui.__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        env.setdefault("TOKENIZERS_PARALLELISM", "false")
-        cmd = [sys.executable, "-m", "tui.local.worker", str(self.dir)]
-        processes = processes_of(options)
-        if processes > 1:  # one job over several processes (GPUs, or CPU for testing): accelerate
-            launch = [sys.executable, "-m", "accelerate.commands.launch",
-                      "--num_processes", str(processes), "--num_machines", "1",
-                      "--main_process_port", str(_free_port())]
-            if options.get("accelerate_config"):  # FSDP / DeepSpeed settings, the user's file
-                launch += ["--config_file", options["accelerate_config"]]
-            else:  # torchrun; the Trainer picks the precision, gloo when there is no GPU
-                launch += ["--dynamo_backend", "no", "--multi_gpu"]
-            cmd = [*launch, "-m", "tui.local.worker", str(self.dir)]
-        if self.resume_from:
-            cmd += ["--resume", self.resume_from]
-        with open(self.dir / "train.log", "ab") as log:
-            log.write(f"# tunedeck: {' '.join(cmd[1:])}\n".encode())
-            log.flush()
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=log, env=env, text=True, start_new_session=True)
+        first, self.started = not self.started, True
+        if self.engine.ray is not None:
+            from tui.local.ray_jobs import RayUnavailable
+
+            try:  # a server restarted mid-job follows the submission it left running
+                self.channel = self.engine.ray.start(self.dir, self.job_id, self.resume_from,
+                                                     adopt=first)
+            except RayUnavailable as exc:
+                raise TrainingFailed(str(exc)) from None
+        else:
+            gpus = options.get("gpus") or self.engine.device_of(self.job_id)
+            cmd = process.worker_command(self.dir, options, processes_of(options), self.resume_from)
+            self.channel = process.ProcessChannel(self.dir, cmd, process.worker_env(gpus))
         self.error = None
 
     def _pump(self) -> None:
-        """Read one message from the process, or its end."""
-        assert self.proc is not None and self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
+        """Handle one message from the training, or its end."""
+        assert self.channel is not None
+        message = self.channel.receive()
+        if message is None:
             self._ended()
-            return
-        try:
-            message = json.loads(line)
-        except json.JSONDecodeError:
             return
         kind = message.get("type")
         if kind == "step":
@@ -362,33 +330,23 @@ class LocalRun:
         elif kind == "done":
             self.finished = True
             self._reap()
-        elif kind == "error":
+        elif kind == "error" and self.error is None:  # the first reason; the rest follow from it
             self.error = message.get("message")
 
     def _reap(self) -> None:
-        if self.proc is not None:
-            self.proc.wait()
-            self.proc = None
+        if self.channel is not None:
+            self.channel.finish()
+            self.channel = None
 
     def _ended(self) -> None:
-        assert self.proc is not None
-        code = self.proc.wait()
-        self.proc = None
+        assert self.channel is not None
+        reason = self.channel.finish()
+        self.channel = None
         if self.closed:
             return
         if self.error is None:
-            if code < 0:
-                self.error = f"killed by signal {-code}" + (" (out of memory?)" if -code == 9 else "")
-            else:
-                self.error = f"exited with status {code}: {self._log_tail()}"
+            self.error = reason or f"it ended without finishing: {process.log_tail(self.dir)}"
         raise TrainingFailed(f"The training process failed: {self.error}")
-
-    def _log_tail(self) -> str:
-        try:
-            lines = (self.dir / "train.log").read_text(errors="replace").strip().splitlines()
-        except OSError:
-            return "no log"
-        return lines[-1] if lines else "no output"
 
     # Steps --------------------------------------------------------------------------------
 

@@ -12,6 +12,9 @@ line (everything else it or the libraries print goes to stderr, the job's log):
 
 A line `pause` on its stdin makes it save a checkpoint (optimizer state
 included) after the current step and exit; `--resume` continues from one.
+
+On a Ray cluster the same `train` runs inside Ray Train's workers
+(`tui.local.ray_train`) and talks through files in JOB_DIR instead (`FileWire`).
 """
 
 from __future__ import annotations
@@ -28,29 +31,30 @@ from typing import Any
 
 import orjson
 
+WIRE_FILE = "wire.jsonl"
+PAUSE_FILE = "pause"
 
-class _Wire:
-    """Rank 0 reports and listens; other ranks (accelerate launch) stay silent."""
+
+class Wire:
+    """How the training function reports and hears a pause; only rank 0 speaks.
+
+    Every rank asks `should_pause` after each step and gets rank 0's answer, so
+    all ranks (accelerate launch, Ray Train) stop after the same step.
+    """
 
     def __init__(self) -> None:
         self.rank = int(os.environ.get("RANK", "0"))
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
-        self.pause = threading.Event()
-        self._out = None
-        if self.rank == 0:
-            # Our protocol keeps the real stdout; fd 1 (libraries' prints) goes to stderr.
-            self._out = os.fdopen(os.dup(1), "w", buffering=1)
-            threading.Thread(target=self._listen, daemon=True).start()
-        os.dup2(2, 1)
 
     def send(self, message: dict[str, Any]) -> None:
-        if self._out is not None:
-            self._out.write(json.dumps(message) + "\n")
-            self._out.flush()
+        raise NotImplementedError
+
+    def pause_requested(self) -> bool:
+        raise NotImplementedError
 
     def should_pause(self) -> bool:
         """Rank 0's answer, the same on every rank (they must stop at the same step)."""
-        stop = self.pause.is_set()
+        stop = self.rank == 0 and self.pause_requested()
         if self.world == 1:
             return stop
         import torch
@@ -64,10 +68,54 @@ class _Wire:
         dist.broadcast(flag, src=0)
         return bool(flag.item())
 
+
+class PipeWire(Wire):
+    """A child process of the server: messages on stdout, a `pause` line on stdin."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pause = threading.Event()
+        self._out = None
+        if self.rank == 0:
+            # Our protocol keeps the real stdout; fd 1 (libraries' prints) goes to stderr.
+            self._out = os.fdopen(os.dup(1), "w", buffering=1)
+            threading.Thread(target=self._listen, daemon=True).start()
+        os.dup2(2, 1)
+
+    def send(self, message: dict[str, Any]) -> None:
+        if self._out is not None:
+            self._out.write(json.dumps(message) + "\n")
+            self._out.flush()
+
+    def pause_requested(self) -> bool:
+        return self.pause.is_set()
+
     def _listen(self) -> None:
         for line in sys.stdin:
             if line.strip() == "pause":
                 self.pause.set()
+
+
+class FileWire(Wire):
+    """A job on another machine (Ray): messages appended to JOB_DIR/wire.jsonl, a pause is
+    the file JOB_DIR/pause. JOB_DIR is on storage the server and every node share.
+
+    Each message is its own open-append-close, so an NFS reader sees whole lines
+    (close-to-open consistency) without waiting for the job to end.
+    """
+
+    def __init__(self, job_dir: Path) -> None:
+        super().__init__()
+        self.path = job_dir / WIRE_FILE
+        self.flag = job_dir / PAUSE_FILE
+
+    def send(self, message: dict[str, Any]) -> None:
+        if self.rank == 0:
+            with open(self.path, "ab") as f:
+                f.write(orjson.dumps(message) + b"\n")
+
+    def pause_requested(self) -> bool:
+        return self.flag.exists()
 
 
 def _reward_function(grader: dict[str, Any]) -> Any:
@@ -87,7 +135,7 @@ def _reward_function(grader: dict[str, Any]) -> Any:
     return reward
 
 
-def _callback(wire: _Wire, method: str) -> Any:
+def _callback(wire: Wire, method: str) -> Any:
     from transformers import TrainerCallback
 
     class Reporter(TrainerCallback):
@@ -161,7 +209,7 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def train(job_dir: Path, resume: str | None, wire: _Wire) -> None:
+def train(job_dir: Path, resume: str | None, wire: Wire) -> None:
     cfg = json.loads((job_dir / "job.json").read_text())
     import torch
     from datasets import Dataset
@@ -224,10 +272,8 @@ def train(job_dir: Path, resume: str | None, wire: _Wire) -> None:
     wire.send({"type": "paused" if reporter.paused else "done", "step": step, "checkpoint": checkpoint})
 
 
-def main(argv: list[str]) -> int:
-    job_dir = Path(argv[0])
-    resume = argv[argv.index("--resume") + 1] if "--resume" in argv else None
-    wire = _Wire()
+def run(job_dir: Path, resume: str | None, wire: Wire) -> int:
+    """Train, turning an exception into the `error` message the job fails with."""
     try:
         train(job_dir, resume, wire)
     except Exception as exc:  # noqa: BLE001 - the job fails with this reason
@@ -235,6 +281,14 @@ def main(argv: list[str]) -> int:
         wire.send({"type": "error", "message": f"{type(exc).__name__}: {exc}"})
         return 1
     return 0
+
+
+def resume_argument(argv: list[str]) -> str | None:
+    return argv[argv.index("--resume") + 1] if "--resume" in argv else None
+
+
+def main(argv: list[str]) -> int:
+    return run(Path(argv[0]), resume_argument(argv), PipeWire())
 
 
 if __name__ == "__main__":
