@@ -72,7 +72,13 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the database and apply pending migrations."""
     db = connect(path)
-    migrations.apply(db)
+    # The write lock first, then the check for pending migrations: two processes
+    # opening a new file at once (a TUI and a headless command) both saw m001
+    # pending, and the loser failed on "table already exists" or "database is
+    # locked" (a read lock cannot be upgraded while another process writes).
+    # Holding it, the second waits (busy timeout) and then finds nothing to do.
+    with write(db):
+        migrations.apply(db)
     # WAL side files inherit nothing from the main file's mode.
     for suffix in ("-wal", "-shm"):
         side = Path(f"{path}{suffix}")

@@ -67,3 +67,35 @@ def test_database_file_is_private_and_in_wal_mode(tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+
+def test_a_second_opener_waits_for_a_migration_in_progress_instead_of_failing(tmp_path):
+    # A TUI and a headless command started together on a fresh home: each saw
+    # the migrations pending, and the one that lost the race died on "table
+    # ... already exists" or "database is locked" once the winner committed.
+    import threading
+    import time
+
+    from store.db import connect
+
+    path = tmp_path / "raced.db"
+    first = connect(path)
+    first.execute("BEGIN IMMEDIATE")
+    migrations.apply(first)  # the schema written, not yet committed
+    outcome: list[object] = []
+
+    def second_opener() -> None:
+        try:
+            outcome.append(open_db(path))
+        except Exception as exc:  # noqa: BLE001 - the failure is what the test reports
+            outcome.append(exc)
+
+    thread = threading.Thread(target=second_opener)
+    thread.start()
+    time.sleep(0.3)
+    first.execute("COMMIT")
+    thread.join(30)
+    (db,) = outcome
+    assert not isinstance(db, Exception), db
+    assert [m.name for m in migrations.applied(db)] == [m.name for m in migrations._migrations]
