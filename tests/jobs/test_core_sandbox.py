@@ -233,3 +233,24 @@ async def test_a_job_the_provider_forgot_does_not_stall_the_others(tmp_path, san
     assert store.jobs.get(forgotten.id).status == "running"  # kept as stored
     assert watcher.gone == [forgotten.id]
     assert errors == [("NotFoundError", 0.0)]  # said once, not on every poll
+
+
+async def test_a_file_the_provider_no_longer_has_is_uploaded_again(tmp_path, sandbox,
+                                                                    monkeypatch):
+    # Deleted on the provider (or a sandbox restarted without its state): the
+    # store's record must not make every later launch fail with "no such file".
+    profile = sandbox_profile(sandbox, monkeypatch)
+    store = Store(tmp_path / "a.db")
+    client = counted_client(profile)
+    data = b"".join(b'{"messages": []}\n' for _ in range(10))
+    first, _ = await ensure_uploaded(client, store, profile.name, data, filename="d.jsonl")
+    await client.files.delete(first)
+    again, uploaded = await ensure_uploaded(client, store, profile.name, data,
+                                            filename="d.jsonl")
+    assert uploaded and again != first
+    assert (await client.files.retrieve(again)).id == again
+    assert store.files.get(profile.name, first).status == "deleted"
+    # Still there: reused, not uploaded a third time.
+    assert await ensure_uploaded(client, store, profile.name, data,
+                                 filename="d.jsonl") == (again, False)
+    await client.close()

@@ -41,7 +41,11 @@ async def ensure_uploaded(
     digest = sha256 or hashlib.sha256(data).hexdigest()
     existing = store.files.find_by_hash(profile, digest, PURPOSE)
     if existing is not None:
-        return existing.remote_id, False
+        if await _still_there(client, existing.remote_id):
+            return existing.remote_id, False
+        # Deleted on the provider, expired, or a sandbox restarted without its
+        # state: reusing the id would fail every launch with "no such file".
+        store.files.mark(profile, existing.remote_id, "deleted")
     orphan = await find_orphan(client, filename, len(data)) if digest[:12] in filename else None
     if orphan is not None:
         # An earlier attempt reached the provider but its answer was lost (a
@@ -62,6 +66,17 @@ async def ensure_uploaded(
         detail = as_dict.get("status_details") or "the provider could not process it"
         raise RuntimeError(f"{filename} was uploaded as {as_dict['id']} but failed: {detail}")
     return as_dict["id"], True
+
+
+async def _still_there(client: AsyncOpenAI, file_id: str) -> bool:
+    """Whether the provider still has a usable file (one GET; other errors propagate)."""
+    import openai
+
+    try:
+        remote = await client.files.retrieve(file_id)
+    except openai.NotFoundError:
+        return False
+    return getattr(remote, "status", None) not in ("deleted", "error")
 
 
 async def find_orphan(client: AsyncOpenAI, filename: str, size: int,
