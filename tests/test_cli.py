@@ -48,3 +48,31 @@ def test_help_lists_subcommands(flag, isolated_home):
     done = run_cli(flag, env_home=str(isolated_home))
     assert done.returncode == 0
     assert "--sandbox" in done.stdout and "--db" in done.stdout
+
+
+async def test_the_tui_sandbox_keeps_its_state_across_restarts(tmp_path):
+    # `tunedeck --sandbox`, quit mid-job, start again: the job and the files it
+    # was sent are still known to the provider, not 404s stalled in the store.
+    import stat
+
+    from openai import AsyncOpenAI
+
+    from tui.cli import sandbox_state_path, start_sandbox
+
+    db = tmp_path / "home" / "tunedeck.db"
+    server = start_sandbox(db)
+    try:
+        async with AsyncOpenAI(api_key=server.api_key, base_url=server.base_url) as client:
+            sent = await client.files.create(file=("t.jsonl", b'{"messages": []}\n'),
+                                             purpose="fine-tune")
+    finally:
+        server.stop()
+    state = sandbox_state_path(db)
+    assert state.parent == db.parent and state != db
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+    server = start_sandbox(db)  # a new port and key, the same provider state
+    try:
+        async with AsyncOpenAI(api_key=server.api_key, base_url=server.base_url) as client:
+            assert (await client.files.retrieve(sent.id)).id == sent.id
+    finally:
+        server.stop()

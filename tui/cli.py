@@ -65,18 +65,15 @@ def run_tui(args: argparse.Namespace) -> int:
         return 2
     server = None
     profile_name = args.profile
+    db_path = args.db or default_db_path()
     if args.sandbox:
-        from tui.sandbox.runner import SandboxServer
-
-        server = SandboxServer()
-        server.start()
+        server = start_sandbox(db_path)
         # The sandbox's own key lives only in this process's environment.
         os.environ[SANDBOX_KEY_ENV] = server.api_key
         settings.profiles["sandbox"] = Profile(
             name="sandbox", kind="sandbox", base_url=server.base_url, api_key_env=SANDBOX_KEY_ENV
         )
         profile_name = "sandbox"
-    db_path = args.db or default_db_path()
     try:
         from tui.app import TunedeckApp
 
@@ -85,6 +82,30 @@ def run_tui(args: argparse.Namespace) -> int:
         if server is not None:
             server.stop()
     return 0
+
+
+def sandbox_state_path(db_path: Path) -> Path:
+    """Where `--sandbox` keeps its server's files, jobs and models: beside the database."""
+    return db_path.with_name(f"{db_path.stem}.sandbox{db_path.suffix or '.db'}")
+
+
+def start_sandbox(db_path: Path):  # noqa: ANN201 - SandboxServer, imported lazily
+    """The `--sandbox` server, its state kept beside the database.
+
+    Without it every start was a new, empty provider: the store's running jobs
+    were unknown to it (stalled at their last step for good) and the files it
+    had been sent were gone, so quitting mid-job lost the job.
+    """
+    from tui.sandbox.runner import SandboxServer
+
+    state = sandbox_state_path(db_path)
+    if not state.exists():
+        # 0600 before SQLite creates it, like the database: it holds the training data.
+        state.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(state, os.O_CREAT | os.O_RDWR, 0o600))
+    server = SandboxServer(state_path=str(state))
+    server.start()
+    return server
 
 
 def main(argv: Sequence[str] | None = None) -> int:
