@@ -83,7 +83,7 @@ def _local_engine(args: argparse.Namespace, work_dir: Path):  # type: ignore[no-
 
         ray = RayCluster(args.ray_address, read_runtime_env(args.ray_runtime_env))
         try:
-            ray.version()  # fail now, not at the first job
+            ray.check()  # fail now, not at the first job
         except RayUnavailable as exc:
             raise ValueError(str(exc)) from None
     return LocalEngine(args.models_dir, work_dir=work_dir / "jobs", model_ids=tuple(args.model),
@@ -144,8 +144,8 @@ def run(args: argparse.Namespace) -> int:
     if engine is None:
         print("tunedeck serve: sandbox engine: deterministic SANDBOX models, not a real model")
     elif engine.ray is not None:
-        print(f"tunedeck serve: local engine: training on the Ray cluster at {engine.ray.address} "
-              f"(Ray {engine.ray.version()}); jobs in {engine.work_dir}, shared with its nodes")
+        print(f"tunedeck serve: local engine: training on the Ray cluster at {engine.ray.address}; "
+              f"jobs in {engine.work_dir} (storage its nodes must share)")
     else:
         print("tunedeck serve: local engine: real training on this machine "
               f"({', '.join('GPU ' + g for g in engine.gpus) or 'CPU'})")

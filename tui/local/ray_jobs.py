@@ -64,7 +64,6 @@ class RayCluster:
         self.address = address
         self.user_env = dict(runtime_env or {})
         self._client: Any = None
-        self._version: str | None = None
 
     def client(self) -> Any:
         if self._client is None:
@@ -79,13 +78,10 @@ class RayCluster:
                 raise RayUnavailable(f"cannot reach the Ray cluster at {self.address}: {exc}") from None
         return self._client
 
-    def version(self) -> str:
-        """The cluster's Ray version (asked once: a check that it answers)."""
-        if self._version is not None:
-            return self._version
+    def check(self) -> None:
+        """Ask the cluster's Jobs API something: it is there and answers."""
         try:
-            self._version = str(self.client().get_version())
-            return self._version
+            self.client().get_version()
         except RayUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001
