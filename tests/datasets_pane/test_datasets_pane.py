@@ -192,3 +192,52 @@ async def test_export_onto_an_existing_path_says_why_nothing_was_written(tmp_pat
         await wait_for_group(pilot, "dataset-derive")
         assert any("exists" in n.message for n in app._notifications)
 
+
+
+async def test_search_clears_on_an_empty_answer_and_esc_keeps_it(data_file):
+    # The prompt said "empty clears" but ignored an empty enter, and esc (which
+    # says "cancel") was the key that cleared the search.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await import_through_form(pilot, str(data_file), "support")
+        pane = app.pane("datasets")
+        table = pane.query_one(VirtualTable)
+        await pilot.press("slash")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "question 2"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pane.search == "question 2" and table.row_count == 11  # 2, 20…29
+        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pane.search == "question 2" and table.row_count == 11
+        await pilot.press("slash")
+        await settle(pilot)
+        app.screen.query_one(Input).value = ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pane.search is None and table.row_count == 30
+        assert "matching" not in rendered(pane.query_one("#ds-filter"))
+
+
+async def test_keys_without_a_dataset_say_what_to_do_first(data_file):
+    # Before: f, c, d, w, u did nothing at all, and / and s opened prompts whose
+    # answers went nowhere (a search typed there filtered the next import).
+    from textual.screen import ModalScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for key in ("f", "slash", "c", "s", "d", "w", "u"):
+            app.clear_notifications()
+            await pilot.press(key)
+            await settle(pilot)
+            assert not isinstance(app.screen, ModalScreen), key
+            assert any("press i to import" in n.message for n in app._notifications), key
+        await import_through_form(pilot, str(data_file), "support")
+        pane = app.pane("datasets")
+        assert pane.search is None
+        assert pane.query_one(VirtualTable).row_count == 30

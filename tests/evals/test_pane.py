@@ -158,3 +158,40 @@ async def test_a_saved_playground_prompt_becomes_the_evals_prompt(sandbox, monke
         [run] = app.store.evals.runs(ev.id)
         first = app.store.evals.page_results(run.id, limit=1)[0]
         assert "Quiz time: question 0" in json.dumps(first.sample)
+
+
+async def test_an_empty_model_answer_runs_on_the_items_own_samples(sandbox, monkeypatch,
+                                                                    isolated_home, tmp_path):
+    # The prompt offers "empty: the items' own samples", but an empty enter was ignored.
+    from textual.widgets import Input
+
+    rows = [{"item": {"question": f"q{i}", "reference": "yes"},
+             "sample": {"output_text": "yes" if i % 2 else "no"}} for i in range(4)]
+    data = tmp_path / "samples.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    path = tmp_path / "samples.eval.json"
+    path.write_text(json.dumps({"name": "samples", "data": "samples.jsonl",
+                                "testing_criteria": [EXACT]}))
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        pane = app.pane("evals")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press(*str(path), "enter")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.store.evals.list():
+                break
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        app.screen.query_one(Input).value = ""
+        await pilot.press("enter")
+        await wait_runs_done(pilot, pane)
+        [ev] = app.store.evals.list()
+        [run] = app.store.evals.runs(ev.id)
+        assert run.model is None and run.status == "completed"
+        assert run.result_counts["passed"] == 2

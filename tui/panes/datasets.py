@@ -246,22 +246,37 @@ class DatasetsPane(Pane):
             self.category = None
             self.show_version()
 
+    def has_version(self) -> bool:
+        """Whether there is a version to act on; if not, say so instead of doing nothing."""
+        if self.version_id is None:
+            self.notify("No dataset yet: press i to import a JSONL file", severity="warning")
+            return False
+        return True
+
     # -- filters -------------------------------------------------------------
     def action_cycle_filter(self) -> None:
+        if not self.has_version():
+            return
         self.filter_index = (self.filter_index + 1) % len(FILTERS)
         self.show_version()
 
     def action_search(self) -> None:
         from tui.screens.text_prompt import AskName
 
+        if not self.has_version():
+            return
+
         def done(text: str | None) -> None:
+            if text is None:  # esc: the search stays as it was
+                return
             self.search = text or None
             self.show_version()
 
-        self.app.push_screen(AskName("Search examples (empty clears)", self.search or ""), done)
+        self.app.push_screen(AskName("Search examples (empty clears)", self.search or "",
+                                     allow_empty=True), done)
 
     def action_category(self) -> None:
-        if self.version_id is None:
+        if not self.has_version():
             return
         from tui.screens.text_prompt import AskName
 
@@ -272,12 +287,15 @@ class DatasetsPane(Pane):
         listing = ", ".join(f"{c} ({n})" for c, n in cats[:8])
 
         def done(text: str | None) -> None:
+            if text is None:  # esc: the category stays as it was
+                return
             self.category = text if text in {c for c, _ in cats} else None
             if text and self.category is None:
                 self.notify(f"Unknown category {text!r}", severity="warning")
             self.show_version()
 
-        self.app.push_screen(AskName(f"Category ({listing}); empty clears", cats[0][0]), done)
+        self.app.push_screen(AskName(f"Category ({listing}); empty clears", cats[0][0],
+                                     allow_empty=True), done)
 
     # -- opening an example ----------------------------------------------------
     def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
@@ -379,7 +397,7 @@ class DatasetsPane(Pane):
         from tui.core.config import Capability
 
         profile = self.tunedeck.profile
-        if self.version_id is None:
+        if not self.has_version():
             return
         if not profile.has(Capability.FILES):
             self.notify(f"Profile {profile.name} ({profile.kind}) cannot store files; pick "
@@ -428,6 +446,9 @@ class DatasetsPane(Pane):
     def action_split(self) -> None:
         from tui.screens.text_prompt import AskName
 
+        if not self.has_version():
+            return
+
         def done(text: str | None) -> None:
             if not text or self.version_id is None:
                 return
@@ -442,13 +463,13 @@ class DatasetsPane(Pane):
         self.app.push_screen(AskName("Split valid examples: train ratio and seed", "0.9 42"), done)
 
     def action_dedupe(self) -> None:
-        if self.version_id is not None:
+        if self.has_version():
             self.derive("dedupe", self.version_id)
 
     def action_export(self) -> None:
         from tui.screens.text_prompt import AskName
 
-        if self.version_id is None:
+        if not self.has_version():
             return
 
         def done(path: str | None) -> None:

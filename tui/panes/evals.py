@@ -303,7 +303,9 @@ class EvalsPane(Pane):
                  "one run each)" if batch else
                  "Models to evaluate, comma-separated: one run each (empty: the items' "
                  "own samples)")
-        self.app.push_screen(AskName(title, value=definition.model or ""), chosen)
+        # Empty means the items' own samples, so a non-batch run accepts it.
+        self.app.push_screen(AskName(title, value=definition.model or "", allow_empty=not batch),
+                             chosen)
 
     def _start_within_budget(self, eval_id: int, models: str, *, batch: bool) -> None:
         """Start the runs, asking first when their estimated cost would pass the budget."""

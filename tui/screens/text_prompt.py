@@ -10,15 +10,22 @@ from textual.widgets import Input, Static, TextArea
 
 
 class AskName(ModalScreen[str | None]):
-    """One line of input; enter accepts, esc cancels."""
+    """One line of input; enter accepts, esc cancels (None).
+
+    With `allow_empty`, enter on an empty line answers "" (for prompts whose
+    empty answer means something: clear a search, the items' own samples);
+    otherwise it is ignored.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, title: str, value: str = "", placeholder: str = "", *,
+                 allow_empty: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
         self.placeholder = placeholder
+        self.allow_empty = allow_empty
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
@@ -27,7 +34,7 @@ class AskName(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
-        if value:
+        if value or self.allow_empty:
             self.dismiss(value)
 
     def action_cancel(self) -> None:
