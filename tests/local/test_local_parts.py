@@ -236,3 +236,22 @@ def test_serve_tiny_and_export_from_the_command_line(models_dir: Path, tmp_path:
     assert (tmp_path / "out" / "config.json").exists() and "merged weights" in capsys.readouterr().out
     assert main([*common, "--export", "ft:nope", "--to", str(tmp_path / "out2")]) == 2
     assert "no model 'ft:nope'" in capsys.readouterr().err
+
+
+def test_a_ray_jobs_wire_is_read_in_whole_lines(tmp_path: Path) -> None:
+    """A line the job is still writing (on a shared filesystem) waits for its end."""
+    from tui.local.ray_jobs import RayChannel, RayCluster
+    from tui.local.worker import FileWire
+
+    channel = RayChannel(RayCluster("http://127.0.0.1:1"), tmp_path, "tunedeck-x")
+    assert channel._next_line() is None  # no file yet: nothing, not an error
+    FileWire(tmp_path).send({"type": "step", "step": 1, "metrics": {}})
+    with open(tmp_path / "wire.jsonl", "ab") as f:
+        f.write(b'{"type": "st')
+    assert json.loads(channel._next_line() or b"")["step"] == 1
+    assert channel._next_line() is None
+    with open(tmp_path / "wire.jsonl", "ab") as f:
+        f.write(b'ep", "step": 2, "metrics": {}}\n')
+    assert json.loads(channel._next_line() or b"")["step"] == 2
+    channel.request_pause()
+    assert FileWire(tmp_path).should_pause()

@@ -19,6 +19,7 @@ On a Ray cluster the same `train` runs inside Ray Train's workers
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import os
@@ -35,7 +36,7 @@ WIRE_FILE = "wire.jsonl"
 PAUSE_FILE = "pause"
 
 
-class Wire:
+class Wire(abc.ABC):
     """How the training function reports and hears a pause; only rank 0 speaks.
 
     Every rank asks `should_pause` after each step and gets rank 0's answer, so
@@ -46,11 +47,11 @@ class Wire:
         self.rank = int(os.environ.get("RANK", "0"))
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
 
-    def send(self, message: dict[str, Any]) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def send(self, message: dict[str, Any]) -> None: ...
 
-    def pause_requested(self) -> bool:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def pause_requested(self) -> bool: ...
 
     def should_pause(self) -> bool:
         """Rank 0's answer, the same on every rank (they must stop at the same step)."""
