@@ -195,3 +195,30 @@ async def test_an_empty_model_answer_runs_on_the_items_own_samples(sandbox, monk
         [run] = app.store.evals.runs(ev.id)
         assert run.model is None and run.status == "completed"
         assert run.result_counts["passed"] == 2
+
+
+async def test_the_run_list_shows_each_runs_pass_rate_at_the_default_size(
+        sandbox, monkeypatch, isolated_home, tmp_path):
+    # A run is named after its model by default; shown twice (run and model
+    # columns), the names pushed the pass rate out of the list at 120 columns.
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await run_twice(pilot, tmp_path)
+        [ev] = app.store.evals.list()
+        first, second = app.store.evals.runs(ev.id)
+        pane.reload()
+        await settle(pilot)
+        text = rendered(pane.query_one("#eval-runs-table"))
+        assert "50.0%" in text and "0.0%" in text
+        assert f"#{first.id}" in text and f"#{second.id}" in text
+
+
+def test_run_labels_and_long_model_ids_are_short():
+    from tui.panes.evals import run_label, short_model
+
+    assert run_label("sandbox-small", "sandbox-small", 3) == "#3"
+    assert run_label("samples", None, 4) == "#4"
+    assert run_label("baseline", "sandbox-small", 5) == "baseline"
+    fine_tuned = "ft:sandbox-small:tunedeck:support:0123abcd"
+    assert len(short_model(fine_tuned)) == 24 and short_model(fine_tuned).endswith("0123abcd")
+    assert short_model("sandbox-small") == "sandbox-small" and short_model(None) == "-"

@@ -26,13 +26,32 @@ from tui.widgets.eval_items import COLUMNS, EvalItemSource
 from tui.widgets.virtual_table import VirtualTable
 
 FILTERS = (None, "pass", "fail", "error")
-RUN_COLUMNS = ("eval", "run", "model", "status", "pass", "items")
+# What tells runs apart first: the list is narrow, and its right end is what gets cut.
+RUN_COLUMNS = ("eval", "run", "pass", "items", "status", "model")
 
 
 def pass_rate(counts: dict[str, int] | None) -> str:
     if not counts or not counts.get("total"):
         return "-"
     return f"{100 * counts.get('passed', 0) / counts['total']:.1f}%"
+
+
+def run_label(name: str | None, model: str | None, run_id: int) -> str:
+    """The run's name where it says more than its model column (a loop's "baseline"),
+    else its number: a name repeating the model pushed the pass rate out of view."""
+    if not name or name in (model, "samples"):
+        return f"#{run_id}"
+    return name[:18]
+
+
+def short_model(model: str | None, width: int = 24) -> str:
+    """A model id that fits the run list, keeping its end (a fine-tune's distinct suffix)."""
+    if not model:
+        return "-"
+    if len(model) <= width:
+        return model
+    tail = width // 2
+    return f"{model[:width - tail - 1]}…{model[-tail:]}"
 
 
 def eta_text(seconds: float | None) -> str:
@@ -141,7 +160,7 @@ class EvalsPane(Pane):
         for ev in repo.list():
             runs = repo.runs(ev.id)
             if not runs:
-                table.add_row(ev.name, "-", "-", "no runs", "-", "-", key=f"e{ev.id}")
+                table.add_row(ev.name, "-", "-", "-", "no runs", "-", key=f"e{ev.id}")
             for run in runs:
                 counts = run.result_counts or {}
                 status = run.status
@@ -152,10 +171,10 @@ class EvalsPane(Pane):
                         and run.id not in self.running:
                     status = "interrupted"
                 mark = "◆ " if run.id == self.marked_run else ""
-                table.add_row(ev.name, f"{mark}{run.name or run.id}"[:18], run.model or "-",
-                              status, pass_rate(counts),
+                table.add_row(ev.name, mark + run_label(run.name, run.model, run.id),
+                              pass_rate(counts),
                               str(counts.get("total") or repo.count_results(run.id)),
-                              key=f"r{run.id}")
+                              status, short_model(run.model), key=f"r{run.id}")
         empty = table.row_count == 0
         self.show_empty(empty)
         self.query_one("#evals-body").display = not empty
