@@ -196,3 +196,23 @@ async def test_rft_grader_comes_from_an_eval_and_is_checked_as_typed(seeded):
             {**criterion, "operation": "neq"})
         await pilot.pause()
         assert "operation" in rendered(form.query_one("#job-form-grader-check", Static))
+
+
+async def test_detail_says_auto_for_hyperparameters_the_provider_has_not_chosen_yet(monkeypatch):
+    # A job just created answers null for each "auto" value until it starts:
+    # the detail showed "batch_size=None, learning_rate_multiplier=None, ...".
+    from tests.jobs.seed import job
+
+    monkeypatch.setattr(JobsPane, "clock", staticmethod(lambda: NOW))
+    with Store(home_dir() / "tunedeck.db") as store:
+        store.jobs.upsert("openai", job(0, "validating_files", method={
+            "type": "supervised", "supervised": {"hyperparameters": {
+                "n_epochs": None, "batch_size": None, "learning_rate_multiplier": 2.0}}}))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await show_jobs(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        head = str(app.screen.query_one("#job-detail-head").render())
+        assert "n_epochs=auto" in head and "batch_size=auto" in head
+        assert "learning_rate_multiplier=2.0" in head and "None" not in head

@@ -98,7 +98,9 @@ class JobDetail(Screen[None]):
         progress = store.jobs.progress(job.profile).get(job.id)
         step, total = progress if progress else (None, None)
         hyper = (job.raw.get("method") or {}).get(job.method or "", {}) or {}
-        hp = ", ".join(f"{k}={v}" for k, v in (hyper.get("hyperparameters") or {}).items())
+        # A new job answers null for each value it will choose itself: that is "auto".
+        hp = ", ".join(f"{k}={'auto' if v is None else v}"
+                       for k, v in (hyper.get("hyperparameters") or {}).items())
         lines = [
             f"[b]{escape(job.remote_id)}[/b]  {status_markup(job.status)}  "
             f"{escape(job.method or '-')} on [b]{escape(job.model)}[/b]   "
