@@ -85,6 +85,11 @@ async def test_import_validates_and_browses_with_filters(data_file):
         assert [v.version for v in versions] == [2, 1]
         assert (versions[0].n_examples, versions[0].n_invalid) == (29, 1)
         assert store.datasets.count_examples(version.id) == 30
+        # Still showing errors, now of v2: the next one is a key away (the view
+        # used to fall back to every example after each exclusion).
+        assert pane.version_id == versions[0].id
+        assert table.row_count == 1 and table.row_at(0).key == 5
+        assert "showing invalid" in rendered(pane.query_one("#ds-filter"))
 
 
 async def test_reimporting_the_same_bytes_finds_the_version(data_file):

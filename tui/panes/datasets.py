@@ -142,10 +142,14 @@ class DatasetsPane(Pane):
             return isinstance(message, DatasetsPane.ImportProgress)
 
     class VersionWritten(Message):
-        def __init__(self, version_id: int, text: str) -> None:
+        """A version was written or used; `new_view` when it is other data (an import, a
+        split) rather than the same data changed (an edit, an exclusion, a dedupe)."""
+
+        def __init__(self, version_id: int, text: str, *, new_view: bool = False) -> None:
             super().__init__()
             self.version_id = version_id
             self.text = text
+            self.new_view = new_view
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -363,7 +367,7 @@ class DatasetsPane(Pane):
             else f"Imported {name} v{version.version}: {version.n_examples:,} examples, "
             f"{version.n_invalid:,} invalid"
         )
-        self.post_message(self.VersionWritten(version.id, text))
+        self.post_message(self.VersionWritten(version.id, text, new_view=True))
 
     def on_worker_state_changed(self, event) -> None:  # noqa: ANN001 - Worker.StateChanged
         # A failed import or upload: hide its progress bar (the app shows the error).
@@ -384,7 +388,9 @@ class DatasetsPane(Pane):
             self.notify(message.text, title="Nothing imported", severity="error", timeout=10)
             return
         self.version_id = message.version_id
-        self.filter_index = 0
+        if message.new_view:
+            self.filter_index, self.search, self.category = 0, None, None
+        # Otherwise the view stays: excluding the errors one by one keeps showing errors.
         self.notify(message.text)
         self.reload()
 
@@ -505,8 +511,10 @@ class DatasetsPane(Pane):
                 train, valid = dataset_ops.split(
                     store, version_id, ratio=kw["ratio"], seed=kw["seed"]
                 )
-                new = train
-                text = f"split: train {train.n_examples:,} / valid {valid.n_examples:,} examples"
+                self.post_message(self.VersionWritten(
+                    train.id, f"split: train {train.n_examples:,} / valid "
+                    f"{valid.n_examples:,} examples", new_view=True))
+                return
             else:
                 count = dataset_ops.export_valid(store, version_id, kw["path"])
                 self.post_message(
