@@ -86,6 +86,11 @@ def metrics(api: openai.OpenAI, job_id: str) -> list[dict[str, Any]]:
     return [e.data for e in reversed(events) if e.type == "metrics"]
 
 
+def messages(api: openai.OpenAI, job_id: str) -> list[str]:
+    """The job's event messages, oldest first."""
+    return [e.message for e in reversed(api.fine_tuning.jobs.list_events(job_id, limit=1000).data)]
+
+
 def wait_for_steps(api: openai.OpenAI, job_id: str, n: int = 1, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while len(metrics(api, job_id)) < n:

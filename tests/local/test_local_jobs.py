@@ -12,7 +12,7 @@ import openai
 import psutil
 import pytest
 
-from tests.local.conftest import metrics, sft_rows, upload, wait_for, wait_for_steps
+from tests.local.conftest import messages, metrics, sft_rows, upload, wait_for, wait_for_steps
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -154,6 +154,10 @@ def test_pause_checkpoints_and_resume_continues(api: openai.OpenAI, local_server
               if line.startswith("# tunedeck:")]
     assert len(starts) == 2 and "--resume" in starts[1] and "checkpoint-" in starts[1]
     assert len(_workers(job.id)) == 0
+    started = [m for m in messages(api, job.id) if m.startswith("Training process started")]
+    resumed_from = starts[1].rsplit("/", 1)[1]
+    assert started == ["Training process started on CPU",
+                       f"Training process started on CPU, from {resumed_from}"]
 
 
 def test_cancel_stops_the_training_process(api: openai.OpenAI, local_server) -> None:

@@ -23,7 +23,7 @@ import openai
 import psutil
 import pytest
 
-from tests.local.conftest import metrics, sft_rows, upload, wait_for, wait_for_steps
+from tests.local.conftest import messages, metrics, sft_rows, upload, wait_for, wait_for_steps
 
 pytest.importorskip("ray.job_submission")
 pytest.importorskip("ray.train.torch")
@@ -165,6 +165,8 @@ def test_a_job_over_two_ray_train_workers(ray_api: openai.OpenAI, ray_server: An
     assert submission.entrypoint.startswith("python -m tui.local.ray_train ")
     log = (job_dir / "train.log").read_text()
     assert "RayTrainWorker" in log and "world_size=2" in log  # Ray Train ran it, on two workers
+    assert (f"Submitted to the Ray cluster at {ray_address} as {submission.submission_id} "
+            "(2 Ray Train workers)") in messages(ray_api, job.id)  # said before the first step
 
     question = [{"role": "user", "content": "What is the capital of France?"}]
     answer = ray_api.chat.completions.create(model=done.fine_tuned_model, messages=question,
@@ -244,9 +246,11 @@ def test_a_crashed_server_follows_its_job_on_the_cluster(models_dir: Path, ray_a
         done = wait_for(api, job.id, timeout=300)
         assert done.status == "succeeded", done.error
         assert [m["step"] for m in metrics(api, job.id)] == list(range(1, 81))
+        events = messages(api, job.id)
         api.close()
     assert [j.submission_id for j in _submissions(ray_address, job.id)] == [running.submission_id]
     assert "followed again after a restart" in _starts(work / "jobs" / job.id)[-1]
+    assert f"Following the Ray job {running.submission_id} again after a restart" in events
 
 
 def test_an_unreachable_cluster_is_refused_at_start(models_dir: Path, tmp_path: Path, capsys) -> None:

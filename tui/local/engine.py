@@ -249,6 +249,7 @@ class LocalRun:
         self.dir = Path(plan.private["dir"])
         self.job_id = plan.private["job_id"]
         self.buffer: deque[StepResult] = deque()
+        self.notes: deque[str] = deque()  # events for the job, taken by the lifecycle
         self.channel: Channel | None = None
         self.started = False
         self.finished = self.closed = False
@@ -288,6 +289,12 @@ class LocalRun:
         except TrainingFailed as exc:
             self.failure = exc
 
+    def take_notes(self) -> list[str]:
+        notes = []
+        while self.notes:
+            notes.append(self.notes.popleft())
+        return notes
+
     def close(self) -> None:
         """Stop now (cancel or shutdown), freeing the job's devices."""
         self.closed = True
@@ -304,13 +311,18 @@ class LocalRun:
 
             try:  # a server restarted mid-job follows the submission it left running
                 self.channel = self.engine.ray.start(self.dir, self.job_id, self.resume_from,
-                                                     adopt=first)
+                                                     adopt=first, note=self.notes.append)
             except RayUnavailable as exc:
                 raise TrainingFailed(str(exc)) from None
         else:
             gpus = options.get("gpus") or self.engine.device_of(self.job_id)
-            cmd = process.worker_command(self.dir, options, processes_of(options), self.resume_from)
+            processes = processes_of(options)
+            cmd = process.worker_command(self.dir, options, processes, self.resume_from)
             self.channel = process.ProcessChannel(self.dir, cmd, process.worker_env(gpus))
+            where = f"GPU {gpus}" if gpus else "CPU"
+            self.notes.append(f"Training process started on {where}"
+                              + (f", {processes} processes" if processes > 1 else "")
+                              + (f", from {Path(self.resume_from).name}" if self.resume_from else ""))
         self.error = None
 
     def _pump(self) -> None:

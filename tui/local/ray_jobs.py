@@ -24,6 +24,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from tui.local.worker import PAUSE_FILE, WIRE_FILE
 POLL_SECONDS = 0.2  # how often the wire file is read while a job trains
 STATUS_SECONDS = 1.0  # how often the cluster is asked whether the job still runs
 LOST_AFTER_SECONDS = 120.0  # a cluster unreachable this long fails the job
+SILENCE_NOTE_SECONDS = 120.0  # no step this long after a submission: say what may be wrong
 SUBMIT_PATIENCE_SECONDS = 60.0  # a cluster just started has no job agent for a few seconds
 SUBMISSION_FILE = "ray.json"
 TERMINAL = ("SUCCEEDED", "FAILED", "STOPPED")
@@ -97,11 +99,13 @@ class RayCluster:
         env["env_vars"] = {"TOKENIZERS_PARALLELISM": "false", **passed, **env.get("env_vars", {})}
         return env
 
-    def start(self, job_dir: Path, job_id: str, resume: str | None, *, adopt: bool) -> RayChannel:
+    def start(self, job_dir: Path, job_id: str, resume: str | None, *, adopt: bool,
+              note: Callable[[str], None] = lambda _: None) -> RayChannel:
         """Submit the job's training (or, after a restart, follow the submission already there)."""
         if adopt and (previous := self._previous(job_dir)) is not None:
             log_start(job_dir, f"ray job {previous} (followed again after a restart)")
-            return RayChannel(self, job_dir, previous)
+            note(f"Following the Ray job {previous} again after a restart")
+            return RayChannel(self, job_dir, previous, note)
         for name in (WIRE_FILE, PAUSE_FILE):
             (job_dir / name).unlink(missing_ok=True)
         entrypoint = f"python -m tui.local.ray_train {job_dir}"
@@ -113,7 +117,11 @@ class RayCluster:
             {"submission_id": submission, "address": self.address}))
         log_start(job_dir, f"ray job {submission}: {entrypoint}")
         self._submit(entrypoint, submission, job_id)
-        return RayChannel(self, job_dir, submission)
+        workers = json.loads((job_dir / "job.json").read_text()).get("num_processes", 1)
+        note(f"Submitted to the Ray cluster at {self.address} as {submission} "
+             f"({workers} Ray Train worker{'s' if workers != 1 else ''}"
+             + (f", from {Path(resume).name})" if resume else ")"))
+        return RayChannel(self, job_dir, submission, note)
 
     def _submit(self, entrypoint: str, submission: str, job_id: str) -> None:
         """Submit, waiting out a cluster that is still starting ("please try again later")."""
@@ -154,8 +162,12 @@ class RayCluster:
 class RayChannel:
     """One Ray Job's messages (JOB_DIR/wire.jsonl), pause flag and end."""
 
-    def __init__(self, cluster: RayCluster, job_dir: Path, submission: str) -> None:
+    def __init__(self, cluster: RayCluster, job_dir: Path, submission: str,
+                 note: Callable[[str], None] = lambda _: None) -> None:
         self.cluster, self.job_dir, self.submission = cluster, job_dir, submission
+        self.note = note
+        self.since = time.monotonic()
+        self.heard = False  # any message yet; a long silence at the start gets a note
         self.wire = job_dir / WIRE_FILE
         self.offset = 0
         self.pending: list[bytes] = []
@@ -170,11 +182,19 @@ class RayChannel:
             line = self._next_line()
             if line is not None:
                 try:
-                    return orjson.loads(line)
+                    message = orjson.loads(line)
                 except orjson.JSONDecodeError:
                     continue
+                self.heard = True
+                return message
             if drained:
                 return None
+            if not self.heard and time.monotonic() - self.since > SILENCE_NOTE_SECONDS:
+                self.heard = True  # said once
+                self.note(f"No training step yet {SILENCE_NOTE_SECONDS:.0f} s after {self.submission} "
+                          f"started ({self.status or 'status unknown'}): the cluster may have no room "
+                          "for its workers yet (`ray status` lists pending demands) or it is "
+                          f"still loading the model (`ray job logs {self.submission}`)")
             if self._ended():  # read what was written before the end, then stop
                 drained = True
                 continue

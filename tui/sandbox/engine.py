@@ -114,6 +114,8 @@ class Engine(Protocol):
 # and on the iterator `train` returns:
 #   steps.pause()                    checkpoint and free the device; the next `next` resumes
 #   steps.close()                    stop now (cancel, shutdown): no more steps
+#   steps.take_notes()->list[str]    what happened meanwhile (a process started, a cluster
+#                                    job submitted): each becomes a job event, even between steps
 
 
 # -- shared by the engines ----------------------------------------------------

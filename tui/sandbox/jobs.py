@@ -35,6 +35,7 @@ QUEUE_SECONDS = 2.0
 STEP_SECONDS = 0.5
 KEEP_CHECKPOINTS = 3
 _PAUSE_POLL = 0.02  # real seconds
+_NOTES_POLL = 0.5  # real seconds between looks at an engine's notes while a step is awaited
 
 
 def add_event(sb: Sandbox, job: dict[str, Any], message: str, *, level: str = "info",
@@ -172,8 +173,9 @@ async def _train(sb: Sandbox, job: dict[str, Any], plan: TrainingPlan) -> None:
             remaining = plan.total_steps - job.get("_next_step", 1) + 1
             job["estimated_finish"] = now() + int(remaining * STEP_SECONDS / sb.speed) + 1
             try:
-                result: StepResult | None = await asyncio.to_thread(next, steps, None)
+                result = await _next_step(sb, job, steps)
             except TrainingFailed as exc:
+                _record_notes(sb, job, steps)
                 fail(sb, job, "server_error", str(exc), None)
                 return
             if result is None:
@@ -193,6 +195,30 @@ async def _train(sb: Sandbox, job: dict[str, Any], plan: TrainingPlan) -> None:
     if last is None:  # resumed after the last step was recorded: replay it for the artifact
         last = list(sb.engine.train(plan, start_step=plan.total_steps))[-1]
     _finish(sb, job, plan, last)
+
+
+async def _next_step(sb: Sandbox, job: dict[str, Any], steps: Any) -> StepResult | None:
+    """The next step, turning the engine's notes into events while it is awaited.
+
+    A real engine's first step can be minutes away (a process loading a model,
+    a cluster finding room for its workers): its notes say what it is doing.
+    """
+    pending = asyncio.ensure_future(asyncio.to_thread(next, steps, None))
+    try:
+        while True:
+            done, _ = await asyncio.wait({pending}, timeout=_NOTES_POLL)
+            _record_notes(sb, job, steps)
+            if done:
+                return pending.result()
+    except asyncio.CancelledError:
+        pending.cancel()
+        raise
+
+
+def _record_notes(sb: Sandbox, job: dict[str, Any], steps: Any) -> None:
+    take_notes = getattr(steps, "take_notes", None)
+    for note in take_notes() if take_notes is not None else ():
+        add_event(sb, job, note)
 
 
 def _record_step(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
