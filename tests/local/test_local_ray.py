@@ -260,3 +260,23 @@ def test_an_unreachable_cluster_is_refused_at_start(models_dir: Path, tmp_path: 
                  "--work-dir", str(tmp_path), "--ray-address", f"http://127.0.0.1:{_free_port()}"])
     assert code == 2
     assert "cannot reach the Ray cluster at http://127.0.0.1:" in capsys.readouterr().err
+
+
+def test_a_job_folder_the_cluster_cannot_see_fails_with_that_reason(ray_address: str,
+                                                                    tmp_path: Path) -> None:
+    """The --work-dir must be shared: a node that does not see the job's folder says so."""
+    from tui.local.ray_jobs import RayCluster
+
+    job_dir = tmp_path / "ftjob-unshared"
+    job_dir.mkdir()
+    (job_dir / "job.json").write_text('{"num_processes": 1}')
+    notes: list[str] = []
+    channel = RayCluster(ray_address).start(job_dir, "ftjob-unshared", None, adopt=False,
+                                            note=notes.append)
+    shutil.rmtree(job_dir)  # as on a node without the shared mount
+    assert channel.receive() is None
+    reason = channel.finish() or ""
+    assert f"the Ray job {channel.submission} failed: tunedeck: {job_dir} is not visible on" in reason
+    assert "must be storage every node mounts at the same path" in reason
+    assert notes == [f"Submitted to the Ray cluster at {ray_address} as {channel.submission} "
+                     "(1 Ray Train worker)"]

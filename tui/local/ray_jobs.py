@@ -207,18 +207,22 @@ class RayChannel:
         while not self._ended():
             time.sleep(POLL_SECONDS)
         (self.job_dir / PAUSE_FILE).unlink(missing_ok=True)
-        self._save_logs()
+        logs = self._save_logs()
         if self.lost is not None:
             return self.lost
         if self.status == "SUCCEEDED":
             return None
         if self.status == "STOPPED":
             return f"the Ray job {self.submission} was stopped on the cluster"
-        try:
-            message = str(self.cluster.client().get_job_info(self.submission).message or "")
-        except Exception:  # noqa: BLE001
-            message = ""
-        return f"the Ray job {self.submission} failed: {message.splitlines()[0] if message else 'no reason given'}"
+        # The log's last line is the error itself (a missing module, a path no node sees);
+        # Ray's own message only says the entrypoint failed.
+        last = next((line.strip() for line in reversed(logs.splitlines()) if line.strip()), "")
+        if not last:
+            try:
+                last = str(self.cluster.client().get_job_info(self.submission).message or "")
+            except Exception:  # noqa: BLE001
+                last = ""
+        return f"the Ray job {self.submission} failed: {last.splitlines()[0] if last else 'no reason given'}"
 
     def kill(self) -> None:
         try:
@@ -258,10 +262,15 @@ class RayChannel:
                              "may still be running there")
         return self.status in TERMINAL or self.lost is not None
 
-    def _save_logs(self) -> None:
+    def _save_logs(self) -> str:
+        """The job's log from the cluster, appended to train.log (and returned)."""
         try:
             logs = str(self.cluster.client().get_job_logs(self.submission))
         except Exception:  # noqa: BLE001
-            return
-        with open(self.job_dir / "train.log", "ab") as f:
-            f.write(logs.encode(errors="replace"))
+            return ""
+        try:
+            with open(self.job_dir / "train.log", "ab") as f:
+                f.write(logs.encode(errors="replace"))
+        except OSError:  # the folder is gone: the log is still the failure's reason
+            pass
+        return logs

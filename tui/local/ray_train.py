@@ -37,6 +37,12 @@ def main(argv: list[str]) -> int:
     from tui.local import worker
 
     job_dir = Path(argv[0])
+    if not (job_dir / "job.json").exists():
+        import socket
+
+        print(f"tunedeck: {job_dir} is not visible on {socket.gethostname()}: the server's "
+              "--work-dir must be storage every node mounts at the same path", file=sys.stderr)
+        return 2
     cfg = json.loads((job_dir / "job.json").read_text())
     ray.init()  # a Ray Job's driver joins the cluster it was submitted to
     use_gpu = ray.cluster_resources().get("GPU", 0) >= 1
