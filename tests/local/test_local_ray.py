@@ -168,6 +168,12 @@ def test_a_job_over_two_ray_train_workers(ray_api: openai.OpenAI, ray_server: An
     assert (f"Submitted to the Ray cluster at {ray_address} as {submission.submission_id} "
             "(2 Ray Train workers)") in messages(ray_api, job.id)  # said before the first step
 
+    pinned = ray_api.fine_tuning.jobs.create(model="tiny-chat", training_file=upload(ray_api, rows),
+                                             metadata={"gpus": "0"})
+    refused = wait_for(ray_api, pinned.id)
+    assert refused.status == "failed" and "metadata.gpus: on a Ray cluster" in refused.error.message
+    assert _submissions(ray_address, pinned.id) == []
+
     question = [{"role": "user", "content": "What is the capital of France?"}]
     answer = ray_api.chat.completions.create(model=done.fine_tuned_model, messages=question,
                                              max_tokens=12)

@@ -164,6 +164,12 @@ class LocalEngine:
         except models.ModelNotAvailable as exc:
             raise TrainingDataError(str(exc), param="model") from None
         local = local_options(spec.metadata)
+        if self.ray is not None:
+            for key, name in (("gpus", "gpus"), ("accelerate_config", "accelerate_config")):
+                if name in local:
+                    raise TrainingDataError(
+                        f"metadata.{key}: on a Ray cluster Ray Train places the workers; "
+                        "say how many with num_processes", param="metadata")
         max_length = int(local.get("max_length", 1024))
         tok = self._tokenizer(base_path)
         if spec.method == "supervised":
