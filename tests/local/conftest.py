@@ -39,11 +39,16 @@ def local_server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     from tui.local.engine import LocalEngine
     from tui.sandbox.runner import SandboxServer
 
-    saved = os.environ.get("HF_HUB_OFFLINE")
-    os.environ["HF_HUB_OFFLINE"] = "1"
     work = tmp_path_factory.mktemp("local-work")
     engine = LocalEngine(models_dir, work_dir=work / "jobs", serving="transformers")
-    server = SandboxServer(api_key="sk-local-test", engine=engine, state_path=str(work / "state.db"))
+    yield from serve_offline(SandboxServer(api_key="sk-local-test", engine=engine,
+                                           state_path=str(work / "state.db")))
+
+
+def serve_offline(server: Any) -> Iterator[Any]:
+    """Run `server` with HF_HUB_OFFLINE=1 (restored after): nothing reaches the hub."""
+    saved = os.environ.get("HF_HUB_OFFLINE")
+    os.environ["HF_HUB_OFFLINE"] = "1"
     server.start()
     try:
         yield server

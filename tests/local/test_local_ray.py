@@ -23,7 +23,15 @@ import openai
 import psutil
 import pytest
 
-from tests.local.conftest import messages, metrics, sft_rows, upload, wait_for, wait_for_steps
+from tests.local.conftest import (
+    messages,
+    metrics,
+    serve_offline,
+    sft_rows,
+    upload,
+    wait_for,
+    wait_for_steps,
+)
 
 pytest.importorskip("ray.job_submission")
 pytest.importorskip("ray.train.torch")
@@ -106,20 +114,11 @@ def ray_server(models_dir: Path, ray_address: str,
     from tui.sandbox.runner import SandboxServer
 
     work = tmp_path_factory.mktemp("ray-work")
-    saved = os.environ.get("HF_HUB_OFFLINE")
-    os.environ["HF_HUB_OFFLINE"] = "1"  # passed on to the cluster's jobs
     engine = LocalEngine(models_dir, work_dir=work / "jobs", serving="transformers",
                          ray=RayCluster(ray_address))
-    server = SandboxServer(api_key="sk-ray-test", engine=engine, state_path=str(work / "state.db"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        if saved is None:
-            os.environ.pop("HF_HUB_OFFLINE", None)
-        else:
-            os.environ["HF_HUB_OFFLINE"] = saved
+    # HF_HUB_OFFLINE is passed on to the cluster's jobs too.
+    yield from serve_offline(SandboxServer(api_key="sk-ray-test", engine=engine,
+                                           state_path=str(work / "state.db")))
 
 
 @pytest.fixture
@@ -134,6 +133,14 @@ def _submissions(address: str, job_id: str) -> list[Any]:
 
     return [j for j in JobSubmissionClient(address).list_jobs()
             if (j.metadata or {}).get("tunedeck_job") == job_id]
+
+
+def _wait_for_submission(address: str, job_id: str, status: str, timeout: float = 60) -> None:
+    """Until the job's latest Ray submission has `status`."""
+    deadline = time.monotonic() + timeout
+    while str(max(_submissions(address, job_id), key=lambda j: j.start_time or 0).status.value) != status:
+        assert time.monotonic() < deadline, f"the Ray job of {job_id} never became {status}"
+        time.sleep(0.5)
 
 
 def _starts(job_dir: Path) -> list[str]:
@@ -187,10 +194,7 @@ def test_pause_resume_and_cancel_on_the_cluster(ray_api: openai.OpenAI, ray_serv
         "type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 5, "batch_size": 1}}})
     wait_for_steps(ray_api, job.id, 1, timeout=180)
     assert ray_api.fine_tuning.jobs.pause(job.id).status == "paused"
-    deadline = time.monotonic() + 60
-    while str(_submissions(ray_address, job.id)[0].status.value) != "SUCCEEDED":
-        assert time.monotonic() < deadline, "the paused Ray job did not end"
-        time.sleep(0.5)
+    _wait_for_submission(ray_address, job.id, "SUCCEEDED")  # the paused Ray job ended
     job_dir = ray_server.engine.work_dir / job.id
     assert any((p / "optimizer.pt").exists() for p in (job_dir / "out").glob("checkpoint-*"))
     held = len(metrics(ray_api, job.id))
@@ -210,10 +214,7 @@ def test_pause_resume_and_cancel_on_the_cluster(ray_api: openai.OpenAI, ray_serv
         "type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 50, "batch_size": 1}}})
     wait_for_steps(ray_api, long.id, 1, timeout=180)
     assert ray_api.fine_tuning.jobs.cancel(long.id).status == "cancelled"
-    deadline = time.monotonic() + 60
-    while str(_submissions(ray_address, long.id)[0].status.value) != "STOPPED":
-        assert time.monotonic() < deadline, "cancelling left the Ray job running"
-        time.sleep(0.5)
+    _wait_for_submission(ray_address, long.id, "STOPPED")  # cancelling stopped the Ray job
     assert len(metrics(ray_api, long.id)) < 500
 
 
