@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import time
 import uuid
 from collections.abc import Callable
@@ -108,9 +109,10 @@ class RayCluster:
             return RayChannel(self, job_dir, previous, note)
         for name in (WIRE_FILE, PAUSE_FILE):
             (job_dir / name).unlink(missing_ok=True)
-        entrypoint = f"python -m tui.local.ray_train {job_dir}"
+        # A shell command on the cluster: paths are quoted (a space in --work-dir is allowed).
+        entrypoint = f"python -m tui.local.ray_train {shlex.quote(str(job_dir))}"
         if resume:
-            entrypoint += f" --resume {resume}"
+            entrypoint += f" --resume {shlex.quote(resume)}"
         submission = f"tunedeck-{job_id}-{uuid.uuid4().hex[:8]}"
         # Written first: a crash right after submitting still finds the submission.
         (job_dir / SUBMISSION_FILE).write_text(json.dumps(
