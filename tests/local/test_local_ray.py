@@ -225,7 +225,7 @@ def test_a_crashed_server_follows_its_job_on_the_cluster(models_dir: Path, ray_a
     from tui.local.ray_jobs import RayCluster
     from tui.sandbox.runner import SandboxServer
 
-    work, port = tmp_path / "work", _free_port()
+    work, port = tmp_path / "shared work", _free_port()  # a space: the entrypoint is quoted
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     first = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "serve", "--engine", "local", "--models-dir", str(models_dir),
