@@ -186,3 +186,23 @@ def test_every_widget_that_starts_workers_reports_their_errors():
                         and not issubclass(cls, ReportsWorkerErrors)):
                     missing.append(cls.__qualname__)
     assert missing == []
+
+
+async def test_a_key_queued_right_behind_a_pane_switch_reaches_the_new_pane():
+    # Typed fast (or pasted), "1" and "i" arrive in one read: both key events
+    # are queued before the switch runs. Widget.focus() defers to the queue,
+    # behind the "i", so the "i" found no pane focused and was lost.
+    from textual import events
+
+    from tui.screens.dataset_import import ImportScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        app.post_message(events.Key("1", "1"))
+        app.post_message(events.Key("i", "i"))
+        for _ in range(10):
+            await pilot.pause()
+        assert isinstance(app.screen, ImportScreen)

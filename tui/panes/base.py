@@ -56,11 +56,16 @@ class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
 
         for widget in self.query("*"):
             if widget.focusable and is_shown(widget) and not isinstance(widget, Input | TextArea):
-                widget.focus()
+                self.focus_now(widget)
                 return
         # Nothing to focus (an empty pane): focus the pane so its keys still work.
+        self.focus_now(self)
 
-        self.focus()
+    def focus_now(self, widget: Widget) -> None:
+        """Focus at once. Widget.focus() waits its turn in the message queue, behind a
+        key typed (or pasted) right after the pane switch, which then found nothing
+        focused and was lost."""
+        self.screen.set_focus(widget)
 
     def reload(self) -> None:
         """Re-read what the pane shows from the store (called when a worker reports)."""

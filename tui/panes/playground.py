@@ -156,7 +156,7 @@ class PlaygroundPane(Pane):
     def focus_first(self) -> None:
         # Every field here takes text: focus the pane itself, so its keys
         # (ctrl+r …) work and digits still switch panes. Tab enters the form.
-        self.focus()
+        self.focus_now(self)
 
     def _default_model(self) -> str:
         profile = self.tunedeck.profile
