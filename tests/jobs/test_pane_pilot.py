@@ -216,3 +216,15 @@ async def test_detail_says_auto_for_hyperparameters_the_provider_has_not_chosen_
         head = str(app.screen.query_one("#job-detail-head").render())
         assert "n_epochs=auto" in head and "batch_size=auto" in head
         assert "learning_rate_multiplier=2.0" in head and "None" not in head
+
+
+async def test_job_keys_without_a_job_say_how_to_get_one():
+    # Before, o, enter, c, z, u, y, g, e and k did nothing at all on an empty list.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await show_jobs(pilot)
+        for key in ("o", "c", "z", "u", "y", "g", "e", "k"):
+            app.clear_notifications()
+            await pilot.press(key)
+            await pilot.pause()
+            assert any("n starts one" in n.message for n in app._notifications), key

@@ -152,6 +152,14 @@ class JobsPane(Pane):
             return None
         return int(key.value) if key.value is not None else None
 
+    def chosen_job_id(self) -> int | None:
+        """The job under the cursor for a key that needs one; with none, say how to get one."""
+        job_id = self.selected_job_id()
+        if job_id is None:
+            self.notify("No job yet: n starts one from a dataset version, s imports the "
+                        "provider's jobs", severity="warning")
+        return job_id
+
     # -- watching -------------------------------------------------------------
     def _ensure_watching(self, can: bool) -> None:
         profile = self.tunedeck.profile
@@ -257,7 +265,7 @@ class JobsPane(Pane):
     def action_open(self) -> None:
         from tui.screens.job_detail import JobDetail
 
-        job_id = self.selected_job_id()
+        job_id = self.chosen_job_id()
         if job_id is None:
             return
         self.tunedeck.push_screen(JobDetail(self, job_id))
@@ -383,7 +391,7 @@ class JobsPane(Pane):
             self.watcher.add(job.id)
 
     def action_job(self, action: str) -> None:
-        job_id = self.selected_job_id()
+        job_id = self.chosen_job_id()
         if job_id is not None:
             self.confirm_action(job_id, action)
 
@@ -431,7 +439,7 @@ class JobsPane(Pane):
             self.watcher.add(job.id)
 
     def action_copy(self) -> None:
-        job_id = self.selected_job_id()
+        job_id = self.chosen_job_id()
         if job_id is not None:
             self.copy_model(job_id)
 
@@ -490,19 +498,19 @@ class JobsPane(Pane):
         self.tunedeck.push_screen(AskName(f"Eval to run ({names})", evals[0].name), chosen)
 
     async def action_eval_model(self) -> None:
-        job_id = self.selected_job_id()
+        job_id = self.chosen_job_id()
         if job_id is not None:
             await self.eval_model(job_id)
 
     def action_model_card(self) -> None:
-        job_id = self.selected_job_id()
+        job_id = self.chosen_job_id()
         if job_id is None:
             return
         job = self.tunedeck.store.jobs.get(job_id)
         self.tunedeck.show_model_card(job.fine_tuned_model or job.model)
 
     async def action_try_model(self) -> None:
-        job_id = self.selected_job_id()
+        job_id = self.chosen_job_id()
         if job_id is not None:
             await self.try_model(job_id)
 
