@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,19 @@ def test_a_ray_jobs_wire_is_read_in_whole_lines(tmp_path: Path) -> None:
     assert json.loads(channel._next_line() or b"")["step"] == 2
     channel.request_pause()
     assert FileWire(tmp_path).should_pause()
+
+
+def test_a_ray_cluster_that_stops_answering_fails_the_job_with_that_reason(tmp_path: Path,
+                                                                          monkeypatch) -> None:
+    from tui.local import ray_jobs
+
+    monkeypatch.setattr(ray_jobs, "LOST_AFTER_SECONDS", 0.5)
+    monkeypatch.setattr(ray_jobs, "STATUS_SECONDS", 0.05)
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        address = f"http://127.0.0.1:{s.getsockname()[1]}"
+    channel = ray_jobs.RayChannel(ray_jobs.RayCluster(address), tmp_path, "tunedeck-gone")
+    assert channel.receive() is None  # gives up instead of waiting for ever
+    reason = channel.finish() or ""
+    assert reason.startswith(f"lost contact with the Ray cluster at {address}")
+    assert "the job tunedeck-gone may still be running there" in reason
