@@ -135,6 +135,23 @@ def test_the_queue_is_first_come_first_served(models_dir: Path, tmp_path: Path) 
     assert engine.try_reserve("c")
 
 
+def test_each_job_gets_a_gpu_of_its_own(models_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    """GPUs come from CUDA_VISIBLE_DEVICES; a job's process sees only the one it holds."""
+    from tui.local import process
+    from tui.local.engine import LocalEngine
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,5")
+    engine = LocalEngine(models_dir, work_dir=tmp_path)
+    assert engine.gpus == ["2", "5"] and engine.slots == 2
+    assert engine.try_reserve("a") and engine.try_reserve("b") and not engine.try_reserve("c")
+    assert {engine.device_of("a"), engine.device_of("b")} == {"2", "5"}
+    freed = engine.device_of("a")
+    engine.release("a")
+    assert engine.try_reserve("c") and engine.device_of("c") == freed
+    assert process.worker_env(engine.device_of("c"))["CUDA_VISIBLE_DEVICES"] == freed
+    assert process.worker_env(None)["CUDA_VISIBLE_DEVICES"] == "2,5"  # a job naming none: as is
+
+
 def test_export_merges_the_adapter(models_dir: Path, tmp_path: Path) -> None:
     import torch
     from peft import LoraConfig, get_peft_model
