@@ -39,9 +39,11 @@ class TunedeckApp(FlywheelActions, App[None]):
         Binding("3,f4", "show_pane('evals')", "Evals", id="app.pane.evals"),
         Binding("4,f5", "show_pane('jobs')", "Jobs", id="app.pane.jobs"),
         Binding("p", "switch_profile", "Profile", id="app.profile"),
-        # Shown in help and the palette; the footer keeps to the panes' own keys.
-        Binding("f8", "loops", "Guided loops", id="app.loops", show=False),
-        Binding("f9", "spend", "Spend ledger", id="app.spend", show=False),
+        # Shown in help and the palette; the footer keeps to the panes' own keys. Priority:
+        # they also answer over a dialog (Textual stops plain app keys at a modal screen),
+        # so the ledger can be checked from a job's pre-flight.
+        Binding("f8", "loops", "Guided loops", id="app.loops", show=False, priority=True),
+        Binding("f9", "spend", "Spend ledger", id="app.spend", show=False, priority=True),
         Binding("question_mark,f1", "help", "Help", id="app.help", key_display="?"),
         Binding("q,ctrl+q", "quit", "Quit", id="app.quit", priority=False),
     ]

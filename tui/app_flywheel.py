@@ -17,16 +17,23 @@ class FlywheelActions(_Base):
     def action_loops(self: TunedeckApp, select: int | None = None) -> None:
         from tui.screens.loops import LoopsScreen
 
-        if not self.store_ready.is_set() or isinstance(self.screen, LoopsScreen):
-            return
-        self.push_screen(LoopsScreen(select))
+        if self.store_ready.is_set() and not self._already_open(LoopsScreen, "loops view"):
+            self.push_screen(LoopsScreen(select))
 
     def action_spend(self: TunedeckApp) -> None:
         from tui.screens.spend import SpendScreen
 
-        if not self.store_ready.is_set() or isinstance(self.screen, SpendScreen):
-            return
-        self.push_screen(SpendScreen())
+        if self.store_ready.is_set() and not self._already_open(SpendScreen, "spend ledger"):
+            self.push_screen(SpendScreen())
+
+    def _already_open(self: TunedeckApp, kind: type, what: str) -> bool:
+        """One of each view in the stack: F8 over F9 over F8 would pile them up."""
+        if isinstance(self.screen, kind):
+            return True
+        if any(isinstance(screen, kind) for screen in self.screen_stack):
+            self.notify(f"The {what} is already open beneath this one: esc goes back to it.")
+            return True
+        return False
 
     def show_model_card(self: TunedeckApp, model: str | None) -> None:
         if not model:
