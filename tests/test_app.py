@@ -206,3 +206,32 @@ async def test_a_key_queued_right_behind_a_pane_switch_reaches_the_new_pane():
         for _ in range(10):
             await pilot.pause()
         assert isinstance(app.screen, ImportScreen)
+
+
+async def test_modal_boxes_fit_an_80_column_terminal(tmp_path):
+    # Fixed widths of 90-100 columns ran past the right edge at 80x24: the
+    # border and the end of every line were cut off.
+    from tui.screens.dataset_import import ImportScreen
+    from tui.screens.job_create import JobCreate
+    from tui.screens.loop_start import LoopStart
+    from tui.screens.text_prompt import AskName
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screens = [
+            (HelpScreen(app.help_sections()), "#help-body"),
+            (ProfileScreen(list(app.settings.profiles.values()), app.profile.name),
+             "#profile-box"),
+            (ImportScreen(tmp_path), ".modal-box"),
+            (AskName("A question"), ".modal-box"),
+            (JobCreate([("data v1", 1)], ["gpt-4.1-mini"]), "#job-form"),
+            (LoopStart([("data v1", 1)], [("qa", 1)], ["gpt-4.1-mini"]), "#loop-form"),
+        ]
+        for screen, box in screens:
+            await app.push_screen(screen)
+            await pilot.pause()
+            region = screen.query_one(box).region
+            assert region.x >= 0 and region.right <= 80, (type(screen).__name__, region)
+            app.pop_screen()
+            await pilot.pause()

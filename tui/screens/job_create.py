@@ -48,7 +48,8 @@ class JobCreate(ModalScreen[JobSpec | None]):
     DEFAULT_CSS = """
     JobCreate { align: center middle; }
     JobCreate > #job-form {
-        width: 96; height: 90%; border: thick $accent; background: $surface; padding: 0 1;
+        width: 96; max-width: 100%; height: 90%; border: thick $accent; background: $surface;
+        padding: 0 1;
     }
     JobCreate .form-row { height: auto; }
     JobCreate .form-row > Label { width: 26; padding: 1 1 0 0; text-align: right; }

@@ -28,7 +28,7 @@ class JobPreflight(ReportsWorkerErrors, ModalScreen[Preflight | None]):
     DEFAULT_CSS = """
     JobPreflight { align: center middle; }
     JobPreflight > #job-preflight-box {
-        width: 100; height: auto; max-height: 90%; border: thick $accent;
+        width: 100; max-width: 100%; height: auto; max-height: 90%; border: thick $accent;
         background: $surface; padding: 0 1;
     }
     JobPreflight #job-preflight-body { height: auto; max-height: 24; }

@@ -30,7 +30,8 @@ class LoopStart(ModalScreen[LoopRequest | None]):
     DEFAULT_CSS = """
     LoopStart { align: center middle; }
     LoopStart > #loop-form {
-        width: 90; height: auto; border: thick $accent; background: $surface; padding: 0 1;
+        width: 90; max-width: 100%; height: auto; border: thick $accent;
+        background: $surface; padding: 0 1;
     }
     LoopStart .form-row { height: auto; }
     LoopStart .form-row > Label { width: 20; padding: 1 1 0 0; text-align: right; }
