@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from tui.app import TunedeckApp
@@ -29,6 +30,16 @@ async def settle(pilot) -> None:
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+
+
+async def until(pilot, predicate, timeout: float = 20.0) -> None:
+    """Let the app run until `predicate()` holds (a worker's result reached the screen)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
 
 
 SANDBOX_KEY_ENV = "TUNEDECK_TEST_SANDBOX_KEY"

@@ -15,6 +15,7 @@ from tests.apphelpers import (
     rendered,
     sandbox_app,
     settle,
+    until,
     wait_for_group,
 )
 from tui.screens.example import ExampleScreen
@@ -108,13 +109,25 @@ async def test_reimporting_the_same_bytes_finds_the_version(data_file):
     [(lambda p: str(p / "missing.jsonl"), "does not exist"),
      (lambda p: str(p), "is a directory")],
 )
-async def test_bad_paths_are_explained(tmp_path, make, words):
+async def test_bad_paths_are_explained_in_the_form_and_lose_nothing(tmp_path, make, words, data_file):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await import_through_form(pilot, make(tmp_path), "x")
-        assert any(words in n.message for n in app._notifications)
+        await pilot.press("i")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#import-path", Input).value = make(tmp_path)
+        form.query_one("#import-name", Input).value = "keep me"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: form.query_one("#import-error").display)
+        assert app.screen is form  # still open, with what was typed
+        assert words in " ".join(rendered(form.query_one("#import-error")).split())
+        assert form.query_one("#import-name", Input).value == "keep me"
         assert not app.pane("datasets").query_one("#ds-progress").display
+        form.query_one("#import-path", Input).value = str(data_file)
+        await pilot.press("ctrl+s")
+        await wait_for_group(pilot, "dataset-import")
+        assert app.store.datasets.get_by_name("keep me") is not None
 
 
 async def test_dpo_example_renders_both_answers(tmp_path):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.widgets import DataTable, Input, Select
 
 from store import Store
+from tests.apphelpers import until
 from tests.jobs.helpers import MODEL, fast_settings, sandbox_profile, stored_version
 from tui.app import TunedeckApp
 from tui.screens.job_create import JobCreate
@@ -21,15 +20,6 @@ def make(tmp_path, sandbox, monkeypatch, interval: float = 0.05) -> TunedeckApp:
     profile = sandbox_profile(sandbox, monkeypatch)
     return TunedeckApp(settings=fast_settings(profile, interval), db_path=tmp_path / "t.db",
                        profile=profile.name)
-
-
-async def until(pilot, predicate, timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 async def open_jobs(pilot) -> None:

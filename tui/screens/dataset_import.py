@@ -1,18 +1,26 @@
-"""The import form: a path (typed, `~` allowed, or picked from a tree), a name, a model."""
+"""The import form: a path (typed, `~` allowed, or picked from a tree), a name, a model.
+
+A path that is not a readable file is said in the form, which stays open with
+what was typed: the check runs in a thread (a stat on a stalled network mount
+must not freeze the screen).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on
+from rich.markup import escape
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Static
 
+from tui.worker_errors import ReportsWorkerErrors
 
-class ImportScreen(ModalScreen[tuple[str, str, str] | None]):
+
+class ImportScreen(ReportsWorkerErrors, ModalScreen[tuple[str, str, str] | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="import.cancel"),
         Binding("ctrl+s", "submit", "Import", id="import.submit"),
@@ -30,6 +38,9 @@ class ImportScreen(ModalScreen[tuple[str, str, str] | None]):
                 "pick a file in the tree or type its path)"
             )
             yield Input(placeholder="path, e.g. ~/data/train.jsonl", id="import-path")
+            error = Static("", id="import-error")
+            error.display = False  # shown only with something to say
+            yield error
             yield Input(placeholder="dataset name (default: the file's name)", id="import-name")
             yield Input(
                 self.model, placeholder="target model (sets the token encoding)", id="import-model"
@@ -48,7 +59,29 @@ class ImportScreen(ModalScreen[tuple[str, str, str] | None]):
     def action_submit(self) -> None:
         path = self.query_one("#import-path", Input).value.strip()
         if not path:
-            self.notify("Type or pick a path first", severity="warning")
+            self._refuse("Type or pick a path first")
+            return
+        self._check_then_import(path)
+
+    @work(thread=True, exclusive=True, group="import-check")
+    def _check_then_import(self, path: str) -> None:
+        from tui.core.dataset_versions import DatasetImportError, check_path
+
+        try:
+            check_path(path)
+        except DatasetImportError as exc:
+            self.app.call_from_thread(self._refuse, str(exc))
+        else:
+            self.app.call_from_thread(self._import, path)
+
+    def _refuse(self, message: str) -> None:
+        error = self.query_one("#import-error", Static)
+        error.update(f"[b red]{escape(message)}[/]")
+        error.display = True
+        self.query_one("#import-path", Input).focus()
+
+    def _import(self, path: str) -> None:
+        if not self.is_active:  # cancelled while the path was being checked
             return
         name = self.query_one("#import-name", Input).value.strip()
         if not name:
