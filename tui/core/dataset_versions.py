@@ -17,6 +17,7 @@ from typing import Any
 
 from store import Store
 from store.records import DatasetVersion
+from tui.core.wording import count_of
 
 BATCH = 2_000
 CHUNK = 1 << 20
@@ -252,5 +253,5 @@ def ready_version_choices(store: Store) -> list[tuple[str, int]]:
                 continue
             invalid = f", {version.n_invalid} invalid" if version.n_invalid else ""
             choices.append((f"{dataset.name} v{version.version} "
-                            f"({version.n_examples} examples{invalid})", version.id))
+                            f"({count_of(version.n_examples, 'example')}{invalid})", version.id))
     return choices

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tui.core.lineage import ModelLineage
+from tui.core.wording import count_of
 
 _TAG = re.compile(r"\[/?[a-z ]+\]")
 
@@ -43,7 +44,7 @@ def card_lines(card: ModelLineage, *, markup: bool = True) -> list[str]:
         for ref in card.datasets:
             name = f"{_plain(ref.dataset)} v{ref.version}" if ref.dataset else "(not in the store)"
             digest = (ref.content_hash or "")[:16] or "—"
-            examples = f", {ref.examples:,} examples" if ref.examples is not None else ""
+            examples = f", {count_of(ref.examples, 'example')}" if ref.examples is not None else ""
             file_id = f", file {ref.file_id}" if ref.file_id else ""
             lines.append(f"  {ref.role:<12} {name}{examples} · sha256 {digest}{file_id}")
         if card.loop_id is not None:

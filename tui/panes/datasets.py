@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
 from tui.widgets.dataset_stats import render_report
 from tui.widgets.virtual_table import Column, Row, VirtualTable
@@ -364,7 +365,7 @@ class DatasetsPane(Pane):
         text = (
             f"{name} v{version.version} already imported (same bytes)"
             if result.reused
-            else f"Imported {name} v{version.version}: {version.n_examples:,} examples, "
+            else f"Imported {name} v{version.version}: {count_of(version.n_examples, 'example')}, "
             f"{version.n_invalid:,} invalid"
         )
         self.post_message(self.VersionWritten(version.id, text, new_view=True))
@@ -513,7 +514,7 @@ class DatasetsPane(Pane):
                 )
                 self.post_message(self.VersionWritten(
                     train.id, f"split: train {train.n_examples:,} / valid "
-                    f"{valid.n_examples:,} examples", new_view=True))
+                    f"{count_of(valid.n_examples, 'example')}", new_view=True))
                 return
             else:
                 count = dataset_ops.export_valid(store, version_id, kw["path"])

@@ -24,6 +24,7 @@ from tui.core.config import Capability
 from tui.core.flywheel import dpo_pair, eval_item, sft_example
 from tui.core.inference_prices import estimate_cost
 from tui.core.playground.runner import RunOutcome, RunParams
+from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
 from tui.widgets.output_panel import OutputPanel
 
@@ -586,7 +587,7 @@ class PlaygroundPane(Pane):
         self.app.call_from_thread(
             self.notify,
             f"Saved {what} to {dataset} v{version.version} "
-            f"({version.n_examples} examples, {version.n_invalid} invalid)",
+            f"({count_of(version.n_examples, 'example')}, {version.n_invalid:,} invalid)",
         )
 
     def action_history(self) -> None:

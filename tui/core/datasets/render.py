@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tui.core.datasets.categories import ERRORS, WARNINGS
 from tui.core.datasets.report import TokenStats, ValidationReport
+from tui.core.wording import count_of
 
 BAR_WIDTH = 32
 
@@ -64,7 +65,7 @@ def render_report(r: ValidationReport) -> str:
     if r.validation is not None:
         v = r.validation
         add("")
-        add(f"Validation file {v.path}: {v.examples:,} examples, {v.invalid:,} invalid")
+        add(f"Validation file {v.path}: {count_of(v.examples, 'example')}, {v.invalid:,} invalid")
         for category, count in v.errors.items():
             add(f"  {category}  {count:,}")
     add("")
