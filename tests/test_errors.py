@@ -18,12 +18,3 @@ def test_unknown_model_hint_names_no_key_that_does_something_else():
     assert "model 'nope'" in explained.title
     assert " r)" not in explained.hint and "with r" not in explained.hint
     assert "model" in explained.hint and not explained.retryable
-
-
-def test_counts_read_as_sentences() -> None:
-    from tui.core.wording import count_of
-
-    assert count_of(1, "example") == "1 example"
-    assert count_of(0, "example") == "0 examples"
-    assert count_of(12_345, "example") == "12,345 examples"
-    assert count_of(2, "child", "children") == "2 children"
