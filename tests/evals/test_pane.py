@@ -30,7 +30,8 @@ async def wait_runs_done(pilot, pane):
     await settle(pilot)
 
 
-async def run_twice(pilot, tmp_path):
+async def open_eval_file(pilot, path):
+    """Evals pane, `o`, the file's path: the pane, once the eval is stored."""
     app = pilot.app
     await ready(pilot)
     await pilot.press("3")
@@ -38,12 +39,18 @@ async def run_twice(pilot, tmp_path):
     pane = app.pane("evals")
     await pilot.press("o")
     await pilot.pause()
-    await pilot.press(*str(write_eval(tmp_path)), "enter")
+    await pilot.press(*str(path), "enter")
     for _ in range(100):
         await pilot.pause(0.02)
         if app.store.evals.list():
             break
     await settle(pilot)
+    return pane
+
+
+async def run_twice(pilot, tmp_path):
+    app = pilot.app
+    pane = await open_eval_file(pilot, write_eval(tmp_path))
     await pilot.press("r")
     await pilot.pause()
     await pilot.press("enter")  # the file's model, sandbox-small
@@ -174,18 +181,7 @@ async def test_an_empty_model_answer_runs_on_the_items_own_samples(sandbox, monk
                                 "testing_criteria": [EXACT]}))
     app = sandbox_app(sandbox, monkeypatch, isolated_home)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await pilot.press("3")
-        await settle(pilot)
-        pane = app.pane("evals")
-        await pilot.press("o")
-        await pilot.pause()
-        await pilot.press(*str(path), "enter")
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if app.store.evals.list():
-                break
-        await settle(pilot)
+        pane = await open_eval_file(pilot, path)
         await pilot.press("r")
         await settle(pilot)
         app.screen.query_one(Input).value = ""

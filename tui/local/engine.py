@@ -165,8 +165,8 @@ class LocalEngine:
             raise TrainingDataError(str(exc), param="model") from None
         local = local_options(spec.metadata)
         if self.ray is not None:
-            for key, name in (("gpus", "gpus"), ("accelerate_config", "accelerate_config")):
-                if name in local:
+            for key in ("gpus", "accelerate_config"):
+                if key in local:
                     raise TrainingDataError(
                         f"metadata.{key}: on a Ray cluster Ray Train places the workers; "
                         "say how many with num_processes", param="metadata")
