@@ -22,6 +22,12 @@ def provider_error(exc: Exception, profile: Any, prog: str) -> int:
     if isinstance(exc, MissingKeyError | MissingCapabilityError | ActionError):
         print(f"{prog}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from tui.core.pagination import PaginationStopped
+
+    if isinstance(exc, PaginationStopped):
+        # What was read is stored; the command still failed to read it all.
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return EXIT_PROVIDER
     if isinstance(exc, openai.APIError):
         from tui.core.errors import explain
 

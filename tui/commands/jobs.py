@@ -2,7 +2,8 @@
 
 Imported on every `tunedeck` start: everything heavy is imported inside `run`.
 Exit codes: 0 ok (watch: succeeded), 1 the job failed or was cancelled, 2 usage
-or configuration errors, 3 provider errors.
+or configuration errors, 3 provider errors (a list the provider would not end
+included: what was read is kept).
 """
 
 from __future__ import annotations
@@ -202,6 +203,7 @@ def cmd_watch(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
     from store.jobs import FINAL_STATUSES
     from tui.core.jobs.sync import sync_job
     from tui.core.jobs.watch import PollPolicy, retry_after_of
+    from tui.core.pagination import PaginationStopped
 
     job = _find(store, profile, args.job)
     policy = PollPolicy(args.interval or settings.poll_interval_s)
@@ -228,6 +230,9 @@ def cmd_watch(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
                 try:
                     result = await sync_job(client, store, profile.name, job)
                     errors = 0
+                except PaginationStopped:
+                    show_new()  # what was read and stored is shown, then the command fails
+                    raise  # not a passing fault: polling again would only repeat it
                 except Exception as exc:  # noqa: BLE001 - back off, keep watching
                     errors += 1
                     wait = policy.backoff(errors, retry_after_of(exc))

@@ -24,6 +24,11 @@ class Explained:
 def explain(exc: BaseException, *, key_env: str = "OPENAI_API_KEY", model: str = "") -> Explained:
     import openai
 
+    from tui.core.pagination import PaginationStopped
+
+    if isinstance(exc, PaginationStopped):
+        return Explained(str(exc), "the server does not page its lists like OpenAI; "
+                         "check the profile's base_url", False)
     detail = redact(_message(exc))
     if isinstance(exc, openai.AuthenticationError):
         return Explained(

@@ -22,6 +22,7 @@ from store.records import Loop
 from tui.core.evals.runner import Progress, RunnerOptions
 
 LOOP_METADATA_KEY = "tunedeck_loop"
+ADOPT_WINDOW = 1000  # newest jobs searched for one this loop launched before a crash
 
 
 class LoopError(Exception):
@@ -183,14 +184,28 @@ class LoopDriver:
     async def _find_launched(self, loop: Loop) -> dict[str, Any] | None:
         """A job this loop created whose id never reached the store (a crash right after)."""
         from tui.core.jobs.sync import dump
+        from tui.core.pagination import Pager, PaginationStopped, cursor_kwargs
 
-        # Filtered by metadata where the provider supports it; checked here either way.
-        page = await self.client.fine_tuning.jobs.list(
-            limit=100, metadata={LOOP_METADATA_KEY: loop_token(loop)})
-        for remote in page.data:
-            data = dump(remote)
-            if (data.get("metadata") or {}).get(LOOP_METADATA_KEY) == loop_token(loop):
-                return data
+        token = loop_token(loop)
+
+        async def page(cursor: str | None) -> Any:
+            # Filtered by metadata where the provider supports it; checked here either way.
+            return await self.client.fine_tuning.jobs.list(
+                **cursor_kwargs(cursor, limit=100, metadata={LOOP_METADATA_KEY: token}))
+
+        seen = 0
+        try:
+            async for remote in Pager(page, what="listing jobs"):
+                data = dump(remote)
+                if (data.get("metadata") or {}).get(LOOP_METADATA_KEY) == token:
+                    return data
+                seen += 1
+                if seen >= ADOPT_WINDOW:
+                    break
+        except PaginationStopped as exc:
+            # Without a complete answer a second job might be launched: stop instead.
+            raise LoopError(f"cannot tell whether this loop launched a job already: {exc}") \
+                from exc
         return None
 
     async def _launch(self, loop: Loop) -> Loop:

@@ -13,7 +13,8 @@ Three parts, each idempotent (a second sync adds nothing):
 A part the profile lacks the capability for is skipped, saying why. A part
 whose endpoint answers 404 or 410 (OpenAI's Evals API after 2026-11-30) is
 reported as retired: what the store already holds is kept, the other parts
-still run. Other provider errors fail only their part.
+still run. Other provider errors fail only their part; so does a list the
+provider would not end (`tui.core.pagination`), keeping what was read.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from store import Store
 from tui.core.config import Capability, Profile
 from tui.core.errors import explain
+from tui.core.pagination import Pager, PaginationStopped, cursor_kwargs
 from tui.core.secrets import redact
 
 if TYPE_CHECKING:
@@ -136,6 +138,9 @@ async def sync_profile(client: AsyncOpenAI, store: Store, profile: Profile, *,
         else:
             try:
                 await _RUNNERS[name](client, store, profile.name, outcome.counts, say)
+            except PaginationStopped as exc:
+                # What was read is stored; the other parts still run.
+                outcome.state, outcome.message = FAILED, str(exc)
             except openai.APIError as exc:
                 if is_gone(exc):
                     status = getattr(exc, "status_code", None)
@@ -193,7 +198,11 @@ async def _sync_files(client: AsyncOpenAI, store: Store, profile: str,
 
     before = {f.remote_id: f for f in store.files.list(profile)}
     matcher = VersionMatcher(store, profile)
-    async for remote in client.files.list():
+
+    async def page(cursor: str | None) -> Any:
+        return await client.files.list(**cursor_kwargs(cursor))
+
+    async for remote in Pager(page, what="listing files"):
         data = dump(remote)
         old = before.get(data["id"])
         link = None
@@ -217,7 +226,13 @@ async def _sync_jobs(client: AsyncOpenAI, store: Store, profile: str,
     from tui.core.jobs.sync import hydrate, sync_all
 
     before = {j.remote_id: j.raw for j in store.jobs.list(profile)}
-    jobs = await sync_all(client, store, profile)
+    try:
+        jobs = await sync_all(client, store, profile)
+    except PaginationStopped as stop:
+        counts["seen"] = len(stop.read)
+        counts["added"] = sum(1 for j in stop.read if j.remote_id not in before)
+        _link_jobs_to_versions(store, profile)
+        raise
     counts["seen"] = len(jobs)
     counts["added"] = sum(1 for j in jobs if j.remote_id not in before)
     if jobs:

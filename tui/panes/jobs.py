@@ -190,6 +190,7 @@ class JobsPane(Pane):
     async def watch_jobs(self) -> None:
         from tui.core.errors import explain
         from tui.core.jobs.watch import PollPolicy, Watcher
+        from tui.core.pagination import PaginationStopped
 
         profile = self.tunedeck.profile
         # No SDK retries: the watcher does its own backoff and honours Retry-After.
@@ -200,6 +201,14 @@ class JobsPane(Pane):
 
         def failed(exc: BaseException, delay: float) -> None:
             text = explain(exc, key_env=profile.api_key_env).title
+            if isinstance(exc, PaginationStopped):  # that job is left; the others go on
+                self.notify(text, title="A provider's list was cut short", markup=False,
+                            severity="warning", timeout=15)
+                self.post_message(self.Changed([]))  # what was read is stored: redraw
+                self.post_message(self.Status(
+                    "A job's events could not be read to the end: kept as stored, not "
+                    "polled; the other jobs are still watched."))
+                return
             if delay == 0.0:  # one job the provider no longer knows; the others go on
                 self.post_message(self.Status(
                     f"A job is no longer known to {profile.name} ({text}): kept as stored, "

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from store import Store
 from store.jobs import FINAL_STATUSES
 from store.records import Job
+from tui.core.pagination import Pager, PaginationStopped, cursor_kwargs, safe_id
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -26,7 +27,6 @@ EVENT_PAGE = 100
 # quiet poll cheap and limits what a resumed watcher sees again (the API pages
 # only towards older events, so the page that holds our cursor is re-sent).
 RESUME_PAGE = 20
-MAX_EVENT_PAGES = 1000  # a provider that never reaches our cursor cannot loop us forever
 
 
 @dataclass
@@ -74,44 +74,75 @@ class Counter:
 async def fetch_new_events(
     client: AsyncOpenAI, remote_id: str, last_event_id: str | None, count: Callable[[], None]
 ) -> list[dict[str, Any]]:
-    """Events newer than `last_event_id`, newest first (all of them when it is None)."""
-    found: list[dict[str, Any]] = []
-    after: str | None = None
-    for _ in range(MAX_EVENT_PAGES):
-        first = after is None and last_event_id is not None
-        kwargs: dict[str, Any] = {"limit": RESUME_PAGE if first else EVENT_PAGE}
-        if after:
-            kwargs["after"] = after
-        page = await client.fine_tuning.jobs.list_events(remote_id, **kwargs)
+    """Events newer than `last_event_id`, newest first (all of them when it is None).
+
+    A provider that will not end the list raises PaginationStopped. When the job had
+    no events stored, its `read` holds those that arrived (storing them leaves no gap);
+    otherwise none is kept, since storing a newer part would skip the events between
+    it and `last_event_id` for good.
+    """
+
+    async def page(cursor: str | None) -> Any:
+        first = cursor is None and last_event_id is not None
+        result = await client.fine_tuning.jobs.list_events(
+            remote_id, **cursor_kwargs(cursor, limit=RESUME_PAGE if first else EVENT_PAGE))
         count()
-        data = list(page.data)
-        for event in data:
+        return result
+
+    found: list[dict[str, Any]] = []
+    try:
+        what = f"listing the events of {safe_id(remote_id, 'a job')}"
+        async for event in Pager(page, what=what):
             if last_event_id is not None and event.id == last_event_id:
                 return found
             found.append(dump(event))
-        if not data or not getattr(page, "has_more", False):
-            return found
-        after = data[-1].id
+    except PaginationStopped as stop:
+        if last_event_id is None:
+            stop.read = found
+        else:
+            stop.kept = "stored none of the new events, so none goes missing"
+        raise
     return found
 
 
 async def fetch_checkpoints(
     client: AsyncOpenAI, remote_id: str, count: Callable[[], None]
 ) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    after: str | None = None
-    for _ in range(100):
-        kwargs: dict[str, Any] = {"limit": 100}
-        if after:
-            kwargs["after"] = after
-        page = await client.fine_tuning.jobs.checkpoints.list(remote_id, **kwargs)
+    """Every checkpoint; PaginationStopped's `read` holds those that arrived (as dicts)."""
+
+    async def page(cursor: str | None) -> Any:
+        result = await client.fine_tuning.jobs.checkpoints.list(
+            remote_id, **cursor_kwargs(cursor, limit=100))
         count()
-        data = list(page.data)
-        out += [dump(c) for c in data]
-        if not data or not getattr(page, "has_more", False):
-            break
-        after = data[-1].id
-    return out
+        return result
+
+    pager = Pager(page, what=f"listing the checkpoints of {safe_id(remote_id, 'a job')}")
+    try:
+        return [dump(c) for c in await pager.collect()]
+    except PaginationStopped as stop:
+        stop.read = [dump(c) for c in stop.read]
+        raise
+
+
+async def _store_checkpoints(client: AsyncOpenAI, store: Store, job: Job,
+                             count: Callable[[], None]) -> int:
+    """Fetch and store a job's checkpoints; a list cut short keeps what it read."""
+    try:
+        checkpoints = await fetch_checkpoints(client, job.remote_id, count)
+    except PaginationStopped as stop:
+        store.jobs.add_checkpoints(job.id, stop.read)
+        raise
+    return store.jobs.add_checkpoints(job.id, checkpoints)
+
+
+async def _new_events(client: AsyncOpenAI, store: Store, job: Job, last_event_id: str | None,
+                      count: Callable[[], None]) -> list[dict[str, Any]]:
+    try:
+        return await fetch_new_events(client, job.remote_id, last_event_id, count)
+    except PaginationStopped as stop:
+        if stop.read:
+            store.jobs.add_events(job.id, stop.read)
+        raise
 
 
 def decode_result(raw: bytes) -> str:
@@ -154,7 +185,7 @@ async def sync_job(
             count()
 
     result = SyncResult(job=job, status_before=job.status)
-    events = await fetch_new_events(client, job.remote_id, job.last_event_id, tick)
+    events = await _new_events(client, store, job, job.last_event_id, tick)
     if retrieve is None:
         wanted = any(e.get("type") != "metrics" for e in events)
     else:
@@ -166,11 +197,13 @@ async def sync_job(
         job = store.jobs.upsert(profile, remote)
         if job.status in FINAL_STATUSES and result.status_before not in FINAL_STATUSES:
             # The last events may have been written after our first read: one more look.
-            events = (
-                await fetch_new_events(client, job.remote_id, events[0]["id"], tick) + events
-                if events
-                else await fetch_new_events(client, job.remote_id, job.last_event_id, tick)
-            )
+            since = events[0]["id"] if events else job.last_event_id
+            try:
+                events = await _new_events(client, store, job, since, tick) + events
+            except PaginationStopped:
+                if events:  # complete down to the stored cursor: they leave no gap
+                    store.jobs.add_events(job.id, events)
+                raise
     if events:
         result.new_events = store.jobs.add_events(job.id, events)
     job = store.jobs.get(job.id)
@@ -179,9 +212,7 @@ async def sync_job(
         final and job.status == "succeeded" and not store.jobs.checkpoints(job.id)
         and result.status_before not in FINAL_STATUSES
     ):
-        result.checkpoints = store.jobs.add_checkpoints(
-            job.id, await fetch_checkpoints(client, job.remote_id, tick)
-        )
+        result.checkpoints = await _store_checkpoints(client, store, job, tick)
     if final:
         result.result_file = await _fetch_results(client, store, job, tick)
     result.job = job
@@ -209,9 +240,8 @@ async def hydrate(
     result = await sync_job(client, store, profile, job, retrieve=False, count=count)
     current = result.job
     if current.status == "succeeded" and not store.jobs.checkpoints(current.id):
-        result.checkpoints = store.jobs.add_checkpoints(
-            current.id, await fetch_checkpoints(client, current.remote_id, count or (lambda: None))
-        )
+        result.checkpoints = await _store_checkpoints(client, store, current,
+                                                      count or (lambda: None))
     if current.status in FINAL_STATUSES and store.jobs.result_file(current.id) is None:
         result.result_file = await _fetch_results(
             client, store, current, count or (lambda: None)
@@ -222,14 +252,23 @@ async def hydrate(
 async def sync_all(
     client: AsyncOpenAI, store: Store, profile: str, count: Callable[[], None] | None = None
 ) -> list[Job]:
-    """Pull every job of the profile (auto-paginated) into the store; idempotent."""
-    jobs: list[Job] = []
-    page = await client.fine_tuning.jobs.list(limit=100)
-    while True:
+    """Pull every job of the profile into the store, page by page; idempotent.
+
+    Each page is stored as it arrives: on PaginationStopped those jobs stay stored
+    and the exception's `read` lists them.
+    """
+
+    async def page(cursor: str | None) -> Any:
+        result = await client.fine_tuning.jobs.list(**cursor_kwargs(cursor, limit=100))
         if count is not None:
             count()
-        for remote in page.data:
+        return result
+
+    jobs: list[Job] = []
+    try:
+        async for remote in Pager(page, what="listing jobs"):
             jobs.append(store.jobs.upsert(profile, dump(remote)))
-        if not page.has_next_page():
-            return jobs
-        page = await page.get_next_page()
+    except PaginationStopped as stop:
+        stop.read = jobs
+        raise
+    return jobs

@@ -81,16 +81,25 @@ async def _still_there(client: AsyncOpenAI, file_id: str) -> bool:
 
 async def find_orphan(client: AsyncOpenAI, filename: str, size: int,
                       *, pages: int = 2) -> dict[str, Any] | None:
-    """A usable provider file with this exact name (which carries the content hash) and size."""
-    seen = 0
-    async for remote in client.files.list(purpose=PURPOSE, order="desc", limit=100):
-        info = _dump(remote)
-        if info.get("filename") == filename and info.get("bytes") == size \
-                and info.get("status") not in ("error", "deleted"):
-            return info
-        seen += 1
-        if seen >= pages * 100:
-            break
+    """A usable provider file with this exact name (which carries the content hash) and size.
+
+    A bounded search of the newest files: a list the provider would not end is
+    as good as "not found" here (the upload then goes ahead as if none was kept).
+    """
+    from tui.core.pagination import Limits, Pager, PaginationStopped, cursor_kwargs
+
+    async def page(cursor: str | None) -> Any:
+        return await client.files.list(**cursor_kwargs(cursor, purpose=PURPOSE, order="desc",
+                                                       limit=100))
+
+    try:
+        async for remote in Pager(page, what="listing files", limits=Limits(pages=pages)):
+            info = _dump(remote)
+            if info.get("filename") == filename and info.get("bytes") == size \
+                    and info.get("status") not in ("error", "deleted"):
+                return info
+    except PaginationStopped:
+        return None
     return None
 
 

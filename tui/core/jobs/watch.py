@@ -5,7 +5,9 @@ Per job: fast (interval/2) while it moves, slowing by 1.5x per quiet poll up to
 request (the events list); the job object is re-read when events arrive and
 every third quiet poll. Errors back off exponentially (doubling, capped at 5
 minutes), and a 429's Retry-After is always honoured. Finished jobs are never
-polled: only `JobRepo.unfinished` is watched.
+polled: only `JobRepo.unfinished` is watched. A job the provider no longer
+knows (404), or whose events it will not stop listing (PaginationStopped), is
+left as stored and reported once through `on_error` with a delay of 0.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from store import Store
 from tui.core.jobs.sync import SyncResult, hydrate, sync_job
+from tui.core.pagination import PaginationStopped
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -127,6 +130,7 @@ class Watcher:
         self.stats = WatchStats()
         self._jobs: dict[int, _JobState] = {}
         self.gone: list[int] = []  # ids of jobs the provider no longer knows
+        self.stuck: list[int] = []  # ids of jobs whose lists the provider would not end
         self._wake = asyncio.Event()
         self._errors = 0
         self._blocked_until = 0.0
@@ -174,13 +178,15 @@ class Watcher:
                         result = await sync_job(self.client, self.store, self.profile, job,
                                                 retrieve=retrieve, count=self._count)
                 except Exception as exc:
-                    if not _is_not_found(exc):
+                    if not (_is_not_found(exc) or isinstance(exc, PaginationStopped)):
                         raise
                     # One job the provider forgot (deleted, or a sandbox restarted without
-                    # its state) must not stall the others: it is left as stored, unpolled
-                    # until the next start, and said once.
+                    # its state), or whose events or checkpoints it would not stop listing
+                    # (polling again would only repeat that), must not stall the others: it
+                    # is left as stored, unpolled until the next start, and said once.
                     state.gone = True
-                    self.gone.append(job.id)
+                    (self.stuck if isinstance(exc, PaginationStopped) else self.gone).append(
+                        job.id)
                     await _call(self.on_error, exc, 0.0)
                     continue
                 self.stats.polls += 1

@@ -1,0 +1,110 @@
+"""The one pager every provider list goes through: it ends, and says why when it had to."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.core.pagination import (
+    EMPTY,
+    ITEM_CAP,
+    PAGE_CAP,
+    REPEATED,
+    STUCK,
+    Limits,
+    Pager,
+    PaginationStopped,
+    safe_id,
+)
+
+
+def server(pages: dict[str | None, dict]):
+    """fetch(cursor) answering from `pages` (keyed by the `after` sent), counting requests."""
+    sent: list[str | None] = []
+
+    async def fetch(cursor: str | None) -> dict:
+        sent.append(cursor)
+        return pages[cursor]
+
+    return fetch, sent
+
+
+def items(*ids: str) -> list[dict]:
+    return [{"id": i} for i in ids]
+
+
+async def test_an_honest_list_is_read_to_its_end_once():
+    fetch, sent = server({None: {"data": items("a", "b"), "has_more": True},
+                          "b": {"data": items("c"), "has_more": False}})
+    assert [i["id"] for i in await Pager(fetch, what="jobs").collect()] == ["a", "b", "c"]
+    assert sent == [None, "b"]
+
+
+async def test_the_same_page_again_stops_after_two_requests_keeping_the_first():
+    page = {"data": items("a", "b"), "has_more": True}
+    fetch, sent = server({None: page, "b": page})
+    pager = Pager(fetch, what="listing jobs")
+    with pytest.raises(PaginationStopped) as caught:
+        await pager.collect()
+    assert caught.value.reason == REPEATED and sent == [None, "b"]
+    assert [i["id"] for i in caught.value.read] == ["a", "b"]
+    assert str(caught.value) == ("listing jobs: the provider kept answering has_more with the same "
+                                 "page; stopped after 2 pages; kept what was read")
+
+
+async def test_items_read_before_the_stop_are_handed_out_before_it_is_raised():
+    page = {"data": items("a", "b"), "has_more": True}
+    fetch, _ = server({None: page, "b": page})
+    got: list[str] = []
+    with pytest.raises(PaginationStopped):
+        async for item in Pager(fetch, what="files"):
+            got.append(item["id"])  # a caller that stores as it goes keeps these
+    assert got == ["a", "b"]
+
+
+async def test_an_empty_page_that_claims_more_and_a_cursor_that_does_not_move():
+    fetch, sent = server({None: {"data": [], "has_more": True}})
+    with pytest.raises(PaginationStopped) as caught:
+        await Pager(fetch, what="batches").collect()
+    assert caught.value.reason == EMPTY and sent == [None]
+    assert "answered has_more with an empty page; stopped after 1 page;" in str(caught.value)
+    # The page brings a new item but ends on the cursor just sent: asking again is futile.
+    fetch, sent = server({None: {"data": items("a", "b"), "has_more": True},
+                          "b": {"data": items("c", "b"), "has_more": True}})
+    with pytest.raises(PaginationStopped) as caught:
+        await Pager(fetch, what="events").collect()
+    assert caught.value.reason == STUCK and [i["id"] for i in caught.value.read] == ["a", "b", "c"]
+
+
+async def test_a_cursor_that_moves_for_ever_stops_at_the_page_and_item_caps():
+    async def endless(cursor: str | None) -> dict:
+        n = 0 if cursor is None else int(cursor) + 1
+        return {"data": [{"id": str(n)}], "has_more": True}
+
+    with pytest.raises(PaginationStopped) as caught:
+        await Pager(endless, what="evals", limits=Limits(pages=5)).collect()
+    assert caught.value.reason == PAGE_CAP and caught.value.pages == 5
+    assert len(caught.value.read) == 5
+    assert "still answered has_more after 5 pages, the most tunedeck reads" in str(caught.value)
+    with pytest.raises(PaginationStopped) as caught:
+        await Pager(endless, what="evals", limits=Limits(items=3)).collect()
+    assert caught.value.reason == ITEM_CAP and len(caught.value.read) == 3
+
+
+async def test_a_server_that_never_says_has_more_and_ignores_after_ends_quietly():
+    page = {"data": items("a", "b")}  # no has_more: the SDK would ask again, and again
+    fetch, sent = server({None: page, "b": page})
+    assert [i["id"] for i in await Pager(fetch, what="files").collect()] == ["a", "b"]
+    assert sent == [None, "b"]
+
+
+async def test_a_partly_repeated_page_yields_only_what_is_new():
+    fetch, _ = server({None: {"data": items("a", "b"), "has_more": True},
+                       "b": {"data": items("b", "c"), "has_more": False}})
+    assert [i["id"] for i in await Pager(fetch, what="runs").collect()] == ["a", "b", "c"]
+
+
+def test_ids_in_messages_are_plain_or_replaced():
+    assert safe_id("ftjob-abc_1.2:3", "a job") == "ftjob-abc_1.2:3"
+    assert safe_id("[@click=app.quit]x[/]", "a job") == "a job"
+    assert safe_id("ftjob-\x1b]52;c;eA==\x07", "a job") == "a job"
+    assert safe_id(None, "a job") == "a job"
