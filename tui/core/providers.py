@@ -2,6 +2,15 @@
 
 The key is read from the environment variable the profile names, at the
 moment a client is made, and never stored or logged.
+
+Where the key goes is the profile's alone: the SDK falls back to
+$OPENAI_BASE_URL, $OPENAI_ORG_ID and $OPENAI_PROJECT_ID (and Azure's to
+$AZURE_OPENAI_ENDPOINT) for anything passed as None, so a profile from
+config.toml without base_url would send its key wherever those variables
+point while the profile picker said api.openai.com. Clients are therefore
+built from `effective_base_url` and the profile's own organization and
+project, always given explicitly; the environment shapes only the profile
+built from it (`config.environment_profile`).
 """
 
 from __future__ import annotations
@@ -17,6 +26,14 @@ if TYPE_CHECKING:
 
 class MissingKeyError(Exception):
     """The profile's key variable is not set; the message says which one and what to do."""
+
+
+class MissingEndpointError(MissingKeyError):
+    """The profile names no base_url and its kind has no default one.
+
+    A MissingKeyError, so that every caller already saying "this profile cannot
+    make a client yet" says this too.
+    """
 
 
 class MissingCapabilityError(Exception):
@@ -38,6 +55,24 @@ def require(profile: Profile, capability: Capability) -> None:
         )
 
 
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+
+def effective_base_url(profile: Profile) -> str | None:
+    """The URL this profile's requests (and its key) really go to; None: it has none.
+
+    An `openai` profile without base_url talks to OpenAI itself; an Azure one to
+    its endpoint's /openai path (as the SDK builds it). Other kinds (a compatible
+    server, the sandbox, a local engine) have no default: sending their key to
+    api.openai.com would be a leak of its own.
+    """
+    if profile.kind == "azure":
+        return f"{profile.base_url.rstrip('/')}/openai" if profile.base_url else None
+    if profile.base_url:
+        return profile.base_url
+    return OPENAI_BASE_URL if profile.kind == "openai" else None
+
+
 def make_client(profile: Profile, *, max_retries: int = 2, timeout: float = 60.0) -> AsyncOpenAI:
     key = os.environ.get(profile.api_key_env)
     if not key:
@@ -45,24 +80,34 @@ def make_client(profile: Profile, *, max_retries: int = 2, timeout: float = 60.0
             f"profile {profile.name!r} needs an API key in ${profile.api_key_env}: "
             f"export {profile.api_key_env}=… and restart, or try `tunedeck --sandbox`"
         )
+    base_url = effective_base_url(profile)
+    if base_url is None:
+        raise MissingEndpointError(
+            f"profile {profile.name!r} ({profile.kind}) has no base_url: set base_url in its "
+            "[profiles.…] table of config.toml to the server's URL"
+        )
     # Imported lazily: the SDK takes longer to import than the whole TUI.
     if profile.kind == "azure":
         from openai import AsyncAzureOpenAI
 
-        return AsyncAzureOpenAI(
+        client: AsyncOpenAI = AsyncAzureOpenAI(
             api_key=key,
-            azure_endpoint=profile.base_url or "",
+            azure_endpoint=profile.base_url,  # the SDK adds /openai: effective_base_url
             api_version=profile.api_version or "2025-04-01-preview",
             max_retries=max_retries,
             timeout=timeout,
         )
-    from openai import AsyncOpenAI
+    else:
+        from openai import AsyncOpenAI
 
-    return AsyncOpenAI(
-        api_key=key,
-        base_url=profile.base_url,
-        organization=profile.organization,
-        project=profile.project,
-        max_retries=max_retries,
-        timeout=timeout,
-    )
+        client = AsyncOpenAI(
+            api_key=key,
+            base_url=base_url,
+            max_retries=max_retries,
+            timeout=timeout,
+        )
+    # The SDK reads $OPENAI_ORG_ID / $OPENAI_PROJECT_ID for a None it is given; the
+    # profile's own values (None included: no header) are what is sent.
+    client.organization = profile.organization
+    client.project = profile.project
+    return client

@@ -10,6 +10,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.config import Profile
+from tui.core.providers import effective_base_url
 
 
 class ProfileScreen(ModalScreen[str | None]):
@@ -25,7 +26,8 @@ class ProfileScreen(ModalScreen[str | None]):
         for profile in self.profiles:
             key = "key set" if profile.key_is_set else f"no key (${profile.api_key_env})"
             marker = "●" if profile.name == self.active else " "
-            where = profile.base_url or "api.openai.com"
+            # Where the key really goes (not $OPENAI_BASE_URL's guess for a config profile).
+            where = effective_base_url(profile) or "no base_url set"
             options.append(
                 Option(
                     f"{marker} {profile.name:<12} {profile.kind:<10} {key:<28} {where}",
