@@ -17,6 +17,7 @@ import uvicorn
 
 from tui.sandbox.engine import Engine
 from tui.sandbox.faults import FaultConfig
+from tui.sandbox.multipart import UploadLimits
 
 
 def is_loopback(host: str) -> bool:
@@ -40,6 +41,7 @@ class SandboxServer:
         state_path: str | None = None,
         allow_public: bool = False,
         engine: Engine | None = None,
+        limits: UploadLimits | None = None,
     ) -> None:
         if not is_loopback(host) and not allow_public:
             raise ValueError(
@@ -55,6 +57,7 @@ class SandboxServer:
         self.fault_config = FaultConfig.parse(faults)  # bad specs fail here, not in the thread
         self.state_path = state_path
         self.engine = engine  # None: the sandbox's deterministic engine
+        self.limits = limits  # None: OpenAI's (512 MB a file, 64 MB a part, 8 GB an upload)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -78,7 +81,7 @@ class SandboxServer:
         self.port = sock.getsockname()[1]
         self._socket = sock
         sandbox = Sandbox(api_key=self.api_key, speed=self.speed, faults=self.fault_config,
-                          state_path=self.state_path, engine=self.engine)
+                          state_path=self.state_path, engine=self.engine, limits=self.limits)
         config = uvicorn.Config(
             build_app(sandbox), log_level="warning", access_log=False, lifespan="on",
             timeout_graceful_shutdown=2, ws="none",

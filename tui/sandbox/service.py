@@ -10,6 +10,7 @@ from typing import Any
 from tui.sandbox.engine import Engine
 from tui.sandbox.errors import APIError
 from tui.sandbox.faults import FaultConfig, FaultInjector
+from tui.sandbox.multipart import UploadLimits
 from tui.sandbox.state import State
 
 OWNER = "tunedeck-sandbox"
@@ -24,6 +25,7 @@ class Sandbox:
         faults: FaultConfig | None = None,
         state_path: str | None = None,
         engine: Engine | None = None,
+        limits: UploadLimits | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be > 0")
@@ -34,6 +36,7 @@ class Sandbox:
         self.api_key = api_key
         self.speed = speed
         self.engine = engine
+        self.limits = limits or UploadLimits()
         self.faults = FaultInjector(faults or FaultConfig())
         self.state = State(state_path)
         self.tasks: dict[str, asyncio.Task[Any]] = {}
