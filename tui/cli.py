@@ -98,11 +98,7 @@ def start_sandbox(db_path: Path):  # noqa: ANN201 - SandboxServer, imported lazi
     """
     from tui.sandbox.runner import SandboxServer
 
-    state = sandbox_state_path(db_path)
-    if not state.exists():
-        # 0600 before SQLite creates it, like the database: it holds the training data.
-        state.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(state, os.O_CREAT | os.O_RDWR, 0o600))
+    state = sandbox_state_path(db_path)  # created 0600 by the sandbox's State
     server = SandboxServer(state_path=str(state))
     server.start()
     return server

@@ -108,8 +108,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from store import Store
-    from tui.core.export import ExportError, atomic_output, guess_format
+    from tui.core.export import ExportError, guess_format
     from tui.core.paths import default_db_path
+    from tui.core.private_files import atomic_output
 
     fmt = guess_format(args.output, args.format)
     with Store(args.db or default_db_path()) as store:

@@ -121,6 +121,7 @@ def _export(args: argparse.Namespace, engine, state_path: str) -> int:  # type: 
 
 def run(args: argparse.Namespace) -> int:
     from tui.core.paths import home_dir
+    from tui.core.private_files import private_dir
     from tui.sandbox.faults import FaultSpecError
     from tui.sandbox.runner import SandboxServer
 
@@ -128,8 +129,8 @@ def run(args: argparse.Namespace) -> int:
     state = args.state
     try:
         if args.engine == "local":
-            work_dir = (args.work_dir or home_dir() / "local").expanduser()
-            work_dir.mkdir(parents=True, exist_ok=True)
+            # Jobs' training data and weights live here: a folder only its owner enters.
+            work_dir = private_dir((args.work_dir or home_dir() / "local").expanduser())
             engine = _local_engine(args, work_dir)
             state = state or str(work_dir / "state.db")
             if args.export:

@@ -1,7 +1,7 @@
 """Export what the store holds: a dataset version, or an eval with its runs' results.
 
-Writers take an open text handle (stdout or `atomic_output`), so an export
-either lands whole under its name or not at all. Each kind resolves its
+Writers take an open text handle (stdout or `private_files.atomic_output`), so
+an export either lands whole under its name, private (0600), or not at all. Each kind resolves its
 reference with an `ExportError` that lists what does exist.
 """
 
@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,29 +23,6 @@ PAGE = 2_000
 
 class ExportError(Exception):
     """Nothing matches the reference; the message says what exists."""
-
-
-@contextmanager
-def atomic_output(path: str | Path) -> Iterator[IO[str]]:
-    """A text handle on a temp file beside `path`, renamed over it only once fully written.
-
-    A new file is private (0600, like the store: exports may hold private
-    data); a file being replaced keeps its mode.
-    """
-    target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def guess_format(path: str | Path | None, given: str | None) -> str:
