@@ -7,7 +7,6 @@ reference with an `ExportError` that lists what does exist.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import IO, Any
 
 from store import Store
 from store.records import DatasetVersion, Eval, EvalRun
+from tui.core.csv_cells import csv_writer
 
 FORMATS = ("jsonl", "csv")
 DATASET_CSV = ("line", "status", "category", "tokens", "data")
@@ -75,7 +75,7 @@ def write_dataset(store: Store, version_id: int, handle: IO[str], *, fmt: str = 
     """The version's (valid) examples; JSONL is byte for byte what a job trains on."""
     n = 0
     if fmt == "csv":
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(DATASET_CSV)
         for row in _examples(store, version_id, only_valid):
             writer.writerow([row[c] if row[c] is not None else "" for c in DATASET_CSV])
@@ -142,7 +142,7 @@ def write_eval(store: Store, ev: Eval, runs: list[EvalRun], handle: IO[str], *,
     writer = None
     criteria = _criteria(store, ev, runs)
     if fmt == "csv":
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["run_id", "run_remote_id", "run_name", "model", "item_index", "status",
                          "score", *[f"{c}.score" for c in criteria],
                          *[f"{c}.passed" for c in criteria], "output_text", "error",

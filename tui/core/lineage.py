@@ -227,12 +227,13 @@ LINEAGE_CSV = ("model", "link", "ref", "detail", "status", "cost_usd", "score", 
 
 def write_lineage(lineage: ModelLineage, handle: Any, *, fmt: str = "jsonl") -> int:
     """The chain as rows: JSONL (one object per link) or CSV with LINEAGE_CSV columns."""
-    import csv
     import json
+
+    from tui.core.csv_cells import csv_writer
 
     rows = lineage_rows(lineage)
     if fmt == "csv":
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(LINEAGE_CSV)
         for row in rows:
             writer.writerow(["" if row[c] is None else row[c] for c in LINEAGE_CSV])

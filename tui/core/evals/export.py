@@ -5,11 +5,11 @@ Written through `private_files.atomic_output`: whole or not at all, and 0600.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
 
+from tui.core.csv_cells import csv_writer
 from tui.core.evals.context import output_text
 from tui.core.private_files import atomic_output
 
@@ -43,7 +43,7 @@ def export_csv(store: Any, run_id: int, path: str | Path) -> int:
               "output_tokens", "latency_ms", "cost_usd", "item"]
     n = 0
     with atomic_output(path) as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(header)
         for r in store.evals.iter_results(run_id):
             by_name = {g.get("name"): g for g in r.results or []}
