@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -118,10 +119,40 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return APIError(exc.status_code, str(exc.detail)).response()
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    # Starlette re-raises after this answer, so uvicorn still logs the traceback.
-    return APIError(500, f"The sandbox failed on this request: {type(exc).__name__}: {exc}",
-                    code="server_error").response()
+log = logging.getLogger("tunedeck.sandbox")
+SERVER_ERROR = "The sandbox failed on this request; the details are in its log."
+
+
+class ContainErrors:
+    """An exception no handler expected answers a plain 500; its text goes to the log only.
+
+    Inside Starlette's error middleware, which would answer with the exception's
+    class and text (paths, data, whatever it held) and then re-raise it, which
+    closed the client's keep-alive connection. A response already under way (a
+    stream) cannot be answered any more: the exception then ends the connection.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if isinstance(exc, DroppedConnection) or started:
+                raise
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            await APIError(500, SERVER_ERROR, code="server_error").response()(scope, receive, send)
 
 
 def build_app(sandbox: Sandbox) -> ASGIApp:
@@ -142,7 +173,8 @@ def build_app(sandbox: Sandbox) -> ASGIApp:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={APIError: _api_error, HTTPException: _http_error, Exception: _server_error},
+        middleware=[Middleware(ContainErrors)],
+        exception_handlers={APIError: _api_error, HTTPException: _http_error},
     )
     app.state.sandbox = sandbox
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())

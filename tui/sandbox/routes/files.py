@@ -145,10 +145,9 @@ async def create_upload(request: Request) -> Response:
     require(data, "mime_type")
     if not 0 < size <= sb.limits.upload_bytes:
         raise bad_request(f"bytes must be between 1 and {_size(sb.limits.upload_bytes)}", "bytes")
-    seconds = (data.get("expires_after") or {}).get("seconds", 3600)
     created = now()
     record = {"id": new_id("upload", "_"), "object": "upload", "bytes": size, "created_at": created,
-              "expires_at": created + int(seconds), "filename": filename,
+              "expires_at": created + _expiry(data.get("expires_after")), "filename": filename,
               "purpose": purpose, "status": "pending", "file": None, "_parts": [],
               "_received": 0}
     return ok(_upload_json(sb.state.put("uploads", record)))
@@ -159,6 +158,22 @@ def _part_too_large(sb: Sandbox, upload: dict[str, Any], limit: int) -> str:
         return f"A part may be at most {_size(sb.limits.part_bytes)}."
     return (f"Upload {upload['id']} has reached the {_size(sb.limits.upload_bytes)} that "
             "its parts may hold together.")
+
+
+def _expiry(value: Any) -> int:
+    """Seconds until an upload expires: expires_after.seconds, an hour by default."""
+    if value is None:
+        return 3600
+    if not isinstance(value, dict):
+        raise bad_request("Invalid type for 'expires_after': expected an object.",
+                          "expires_after", "invalid_type")
+    seconds = value.get("seconds", 3600)
+    # OpenAI's range for expires_after.seconds: an hour to thirty days.
+    if not isinstance(seconds, int) or isinstance(seconds, bool) \
+            or not 3600 <= seconds <= 2_592_000:
+        raise bad_request("Invalid 'expires_after.seconds': expected an integer between 3600 "
+                          "and 2592000.", "expires_after.seconds", "invalid_value")
+    return seconds
 
 
 async def add_part(request: Request) -> Response:
