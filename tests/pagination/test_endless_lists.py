@@ -138,13 +138,3 @@ def test_a_cursor_that_advances_for_ever_stops_at_the_page_cap(hostile, tmp_path
     assert server.count("jobs") == 40
     with Store(tmp_path / "h.db") as store:
         assert len(store.jobs.list("hostile")) == 80
-
-
-def test_the_real_page_cap_ends_an_endless_file_list(hostile, tmp_path, capsys):
-    from tui.core import pagination
-
-    server = hostile("endless", lists=("files",))
-    assert run(tmp_path, "sync", "--only", "files") == 3
-    assert (f"still answered has_more after {pagination.MAX_PAGES:,} pages"
-            in capsys.readouterr().out)
-    assert server.count("files") == pagination.MAX_PAGES

@@ -90,6 +90,22 @@ async def test_a_cursor_that_moves_for_ever_stops_at_the_page_and_item_caps():
     assert caught.value.reason == ITEM_CAP and len(caught.value.read) == 3
 
 
+async def test_the_default_caps_end_an_endless_list():
+    from tui.core import pagination
+
+    sent = 0
+
+    async def endless(cursor: str | None) -> dict:
+        nonlocal sent
+        sent += 1
+        return {"data": [{"id": f"{sent}-{k}"} for k in range(3)], "has_more": True}
+
+    with pytest.raises(PaginationStopped) as caught:
+        await Pager(endless, what="listing files").collect()
+    assert caught.value.reason == PAGE_CAP and sent == pagination.MAX_PAGES
+    assert len(caught.value.read) == 3 * pagination.MAX_PAGES
+
+
 async def test_a_server_that_never_says_has_more_and_ignores_after_ends_quietly():
     page = {"data": items("a", "b")}  # no has_more: the SDK would ask again, and again
     fetch, sent = server({None: page, "b": page})
