@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import os
 import resource
 import time
@@ -176,6 +177,40 @@ async def test_without_a_jail_python_graders_are_an_error_naming_the_opt_in(monk
     allowed = await graders.grade(SIMPLE, ITEM, "x", GraderEnv(allow_unsandboxed_graders=True))
     assert allowed.error is None and allowed.score == 0.75
     assert "WITHOUT the OS jail" in allowed.reasoning
+
+
+def _eval_file(tmp_path: Path) -> Path:
+    path = tmp_path / "jail.json"
+    path.write_text(json.dumps({
+        "name": "jail-cli",
+        "items": [{"item": {"q": "a"}, "sample": {"output_text": "a"}}],
+        "testing_criteria": [SIMPLE],
+    }))
+    return path
+
+
+def test_eval_run_refuses_unjailed_graders_until_the_user_opts_in(tmp_path, monkeypatch,
+                                                                  capsys):
+    from tui import cli
+
+    monkeypatch.setenv("TUNEDECK_JAIL_UNAVAILABLE", "1")
+    db, path = str(tmp_path / "t.db"), str(_eval_file(tmp_path))
+    assert cli.main(["--db", db, "eval", "run", path, "--json"]) == 0
+    out = capsys.readouterr()
+    item = json.loads(out.out)["items"][0]
+    assert item["status"] == "error" and "--allow-unsandboxed-graders" in json.dumps(item)
+    assert "--allow-unsandboxed-graders" in out.err
+    assert cli.main(["--db", db, "eval", "run", path, "--json",
+                     "--allow-unsandboxed-graders"]) == 0
+    out = capsys.readouterr()
+    item = json.loads(out.out)["items"][0]
+    assert item["status"] == "pass" and "WITHOUT the OS jail" in out.err
+    # The setting in config.toml is the same opt-in.
+    config = tmp_path / "config.toml"
+    config.write_text("allow_unsandboxed_graders = true\n")
+    monkeypatch.setenv("TUNEDECK_CONFIG", str(config))
+    assert cli.main(["--db", db, "eval", "run", path, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["items"][0]["status"] == "pass"
 
 
 def test_with_the_jail_the_opt_in_changes_nothing():

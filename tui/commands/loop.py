@@ -13,6 +13,8 @@ import json
 import sys
 from typing import Any
 
+from tui.commands.eval import add_unsandboxed_flag
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
 
 
@@ -40,9 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--yes", action="store_true",
                    help="launch without asking, even past the profile's budget")
     p.add_argument("--poll", type=float, default=None, help="job poll interval in seconds")
+    add_unsandboxed_flag(p)
     p = add("resume", "continue an interrupted loop")
     p.add_argument("loop_id", type=int)
     p.add_argument("--poll", type=float, default=None)
+    add_unsandboxed_flag(p)
     add("list", "loops in the store")
     p = add("show", "one loop's stages")
     p.add_argument("loop_id", type=int)
@@ -142,7 +146,9 @@ def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any,
 
     require(profile, Capability.FINE_TUNING)
     out = sys.stderr if args.json else sys.stdout
-    options = loops.LoopOptions(runner=options_for(profile, settings),
+    runner = options_for(profile, settings)
+    runner.allow_unsandboxed_graders |= bool(getattr(args, "allow_unsandboxed_graders", False))
+    options = loops.LoopOptions(runner=runner,
                                 poll_s=args.poll or settings.poll_interval_s,
                                 training_prices=training_prices_for(
                                     profile.kind, settings.prices.training))

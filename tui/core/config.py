@@ -120,6 +120,8 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     poll_interval_s: float = 10.0
     prices: Prices = field(default_factory=Prices)
+    # Run python graders without the OS jail where the kernel offers none (docs/security.md).
+    allow_unsandboxed_graders: bool = False
 
     def profile(self, name: str | None = None) -> Profile:
         wanted = name or self.default_profile

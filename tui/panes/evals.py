@@ -711,7 +711,9 @@ class EvalsPane(Pane):
             return await try_criteria(criteria, trial_item.item, sample, client=client,
                                       model=definition.model,
                                       input_messages=definition.input_messages,
-                                      sampling_params=definition.sampling_params)
+                                      sampling_params=definition.sampling_params,
+                                      allow_unsandboxed_graders=bool(
+                                          self.tunedeck.settings.allow_unsandboxed_graders))
         finally:
             if client is not None:
                 await client.close()

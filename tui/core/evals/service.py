@@ -43,6 +43,7 @@ def options_for(profile: Any = None, settings: Any = None, **overrides: Any) -> 
     if settings is not None:
         options.input_prices = dict(settings.prices.input) or None
         options.output_prices = dict(settings.prices.output) or None
+        options.allow_unsandboxed_graders = bool(settings.allow_unsandboxed_graders)
     for key, value in overrides.items():
         setattr(options, key, value)
     return options
