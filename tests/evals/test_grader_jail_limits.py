@@ -218,3 +218,27 @@ def test_with_the_jail_the_opt_in_changes_nothing():
     jailed = asyncio.run(graders.grade(crit(source=source), ITEM, "x",
                                        GraderEnv(allow_unsandboxed_graders=True)))
     assert jailed.score == 0 and "PermissionError" in jailed.reasoning
+
+
+async def test_the_evals_pane_says_before_a_run_that_there_is_no_jail(sandbox, monkeypatch,
+                                                                     isolated_home, tmp_path):
+    from textual.widgets import Input
+
+    from tests.apphelpers import SIZE, sandbox_app, settle
+    from tests.evals.test_pane import open_eval_file, wait_runs_done
+
+    monkeypatch.setenv("TUNEDECK_JAIL_UNAVAILABLE", "1")
+    path = _eval_file(tmp_path)
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_eval_file(pilot, path)
+        app.clear_notifications()
+        await pilot.press("r")
+        await settle(pilot)
+        app.screen.query_one(Input).value = ""  # the items' own samples
+        await pilot.press("enter")
+        await wait_runs_done(pilot, pane)
+        said = [n.message for n in app._notifications]
+        assert any("--allow-unsandboxed-graders" in m for m in said), said
+        [run] = app.store.evals.runs(app.store.evals.list()[0].id)
+        assert run.result_counts["errored"] == 1

@@ -145,7 +145,6 @@ def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None,
     import asyncio
 
     from tui.core.evals import service
-    from tui.core.evals.graders.python_grader import jail_notice
 
     async def go():
         client = None
@@ -161,9 +160,8 @@ def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None,
                 if poll:
                     options.batch_poll_s = poll
                 options.allow_unsandboxed_graders |= allow_unsandboxed
-                criteria = ((run.data_source or {}).get("testing_criteria")
-                            or store.evals.get(run.eval_id).testing_criteria or [])
-                notice = jail_notice(criteria, allowed=options.allow_unsandboxed_graders)
+                notice = service.jail_notice(store, run_id,
+                                             allowed=options.allow_unsandboxed_graders)
                 if notice:
                     print(f"tunedeck eval: {notice}", file=sys.stderr)
                 runs.append(await service.execute(store, run_id, client=client, options=options))
