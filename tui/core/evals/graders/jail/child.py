@@ -55,13 +55,21 @@ def main() -> int:
 def _limits(limits: dict) -> None:
     import resource
 
+    def lower(which: int, soft: int, hard: int) -> None:
+        # Never above what this process already has: only lowering needs no privilege.
+        current = resource.getrlimit(which)[1]
+        if current != resource.RLIM_INFINITY:
+            soft, hard = min(soft, current), min(hard, current)
+        resource.setrlimit(which, (soft, hard))
+
     mib = 1024 * 1024
-    for name, value in (("RLIMIT_AS", limits["memory_mb"] * mib),
-                        ("RLIMIT_FSIZE", limits["file_mb"] * mib),
-                        ("RLIMIT_NOFILE", limits["open_files"]), ("RLIMIT_CORE", 0)):
-        resource.setrlimit(getattr(resource, name), (value, value))
+    for which, value in ((resource.RLIMIT_AS, limits["memory_mb"] * mib),
+                         (resource.RLIMIT_FSIZE, limits["file_mb"] * mib),
+                         (resource.RLIMIT_NOFILE, limits["open_files"]),
+                         (resource.RLIMIT_CORE, 0)):
+        lower(which, value, value)
     # SIGXCPU at the soft limit ends it; the hard limit is the kernel's SIGKILL after that.
-    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_s"], limits["cpu_s"] + 1))
+    lower(resource.RLIMIT_CPU, limits["cpu_s"], limits["cpu_s"] + 1)
 
 
 def _lock_in(config: dict) -> None:
