@@ -58,8 +58,9 @@ _FS_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15)
 FILE_RIGHTS = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_DEV
 
 READ_ONLY = FS_READ_FILE | FS_READ_DIR
-# Everything beneath the grader's own directory, except running programs from it.
-READ_WRITE = ((1 << 16) - 1) & ~FS_EXECUTE
+# Everything beneath the grader's own directory, except running programs from it and
+# making device nodes (which dropped capabilities forbid anyway).
+READ_WRITE = ((1 << 16) - 1) & ~(FS_EXECUTE | FS_MAKE_CHAR | FS_MAKE_BLOCK)
 
 
 class LandlockError(OSError):
