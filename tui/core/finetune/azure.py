@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 class AzureV1(OpenAIShaped):
     label = "Azure OpenAI"
 
+    def __init__(self, profile: Profile, client: Any = None, *,
+                 deploy_poll_s: float = deploy.POLL_S, deploy_wait_s: float = deploy.WAIT_S,
+                 **options: Any) -> None:
+        super().__init__(profile, client, **options)
+        self.deploy_poll_s, self.deploy_wait_s = deploy_poll_s, deploy_wait_s
+
     @classmethod
     def capabilities_of(cls, profile: Profile) -> Capabilities:
         how = ("tunedeck creates it through the management API" if deploy.arm_ready(profile)
@@ -57,4 +63,6 @@ class AzureV1(OpenAIShaped):
                               message=f"{job.remote_id} has no fine-tuned model yet "
                                       f"({job.status}): nothing to deploy")
         training_type = ((job.raw or {}).get("trainingType") or self.profile.training_type)
-        return await deploy.ensure_deployment(self, store, model, training_type)
+        return await deploy.ensure_deployment(self, store, model, training_type,
+                                              wait_s=self.deploy_wait_s,
+                                              poll_s=self.deploy_poll_s)

@@ -78,3 +78,24 @@ def metrics_csv(steps: list[dict[str, Any]]) -> str:
     for row in steps:
         writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
     return buffer.getvalue()
+
+
+class SeenEvents:
+    """"Events after the cursor" for providers whose event lists have no order to page by.
+
+    Together's and Fireworks' events (with made-up metrics events) cannot be cut at a
+    cursor: new ones can sort before old ones. The first look at a job in this process
+    returns all it has (the store keeps each event once); later looks only what this
+    adapter has not returned before.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, set[str]] = {}
+
+    def new(self, job_id: str, events: list[dict[str, Any]], since: str | None
+            ) -> list[dict[str, Any]]:
+        seen = self._seen.get(job_id)
+        out = events if seen is None or since is None else [
+            e for e in events if e["id"] not in seen]
+        self._seen.setdefault(job_id, set()).update(e["id"] for e in events)
+        return out
