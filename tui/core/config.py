@@ -36,6 +36,9 @@ PROFILE_KINDS = ("openai", "azure", "compatible", "sandbox", "local", "together"
 # they speak OpenAI's files and fine-tuning routes, so they need no kind of their own.
 PRESETS = ("bedrock", "nebius")
 AZURE_TRAINING_TYPES = ("Standard", "GlobalStandard", "Developer")
+# Where a profile of these kinds looks for its key when config.toml names no variable
+# (the variables the providers' own SDKs read).
+KEY_ENV_BY_KIND = {"together": "TOGETHER_API_KEY", "fireworks": "FIREWORKS_API_KEY"}
 
 _ALL = frozenset(Capability)
 DEFAULT_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -236,6 +239,8 @@ def parse_settings(data: dict, *, source: str = "config.toml") -> Settings:
         where = f"{source}: profiles.{name}"
         body = dict(_check(Profile, body, where))
         body.pop("name", None)
+        if "api_key_env" not in body and body.get("kind") in KEY_ENV_BY_KIND:
+            body["api_key_env"] = KEY_ENV_BY_KIND[body["kind"]]
         try:
             profiles[name] = Profile(name=name, **body)
         except ValueError as exc:

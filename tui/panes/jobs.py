@@ -378,7 +378,9 @@ class JobsPane(Pane):
             job = await launch(provider, self.tunedeck.store, preflight,
                                say=lambda text: self._status(text))
         except Exception as exc:  # noqa: BLE001 - explained, nothing stored is lost
-            self.notify(str(explain(exc, key_env=self.tunedeck.profile.api_key_env))
+            self.notify(str(explain(exc, key_env=self.tunedeck.profile.api_key_env,
+                                    settings=self.tunedeck.settings,
+                                    profile=self.tunedeck.profile.name))
                         if _is_api_error(exc) else f"{type(exc).__name__}: {exc}",
                         title="Launch failed", severity="error", timeout=15)
             self._status("Launch failed; the form's values are kept in the pre-flight note.")

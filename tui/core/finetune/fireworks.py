@@ -343,9 +343,20 @@ class FireworksProvider:
                                       "`deployment` in the profile, or load it by hand")
         if not deployment.startswith("accounts/"):
             deployment = f"accounts/{self.account}/deployments/{deployment}"
+        import openai
+
         self._count()
-        with translated():
-            deployed = await self.sdk.lora.load(model=model, deployment=deployment)
+        try:
+            with translated():
+                deployed = await self.sdk.lora.load(model=model, deployment=deployment)
+        except openai.NotFoundError:
+            short = deployment.rsplit("/", 1)[-1]
+            return Answerable(model=model, ready=False, deployment=deployment,
+                              command=f"firectl create deployment {job.model} --enable-addons "
+                                      f"--deployment-id {short}",
+                              message=f"Fireworks has no deployment {deployment} to load "
+                                      f"{model} onto: create it (a deployment of {job.model} "
+                                      "with addons enabled), then try again")
         ready = deployed.state == "DEPLOYED"
         store.deployments.record(self.profile.name, model, deployment,
                                  "succeeded" if ready else "creating",

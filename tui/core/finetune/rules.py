@@ -203,7 +203,7 @@ TOGETHER = ProviderRules(
 FIREWORKS = ProviderRules(
     provider="Fireworks", formats={"supervised": _TEXT_CHAT, "dpo": frozenset({"dpo"})},
     hyperparameters={"supervised": ("n_epochs", "batch_size"),
-                     "dpo": ("n_epochs", "batch_size")},
+                     "dpo": ("n_epochs", "batch_size", "beta")},
     min_examples=1, suffix_max=63, suffix_pattern=r"[a-z0-9][a-z0-9-]*",
     suffix_rule="must be lowercase letters, digits and dashes (it becomes the model's id)",
     options={"learning_rate": LR, "lora_rank": RANK,
