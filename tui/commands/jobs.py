@@ -68,6 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p = add("deploy", "make a job's tuned model answer (Azure: create its deployment)")
     p.add_argument("job")
+    from tui.commands.jobs_retrain import add_retrain
+
+    add_retrain(add("retrain", "start the same data, method and hyperparameters on another "
+                               "profile and base model (with --eval: compare old and new)",
+                    profile=False))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -417,7 +422,15 @@ def cmd_deploy(args: argparse.Namespace, settings: Any, profile: Any, store: Any
     return EXIT_OK if answer.ready else EXIT_JOB_FAILED
 
 
+def cmd_retrain(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
+    from tui.commands.jobs_retrain import run_retrain
+
+    return run_retrain(args, settings, profile, store, usage=_Usage,
+                       print_preflight=print_preflight, confirm=confirm, job_dict=_job_dict)
+
+
 _COMMANDS = {
     "list": cmd_list, "show": cmd_show, "watch": cmd_watch, "create": cmd_create,
     "cancel": cmd_action, "pause": cmd_action, "resume": cmd_action, "deploy": cmd_deploy,
+    "retrain": cmd_retrain,
 }
