@@ -124,6 +124,12 @@ def test_retrain_on_azure_deploys_before_its_eval(isolated_home, sandbox, monkey
     assert card["deployments"] == [tuned.model] and [r["run_id"] for r in card["runs"]] == [
         tuned.id]
     assert card["replaces"]["model"] == old.fine_tuned_model
+    assert main(["--db", str(db), "jobs", "deploy", job.remote_id, "--profile", "azure-sb",
+                 "--json"]) == 0
+    deployed = json.loads(capsys.readouterr().out)
+    assert deployed["ready"] and deployed["answers_as"] == tuned.model  # known, not redone
+    assert main(["--db", str(db), "jobs", "deploy", old.remote_id, "--profile", "openai-sb"]) == 0
+    assert "answers by its name" in capsys.readouterr().out
 
 
 def test_retrain_without_an_eval_launches_and_refusals_are_usage_errors(
