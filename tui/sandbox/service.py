@@ -13,6 +13,10 @@ from tui.sandbox.faults import FaultConfig, FaultInjector
 from tui.sandbox.state import State
 
 OWNER = "tunedeck-sandbox"
+# Base model -> the date GET /v1/models says it shuts down (OpenAI's `shutdown_date`).
+# sandbox-small retires with OpenAI's fine-tuned gpt-4o/4.1 models, so the retirement
+# notices and "retrain elsewhere" can be tried on the sandbox.
+RETIREMENTS = {"sandbox-small": "2027-01-14"}
 
 
 class Sandbox:
@@ -24,6 +28,7 @@ class Sandbox:
         faults: FaultConfig | None = None,
         state_path: str | None = None,
         engine: Engine | None = None,
+        retirements: dict[str, str] | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be > 0")
@@ -35,6 +40,7 @@ class Sandbox:
         self.speed = speed
         self.engine = engine
         self.faults = FaultInjector(faults or FaultConfig())
+        self.retirements = dict(RETIREMENTS if retirements is None else retirements)
         self.state = State(state_path)
         self.tasks: dict[str, asyncio.Task[Any]] = {}
         # Called at startup to pick up work a previous process left running.

@@ -21,7 +21,7 @@ from store import Store
 from tui.core.jobs.sync import SyncResult, hydrate, sync_job
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from tui.core.finetune.port import FineTuningProvider
 
 MAX_BACKOFF_S = 300.0
 SLOW_STATUSES = frozenset({"validating_files", "queued", "paused"})
@@ -56,9 +56,9 @@ class PollPolicy:
 
 
 def _is_not_found(exc: BaseException) -> bool:
-    import openai
+    from tui.core.finetune.errors import is_not_found
 
-    return isinstance(exc, openai.NotFoundError)
+    return is_not_found(exc)
 
 
 def retry_after_of(exc: BaseException) -> float | None:
@@ -108,7 +108,7 @@ class Watcher:
 
     def __init__(
         self,
-        client: AsyncOpenAI,
+        provider: FineTuningProvider,
         store: Store,
         profile: str,
         policy: PollPolicy,
@@ -117,7 +117,7 @@ class Watcher:
         on_error: ErrorListener | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.client = client
+        self.provider = provider
         self.store = store
         self.profile = profile
         self.policy = policy
@@ -168,10 +168,10 @@ class Watcher:
                     else None
                 try:
                     if first:
-                        result = await hydrate(self.client, self.store, self.profile, job,
+                        result = await hydrate(self.provider, self.store, self.profile, job,
                                                count=self._count)
                     else:
-                        result = await sync_job(self.client, self.store, self.profile, job,
+                        result = await sync_job(self.provider, self.store, self.profile, job,
                                                 retrieve=retrieve, count=self._count)
                 except Exception as exc:
                     if not _is_not_found(exc):
