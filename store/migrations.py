@@ -288,3 +288,35 @@ _M002 = [
 def m002_loops_and_estimates(db: sqlite_utils.Database) -> None:
     for statement in _M002:
         db.execute(statement)
+
+
+_M003 = [
+    # GET /v1/models says when a model stops answering (`shutdown_date`, YYYY-MM-DD):
+    # kept with the cached list, so retirements show without a request.
+    "ALTER TABLE models ADD COLUMN shutdown_date TEXT",
+    # Providers where a tuned model answers only once deployed (Azure): which deployment
+    # serves which model, so evals and cards find the model behind a deployment name.
+    """CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        model TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        detail_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (profile, name)
+    )""",
+    "CREATE INDEX deployments_by_model ON deployments (model)",
+    # "Retrain elsewhere" loops: the baseline eval runs on the model being replaced, on
+    # the profile it lives on, and the loop remembers the job it retrains.
+    "ALTER TABLE loops ADD COLUMN baseline_model TEXT",
+    "ALTER TABLE loops ADD COLUMN baseline_profile TEXT",
+    "ALTER TABLE loops ADD COLUMN source_job_id INTEGER REFERENCES jobs(id)",
+]
+
+
+@migrations()
+def m003_retirement_deployments_retrain(db: sqlite_utils.Database) -> None:
+    for statement in _M003:
+        db.execute(statement)

@@ -71,7 +71,7 @@ async def test_effective_base_url_is_what_the_client_really_uses(hostile_environ
             await client.close()
     assert effective_base_url(settings.profile("work")) == "https://api.openai.com/v1"
     assert effective_base_url(settings.profile("azure-east")) == (
-        "https://example-resource.openai.azure.com/openai")
+        "https://example-resource.openai.azure.com/openai/v1")
 
 
 def test_a_profile_of_another_kind_without_base_url_makes_no_client(hostile_environment):
@@ -105,4 +105,4 @@ async def test_the_profile_picker_shows_the_url_the_key_goes_to(hostile_environm
         assert lines["work"].endswith("https://api.openai.com/v1")
         assert ELSEWHERE not in lines["work"]
         assert lines["openai"].endswith(ELSEWHERE)  # the environment profile: its variables
-        assert lines["azure-east"].endswith("https://example-resource.openai.azure.com/openai")
+        assert lines["azure-east"].endswith("https://example-resource.openai.azure.com/openai/v1")

@@ -12,7 +12,7 @@ from store.migrations import migrations
 EXPECTED_TABLES = {
     "datasets", "dataset_versions", "examples", "prompts", "prompt_versions", "playground_runs",
     "evals", "eval_runs", "eval_results", "provider_files", "jobs", "job_events", "job_metrics",
-    "job_checkpoints", "job_result_files", "models", "loops",
+    "job_checkpoints", "job_result_files", "models", "loops", "deployments",
 }
 
 
@@ -27,6 +27,9 @@ def test_empty_database_upgrades_to_the_full_schema(tmp_path):
     # Columns the panes rely on exist with the right types.
     jobs = {c.name: c.type for c in db["jobs"].columns}
     assert jobs["remote_id"] == "TEXT" and jobs["trained_tokens"] == "INTEGER"
+    assert {c.name: c.type for c in db["models"].columns}["shutdown_date"] == "TEXT"
+    assert {"baseline_model", "baseline_profile", "source_job_id"} <= {
+        c.name for c in db["loops"].columns}
     examples = {c.name for c in db["examples"].columns}
     assert {"version_id", "line", "status", "category", "tokens", "data"} <= examples
     assert {i.name for i in db["examples"].indexes} >= {"examples_by_status"}

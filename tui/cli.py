@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tunedeck",
         description="A keyboard-first terminal workbench for datasets, prompts, evals and "
         "fine-tuning jobs. With no subcommand, starts the TUI.",
+        epilog="Python graders from eval files run in an OS-level jail (Landlock + seccomp: no "
+        "network, no processes, reads only of Python's own files, writes only to a temp dir, "
+        "time, memory and output bounded). Where the system offers no jail they are refused, "
+        "unless you pass --allow-unsandboxed-graders to 'eval run', 'eval resume', "
+        "'loop start' or 'loop resume', or set allow_unsandboxed_graders = true in "
+        "config.toml. See docs/security.md.",
     )
     parser.add_argument("--version", action="version", version=f"tunedeck {__version__}")
     parser.add_argument("--db", metavar="PATH", type=Path,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from openai import AsyncOpenAI
 
 from store import Store
 from tests.apphelpers import until
 from tests.jobs.helpers import fast_settings
 from tests.pagination.hostile import JOB_ID, KEY_ENV, Hostile, _job
 from tui.core.config import Profile
+from tui.core.finetune import provider_for
 from tui.core.jobs.watch import PollPolicy, Watcher
 
 
@@ -27,11 +27,10 @@ def profile_for(server: Hostile) -> Profile:
 
 async def test_the_watcher_reports_once_and_stops_polling_that_job(server, tmp_path):
     errors: list[tuple[BaseException, float]] = []
-    client = AsyncOpenAI(api_key="sk-hostile-test-key-0123456789", base_url=server.base_url,
-                         max_retries=0)
+    provider = provider_for(profile_for(server), max_retries=0)
     with Store(tmp_path / "w.db") as store:
         job = store.jobs.upsert("hostile", _job(JOB_ID, "running"))
-        watcher = Watcher(client, store, "hostile", PollPolicy(0.01),
+        watcher = Watcher(provider, store, "hostile", PollPolicy(0.01),
                           on_error=lambda exc, delay: errors.append((exc, delay)))
         await watcher.poll_due()
         [(exc, delay)] = errors
@@ -44,7 +43,7 @@ async def test_the_watcher_reports_once_and_stops_polling_that_job(server, tmp_p
         for _ in range(3):
             await watcher.poll_due()
         assert server.count("events") == asked == 2 and len(errors) == 1
-    await client.close()
+    await provider.close()
 
 
 async def test_the_jobs_pane_notifies_and_keeps_running(server, tmp_path):

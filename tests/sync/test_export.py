@@ -13,7 +13,7 @@ import pytest
 
 from store import Store
 from tests.evals.helpers import client as sandbox_client
-from tests.jobs.helpers import sft_lines, stored_version
+from tests.jobs.helpers import port, sft_lines, stored_version
 from tests.sync.helpers import KEY_ENV, run_cli, seed_account
 from tui.core.config import Profile
 from tui.core.jobs.preflight import prepare_file
@@ -154,7 +154,7 @@ def test_a_synced_hosted_eval_exports_by_its_provider_id(sandbox, tmp_path, monk
         client = sandbox_client(sandbox)
         with Store(db) as store:
             seeded = await seed_account(client, store, "acct")
-            await sync_profile(client, store, profile)
+            await sync_profile(port(profile, client), store, profile)
         await client.close()
         return seeded
 

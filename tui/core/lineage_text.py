@@ -23,6 +23,17 @@ def _plain(text: object) -> str:
     return str(text).replace("[", "\\[")
 
 
+def _link_line(link: dict, *, new_side: bool) -> str:
+    where = f"{_plain(link['model'])} on {_plain(link['profile'])} (loop #{link['loop_id']}"
+    if link.get("new_pass_rate") is None:
+        return where + f", {link['stage']})"
+    old, new = _pct(link.get("old_pass_rate")), _pct(link.get("new_pass_rate"))
+    p = link.get("mcnemar_p")
+    return (where + f"): old {old} → new {new} on the same eval, fail→pass "
+            f"{link['fail_to_pass']}, pass→fail {link['pass_to_fail']}"
+            + (f", McNemar p = {p:.3g}" if p is not None else ""))
+
+
 def card_lines(card: ModelLineage, *, markup: bool = True) -> list[str]:
     lines = [f"[b]{_plain(card.model)}[/b]  ({card.kind})"]
     if card.job_id is None:
@@ -49,6 +60,19 @@ def card_lines(card: ModelLineage, *, markup: bool = True) -> list[str]:
             lines.append(f"  {ref.role:<12} {name}{examples} · sha256 {digest}{file_id}")
         if card.loop_id is not None:
             lines.append(f"  loop         #{card.loop_id} (guided flywheel loop)")
+    if card.deployments:
+        lines.append(f"  answers as   {', '.join(_plain(d) for d in card.deployments)} "
+                     "(deployment)")
+    if card.shutdown_date:
+        via = f", with its base model {_plain(card.shutdown_via)}" if card.shutdown_via else ""
+        lines.append(f"  [b]retires[/b]      {card.shutdown_date}{via} (the provider stops "
+                     "serving it)")
+    if card.replaces or card.retrained_as:
+        lines += ["", "[b]Retrained elsewhere[/b]"]
+    if card.replaces:
+        lines.append("  replaces     " + _link_line(card.replaces, new_side=True))
+    for link in card.retrained_as:
+        lines.append("  retrained as " + _link_line(link, new_side=False))
     lines += ["", "[b]Evaluations[/b]" + (f" (against base {card.base_model})"
                                           if card.base_model else "")]
     if not card.runs:

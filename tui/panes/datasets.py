@@ -423,9 +423,9 @@ class DatasetsPane(Pane):
         import asyncio
 
         from store import Store
+        from tui.core.finetune import provider_for
         from tui.core.jobs.preflight import prepare_file
         from tui.core.jobs.upload import ensure_uploaded
-        from tui.core.providers import make_client
 
         profile = self.tunedeck.profile
         with Store(self.tunedeck.db_path) as store:
@@ -435,13 +435,16 @@ class DatasetsPane(Pane):
                 return
 
             async def upload() -> tuple[str, bool]:
-                async with make_client(profile) as client:
+                provider = provider_for(profile)
+                try:
                     return await ensure_uploaded(
-                        client, store, profile.name, prepared.data,
+                        provider, store, profile.name, prepared.data,
                         filename=prepared.filename, dataset_version_id=version_id,
                         sha256=prepared.sha256,
                         progress=lambda d, t: self.post_message(self.ImportProgress(d, t)),
                     )
+                finally:
+                    await provider.close()
 
             file_id, fresh = asyncio.run(upload())
         verb = "Uploaded" if fresh else "Already on the provider:"

@@ -407,6 +407,11 @@ class EvalsPane(Pane):
         profile, settings = self.tunedeck.profile, self.tunedeck.settings
         with Store(self.tunedeck.db_path) as store:
             model = store.evals.run(run_id).model
+            notice = service.jail_notice(store, run_id,
+                                         allowed=bool(settings.allow_unsandboxed_graders))
+            if notice:  # no OS jail here: said before the run, not only per item
+                self.notify(notice, title="Python graders", severity="warning", timeout=15,
+                            markup=False)
             client = service.client_for(profile) if model else None
             last = [0.0]
 
@@ -711,7 +716,9 @@ class EvalsPane(Pane):
             return await try_criteria(criteria, trial_item.item, sample, client=client,
                                       model=definition.model,
                                       input_messages=definition.input_messages,
-                                      sampling_params=definition.sampling_params)
+                                      sampling_params=definition.sampling_params,
+                                      allow_unsandboxed_graders=bool(
+                                          self.tunedeck.settings.allow_unsandboxed_graders))
         finally:
             if client is not None:
                 await client.close()

@@ -180,11 +180,13 @@ class JobsPane(Pane):
     def _status(self, text: str) -> None:
         self.query_one("#jobs-status", Static).update(text)
 
-    def _client(self, *, max_retries: int = 2) -> Any:
-        from tui.core.providers import make_client, require
+    def _provider(self, *, max_retries: int = 2) -> Any:
+        """The profile's fine-tuning port (tui.core.finetune): any provider kind."""
+        from tui.core.finetune import provider_for
+        from tui.core.providers import require
 
         require(self.tunedeck.profile, Capability.FINE_TUNING)
-        return make_client(self.tunedeck.profile, max_retries=max_retries)
+        return provider_for(self.tunedeck.profile, max_retries=max_retries)
 
     @work(exclusive=True, group="jobs-watch", exit_on_error=False, name="watch jobs")
     async def watch_jobs(self) -> None:
@@ -194,7 +196,7 @@ class JobsPane(Pane):
 
         profile = self.tunedeck.profile
         # No SDK retries: the watcher does its own backoff and honours Retry-After.
-        client = self._client(max_retries=0)
+        provider = self._provider(max_retries=0)
 
         def changed(results: list[Any]) -> None:
             self.post_message(self.Changed(results))
@@ -216,7 +218,7 @@ class JobsPane(Pane):
                 return
             self.post_message(self.Status(f"Polling paused {delay:.0f}s: {text}"))
 
-        self.watcher = Watcher(client, self.tunedeck.store, profile.name,
+        self.watcher = Watcher(provider, self.tunedeck.store, profile.name,
                                PollPolicy(self.tunedeck.settings.poll_interval_s),
                                on_change=changed, on_error=failed)
         self.post_message(self.Status(
@@ -225,7 +227,7 @@ class JobsPane(Pane):
         try:
             await self.watcher.run()
         finally:
-            await client.close()
+            await provider.close()
 
     def on_jobs_pane_status(self, message: Status) -> None:
         self._status(message.text)
@@ -287,12 +289,12 @@ class JobsPane(Pane):
     async def hydrate_job(self, job_id: int) -> None:
         from tui.core.jobs.sync import hydrate
 
-        client = self._client()
+        provider = self._provider()
         try:
             job = self.tunedeck.store.jobs.get(job_id)
-            result = await hydrate(client, self.tunedeck.store, job.profile, job)
+            result = await hydrate(provider, self.tunedeck.store, job.profile, job)
         finally:
-            await client.close()
+            await provider.close()
         self.post_message(self.Changed([result]))
 
     def action_sync(self) -> None:
@@ -303,11 +305,11 @@ class JobsPane(Pane):
         from tui.core.jobs.sync import sync_all
 
         profile = self.tunedeck.profile
-        client = self._client()
+        provider = self._provider()
         try:
-            jobs = await sync_all(client, self.tunedeck.store, profile.name)
+            jobs = await sync_all(provider, self.tunedeck.store, profile.name)
         finally:
-            await client.close()
+            await provider.close()
         self.notify(f"Synced {len(jobs)} job(s) from {profile.name}")
         self.reload()
         if self.watcher is not None:
@@ -368,7 +370,8 @@ class JobsPane(Pane):
         self.tunedeck.push_screen(
             JobPreflight(spec, self.tunedeck.profile.name, self.tunedeck.db_path,
                          training_prices_for(self.tunedeck.profile.kind,
-                                             self.tunedeck.settings.prices.training),
+                                             self.tunedeck.settings.prices.training,
+                                             profile=self.tunedeck.profile),
                          settings=self.tunedeck.settings),
             confirmed,
         )
@@ -378,19 +381,21 @@ class JobsPane(Pane):
         from tui.core.errors import explain
         from tui.core.jobs.actions import launch
 
-        client = self._client()
+        provider = self._provider()
         self._status("Launching: uploading what the provider does not have yet…")
         try:
-            job = await launch(client, self.tunedeck.store, preflight,
+            job = await launch(provider, self.tunedeck.store, preflight,
                                say=lambda text: self._status(text))
         except Exception as exc:  # noqa: BLE001 - explained, nothing stored is lost
-            self.notify(str(explain(exc, key_env=self.tunedeck.profile.api_key_env))
+            self.notify(str(explain(exc, key_env=self.tunedeck.profile.api_key_env,
+                                    settings=self.tunedeck.settings,
+                                    profile=self.tunedeck.profile.name))
                         if _is_api_error(exc) else f"{type(exc).__name__}: {exc}",
                         title="Launch failed", severity="error", timeout=15)
             self._status("Launch failed; the form's values are kept in the pre-flight note.")
             return
         finally:
-            await client.close()
+            await provider.close()
         self.notify(f"Launched {job.remote_id} ({job.status})", title="Fine-tuning job")
         self.reload()
         table = self.query_one("#jobs-table", DataTable)
@@ -432,16 +437,16 @@ class JobsPane(Pane):
         from tui.core.errors import explain
         from tui.core.jobs.actions import act
 
-        client = self._client()
+        provider = self._provider()
         try:
-            job = await act(client, self.tunedeck.store, self.tunedeck.store.jobs.get(job_id),
+            job = await act(provider, self.tunedeck.store, self.tunedeck.store.jobs.get(job_id),
                             action)
         except Exception as exc:  # noqa: BLE001
             text = str(explain(exc)) if _is_api_error(exc) else str(exc)
             self.notify(text, title=f"Could not {action}", severity="error", timeout=10)
             return
         finally:
-            await client.close()
+            await provider.close()
         self.notify(f"{job.remote_id}: {job.status}")
         self.post_message(self.Changed([]))
         if self.watcher is not None:

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tui.sandbox.dialects import AZURE, UNAUTHENTICATED, dialect_of_path
 from tui.sandbox.errors import APIError
 from tui.sandbox.faults import HEADER
 from tui.sandbox.service import Sandbox
@@ -40,16 +41,27 @@ class Gatekeeper:
         self.sandbox = sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1"):
+        path = scope["path"] if scope["type"] == "http" else ""
+        dialect = dialect_of_path(path)
+        if dialect is None or path.startswith(UNAUTHENTICATED):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        error = self._auth(headers.get("authorization"))
+        # Azure's data plane takes its key in `api-key` (or a bearer token); every other
+        # dialect, and Azure's management API (an Entra token there), a bearer token.
+        azure_key = headers.get("api-key") if dialect == AZURE \
+            and not path.startswith("/azure-management") else None
+        error = None if azure_key is not None and hmac.compare_digest(
+            azure_key.encode(), self.sandbox.api_key.encode()) \
+            else self._auth(headers.get("authorization"))
         if error is not None:
             await error.response()(scope, receive, send)
             return
         faults = self.sandbox.faults.decide(headers.get(HEADER))
-        scope.setdefault("state", {})["fail_job"] = faults.fail_job
+        state = scope.setdefault("state", {})
+        state["fail_job"] = faults.fail_job
+        state["training_not_available"] = faults.training_not_available
+        state["dialect"] = dialect
         if faults.latency:
             await asyncio.sleep(faults.latency)
         if faults.status == 429:
@@ -156,7 +168,8 @@ class ContainErrors:
 
 
 def build_app(sandbox: Sandbox) -> ASGIApp:
-    from tui.sandbox.routes import all_routes, resumers
+    from tui.sandbox.dialects import azure, fireworks, together
+    from tui.sandbox.routes import all_routes, dialect_routes, resumers
 
     sandbox.resumers.extend(resumers())
 
@@ -167,9 +180,18 @@ def build_app(sandbox: Sandbox) -> ASGIApp:
         await sandbox.shutdown()
 
     async def root(request: Request) -> Response:
-        return Response("tunedeck sandbox: an OpenAI-compatible API on loopback; use /v1\n")
+        return Response("tunedeck sandbox: an OpenAI-compatible API on loopback; use /v1 "
+                        "(also /openai/v1, /bedrock/v1, /together, /fireworks)\n")
 
-    routes: list[Any] = [Route("/", root), Mount("/v1", routes=all_routes())]
+    routes: list[Any] = [
+        Route("/", root), Mount("/v1", routes=all_routes()),
+        # Other providers' APIs, on the same engine and state (tui.sandbox.dialects).
+        Mount("/openai/v1", routes=dialect_routes()),
+        Mount("/bedrock/v1", routes=dialect_routes()),
+        Mount("/azure-management", routes=azure.ARM_ROUTES),
+        Mount("/together", routes=together.ROUTES),
+        Mount("/fireworks", routes=fireworks.ROUTES),
+    ]
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

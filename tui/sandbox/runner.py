@@ -63,9 +63,14 @@ class SandboxServer:
         self._socket: socket.socket | None = None
 
     @property
-    def base_url(self) -> str:
+    def root_url(self) -> str:
+        """The server without a dialect's path: `{root}/together`, `{root}/openai/v1`…"""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/v1"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}/v1"
 
     def start(self, timeout: float = 15.0) -> None:
         """Bind, start serving in a daemon thread, and return once connections are accepted."""

@@ -21,6 +21,9 @@ from tui.core.private_files import FILE_MODE, create_private
 KINDS = (
     "files", "uploads", "parts", "jobs", "events", "checkpoints", "models",
     "batches", "evals", "runs", "output_items", "responses",
+    # The other providers' dialects: Azure deployments (ARM), Fireworks datasets,
+    # deployments and loaded LoRAs, and signed upload URLs waiting for their bytes.
+    "deployments", "fw_datasets", "fw_deployments", "fw_deployed", "signed",
 )
 
 

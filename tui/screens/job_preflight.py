@@ -89,7 +89,10 @@ class JobPreflight(ReportsWorkerErrors, ModalScreen[Preflight | None]):
         budget = None
         try:
             with Store(self.db_path) as store:
-                result = run_preflight(store, self.profile, self.spec, prices=self.prices)
+                # With settings, against the profile's provider's rules (not only OpenAI's).
+                target = self.settings.profiles.get(self.profile, self.profile) \
+                    if self.settings is not None else self.profile
+                result = run_preflight(store, target, self.spec, prices=self.prices)
                 if self.settings is not None:
                     budget = check_budget(store, self.settings, self.profile,
                                           (result.estimated_cost_usd or 0.0)

@@ -84,6 +84,8 @@ class RunnerOptions:
     input_prices: dict[str, float] | None = None
     output_prices: dict[str, float] | None = None
     batch_poll_s: float = 10.0  # how often a batch run asks the provider for its batch
+    # Python graders without the OS jail, where the kernel offers none: only on the user's say.
+    allow_unsandboxed_graders: bool = False
 
 
 def create_run(store: Any, eval_id: int, definition: EvalDefinition, *, model: str | None,
@@ -144,7 +146,9 @@ class EvalRunner:
         self._fatal: str | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._started = 0.0
-        self.env = graders.GraderEnv(call_model=self._grader_call, embed=self._embed)
+        self.env = graders.GraderEnv(
+            call_model=self._grader_call, embed=self._embed,
+            allow_unsandboxed_graders=self.options.allow_unsandboxed_graders)
 
     # -- control -------------------------------------------------------------
     def cancel(self) -> None:

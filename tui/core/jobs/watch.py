@@ -24,7 +24,7 @@ from tui.core.jobs.sync import SyncResult, hydrate, sync_job
 from tui.core.pagination import PaginationStopped
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from tui.core.finetune.port import FineTuningProvider
 
 MAX_BACKOFF_S = 300.0
 SLOW_STATUSES = frozenset({"validating_files", "queued", "paused"})
@@ -59,9 +59,9 @@ class PollPolicy:
 
 
 def _is_not_found(exc: BaseException) -> bool:
-    import openai
+    from tui.core.finetune.errors import is_not_found
 
-    return isinstance(exc, openai.NotFoundError)
+    return is_not_found(exc)
 
 
 def retry_after_of(exc: BaseException) -> float | None:
@@ -111,7 +111,7 @@ class Watcher:
 
     def __init__(
         self,
-        client: AsyncOpenAI,
+        provider: FineTuningProvider,
         store: Store,
         profile: str,
         policy: PollPolicy,
@@ -120,7 +120,7 @@ class Watcher:
         on_error: ErrorListener | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.client = client
+        self.provider = provider
         self.store = store
         self.profile = profile
         self.policy = policy
@@ -172,10 +172,10 @@ class Watcher:
                     else None
                 try:
                     if first:
-                        result = await hydrate(self.client, self.store, self.profile, job,
+                        result = await hydrate(self.provider, self.store, self.profile, job,
                                                count=self._count)
                     else:
-                        result = await sync_job(self.client, self.store, self.profile, job,
+                        result = await sync_job(self.provider, self.store, self.profile, job,
                                                 retrieve=retrieve, count=self._count)
                 except Exception as exc:
                     if not (_is_not_found(exc) or isinstance(exc, PaginationStopped)):

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tui.sandbox.dialects import OPENAI, dialect, mine, owns
 from tui.sandbox.errors import bad_request, conflict, not_found
 from tui.sandbox.multipart import read_form
 from tui.sandbox.service import Sandbox
@@ -34,20 +35,24 @@ def file_json(record: dict[str, Any]) -> dict[str, Any]:
     return dump(FileObject, record, open_fields=_FILE_OPEN)
 
 
-def store_file(sb: Sandbox, data: bytes, *, filename: str, purpose: str) -> dict[str, Any]:
-    """Create a file record and its bytes; used by uploads, jobs (results) and batches."""
+def store_file(sb: Sandbox, data: bytes, *, filename: str, purpose: str,
+               dialect: str = OPENAI, file_id: str | None = None) -> dict[str, Any]:
+    """Create a file record and its bytes; used by uploads, jobs (results) and batches,
+    and by the other dialects (their files are the same records, seen only by them)."""
     record = {
-        "id": new_id("file"), "object": "file", "bytes": len(data), "created_at": now(),
-        "filename": filename, "purpose": purpose, "status": "processed",
-        "expires_at": None, "status_details": None,
+        "id": file_id or new_id("file"), "object": "file", "bytes": len(data),
+        "created_at": now(), "filename": filename, "purpose": purpose, "status": "processed",
+        "expires_at": None, "status_details": None, "_dialect": dialect,
     }
     sb.state.put_blob(record["id"], data)
     return sb.state.put("files", record)
 
 
-def get_file(sb: Sandbox, file_id: str, param: str = "file_id") -> dict[str, Any]:
+def get_file(sb: Sandbox, file_id: str, param: str = "file_id",
+             where: str | None = None) -> dict[str, Any]:
+    """The file record; with `where`, only a file that dialect's account owns."""
     record = sb.state.get("files", file_id)
-    if record is None:
+    if record is None or (where is not None and not owns(record, where)):
         raise not_found("file", file_id, param)
     return record
 
@@ -83,7 +88,8 @@ async def create_file(request: Request) -> Response:
         await form.close()
     if not data:
         raise bad_request("File is empty.", "file")
-    return ok(file_json(store_file(sb, data, filename=filename, purpose=purpose)))
+    return ok(file_json(store_file(sb, data, filename=filename, purpose=purpose,
+                                   dialect=dialect(request))))
 
 
 async def list_files(request: Request) -> Response:
@@ -91,7 +97,7 @@ async def list_files(request: Request) -> Response:
     order = q.get("order", "desc")
     if order not in ("asc", "desc"):
         raise bad_request("order must be 'asc' or 'desc'", "order")
-    items = sb.state.all("files")
+    items = mine(sb.state.all("files"), dialect(request))
     if q.get("purpose"):
         items = [f for f in items if f["purpose"] == q["purpose"]]
     if order == "desc":
@@ -101,19 +107,20 @@ async def list_files(request: Request) -> Response:
 
 
 async def retrieve_file(request: Request) -> Response:
-    return ok(file_json(get_file(sandbox(request), path(request, "file_id"))))
+    return ok(file_json(get_file(sandbox(request), path(request, "file_id"),
+                                 where=dialect(request))))
 
 
 async def file_content(request: Request) -> Response:
     sb = sandbox(request)
-    record = get_file(sb, path(request, "file_id"))
+    record = get_file(sb, path(request, "file_id"), where=dialect(request))
     media = "text/csv" if record["filename"].endswith(".csv") else "application/octet-stream"
     return Response(sb.state.blob(record["id"]) or b"", media_type=media)
 
 
 async def delete_file(request: Request) -> Response:
     sb, file_id = sandbox(request), path(request, "file_id")
-    get_file(sb, file_id)
+    get_file(sb, file_id, where=dialect(request))
     sb.state.delete("files", file_id)
     sb.state.delete_blob(file_id)
     return ok(dump(FileDeleted, {"id": file_id, "object": "file", "deleted": True}))
@@ -234,7 +241,8 @@ async def complete_upload(request: Request) -> Response:
     md5 = data.get("md5")
     if md5 is not None and hashlib.md5(content).hexdigest() != str(md5).lower():
         raise bad_request("The md5 checksum does not match the uploaded parts.", "md5", "md5_mismatch")
-    file = store_file(sb, content, filename=upload["filename"], purpose=upload["purpose"])
+    file = store_file(sb, content, filename=upload["filename"], purpose=upload["purpose"],
+                      dialect=dialect(request))
     for part_id in upload["_parts"]:
         sb.state.delete_blob(part_id)
     upload.update(status="completed", file=file)
