@@ -5,7 +5,8 @@ whatever `after` says (what Prism does serving OpenAI's own spec). mode
 "endless": each page is new (its ids come from the `after` sent) and
 `has_more` is always true: the cursor advances but the list never ends.
 `lists` names the lists that misbehave (files, jobs, events, checkpoints,
-evals, runs, output_items, batches); the others answer one honest page.
+evals, runs, output_items, batches; Together's and Fireworks' in
+hostile_others.py); the others answer one honest page.
 Every request is counted in `hits`, so a test can check the reader stopped.
 """
 
@@ -149,7 +150,17 @@ class Hostile(ThreadingHTTPServer):
         return {"object": "list", "data": data, "has_more": True,
                 "first_id": ids[0], "last_id": ids[-1]}
 
+    @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
     def answer(self, method: str, path: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        from tests.pagination import hostile_others
+
+        if method == "GET" and path.startswith("/together/v1/"):
+            return hostile_others.together(self, path.removeprefix("/together/v1"))
+        if method == "GET" and path.startswith("/fireworks/v1/"):
+            return hostile_others.fireworks(self, path.removeprefix("/fireworks/v1"), query)
         if method == "GET":
             for name, pattern, prefix in _LISTS:
                 if pattern.match(path):
@@ -175,8 +186,14 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         try:
+            # OpenAI's routes also under Azure's and Bedrock's prefixes (OpenAI-shaped too).
+            route = url.path
+            for prefix in ("/openai/v1", "/bedrock/v1", "/v1"):
+                if route.startswith(prefix + "/"):
+                    route = route.removeprefix(prefix)
+                    break
             status, body = 200, self.server.answer(  # type: ignore[attr-defined]
-                method, url.path.removeprefix("/v1"), parse_qs(url.query))
+                method, route, parse_qs(url.query))
         except LookupError as exc:
             status, body = 404, {"error": {"message": f"no route {exc}", "code": None,
                                            "type": "invalid_request_error", "param": None}}
@@ -198,8 +215,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def configure(home: Path, server: Hostile, monkeypatch: Any, *, kind: str = "sandbox") -> None:
-    """A config.toml whose default profile points at `server` (a loopback port)."""
+    """A config.toml whose default profile points at `server` (a loopback port): an
+    OpenAI-shaped kind on its /v1, together and fireworks on their dialect's root."""
+    from tests.pagination.hostile_others import ACCOUNT
+
     monkeypatch.setenv(KEY_ENV, "sk-hostile-test-key-0123456789")
+    base = {"together": f"{server.root_url}/together",
+            "fireworks": f"{server.root_url}/fireworks"}.get(kind, server.base_url)
+    extra = f'account = "{ACCOUNT}"\n' if kind == "fireworks" else ""
     (home / "config.toml").write_text(
         f'default_profile = "hostile"\n[profiles.hostile]\nkind = "{kind}"\n'
-        f'base_url = "{server.base_url}"\napi_key_env = "{KEY_ENV}"\n')
+        f'base_url = "{base}"\napi_key_env = "{KEY_ENV}"\n{extra}')

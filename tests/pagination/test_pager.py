@@ -13,7 +13,9 @@ from tui.core.pagination import (
     Limits,
     Pager,
     PaginationStopped,
+    one_page,
     safe_id,
+    token_pages,
 )
 
 
@@ -117,6 +119,74 @@ async def test_a_partly_repeated_page_yields_only_what_is_new():
     fetch, _ = server({None: {"data": items("a", "b"), "has_more": True},
                        "b": {"data": items("b", "c"), "has_more": False}})
     assert [i["id"] for i in await Pager(fetch, what="runs").collect()] == ["a", "b", "c"]
+
+
+def jobs(*names: str) -> list[dict]:
+    return [{"name": f"accounts/a/supervisedFineTuningJobs/{n}"} for n in names]
+
+
+SHAPE = token_pages("supervisedFineTuningJobs")
+
+
+async def test_page_tokens_are_followed_to_an_empty_token():
+    fetch, sent = server({
+        None: {"supervisedFineTuningJobs": jobs("a", "b"), "nextPageToken": "t1"},
+        "t1": {"supervisedFineTuningJobs": jobs("c"), "nextPageToken": ""}})
+    got = await Pager(fetch, what="jobs", shape=SHAPE).collect()
+    assert [j["name"].rsplit("/", 1)[1] for j in got] == ["a", "b", "c"]
+    assert sent == [None, "t1"]
+
+
+async def test_page_tokens_go_through_the_same_stop_rules():
+    # The same page and token again: repeated.
+    page = {"supervisedFineTuningJobs": jobs("a"), "nextPageToken": "t"}
+    fetch, sent = server({None: page, "t": page})
+    with pytest.raises(PaginationStopped) as caught:
+        await Pager(fetch, what="listing jobs", shape=SHAPE).collect()
+    assert caught.value.reason == REPEATED and sent == [None, "t"]
+    # New items, but the token sent comes back: the cursor does not move.
+    fetch, sent = server({
+        None: {"supervisedFineTuningJobs": jobs("a"), "nextPageToken": "t"},
+        "t": {"supervisedFineTuningJobs": jobs("b"), "nextPageToken": "t"}})
+    with pytest.raises(PaginationStopped) as caught:
+        await Pager(fetch, what="listing jobs", shape=SHAPE).collect()
+    assert caught.value.reason == STUCK and len(caught.value.read) == 2
+    # An empty page with a token.
+    fetch, _ = server({None: {"supervisedFineTuningJobs": [], "nextPageToken": "t"}})
+    with pytest.raises(PaginationStopped) as caught:
+        await Pager(fetch, what="listing jobs", shape=SHAPE).collect()
+    assert caught.value.reason == EMPTY
+
+    # A token that moves for ever: the page cap. SDK objects (attributes) read as dicts do.
+    class Page:
+        def __init__(self, n: int) -> None:
+            self.supervised_fine_tuning_jobs = [type("J", (), {"name": f"j{n}"})()]
+            self.next_page_token = f"t{n}"
+
+    async def endless(token: str | None) -> Page:
+        return Page(0 if token is None else int(token[1:]) + 1)
+
+    with pytest.raises(PaginationStopped) as caught:
+        await Pager(endless, what="jobs", limits=Limits(pages=4),
+                    shape=token_pages("supervised_fine_tuning_jobs")).collect()
+    assert caught.value.reason == PAGE_CAP and len(caught.value.read) == 4
+
+
+async def test_a_list_sent_whole_is_one_request_each_item_once_and_capped():
+    calls = 0
+
+    async def fetch() -> dict:
+        nonlocal calls
+        calls += 1
+        return {"data": items("a", "b", "a", "c")}
+
+    assert [i["id"] for i in await one_page(fetch, what="files")] == ["a", "b", "c"]
+    assert calls == 1
+    with pytest.raises(PaginationStopped) as caught:
+        await one_page(fetch, what="listing files", limits=Limits(items=2))
+    assert caught.value.reason == ITEM_CAP and [i["id"] for i in caught.value.read] == ["a", "b"]
+    assert str(caught.value) == ("listing files: the list reached 2 items, the most tunedeck "
+                                 "reads of one list; stopped after 1 page; kept what was read")
 
 
 def test_ids_in_messages_are_plain_or_replaced():

@@ -24,6 +24,15 @@ says what happened ("the provider kept answering has_more with the same page;
 stopped after 2 pages; kept what was read"). A server that omits `has_more`
 is treated as the SDK treats it (perhaps more, while pages bring new items),
 but since it never claimed more, a repeated page then ends the list quietly.
+
+Providers page in other shapes too. A `PageShape` says how to read one: where its
+items are, whether it claims more, which cursor asks for the next page and what
+identifies an item. `OPENAI` is the default above; `token_pages` reads Google-style
+pages (Fireworks: items under a named field, `nextPageToken` as the cursor, items
+named by `name`): "has more" is a token, and the token not moving is the cursor not
+advancing. The same stop rules apply. Lists a provider sends whole in one answer
+(Together's jobs, files, events, checkpoints; GET /v1/models) are read with
+`one_page`: one request, each item once, the item cap.
 """
 
 from __future__ import annotations
@@ -88,21 +97,70 @@ class PaginationStopped(Exception):
 Fetch = Callable[[str | None], Awaitable[Any]]
 
 
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
 def _item_id(item: Any) -> str | None:
-    value = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
+    value = _field(item, "id")
     return value if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """How to read one provider's pages.
+
+    `items(page)`: the page's items; `more(page)`: True (it claims more), False (the
+    end) or None (it does not say); `cursor(page, items)`: what to send for the next
+    page; `key(item)`: what identifies an item (None: it cannot be told apart).
+    """
+
+    items: Callable[[Any], Any]
+    more: Callable[[Any], Any]
+    cursor: Callable[[Any, list[Any]], str | None]
+    key: Callable[[Any], str | None] = _item_id
+
+
+# OpenAI's cursor pages: `data`, `has_more`, and `after` = the last item's id.
+OPENAI = PageShape(items=lambda page: _field(page, "data"),
+                   more=lambda page: _field(page, "has_more"),
+                   cursor=lambda page, data: _item_id(data[-1]) if data else None)
+
+
+def token_pages(field_name: str, *, key: str = "name") -> PageShape:
+    """Google-style pages (AIP-158): items under `field_name`, `nextPageToken` for more.
+
+    Both the SDK's attribute names and the wire's (camelCase) are read. An empty token
+    is the end. AIP-158 lets a page be empty while a token follows; a provider doing
+    that is told apart from one stuck at its end only by the cap, so it is stopped as
+    EMPTY (said, with what was read kept) rather than followed for 2,000 pages.
+    """
+
+    def token(page: Any) -> str | None:
+        value = _field(page, "next_page_token") or _field(page, "nextPageToken")
+        return value if isinstance(value, str) and value else None
+
+    def ident(item: Any) -> str | None:
+        value = _field(item, key)
+        return value if isinstance(value, str) and value else None
+
+    return PageShape(items=lambda page: _field(page, field_name),
+                     more=lambda page: token(page) is not None,
+                     cursor=lambda page, data: token(page), key=ident)
 
 
 class Pager:
     """Async iterator over the items of a provider's list, one page at a time.
 
     `fetch(cursor)` returns one page (an object or dict with `data` and
-    `has_more`); the cursor is None for the first page, then the id to pass as
-    `after`. Use `async for item in Pager(...)`, or `await pager.collect()`.
+    `has_more`, or as `shape` says); the cursor is None for the first page, then
+    what the shape names (OpenAI: the id to pass as `after`). Use
+    `async for item in Pager(...)`, or `await pager.collect()`.
     """
 
-    def __init__(self, fetch: Fetch, *, what: str, limits: Limits | None = None) -> None:
-        self.fetch, self.what = fetch, what
+    def __init__(self, fetch: Fetch, *, what: str, limits: Limits | None = None,
+                 shape: PageShape = OPENAI) -> None:
+        self.fetch, self.what, self.shape = fetch, what, shape
         self.limits = limits or Limits(MAX_PAGES, MAX_ITEMS)
         self.pages = 0  # pages requested so far
         self.items = 0  # distinct items handed out so far
@@ -143,13 +201,11 @@ class Pager:
     async def _read_page(self) -> None:
         page = await self.fetch(self._cursor)
         self.pages += 1
-        data = page.get("data") if isinstance(page, dict) else getattr(page, "data", None)
-        data = list(data or [])
-        has_more = page.get("has_more") if isinstance(page, dict) else getattr(
-            page, "has_more", None)
+        data = list(self.shape.items(page) or [])
+        has_more = self.shape.more(page)
         fresh = 0
         for item in data:
-            key = _item_id(item)
+            key = self.shape.key(item)
             if key is not None:
                 if key in self._seen:
                     continue
@@ -168,7 +224,7 @@ class Pager:
             if claimed and not data:
                 self._stopped(EMPTY)
             return
-        cursor = _item_id(data[-1])
+        cursor = self.shape.cursor(page, data)
         if not fresh or cursor is None or cursor == self._cursor:
             # Nothing new: without has_more this is a server that ignores `after` (its
             # first page was everything); with it, a provider that would loop us forever.
@@ -181,6 +237,27 @@ class Pager:
             self._stopped(PAGE_CAP)
             return
         self._cursor = cursor
+
+
+def _whole(items: Callable[[Any], Any], key: Callable[[Any], str | None]) -> PageShape:
+    return PageShape(items=items, more=lambda page: False, cursor=lambda page, data: None,
+                     key=key)
+
+
+async def one_page(fetch: Callable[[], Awaitable[Any]], *, what: str,
+                   items: Callable[[Any], Any] = OPENAI.items,
+                   key: Callable[[Any], str | None] = _item_id,
+                   limits: Limits | None = None) -> list[Any]:
+    """The items of a list the provider sends whole, in one answer (no cursor to send).
+
+    One request; each item once (by `key`); PaginationStopped (ITEM_CAP) past the
+    item cap, its `read` holding what was kept.
+    """
+
+    async def fetch_page(cursor: str | None) -> Any:
+        return await fetch()
+
+    return await Pager(fetch_page, what=what, limits=limits, shape=_whole(items, key)).collect()
 
 
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")

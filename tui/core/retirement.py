@@ -47,13 +47,16 @@ async def refresh_models(provider: FineTuningProvider, store: Any, profile: str
     import openai
 
     from tui.core.finetune.port import Feature
+    from tui.core.pagination import PaginationStopped
 
     if not provider.capabilities.can(Feature.MODEL_LIST):
         return []
     try:
         models = await provider.list_models()
-    except openai.APIError:
-        return []  # the jobs themselves synced; dates stay as last seen
+    except (openai.APIError, PaginationStopped):
+        # The jobs themselves synced; dates stay as last seen (a list cut short would
+        # replace the cache with part of it).
+        return []
     if models:
         store.models.replace(profile, models)
     return retiring(store, profile=profile)

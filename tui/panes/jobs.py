@@ -318,11 +318,12 @@ class JobsPane(Pane):
     @work(exclusive=True, group="jobs-models", exit_on_error=False, name="list models")
     async def list_models_then_new_job(self) -> None:
         from tui.core.providers import make_client
+        from tui.core.served_models import served_models
 
         profile = self.tunedeck.profile
         self._status(f"Asking {profile.name} which models it serves…")
         async with make_client(profile) as client:
-            models = [m.model_dump() async for m in client.models.list()]
+            models = await served_models(client)
         self.tunedeck.store.models.replace(profile.name, models)
         self.action_new_job(listed=True)
 

@@ -621,10 +621,11 @@ class PlaygroundPane(Pane):
     @work(exclusive=True, group="playground-models", exit_on_error=False)
     async def action_refresh_models(self) -> None:
         from tui.core.providers import make_client
+        from tui.core.served_models import served_models
 
         profile = self.tunedeck.profile
         async with make_client(profile) as client:
-            models = [m.model_dump() async for m in client.models.list()]
+            models = await served_models(client)
         self.tunedeck.store.models.replace(profile.name, models)
         self.post_message(self.ModelsFetched())
 

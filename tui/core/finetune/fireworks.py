@@ -10,6 +10,12 @@ final model is kept), pause, metadata and the seed. A loop still finds its own j
 after a crash: the job's id is chosen from the loop's token. A tuned model answers once
 loaded onto a deployment of its base model (the profile's `deployment`), called through
 Fireworks' OpenAI-compatible inference API.
+
+Fireworks' lists (datasets, supervised and DPO jobs, loaded LoRAs) page Google's way
+(`pageToken` -> `nextPageToken`). They are read one page at a time through
+`tui.core.pagination.Pager` (`token_pages`), never the SDK's auto-paginator, which
+follows a token for as long as the server sends one: a repeated page, a token that
+does not move and the page and item caps end a list as they do OpenAI's.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from tui.core.finetune.errors import translated
 from tui.core.finetune.port import Answerable, Capabilities, Feature, Progress
 from tui.core.finetune.rules import rules_for
 from tui.core.finetune.shapes import SeenEvents, metrics_csv
+from tui.core.pagination import Pager, PaginationStopped, token_pages
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
 
 SINGLE_UPLOAD = 150 * 1024 * 1024  # datasets.upload takes files up to 150 MB
 READY_WAIT_S = 120.0
+PAGE_SIZE = 200  # the most a Fireworks list page holds (larger values are coerced to it)
 
 
 def _dump(obj: Any) -> dict[str, Any]:
@@ -46,7 +54,7 @@ class FireworksProvider:
     label = "Fireworks"
 
     def __init__(self, profile: Profile, client: Any = None, *, max_retries: int = 2,
-                 timeout: float = 60.0) -> None:
+                 timeout: float = 60.0, page_size: int = PAGE_SIZE) -> None:
         from tui.core.providers import MissingSettingError, api_key
 
         if not profile.account:
@@ -61,6 +69,7 @@ class FireworksProvider:
         self._max_retries, self._timeout = max_retries, timeout
         self._inference: AsyncOpenAI | None = None
         self._metric_urls: dict[str, str] = {}
+        self.page_size = page_size
         if client is None:
             from fireworks import AsyncFireworks
 
@@ -174,11 +183,20 @@ class FireworksProvider:
             waited += delay
             delay = min(delay * 2, 5.0)
 
+    def _pages(self, resource: Any, field: str, what: str) -> Pager:
+        """One of Fireworks' lists, a page at a time (`field`: the SDK's name for its items)."""
+
+        async def page(cursor: str | None) -> Any:
+            token = {"page_token": cursor} if cursor else {}
+            self._count()
+            with translated():
+                return await resource.list(page_size=self.page_size, **token)
+
+        return Pager(page, what=what, shape=token_pages(field))
+
     async def list_files(self) -> AsyncIterator[dict[str, Any]]:
-        self._count()
-        with translated():
-            async for remote in self.sdk.datasets.list():
-                yield shapes.file(_dump(remote))
+        async for remote in self._pages(self.sdk.datasets, "datasets", "listing datasets"):
+            yield shapes.file(_dump(remote))
 
     # -- jobs -----------------------------------------------------------------
     def _resource(self, kind: str) -> Any:
@@ -240,13 +258,19 @@ class FireworksProvider:
 
     async def list_jobs(self) -> AsyncIterator[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for kind in ("supervised", "dpo"):
-            self._count()
-            with translated():
-                async for remote in self._resource(kind).list():
+        stop: PaginationStopped | None = None
+        try:
+            for kind, field in (("supervised", "supervised_fine_tuning_jobs"),
+                                ("dpo", "dpo_jobs")):
+                async for remote in self._pages(self._resource(kind), field,
+                                                f"listing {kind} jobs"):
                     found.append(shapes.job(_dump(remote), kind))
+        except PaginationStopped as exc:
+            stop = exc  # what was read is still handed out first, as every list does
         for remote in sorted(found, key=lambda j: j["created_at"] or 0, reverse=True):
             yield remote
+        if stop is not None:
+            raise stop
 
     async def find_job(self, key: str, token: str, *, model: str,
                        training_file: str | None, since: int) -> dict[str, Any] | None:
@@ -325,9 +349,8 @@ class FireworksProvider:
         if not model:
             return Answerable(model="", ready=False,
                               message=f"{job.remote_id} has no fine-tuned model yet")
-        self._count()
-        with translated():
-            loaded = [d async for d in self.sdk.lora.list()]
+        loaded = [d async for d in self._pages(self.sdk.lora, "deployed_models",
+                                               "listing loaded models")]
         for deployed in loaded:
             if deployed.model == model and deployed.state == "DEPLOYED":
                 store.deployments.record(self.profile.name, model, deployed.deployment or "",

@@ -307,5 +307,6 @@ class OpenAIShaped:
     async def list_models(self) -> list[dict[str, Any]]:
         if not self.capabilities.can(Feature.MODEL_LIST):
             return []
-        self._count()
-        return [dump(m) async for m in self.client.models.list()]
+        from tui.core.served_models import served_models
+
+        return await served_models(self.client, self._count)

@@ -9,6 +9,11 @@ checkpoints, cancel. What does not: pause and resume (Together has neither), met
 OpenAI's learning_rate_multiplier (Together takes an absolute `learning_rate` option).
 The tuned model (`model_output_name`) answers through Together's OpenAI-compatible chat
 API once served (serverless for LoRA fine-tunes of supported base models).
+
+Together's lists (files, jobs, events, checkpoints, metrics) are sent whole, in one
+answer: its SDK takes no cursor and follows none. Each is still read through
+`tui.core.pagination.one_page`, so an item comes once and a list past the item cap
+raises PaginationStopped like every other provider's.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from tui.core.finetune.errors import translated
 from tui.core.finetune.port import Answerable, Capabilities, Feature, Progress
 from tui.core.finetune.rules import rules_for
 from tui.core.finetune.shapes import SeenEvents, metrics_csv
+from tui.core.pagination import PaginationStopped, one_page, safe_id
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -105,10 +111,13 @@ class TogetherProvider:
         return remote["status"] == "processed"
 
     async def find_file(self, filename: str, size: int) -> dict[str, Any] | None:
-        async for remote in self.list_files():
-            if remote["filename"] == filename and remote.get("bytes") == size \
-                    and remote["status"] == "processed":
-                return remote
+        try:
+            async for remote in self.list_files():
+                if remote["filename"] == filename and remote.get("bytes") == size \
+                        and remote["status"] == "processed":
+                    return remote
+        except PaginationStopped:
+            return None  # a bounded search: a list cut short counts as not found
         return None
 
     async def send_file(self, data: bytes, filename: str,
@@ -133,11 +142,29 @@ class TogetherProvider:
                 raise RuntimeError(f"Together's own check refused {filename}: {exc}") from None
         return shapes.file(_dump(remote))
 
+    async def _whole(self, call: Any, what: str, **how: Any) -> list[Any]:
+        """One of Together's lists, sent whole: one request through the pager's rules."""
+
+        async def fetch() -> Any:
+            self._count()
+            with translated():
+                return await call()
+
+        return await one_page(fetch, what=what, **how)
+
+    async def _each(self, call: Any, what: str) -> AsyncIterator[Any]:
+        """The items of a whole list; past the cap, those read are handed out, then the stop."""
+        try:
+            listed = await self._whole(call, what)
+        except PaginationStopped as stop:
+            for item in stop.read:
+                yield item
+            raise
+        for item in listed:
+            yield item
+
     async def list_files(self) -> AsyncIterator[dict[str, Any]]:
-        self._count()
-        with translated():
-            page = await self.sdk.files.list()
-        for remote in page.data:
+        async for remote in self._each(self.sdk.files.list, "listing files"):
             yield shapes.file(_dump(remote))
 
     # -- jobs -----------------------------------------------------------------
@@ -188,10 +215,7 @@ class TogetherProvider:
             return self._job(await self.sdk.fine_tuning.retrieve(job_id))
 
     async def list_jobs(self) -> AsyncIterator[dict[str, Any]]:
-        self._count()
-        with translated():
-            page = await self.sdk.fine_tuning.list()
-        for remote in page.data:
+        async for remote in self._each(self.sdk.fine_tuning.list, "listing jobs"):
             yield self._job(remote)
 
     async def find_job(self, key: str, token: str, *, model: str,
@@ -203,11 +227,21 @@ class TogetherProvider:
         return None
 
     async def events(self, job_id: str, since: str | None) -> list[dict[str, Any]]:
-        self._count()
-        with translated():
-            listed = await self.sdk.fine_tuning.list_events(job_id)
-        merged = [shapes.event(job_id, _dump(e)) for e in listed.data]
-        steps = await self.metrics(job_id)
+        name = safe_id(job_id, "a job")
+        try:
+            listed = await self._whole(lambda: self.sdk.fine_tuning.list_events(job_id),
+                                       f"listing the events of {name}")
+        except PaginationStopped as stop:
+            # Together's events are never cut at a cursor (SeenEvents): storing those
+            # read leaves no gap, whatever `since` is.
+            stop.read = [shapes.event(job_id, _dump(e)) for e in stop.read]
+            raise
+        merged = [shapes.event(job_id, _dump(e)) for e in listed]
+        try:
+            steps = await self.metrics(job_id)
+        except PaginationStopped as stop:
+            stop.read = merged  # the events themselves were read whole; the metrics were not
+            raise
         latest = max((e["created_at"] for e in merged), default=0)
         for data in steps:
             merged.append(shapes.metrics_event(job_id, data, data.pop("_at", latest)))
@@ -218,11 +252,12 @@ class TogetherProvider:
         return self._seen.new(job_id, ordered, since)
 
     async def metrics(self, job_id: str) -> list[dict[str, Any]]:
-        self._count()
-        with translated():
-            listed = await self.sdk.fine_tuning.list_metrics(job_id)
+        # Rows carry no id: each is kept (the item cap still holds).
+        rows = await self._whole(lambda: self.sdk.fine_tuning.list_metrics(job_id),
+                                 f"listing the metrics of {safe_id(job_id, 'a job')}",
+                                 items=lambda page: page.metrics, key=lambda row: None)
         out = []
-        for row in listed.metrics or []:
+        for row in rows:
             data = shapes.metrics_row(row, self._totals.get(job_id))
             if data is not None:
                 if isinstance(row.get("timestamp"), int | float):
@@ -231,11 +266,19 @@ class TogetherProvider:
         return out
 
     async def checkpoints(self, job_id: str) -> list[dict[str, Any]]:
-        self._count()
-        with translated():
-            listed = await self.sdk.fine_tuning.list_checkpoints(job_id)
-        found = [shapes.checkpoint(job_id, _dump(c)) for c in listed.data]
-        return [c for c in found if c is not None]
+        def mapped(listed: list[Any]) -> list[dict[str, Any]]:
+            found = [shapes.checkpoint(job_id, _dump(c)) for c in listed]
+            return [c for c in found if c is not None]
+
+        try:
+            listed = await self._whole(
+                lambda: self.sdk.fine_tuning.list_checkpoints(job_id),
+                f"listing the checkpoints of {safe_id(job_id, 'a job')}",
+                key=lambda c: getattr(c, "path", None))
+        except PaginationStopped as stop:
+            stop.read = mapped(stop.read)
+            raise
+        return mapped(listed)
 
     async def result_file(self, job: dict[str, Any]) -> tuple[str, str] | None:
         steps = await self.metrics(job["id"])
