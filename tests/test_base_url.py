@@ -3,6 +3,8 @@
 The openai SDK reads $OPENAI_BASE_URL (and $OPENAI_ORG_ID, $OPENAI_PROJECT_ID)
 for whatever it is given as None: a config.toml profile without base_url sent
 its key to wherever those pointed while the profile picker said api.openai.com.
+The together and fireworks SDKs read $TOGETHER_BASE_URL and $FIREWORKS_BASE_URL
+the same way.
 """
 
 from __future__ import annotations
@@ -22,13 +24,19 @@ def hostile_environment(monkeypatch):
     monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-from-the-environment")
     monkeypatch.setenv("WORK_KEY", "sk-work-key-0123456789")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env-key-0123456789")
+    monkeypatch.setenv("TOGETHER_BASE_URL", ELSEWHERE)
+    monkeypatch.setenv("FIREWORKS_BASE_URL", ELSEWHERE)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", ELSEWHERE)
 
 
 def write_config(home) -> None:
     (home / "config.toml").write_text(
         'default_profile = "work"\n[profiles.work]\nkind = "openai"\napi_key_env = "WORK_KEY"\n'
         '[profiles.azure-east]\nkind = "azure"\napi_key_env = "WORK_KEY"\n'
-        'base_url = "https://example-resource.openai.azure.com/"\n')
+        'base_url = "https://example-resource.openai.azure.com/"\n'
+        '[profiles.azure-west]\nkind = "azure"\napi_key_env = "WORK_KEY"\nresource = "west"\n'
+        '[profiles.tg]\nkind = "together"\napi_key_env = "WORK_KEY"\n'
+        '[profiles.fw]\nkind = "fireworks"\napi_key_env = "WORK_KEY"\naccount = "acme"\n')
 
 
 async def test_a_config_profile_without_base_url_talks_to_openai_not_the_environment(
@@ -62,7 +70,7 @@ async def test_effective_base_url_is_what_the_client_really_uses(hostile_environ
 
     write_config(isolated_home)
     settings = load_settings()
-    for name in ("work", "azure-east", "openai"):
+    for name in ("work", "azure-east", "azure-west", "openai"):
         profile = settings.profile(name)
         client = make_client(profile)
         try:
@@ -72,6 +80,42 @@ async def test_effective_base_url_is_what_the_client_really_uses(hostile_environ
     assert effective_base_url(settings.profile("work")) == "https://api.openai.com/v1"
     assert effective_base_url(settings.profile("azure-east")) == (
         "https://example-resource.openai.azure.com/openai/v1")
+    assert effective_base_url(settings.profile("azure-west")) == (
+        "https://west.openai.azure.com/openai/v1")
+
+
+@pytest.mark.parametrize(("name", "host", "inference"), [
+    ("tg", "https://api.together.ai", "https://api.together.ai/v1/"),
+    ("fw", "https://api.fireworks.ai", "https://api.fireworks.ai/inference/v1/")])
+async def test_together_and_fireworks_use_their_own_host_not_the_environment(
+        hostile_environment, isolated_home, name, host, inference):
+    """Both the port's SDK client and the inference client go to the provider's host."""
+    from tui.core.finetune import provider_for
+    from tui.core.providers import effective_base_url
+
+    write_config(isolated_home)
+    profile = load_settings().profile(name)
+    assert effective_base_url(profile) == host
+    provider = provider_for(profile)
+    try:
+        assert str(provider.sdk.base_url).rstrip("/") == host
+        assert str(provider.inference_client().base_url) == inference
+        assert provider.inference_client().organization is None
+    finally:
+        await provider.close()
+
+
+async def test_a_together_profile_with_a_base_url_keeps_it(hostile_environment):
+    from tui.core.finetune import provider_for
+
+    profile = Profile(name="t", kind="together", api_key_env="WORK_KEY",
+                      base_url="http://127.0.0.1:9/together/")
+    provider = provider_for(profile)
+    try:
+        assert str(provider.sdk.base_url) == "http://127.0.0.1:9/together/"
+        assert str(provider.inference_client().base_url) == "http://127.0.0.1:9/together/v1/"
+    finally:
+        await provider.close()
 
 
 def test_a_profile_of_another_kind_without_base_url_makes_no_client(hostile_environment):
@@ -106,3 +150,6 @@ async def test_the_profile_picker_shows_the_url_the_key_goes_to(hostile_environm
         assert ELSEWHERE not in lines["work"]
         assert lines["openai"].endswith(ELSEWHERE)  # the environment profile: its variables
         assert lines["azure-east"].endswith("https://example-resource.openai.azure.com/openai/v1")
+        assert lines["azure-west"].endswith("https://west.openai.azure.com/openai/v1")
+        assert lines["tg"].endswith("https://api.together.ai")  # its own host, said
+        assert lines["fw"].endswith("https://api.fireworks.ai")

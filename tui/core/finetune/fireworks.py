@@ -55,7 +55,7 @@ class FireworksProvider:
 
     def __init__(self, profile: Profile, client: Any = None, *, max_retries: int = 2,
                  timeout: float = 60.0, page_size: int = PAGE_SIZE) -> None:
-        from tui.core.providers import MissingSettingError, api_key
+        from tui.core.providers import MissingSettingError, api_key, base_url_or_refuse
 
         if not profile.account:
             raise MissingSettingError(f"profile {profile.name!r} (fireworks) needs account = "
@@ -73,8 +73,10 @@ class FireworksProvider:
         if client is None:
             from fireworks import AsyncFireworks
 
+            # The base URL is always given: the SDK reads $FIREWORKS_BASE_URL for a None,
+            # which would send the key somewhere the profile does not name.
             client = AsyncFireworks(api_key=api_key(profile), account_id=profile.account,
-                                    base_url=profile.base_url or None,
+                                    base_url=base_url_or_refuse(profile),
                                     max_retries=max_retries, timeout=timeout)
         self.sdk = client
 

@@ -57,7 +57,7 @@ class TogetherProvider:
 
     def __init__(self, profile: Profile, client: Any = None, *, max_retries: int = 2,
                  timeout: float = 60.0) -> None:
-        from tui.core.providers import api_key
+        from tui.core.providers import api_key, base_url_or_refuse
 
         self.profile = profile
         self.rules = rules_for("together")
@@ -70,7 +70,9 @@ class TogetherProvider:
         if client is None:
             from together import AsyncTogether
 
-            client = AsyncTogether(api_key=api_key(profile), base_url=profile.base_url or None,
+            # The base URL is always given: the SDK reads $TOGETHER_BASE_URL for a None,
+            # which would send the key somewhere the profile does not name.
+            client = AsyncTogether(api_key=api_key(profile), base_url=base_url_or_refuse(profile),
                                    max_retries=max_retries, timeout=timeout)
         self.sdk = client
 
