@@ -144,3 +144,28 @@ def test_private_files_helpers(tmp_path):
             handle.write("never")
     assert (folder / "x.bin").read_bytes() == b"secret"
     assert [p.name for p in folder.iterdir()] == ["x.bin"]  # no temp file left behind
+
+
+async def test_the_copy_the_together_sdk_uploads_from_is_private(sandbox, monkeypatch):
+    """The SDK uploads from a path: tunedeck's copy of the training data is 0600 in 0700."""
+    pytest.importorskip("together")
+    from tests.providers.helpers import profiles
+    from tui.core.finetune import provider_for
+
+    provider = provider_for(profiles(sandbox, monkeypatch)["together"], max_retries=0)
+    seen: list[tuple[int, int]] = []
+    upload = provider.sdk.files.upload
+
+    async def watched(*, file, **kwargs):
+        seen.append((mode(file), mode(file.parent)))  # while the copy exists
+        return await upload(file=file, **kwargs)
+
+    monkeypatch.setattr(provider.sdk.files, "upload", watched)
+    try:
+        data = b'{"messages": [{"role": "user", "content": "hi"}, ' \
+               b'{"role": "assistant", "content": "hello"}]}\n' * 10
+        remote = await provider.send_file(data, "private-v1-training-0123456789ab.jsonl")
+        assert remote["status"] == "processed"
+        assert seen == [(0o600, 0o700)]
+    finally:
+        await provider.close()

@@ -130,11 +130,14 @@ class TogetherProvider:
             if progress is not None:
                 progress(event.uploaded_bytes, event.total_bytes)
 
+        from tui.core.private_files import write_private
+
         # The SDK uploads from a path: the file's name (and its .jsonl suffix) is what
-        # Together keeps, so it is written under its own name in a private temp folder.
+        # Together keeps, so it is written under its own name in a private temp folder
+        # (0700), as a private file (0600) like every copy of the user's data.
         with tempfile.TemporaryDirectory(prefix="tunedeck-together-") as folder:
             path = Path(folder) / filename
-            path.write_bytes(data)
+            write_private(path, data)
             self._count(3)  # the upload request, the signed PUT, the preprocess call
             try:
                 with translated():
