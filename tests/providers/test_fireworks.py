@@ -150,3 +150,34 @@ def test_a_users_own_script_with_the_fireworks_sdk(sandbox, tmp_path):
     client.datasets.validate_upload("signed", body={})
     assert client.datasets.get("signed").state == "READY"
     client.close()
+
+
+async def test_the_port_reads_fireworks_lists_page_by_page(tmp_path, sandbox, monkeypatch):
+    """The sandbox pages as AIP-158 says; the port follows nextPageToken to its end."""
+    import httpx2 as httpx
+    from fireworks import Fireworks
+
+    client = Fireworks(base_url=f"{sandbox.root_url}/fireworks", api_key=sandbox.api_key,
+                       account_id="acme", max_retries=0)
+    for name in ("one", "two", "three"):
+        client.datasets.create(dataset_id=name, dataset={"example_count": "1",
+                                                         "user_uploaded": {}})
+    client.close()
+    profile = profiles(sandbox, monkeypatch)["fireworks"]
+    provider = provider_for(profile, max_retries=0, page_size=1)
+    try:
+        before = provider.requests
+        names = sorted([f["id"] async for f in provider.list_files()])
+        assert names == [f"accounts/acme/datasets/{n}" for n in ("one", "three", "two")]
+        assert provider.requests - before == 3  # one page each; the last has no token
+    finally:
+        await provider.close()
+    base = f"{sandbox.root_url}/fireworks/v1/accounts/acme/datasets"
+    headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+    first = httpx.get(base, params={"pageSize": 2}, headers=headers).json()
+    assert len(first["datasets"]) == 2 and first["nextPageToken"]
+    rest = httpx.get(base, params={"pageSize": 2, "pageToken": first["nextPageToken"]},
+                     headers=headers).json()
+    assert len(rest["datasets"]) == 1 and rest["nextPageToken"] == ""
+    bad = httpx.get(base, params={"pageToken": "not-ours"}, headers=headers)
+    assert bad.status_code == 400

@@ -15,7 +15,10 @@ the wire:
   signed URL (`metricsFileSignedUrl` on a supervised job, `:getMetricsFileEndpoint` on
   a DPO job), one object a step: step, epoch, loss, accuracy, eval_loss;
 * serving: `deployments` and `deployedModels` (lora.load); a tuned model answers only
-  once loaded onto a deployment of its base model, as on Fireworks.
+  once loaded onto a deployment of its base model, as on Fireworks;
+* lists page as Google's AIP-158 says and Fireworks does: `pageSize` (default 50, at
+  most 200) and the opaque `nextPageToken` to send back as `pageToken` (empty at the
+  end); a token this server did not give is a 400.
 
 Jobs run on the sandbox engine through the one lifecycle; Fireworks' learning rate goes
 to the engine relative to its default (1e-4), as OpenAI's multiplier.
@@ -55,6 +58,28 @@ KINDS = {"supervisedFineTuningJobs": "supervised", "dpoJobs": "dpo"}
 def _iso(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat().replace(
         "+00:00", "Z")
+
+
+PAGE_DEFAULT, PAGE_MOST = 50, 200
+
+
+def _paged(request: Request, field: str, items: list[dict[str, Any]]) -> Response:
+    """One page of `items` (already in list order) under `field`, AIP-158 style."""
+    query = request.query_params
+    try:
+        size = int(query.get("pageSize") or PAGE_DEFAULT)
+    except ValueError:
+        raise bad_request("pageSize must be an integer", "pageSize") from None
+    size = PAGE_DEFAULT if size <= 0 else min(size, PAGE_MOST)
+    token = query.get("pageToken") or ""
+    start = 0
+    if token:
+        if not (token.startswith("o") and token[1:].isdigit()):
+            raise bad_request(f"invalid pageToken {token[:40]!r}", "pageToken")
+        start = int(token[1:])
+    end = start + size
+    return ok({field: items[start:end], "nextPageToken": f"o{end}" if end < len(items) else "",
+               "totalSize": len(items)})
 
 
 def _missing(what: str) -> APIError:
@@ -126,8 +151,7 @@ async def get_dataset(request: Request) -> Response:
 async def list_datasets(request: Request) -> Response:
     prefix = f"accounts/{path(request, 'account')}/datasets/"
     items = [d for d in sandbox(request).state.all("fw_datasets") if d["id"].startswith(prefix)]
-    return ok({"datasets": [dataset_view(d) for d in items], "nextPageToken": "",
-               "totalSize": len(items)})
+    return _paged(request, "datasets", [dataset_view(d) for d in items])
 
 
 async def delete_dataset(request: Request) -> Response:
@@ -331,8 +355,7 @@ async def list_jobs(request: Request) -> Response:
     items = [j for j in newest_first(mine(sandbox(request).state.all("jobs"), FIREWORKS))
              if str(j.get("_fw_name", "")).startswith(prefix)]
     key = "supervisedFineTuningJobs" if kind == "supervisedFineTuningJobs" else "dpoJobs"
-    return ok({key: [job_view(request, j) for j in items], "nextPageToken": "",
-               "totalSize": len(items)})
+    return _paged(request, key, [job_view(request, j) for j in items])
 
 
 async def cancel_job(request: Request) -> Response:
@@ -459,8 +482,7 @@ async def load_lora(request: Request) -> Response:
 async def list_loaded(request: Request) -> Response:
     prefix = f"accounts/{path(request, 'account')}/deployedModels/"
     items = [d for d in sandbox(request).state.all("fw_deployed") if d["id"].startswith(prefix)]
-    return ok({"deployedModels": [deployed_view(d) for d in items], "nextPageToken": "",
-               "totalSize": len(items)})
+    return _paged(request, "deployedModels", [deployed_view(d) for d in items])
 
 
 _ACC = "/v1/accounts/{account}"
