@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
@@ -174,6 +174,22 @@ class TunedeckApp(FlywheelActions, App[None]):
         del markup
         super().notify(visible(message), title=visible(title), severity=severity,
                        timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c's hint, worded as Textual words it, without the markup Textual puts in
+        it (notifications here parse none)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
+                return
+
+    @on(events.DeliveryComplete)
+    def _screenshot_saved(self, event: events.DeliveryComplete) -> None:
+        """A screenshot saved from the palette: Textual's own notice is markup."""
+        if event.name == "screenshot":
+            event.prevent_default()
+            where = f" to {str(event.path)!r}" if event.path is not None else ""
+            self.notify(f"Saved screenshot{where}", title="Screenshot")
 
     # -- actions -----------------------------------------------------------
     def pane(self, pane_id: str) -> Pane:
