@@ -11,7 +11,8 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from tui import __version__
@@ -67,7 +68,9 @@ def run_tui(args: argparse.Namespace) -> int:
         if args.profile:
             settings.profile(args.profile)
     except ConfigError as exc:
-        print(f"tunedeck: {exc}", file=sys.stderr)
+        from tui.core.untrusted import visible
+
+        print(f"tunedeck: {visible(exc)}", file=sys.stderr)
         return 2
     server = None
     profile_name = args.profile
@@ -110,12 +113,33 @@ def start_sandbox(db_path: Path):  # noqa: ANN201 - SandboxServer, imported lazi
     return server
 
 
+@contextmanager
+def visible_output() -> Iterator[None]:
+    """stdout and stderr shown, not obeyed: every command prints names, messages and data
+    from elsewhere, so whatever it writes passes through `visible()` (JSON stays valid
+    JSON with the same meaning; files the commands write keep their bytes)."""
+    from tui.core.untrusted import VisibleStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(sys.stdout), VisibleStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    with visible_output():
+        args = parser.parse_args(argv)
     if args.command is None:
+        # The TUI draws through its own driver (Content/Text, tui/ui_text.py); a crash
+        # report is Textual's, in colour, so its streams stay as they are.
         return run_tui(args)
-    return int(args.func(args) or 0)
+    if getattr(args, "own_terminal", False):  # sandbox, serve: see their register()
+        return int(args.func(args) or 0)
+    with visible_output():
+        return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":

@@ -120,8 +120,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"tunedeck export: {exc}", file=sys.stderr)
             return EXIT_USAGE
         if args.output is None:
+            from tui.core.untrusted import data_output
+
             try:
-                write(sys.stdout, fmt)
+                # The exact lines into a pipe or file; their controls shown on a terminal.
+                write(data_output(sys.stdout), fmt)
                 sys.stdout.flush()
             except BrokenPipeError:
                 # The reader stopped early (`| head`): not an error, and no traceback.

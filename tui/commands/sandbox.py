@@ -48,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--state", metavar="PATH", help="keep state in this SQLite file across restarts")
     parser.add_argument("--allow-public", action="store_true",
                         help="allow binding a non-loopback address (anyone who can reach it can use it)")
-    parser.set_defaults(func=run)
+    # A long-running server: its streams are its own (see serve.py); it prints no data.
+    parser.set_defaults(func=run, own_terminal=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,9 +18,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from tui.core.config import Capability
-from tui.core.jobs.present import age, eta, progress_bar, status_markup
+from tui.core.jobs.present import age, eta, progress_bar, status_style
 from tui.core.pricing import training_prices_for
 from tui.panes.base import Pane
+from tui.ui_text import cells, rich_plain, styled
 
 DEFAULT_MODELS = (
     "gpt-4.1-mini-2025-04-14",
@@ -108,10 +108,10 @@ class JobsPane(Pane):
         if can:
             notice.display = False
         else:
-            notice.update(
-                f"Profile [b]{profile.name}[/b] ({profile.kind}) has no fine-tuning capability: "
-                "jobs can be browsed but not created. Switch profile with [b]p[/b]."
-            )
+            notice.update(styled(
+                "Profile ", (profile.name, "b"), f" ({profile.kind}) has no fine-tuning "
+                "capability: jobs can be browsed but not created. Switch profile with ",
+                ("p", "b"), "."))
             notice.display = True
         store = self.tunedeck.store
         table = self.query_one("#jobs-table", DataTable)
@@ -121,16 +121,17 @@ class JobsPane(Pane):
         now = self.now()
         for job in store.jobs.list(profile.name):
             step, total = progress.get(job.id, (None, None))
+            # The provider's fields are Text cells (a str cell is markup); the figures
+            # computed here are plain strings.
             table.add_row(
-                job.remote_id,
-                Text.from_markup(status_markup(job.status)),
-                job.method or "-",
-                job.model,
+                *cells(job.remote_id),
+                rich_plain(job.status, status_style(job.status), end=""),
+                *cells(job.method or "-", job.model),
                 progress_bar(step, total) if job.status != "succeeded" or step else "-",
                 eta(job, now),
                 f"{job.trained_tokens:,}" if job.trained_tokens else "-",
                 age(job.remote_created_at, now),
-                job.fine_tuned_model or "-",
+                *cells(job.fine_tuned_model or "-"),
                 key=str(job.id),
             )
         if selected is not None:
@@ -178,7 +179,8 @@ class JobsPane(Pane):
         self.watch_jobs()
 
     def _status(self, text: str) -> None:
-        self.query_one("#jobs-status", Static).update(text)
+        # Status lines quote profile names and provider errors: plain text.
+        self.query_one("#jobs-status", Static).update(styled(text))
 
     def _provider(self, *, max_retries: int = 2) -> Any:
         """The profile's fine-tuning port (tui.core.finetune): any provider kind."""
@@ -420,12 +422,12 @@ class JobsPane(Pane):
         except ActionError as exc:
             self.notify(str(exc), severity="warning")
             return
-        question = {
-            "cancel": f"Cancel [b]{job.remote_id}[/b]? Training stops for good; steps already "
-                      "done are billed.",
-            "pause": f"Pause [b]{job.remote_id}[/b]? It keeps its progress and can be resumed.",
-            "resume": f"Resume [b]{job.remote_id}[/b]?",
+        verb, rest = {
+            "cancel": ("Cancel", "? Training stops for good; steps already done are billed."),
+            "pause": ("Pause", "? It keeps its progress and can be resumed."),
+            "resume": ("Resume", "?"),
         }[action]
+        question = styled(f"{verb} ", (job.remote_id, "b"), rest)
 
         def answered(yes: bool | None) -> None:
             if yes:

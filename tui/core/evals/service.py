@@ -20,8 +20,12 @@ def looks_like_file(target: str) -> bool:
 
 
 def resolve(store: Any, target: str, *, profile: str | None = None):
-    """(eval row, definition) for a stored eval's name or id, or an eval file (saved on load)."""
-    if looks_like_file(target):
+    """(eval row, definition) for a stored eval's name or id, or an eval file (saved on load).
+
+    A name may look like a path ("support QA [/draft]", "team/v2"): an existing
+    file wins, then a stored eval of exactly that name, then the path is tried.
+    """
+    if looks_like_file(target) and (Path(target).is_file() or store.evals.find(target) is None):
         definition = defs.load(target)
         return defs.save_to_store(store, definition, profile=profile), definition
     row = store.evals.find(target)
