@@ -57,22 +57,22 @@ async def test_the_tui_sandbox_keeps_its_state_across_restarts(tmp_path):
 
     from openai import AsyncOpenAI
 
-    from tui.cli import sandbox_state_path, start_sandbox
+    from tui.commands.sandbox_session import open_sandbox, sandbox_state_path
 
     db = tmp_path / "home" / "tunedeck.db"
-    server = start_sandbox(db)
+    server = open_sandbox(db)
     try:
         async with AsyncOpenAI(api_key=server.api_key, base_url=server.base_url) as client:
             sent = await client.files.create(file=("t.jsonl", b'{"messages": []}\n'),
                                              purpose="fine-tune")
     finally:
-        server.stop()
+        server.close()
     state = sandbox_state_path(db)
     assert state.parent == db.parent and state != db
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
-    server = start_sandbox(db)  # a new port and key, the same provider state
+    server = open_sandbox(db)  # a new port and key, the same provider state
     try:
         async with AsyncOpenAI(api_key=server.api_key, base_url=server.base_url) as client:
             assert (await client.files.retrieve(sent.id)).id == sent.id
     finally:
-        server.stop()
+        server.close()

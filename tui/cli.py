@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +31,8 @@ COMMAND_MODULES = (
     "tui.commands.serve",
 )
 
-SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"
+SANDBOX_HELP = ("use the local sandbox API on loopback (no key needed): the same sandbox, "
+                "profile and store as `tunedeck --sandbox`, started if none runs")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,66 +51,99 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH", type=Path,
                         help="database file (default: $TUNEDECK_HOME/tunedeck.db)")
     parser.add_argument("--profile", metavar="NAME", help="provider profile to start with")
-    parser.add_argument("--sandbox", action="store_true",
-                        help="start a local sandbox API on loopback and use it (no key needed)")
+    parser.add_argument("--sandbox", action="store_true", help=SANDBOX_HELP)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
+    add_sandbox_to_subcommands(parser)
     return parser
 
 
-def run_tui(args: argparse.Namespace) -> int:
-    from tui.core.config import ConfigError, Profile, load_settings
+def tui_session(args: argparse.Namespace):  # noqa: ANN201 - (Settings, str | None, Path, SandboxSession | None)
+    """What the TUI starts with: settings, profile, database, and the `--sandbox` session
+    (the one every headless `--sandbox` command joins). ConfigError when config.toml
+    or the profile is wrong."""
+    from tui.commands.sandbox_session import (
+        SANDBOX_PROFILE,
+        open_sandbox,
+        use_sandbox,
+        wants_sandbox,
+    )
+    from tui.core.config import load_settings
     from tui.core.paths import default_db_path
 
+    settings = load_settings()
+    sandbox = wants_sandbox(args.sandbox, args.profile, settings)
+    if args.profile and not sandbox:
+        settings.profile(args.profile)
+    db_path = args.db or default_db_path()
+    if not sandbox:
+        return settings, args.profile, db_path, None
+    session = open_sandbox(db_path)
+    use_sandbox(settings, session)
+    return settings, SANDBOX_PROFILE, db_path, session
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from tui.core.config import ConfigError
+
     try:
-        settings = load_settings()
-        if args.profile:
-            settings.profile(args.profile)
+        settings, profile_name, db_path, session = tui_session(args)
     except ConfigError as exc:
         from tui.core.untrusted import visible
 
         print(f"tunedeck: {visible(exc)}", file=sys.stderr)
         return 2
-    server = None
-    profile_name = args.profile
-    db_path = args.db or default_db_path()
-    if args.sandbox:
-        server = start_sandbox(db_path)
-        # The sandbox's own key lives only in this process's environment.
-        os.environ[SANDBOX_KEY_ENV] = server.api_key
-        settings.profiles["sandbox"] = Profile(
-            name="sandbox", kind="sandbox", base_url=server.base_url, api_key_env=SANDBOX_KEY_ENV
-        )
-        profile_name = "sandbox"
     try:
         from tui.app import TunedeckApp
 
-        TunedeckApp(settings=settings, db_path=db_path, profile=profile_name, sandbox=server).run()
+        TunedeckApp(settings=settings, db_path=db_path, profile=profile_name,
+                    sandbox=session.server if session else None).run()
     finally:
-        if server is not None:
-            server.stop()
+        if session is not None:
+            session.close()
     return 0
 
 
-def sandbox_state_path(db_path: Path) -> Path:
-    """Where `--sandbox` keeps its server's files, jobs and models: beside the database."""
-    return db_path.with_name(f"{db_path.stem}.sandbox{db_path.suffix or '.db'}")
+def add_sandbox_to_subcommands(parser: argparse.ArgumentParser) -> None:
+    """`tunedeck jobs list --sandbox` as well as `tunedeck --sandbox jobs list`.
 
-
-def start_sandbox(db_path: Path):  # noqa: ANN201 - SandboxServer, imported lazily
-    """The `--sandbox` server, its state kept beside the database.
-
-    Without it every start was a new, empty provider: the store's running jobs
-    were unknown to it (stalled at their last step for good) and the files it
-    had been sent were gone, so quitting mid-job lost the job.
+    Every runnable subcommand takes it, except the servers that own their terminal
+    (`sandbox`, `serve`): they are what a session would start. SUPPRESS keeps the
+    global option's value when the subcommand's is not given.
     """
-    from tui.sandbox.runner import SandboxServer
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for sub in action.choices.values():
+            if sub.get_default("own_terminal"):
+                continue
+            if sub.get_default("func") is not None:
+                sub.add_argument("--sandbox", action="store_true", default=argparse.SUPPRESS,
+                                 help=SANDBOX_HELP)
+            add_sandbox_to_subcommands(sub)
 
-    state = sandbox_state_path(db_path)  # created 0600 by the sandbox's State
-    server = SandboxServer(state_path=str(state))
-    server.start()
-    return server
+
+def open_headless_sandbox(args: argparse.Namespace) -> object | None:
+    """The `--sandbox` session for a headless command, when it asks for one (or names
+    the `sandbox` profile where config.toml does not point it elsewhere)."""
+    from tui.commands.sandbox_session import SANDBOX_PROFILE, open_sandbox, wants_sandbox
+    from tui.core.config import ConfigError, load_settings
+    from tui.core.paths import default_db_path
+
+    flag = bool(getattr(args, "sandbox", False))
+    named = {getattr(args, "profile", None), getattr(args, "target_profile", None)}
+    if not flag and SANDBOX_PROFILE not in named:
+        return None
+    try:
+        settings = load_settings()
+    except ConfigError:
+        return None  # the command itself says where config.toml is wrong
+    if not any(wants_sandbox(flag, name, settings) for name in named):
+        return None
+    if flag:
+        args.profile = SANDBOX_PROFILE
+    return open_sandbox(args.db or default_db_path())
 
 
 @contextmanager
@@ -138,8 +171,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_tui(args)
     if getattr(args, "own_terminal", False):  # sandbox, serve: see their register()
         return int(args.func(args) or 0)
-    with visible_output():
-        return int(args.func(args) or 0)
+    session = open_headless_sandbox(args)
+    args.sandbox_session = session  # read by tui.commands.plumbing.cli_settings
+    try:
+        with visible_output():
+            return int(args.func(args) or 0)
+    finally:
+        if session is not None:
+            session.close()
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from tui.core.lineage_text import card_lines
     from tui.core.paths import default_db_path
 
-    settings = settings_or_report("tunedeck card")
+    settings = settings_or_report("tunedeck card", args)
     if settings is None:
         return 2
     with Store(args.db or default_db_path()) as store:

@@ -79,10 +79,10 @@ def _fail(message: str, code: int = 2) -> int:
 
 def _open(args):
     from store.store import Store
-    from tui.core.config import load_settings
+    from tui.commands.plumbing import cli_settings
     from tui.core.paths import default_db_path
 
-    settings = load_settings()
+    settings = cli_settings(args)
     profile = settings.profile(args.profile)
     return Store(args.db or default_db_path()), settings, profile
 

@@ -37,12 +37,14 @@ def provider_error(exc: Exception, profile: Any, prog: str, settings: Any = None
     raise exc
 
 
-def settings_or_report(prog: str) -> Any | None:
-    """The checked settings, or None after printing where config.toml is wrong."""
-    from tui.core.config import ConfigError, load_settings
+def settings_or_report(prog: str, args: Any) -> Any | None:
+    """The checked settings (with a `--sandbox` session's profile), or None after printing
+    where config.toml is wrong."""
+    from tui.commands.plumbing import cli_settings
+    from tui.core.config import ConfigError
 
     try:
-        return load_settings()
+        return cli_settings(args)
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return None
@@ -54,7 +56,7 @@ def run_on_store(args: Any, prog: str, command: Any, usage: type[Exception]) -> 
     from tui.core.config import ConfigError
     from tui.core.paths import default_db_path
 
-    settings = settings_or_report(prog)
+    settings = settings_or_report(prog, args)
     if settings is None:
         return EXIT_USAGE
     try:

@@ -31,8 +31,9 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from store import Store
+    from tui.commands.plumbing import cli_settings
     from tui.core import templates
-    from tui.core.config import ConfigError, load_settings
+    from tui.core.config import ConfigError
     from tui.core.inference_prices import estimate_cost
     from tui.core.paths import default_db_path
     from tui.core.playground.runner import RunParams, stream_run
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         variables[name] = value
     try:
-        settings = load_settings()
+        settings = cli_settings(args)
         profile = settings.profile(args.profile)
     except ConfigError as exc:
         print(f"tunedeck run: {exc}", file=sys.stderr)

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from tui.core.paths import default_db_path
     from tui.core.spend import check_budget, ledger, totals
 
-    settings = settings_or_report("tunedeck spend")
+    settings = settings_or_report("tunedeck spend", args)
     if settings is None:
         return 2
     with Store(args.db or default_db_path()) as store:

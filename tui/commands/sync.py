@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from store import Store
-    from tui.core.config import ConfigError, load_settings
+    from tui.commands.plumbing import cli_settings
+    from tui.core.config import ConfigError
     from tui.core.finetune import provider_for
     from tui.core.paths import default_db_path
     from tui.core.providers import MissingKeyError
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         parts = parse_only(args.only)
-        profile = load_settings().profile(args.profile)
+        profile = cli_settings(args).profile(args.profile)
     except (ValueError, ConfigError) as exc:
         return _fail(str(exc))
     if not any(profile.has(CAPABILITY[p]) for p in parts):
