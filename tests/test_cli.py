@@ -76,3 +76,18 @@ async def test_the_tui_sandbox_keeps_its_state_across_restarts(tmp_path):
             assert (await client.files.retrieve(sent.id)).id == sent.id
     finally:
         server.close()
+
+
+def test_exit_codes_are_defined_once():
+    # One definition in tui/commands/plumbing.py (issue 15): five modules each had their own.
+    import re
+    from pathlib import Path
+
+    from tui.commands import plumbing
+
+    root = Path(__file__).resolve().parents[1] / "tui"
+    defining = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                      if re.search(r"^EXIT_\w+(, EXIT_\w+)* *=", p.read_text(), re.M))
+    assert defining == ["commands/plumbing.py"]
+    assert (plumbing.EXIT_OK, plumbing.EXIT_FAILED, plumbing.EXIT_USAGE, plumbing.EXIT_PROVIDER,
+            plumbing.EXIT_INTERRUPTED) == (0, 1, 2, 3, 130)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tui import __version__
+from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
 
 # Each module has register(subparsers) and sets func=callable(args) -> int.
 COMMAND_MODULES = (
@@ -93,7 +94,7 @@ def run_tui(args: argparse.Namespace) -> int:
         from tui.core.untrusted import visible
 
         print(f"tunedeck: {visible(exc)}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         from tui.app import TunedeckApp
 
@@ -102,7 +103,7 @@ def run_tui(args: argparse.Namespace) -> int:
     finally:
         if session is not None:
             session.close()
-    return 0
+    return EXIT_OK
 
 
 def add_sandbox_to_subcommands(parser: argparse.ArgumentParser) -> None:

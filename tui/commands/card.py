@@ -10,6 +10,8 @@ import argparse
 import json
 import sys
 
+from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser(
@@ -30,15 +32,15 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_or_report("tunedeck card", args)
     if settings is None:
-        return 2
+        return EXIT_USAGE
     with Store(args.db or default_db_path()) as store:
         card = model_lineage(store, args.model, training_prices=dict(settings.prices.training))
     if card.job_id is None and not card.runs and not card.playground_usd:
         print(f"tunedeck card: nothing in the store mentions {args.model!r} "
               "(run `tunedeck sync` to pull the provider's jobs)", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(card.as_dict(), default=str))
     else:
         print("\n".join(card_lines(card)))
-    return 0
+    return EXIT_OK

@@ -11,6 +11,8 @@ import argparse
 import json
 import sys
 
+from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
 UNSANDBOXED_HELP = ("where this system offers no OS jail for python graders (Landlock + seccomp),"
                     " run them without it; only for eval files you trust (config.toml:"
                     " allow_unsandboxed_graders = true). With the jail, nothing changes")
@@ -72,7 +74,7 @@ def register(subparsers) -> None:
     imp.set_defaults(func=cmd_import)
 
 
-def _fail(message: str, code: int = 2) -> int:
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
     print(f"tunedeck eval: {message}", file=sys.stderr)
     return code
 
@@ -182,15 +184,15 @@ def _report(store, runs, args) -> int:
     else:
         for run in runs:
             _print_text(store, run)
-    code = 0
+    code = EXIT_OK
     for run in runs:
         if run.status != "completed":
-            code = 1
+            code = EXIT_FAILED
         threshold = getattr(args, "min_pass_rate", None)
         if threshold is not None and pass_rate(run.result_counts or {}) < threshold:
             if not args.json:
                 print(f"  pass rate below {threshold:g}", file=sys.stderr)
-            code = 1
+            code = EXIT_FAILED
     return code
 
 
@@ -268,13 +270,13 @@ def cmd_list(args: argparse.Namespace) -> int:
             rows.append({"id": ev.id, "name": ev.name, "source": ev.source, "runs": runs})
     if args.json:
         print(json.dumps(rows))
-        return 0
+        return EXIT_OK
     for ev in rows:
         print(f"{ev['id']:>4}  {ev['name']}  ({ev['source']}, {len(ev['runs'])} runs)")
         for r in ev["runs"]:
             print(f"      run {r['id']:>4}  {r['model'] or '-':<24} {r['status']:<12}"
                   f" {100 * r['pass_rate']:.1f}%")
-    return 0
+    return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -289,7 +291,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         writer = export_csv if args.file.endswith(".csv") else export_jsonl
         n = writer(store, args.run_id, args.file)
     print(f"wrote {n} results to {args.file}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -317,6 +319,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - a provider error is reported, not a traceback
             from tui.core.errors import explain
 
-            return _fail(str(explain(exc)), 1)
+            return _fail(str(explain(exc)), EXIT_FAILED)
     print(f"imported {report.evals} evals, {report.runs} runs, {report.items} items")
-    return 0
+    return EXIT_OK

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-EXIT_OK, EXIT_USAGE = 0, 2
+from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
 
 
 @dataclass(frozen=True)

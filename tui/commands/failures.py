@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-EXIT_USAGE, EXIT_PROVIDER = 2, 3
+from tui.commands.plumbing import EXIT_PROVIDER, EXIT_USAGE
 
 
 def provider_error(exc: Exception, profile: Any, prog: str, settings: Any = None) -> int:

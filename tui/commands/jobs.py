@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -221,7 +221,7 @@ def cmd_show(args: argparse.Namespace, settings: Any, profile: Any, store: Any) 
 
 
 def _outcome(status: str) -> int:
-    return EXIT_OK if status == "succeeded" else EXIT_JOB_FAILED
+    return EXIT_OK if status == "succeeded" else EXIT_FAILED
 
 
 def cmd_watch(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
@@ -424,7 +424,7 @@ def cmd_deploy(args: argparse.Namespace, settings: Any, profile: Any, store: Any
         print(answer.message)
         if answer.command:
             print(f"  run: {answer.command}")
-    return EXIT_OK if answer.ready else EXIT_JOB_FAILED
+    return EXIT_OK if answer.ready else EXIT_FAILED
 
 
 def cmd_retrain(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:

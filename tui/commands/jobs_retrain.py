@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-EXIT_OK, EXIT_NOT_DONE, EXIT_USAGE = 0, 1, 2
+from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def add_retrain(p: argparse.ArgumentParser) -> None:
@@ -81,7 +81,7 @@ def run_retrain(args: argparse.Namespace, settings: Any, profile: Any, store: An
         if loop.stage == "done":
             print(f"Both model cards show it: tunedeck card {plan.replaces} · "
                   f"tunedeck card {(loop.comparison or {}).get('model')}")
-    return EXIT_OK if loop.stage == "done" else EXIT_NOT_DONE
+    return EXIT_OK if loop.stage == "done" else EXIT_FAILED
 
 
 def _launch_only(args: Any, store: Any, target: Any, pre: Any, out: Any,

@@ -14,8 +14,7 @@ import sys
 from typing import Any
 
 from tui.commands.eval import add_unsandboxed_flag
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -11,6 +11,8 @@ import argparse
 import json
 import sys
 
+from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
@@ -44,14 +46,14 @@ def run(args: argparse.Namespace) -> int:
         name, sep, value = pair.partition("=")
         if not sep or not name:
             print(f"tunedeck run: --var takes NAME=VALUE, not {pair!r}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         variables[name] = value
     try:
         settings = cli_settings(args)
         profile = settings.profile(args.profile)
     except ConfigError as exc:
         print(f"tunedeck run: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     with Store(args.db or default_db_path()) as store:
         versions = store.prompts.versions(args.prompt)
         if args.version is not None:
@@ -61,14 +63,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"tunedeck run: no prompt {args.prompt!r}"
                   + (f" version {args.version}" if args.version else "")
                   + f" (prompts: {known})", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         version = versions[0]
         missing = [n for n in templates.message_variables(version.messages)
                    if n not in variables]
         if missing:
             print(f"tunedeck run: fill {', '.join(missing)} with --var NAME=VALUE",
                   file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         messages = templates.fill_messages(version.messages, variables)
         params = RunParams(**{k: v for k, v in (version.params or {}).items()
                               if k in RunParams.__dataclass_fields__})
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         except MissingKeyError as exc:
             store.prompts.finish_run(run_id, status="error", output_text="", error=str(exc))
             print(f"tunedeck run: {exc}", file=sys.stderr)
-            return 1
+            return EXIT_FAILED
         cost = estimate_cost(args.model, outcome.input_tokens, outcome.output_tokens,
                              input_overrides=settings.prices.input,
                              output_overrides=settings.prices.output)
@@ -113,4 +115,4 @@ def run(args: argparse.Namespace) -> int:
         print()
         if error:
             print(f"tunedeck run: {error}", file=sys.stderr)
-    return 0 if outcome.status == "completed" else 1
+    return EXIT_OK if outcome.status == "completed" else 1

@@ -10,6 +10,8 @@ import sys
 import time
 from typing import Any
 
+from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+
 FAULTS_HELP = """\
 fault spec (--faults), comma-separated KEY=VALUE:
   latency=SECONDS      delay every request
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         server.start()
     except (ValueError, FaultSpecError, OSError) as exc:
         print(f"tunedeck sandbox: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     print("tunedeck sandbox: deterministic SANDBOX models, not a real model", flush=True)
     print(f"  base URL  {server.base_url}")
     print(f"  API key   {server.api_key}")
@@ -87,4 +89,4 @@ def serve_until_interrupted(server: Any, stopping: str) -> int:
         print(f"\n{stopping}", file=sys.stderr)
     finally:
         server.stop()
-    return 0
+    return EXIT_OK

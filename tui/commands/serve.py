@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from tui.core.untrusted import visible
 
 LOCAL_KEY_HINT = "TUNEDECK_LOCAL_API_KEY"
@@ -101,7 +102,7 @@ def _export(args: argparse.Namespace, engine, state_path: str) -> int:  # type: 
 
     if args.to is None:
         print("tunedeck serve: --export needs --to DIR", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     state = State(state_path)
     try:
         record = state.get("models", args.export)
@@ -109,7 +110,7 @@ def _export(args: argparse.Namespace, engine, state_path: str) -> int:  # type: 
         state.close()
     if record is None and args.export not in engine.base_models():
         print(f"tunedeck serve: no model {args.export!r} in {state_path}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     artifact = (record or {}).get("_artifact") or {}
     base = artifact.get("base", args.export)
     adapter = Path(artifact["adapter"]) if artifact.get("adapter") else None
@@ -120,8 +121,8 @@ def _export(args: argparse.Namespace, engine, state_path: str) -> int:  # type: 
             print(f"GGUF: {visible(export.to_gguf(folder))}")
         except export.ExportError as exc:
             print(f"tunedeck serve: {visible(exc)}", file=sys.stderr)
-            return 1
-    return 0
+            return EXIT_FAILED
+    return EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
@@ -146,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         server.start()
     except (ValueError, FaultSpecError, OSError) as exc:
         print(f"tunedeck serve: {visible(exc)}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if engine is None:
         print("tunedeck serve: sandbox engine: deterministic SANDBOX models, not a real model")
     elif engine.ray is not None:

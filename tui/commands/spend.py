@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     from tui.core.spend import GROUPINGS
@@ -29,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_or_report("tunedeck spend", args)
     if settings is None:
-        return 2
+        return EXIT_USAGE
     with Store(args.db or default_db_path()) as store:
         entries = ledger(store, settings)
         budgets = [check_budget(store, settings, name, 0.0, entries=entries)
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             "budgets": [{"profile": b.profile, "budget_usd": b.budget_usd,
                          "spent_this_month_usd": b.spent_usd} for b in budgets],
         }))
-        return 0
+        return EXIT_OK
     if not groups:
         print("Nothing spent yet.")
     else:
@@ -56,4 +58,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'all':<{width}}  {'':>10}  {'':>10}  {sum(g.usd for g in groups):>10,.2f}")
     for b in budgets:
         print(f"Budget {b.profile}: ${b.spent_usd:,.2f} of ${b.budget_usd:,.2f} spent this month")
-    return 0
+    return EXIT_OK

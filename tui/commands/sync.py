@@ -18,7 +18,7 @@ import argparse
 import json
 import sys
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
+from tui.commands.plumbing import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,10 +49,10 @@ def exit_code(report) -> int:
 
     states = report.states()
     if SYNCED in states:
-        return EXIT_PARTIAL if FAILED in states else EXIT_OK
+        return EXIT_FAILED if FAILED in states else EXIT_OK
     if states <= {SKIPPED}:
         return EXIT_USAGE
-    return EXIT_NOTHING if states & {FAILED, RETIRED_STATE} else EXIT_OK
+    return EXIT_PROVIDER if states & {FAILED, RETIRED_STATE} else EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,11 +95,11 @@ def run(args: argparse.Namespace) -> int:
         report = asyncio.run(go())
     except KeyboardInterrupt:
         # Every row is written as it arrives: a later sync carries on from there.
-        return _fail("interrupted; what was synced so far is kept", 130)
+        return _fail("interrupted; what was synced so far is kept", EXIT_INTERRUPTED)
     code = exit_code(report)
     if args.json:
         print(json.dumps(report.summary()))
     else:
-        print(f"Done: {report.added()} new row(s) stored." if code in (EXIT_OK, EXIT_PARTIAL)
+        print(f"Done: {report.added()} new row(s) stored." if code in (EXIT_OK, EXIT_FAILED)
               else "Nothing synced.")
     return code

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+
 METHOD_CHOICES = ("supervised", "dpo", "reinforcement")
 
 
@@ -49,17 +51,17 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         print("tunedeck validate: --workers must be at least 1", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if args.epochs is not None and not 1 <= args.epochs <= 50:
         print("tunedeck validate: --epochs must be between 1 and 50", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         report = validate_file(args.file, model=args.model, method=args.method,
                                workers=args.workers, epochs=args.epochs,
                                prices=_training_prices(), validation_path=args.validation)
     except (UsageError, ValueError) as exc:
         print(f"tunedeck validate: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if args.json:
         import json
 
@@ -68,4 +70,4 @@ def run(args: argparse.Namespace) -> int:
         from tui.core.datasets.render import render_report
 
         print(render_report(report))
-    return 0 if report.trainable else 1
+    return EXIT_OK if report.trainable else 1
