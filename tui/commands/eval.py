@@ -32,7 +32,8 @@ def register(subparsers) -> None:
         "unless --allow-unsandboxed-graders is given.")
     sub = parser.add_subparsers(dest="eval_command", metavar="ACTION", required=True)
 
-    run = sub.add_parser("run", help="run an eval (a stored eval's name, or an eval file)")
+    run = sub.add_parser("run", help="run an eval (a stored eval's name, or an eval file; "
+                                     "tunedeck eval init writes one to start from)")
     run.add_argument("target", metavar="NAME|FILE")
     run.add_argument("--model", "-m", action="append",
                      help="model to sample (repeat for several; default: the file's model)")
@@ -72,6 +73,10 @@ def register(subparsers) -> None:
     imp.add_argument("--eval", dest="eval_ids", action="append", metavar="ID",
                      help="only this eval (repeatable)")
     imp.set_defaults(func=cmd_import)
+
+    from tui.commands.eval_init import add_init
+
+    add_init(sub)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:

@@ -80,7 +80,10 @@ class EvalsPane(Pane):
         "[b]Evals[/b] measure a model before and after every change, with OpenAI's grader\n"
         "schema, run locally against any provider. Results stay here after the hosted\n"
         "Evals API shuts down (2026-11-30).\n\n"
-        "No evals yet: press [b]o[/b] to open an eval file (JSON in OpenAI's shapes)."
+        "No evals yet: press [b]o[/b] to open an eval file (JSON in OpenAI's shapes).\n\n"
+        "No eval file yet? In a shell, [b]tunedeck eval init[/b] writes a commented example\n"
+        "that runs as it is; [b]tunedeck eval init --from-dataset NAME[/b] makes one from a\n"
+        "stored dataset (each conversation's last answer is the reference)."
     )
     DEFAULT_CSS = """
     EvalsPane #evals-body { height: 1fr; }

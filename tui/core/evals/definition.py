@@ -12,6 +12,7 @@
 
 `input_messages` may also sit in `data_source` (the exact runs.create body).
 Items that carry a `sample` are graded as they are (OpenAI's `jsonl` source).
+A line starting with `//` is a comment (`tunedeck eval init` writes a commented example).
 """
 
 from __future__ import annotations
@@ -101,11 +102,12 @@ def parse(data: Any, *, base: Path | None = None, where: str = "eval") -> EvalDe
 
 def load(path: str | Path) -> EvalDefinition:
     from tui.core.datasets.source import NotRegularFile, open_regular
+    from tui.core.evals.starter import strip_comments
 
     path = Path(path).expanduser()
     try:
         with open_regular(path) as handle:
-            data = json.loads(handle.read().decode("utf-8"))
+            data = json.loads(strip_comments(handle.read().decode("utf-8")))
     except FileNotFoundError:
         raise DefinitionError(f"no such eval file: {path}") from None
     except NotRegularFile as exc:
