@@ -210,7 +210,7 @@ async def test_the_run_list_shows_each_runs_pass_rate_at_the_default_size(
 
 
 def test_run_labels_and_long_model_ids_are_short():
-    from tui.panes.evals import run_label, short_model
+    from tui.widgets.eval_runs import run_label, short_model
 
     assert run_label("sandbox-small", "sandbox-small", 3) == "#3"
     assert run_label("samples", None, 4) == "#4"

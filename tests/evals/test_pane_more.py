@@ -155,7 +155,7 @@ async def test_several_models_at_once_one_run_each(sandbox, monkeypatch, isolate
 def test_live_status_shows_the_batch_then_the_items():
     from types import SimpleNamespace
 
-    from tui.panes.evals import live_status
+    from tui.widgets.eval_runs import live_status
 
     waiting = SimpleNamespace(done=0, total=6, batch={
         "status": "in_progress", "request_counts": {"total": 6, "completed": 2, "failed": 0}})

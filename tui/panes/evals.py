@@ -21,56 +21,21 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, Static
 
+from tui.core.wording import count_of
 from tui.panes.base import Pane
 from tui.ui_text import cells, lines, plain, styled
 from tui.widgets.eval_items import COLUMNS, EvalItemSource
+from tui.widgets.eval_runs import (
+    RUN_COLUMNS,
+    eta_text,
+    live_status,
+    pass_rate,
+    run_label,
+    short_model,
+)
 from tui.widgets.virtual_table import VirtualTable
 
 FILTERS = (None, "pass", "fail", "error")
-# What tells runs apart first: the list is narrow, and its right end is what gets cut.
-RUN_COLUMNS = ("eval", "run", "pass", "items", "status", "model")
-
-
-def pass_rate(counts: dict[str, int] | None) -> str:
-    if not counts or not counts.get("total"):
-        return "-"
-    return f"{100 * counts.get('passed', 0) / counts['total']:.1f}%"
-
-
-def run_label(name: str | None, model: str | None, run_id: int) -> str:
-    """The run's name where it says more than its model column (a loop's "baseline"),
-    else its number: a name repeating the model pushed the pass rate out of view."""
-    if not name or name in (model, "samples"):
-        return f"#{run_id}"
-    return name[:18]
-
-
-def short_model(model: str | None, width: int = 24) -> str:
-    """A model id that fits the run list, keeping its end (a fine-tune's distinct suffix)."""
-    if not model:
-        return "-"
-    if len(model) <= width:
-        return model
-    tail = width // 2
-    return f"{model[:width - tail - 1]}…{model[-tail:]}"
-
-
-def eta_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "ETA -"
-    minutes, secs = divmod(int(seconds + 0.5), 60)
-    return f"ETA {minutes}m{secs:02d}s" if minutes else f"ETA {secs}s"
-
-
-def live_status(progress: Any) -> str:
-    """A running run's status cell: its batch's progress while it waits, then items done."""
-    batch = getattr(progress, "batch", None) or {}
-    if batch and not progress.done and batch.get("status") not in ("completed",):
-        counts = batch.get("request_counts") or {}
-        total = counts.get("total")
-        done = f" {counts.get('completed', 0)}/{total}" if total else ""
-        return f"batch{done} {batch.get('status') or 'sending'}"
-    return f"running {progress.done}/{progress.total or '?'}"
 
 
 class EvalsPane(Pane):
@@ -654,10 +619,11 @@ class EvalsPane(Pane):
             if chosen_items:
                 self.selected_items.pop(run_id, None)
                 self.show_run()
-            self.app.notify(f"{n} lines added: dataset {name.strip()!r} v{version.version}",
+            self.app.notify(f"{count_of(n, 'line')} added: dataset {name.strip()!r} "
+                            f"v{version.version}",
                             title="Selected → data" if chosen_items else "Failures → data")
 
-        what = (f"the {len(chosen_items)} selected item(s)" if chosen_items
+        what = (f"the {count_of(len(chosen_items), 'selected item')}" if chosen_items
                 else "the failures (space selects items)")
         self.app.push_screen(AskName(f"Dataset for {what} (name, or name:dpo)",
                                      value="eval-fixes"), chosen)
