@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.apphelpers import SIZE, ready, rendered, sandbox_app, settle, wait_for_group
+from tests.apphelpers import SIZE, ready, sandbox_app, settle, wait_for_group
 from tests.evals.test_pane import wait_runs_done
 from tests.evals.test_pane_more import answer
 from tui.core.evals.flywheel import reference_template

@@ -23,15 +23,17 @@ from textual.widgets import DataTable, ProgressBar, Static
 
 from tui.core.wording import count_of
 from tui.panes.base import Pane
-from tui.ui_text import cells, lines, plain, styled
+from tui.ui_text import lines, plain, styled
 from tui.widgets.eval_items import COLUMNS, EvalItemSource
 from tui.widgets.eval_runs import (
-    RUN_COLUMNS,
+    RunList,
+    RunRow,
     eta_text,
+    eval_heading,
+    fit,
     live_status,
     pass_rate,
-    run_label,
-    short_model,
+    run_row,
 )
 from tui.widgets.virtual_table import VirtualTable
 
@@ -54,6 +56,9 @@ class EvalsPane(Pane):
     EvalsPane #evals-body { height: 1fr; }
     EvalsPane #eval-runs-table { width: 2fr; height: 1fr; }
     EvalsPane #eval-detail { width: 3fr; height: 1fr; padding-left: 1; }
+    EvalsPane #evals-body.-narrow { layout: vertical; }
+    EvalsPane .-narrow #eval-runs-table { width: 1fr; height: auto; max-height: 40%; }
+    EvalsPane .-narrow #eval-detail { width: 1fr; padding-left: 0; }
     EvalsPane #eval-summary { height: auto; max-height: 9; }
     EvalsPane #eval-progress { height: 1; }
     EvalsPane #eval-items { height: 1fr; }
@@ -109,10 +114,7 @@ class EvalsPane(Pane):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="evals-body"):
-            table = DataTable(id="eval-runs-table", cursor_type="row", zebra_stripes=True)
-            for column in RUN_COLUMNS:
-                table.add_column(column, key=column)
-            yield table
+            yield RunList(id="eval-runs-table", cursor_type="row", zebra_stripes=True)
             with Vertical(id="eval-detail"):
                 yield Static("", id="eval-summary")
                 yield ProgressBar(id="eval-progress", show_eta=False)
@@ -122,16 +124,11 @@ class EvalsPane(Pane):
     def reload(self) -> None:
         self._resume_batches()
         repo = self.tunedeck.store.evals
-        table = self.query_one("#eval-runs-table", DataTable)
-        table.clear(columns=True)  # widths fit the rows anew (live statuses widened them)
-        for column in RUN_COLUMNS:
-            table.add_column(column, key=column)
+        rows: list[RunRow] = []
         for ev in repo.list():
             runs = repo.runs(ev.id)
-            if not runs:
-                table.add_row(*cells(ev.name), "-", "-", "-", "no runs", "-", key=f"e{ev.id}")
+            rows.append(eval_heading(ev.id, ev.name, len(runs)))
             for run in runs:
-                counts = run.result_counts or {}
                 status = run.status
                 live = self.live.get(run.id)
                 if live is not None and run.id in self.running:
@@ -139,18 +136,30 @@ class EvalsPane(Pane):
                 elif status in ("queued", "in_progress") and run.id not in self.launched \
                         and run.id not in self.running:
                     status = "interrupted"
-                mark = "◆ " if run.id == self.marked_run else ""
-                # Names, models and statuses are data: Text cells, never markup.
-                table.add_row(*cells(ev.name, mark + run_label(run.name, run.model, run.id)),
-                              pass_rate(counts),
-                              str(counts.get("total") or repo.count_results(run.id)),
-                              *cells(status, short_model(run.model)), key=f"r{run.id}")
-        empty = table.row_count == 0
+                rows.append(run_row(run, status, marked=run.id == self.marked_run))
+        runs_list = self.query_one(RunList)
+        runs_list.show(rows, fallback_width=self.size.width // 2)
+        empty = not rows
         self.show_empty(empty)
         self.query_one("#evals-body").display = not empty
         if self.selected_run is None and self.selected_eval is None and not empty:
-            self._select_key(table.coordinate_to_cell_key((0, 0)).row_key.value)
+            first = next((r for r in rows if not r.is_eval), rows[0])
+            self._select_key(first.key)
+        runs_list.keep_cursor(self._selected_key())
         self.show_run()
+
+    def on_resize(self) -> None:
+        # Below 160 columns the list goes above the detail, each the full width: side by
+        # side at 120, the list had ~45 columns for six and cut models to "sandb".
+        self.query_one("#evals-body").set_class(self.size.width < 160, "-narrow")
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        self.query_one(RunList).refit(self._selected_key())
+
+    def _selected_key(self) -> str:
+        return f"r{self.selected_run}" if self.selected_run is not None else \
+            f"e{self.selected_eval}"
 
     def _resume_batches(self) -> None:
         """Once per session: poll again the batches a quit left in flight (this profile's)."""
@@ -508,10 +517,11 @@ class EvalsPane(Pane):
     def _show_live_status(self, message: RunProgress) -> None:
         from textual.widgets.data_table import CellDoesNotExist
 
-        table = self.query_one("#eval-runs-table", DataTable)
+        table = self.query_one(RunList)
         try:
-            table.update_cell(f"r{message.run_id}", "status", *cells(live_status(message)),
-                              update_width=True)
+            # Never update_width: a live status re-widened the column on every beat.
+            table.update_cell(f"r{message.run_id}", "status",
+                              fit(live_status(message), table.widths.get("status", 12)))
         except (CellDoesNotExist, KeyError):
             self.reload()  # a run the table does not show yet
 

@@ -1,15 +1,30 @@
 """The Evals pane's list of runs: what each cell says, in how many columns.
 
-Kept apart from the pane so the pane stays about its actions, and so the
-wording of a run (label, model, live status) is testable without an app.
+Each eval is a heading row with its runs beneath it, so an eval's name is said
+once instead of on every run, and the columns get fixed widths fitted to the
+list's width: a model id is shortened in the middle (its fine-tune suffix stays),
+a live status never re-widens a column, and no column is squeezed to nothing.
+Kept apart from the pane so the pane stays about its actions.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-# What tells runs apart first: the list is narrow, and its right end is what gets cut.
-RUN_COLUMNS = ("eval", "run", "pass", "items", "status", "model")
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+from tui.core.untrusted import visible
+
+RUN_COLUMNS = ("run", "pass", "model", "status")
+PASS_WIDTH = 6  # "100.0%"
+STATUS_WIDTH = 11  # "interrupted", "running 9/9"; longer live ones end in "…"
+MIN_LABEL, MIN_MODEL = 10, 12
+CELL_PADDING = 2  # DataTable pads each cell by one on both sides
+SCROLLBAR = 2
+LIVE_STATUS_EXTRA = 14  # "batch 120/400 in_progress", where there is room for it
 
 
 def pass_rate(counts: dict[str, int] | None) -> str:
@@ -52,3 +67,105 @@ def live_status(progress: Any) -> str:
         done = f" {counts.get('completed', 0)}/{total}" if total else ""
         return f"batch{done} {batch.get('status') or 'sending'}"
     return f"running {progress.done}/{progress.total or '?'}"
+
+
+@dataclass(frozen=True)
+class RunRow:
+    key: str  # "e{eval id}" for an eval's heading, "r{run id}" for a run
+    label: str
+    pass_text: str = ""
+    model: str = ""
+    status: str = ""
+
+    @property
+    def is_eval(self) -> bool:
+        return self.key.startswith("e")
+
+
+def column_widths(width: int, rows: list[RunRow]) -> dict[str, int]:
+    """Fixed widths for the columns in a list `width` cells wide: the pass rate and the
+    status whole, then the label and the model share the rest, each at least readable.
+    Room left over goes to the status, for a live batch's longer one; nothing here
+    depends on a status, so a run's progress never moves the columns."""
+    room = max(0, width - SCROLLBAR - CELL_PADDING * len(RUN_COLUMNS) - PASS_WIDTH
+               - STATUS_WIDTH)
+    label_need = max([len(visible(r.label)) for r in rows] + [MIN_LABEL])
+    model_need = max([len(visible(r.model)) for r in rows] + [MIN_MODEL])
+    if label_need + model_need <= room:
+        label, model = label_need, model_need  # the status right after the model
+    else:
+        label = max(MIN_LABEL, min(label_need, room * 9 // 20))
+        model = max(MIN_MODEL, room - label)
+    status = STATUS_WIDTH + max(0, min(LIVE_STATUS_EXTRA, room - label - model))
+    return {"run": label, "pass": PASS_WIDTH, "model": model, "status": status}
+
+
+def fit(value: str, width: int, *, keep_end: bool = False) -> Text:
+    """One cell's text (untrusted: shown as data) cut to `width` with an ellipsis; a model
+    id keeps its end, where a fine-tune's distinct suffix is."""
+    text = visible(value)
+    if keep_end:
+        text = short_model(text, width)
+    elif len(text) > width:
+        text = text[:width - 1] + "…"
+    return Text(text, no_wrap=True, overflow="ellipsis")
+
+
+def row_cells(row: RunRow, widths: dict[str, int]) -> tuple[Text, ...]:
+    if row.is_eval:
+        return (Text.assemble(fit(row.label, widths["run"]), style="bold"),
+                Text(""), Text(""),
+                fit(row.status, widths["status"]))
+    return (fit(row.label, widths["run"]), Text(row.pass_text, justify="right"),
+            fit(row.model, widths["model"], keep_end=True),
+            fit(row.status, widths["status"]))
+
+
+def eval_heading(eval_id: int, name: str, n_runs: int) -> RunRow:
+    from tui.core.wording import count_of
+
+    return RunRow(f"e{eval_id}", name, status=count_of(n_runs, "run") if n_runs else "no runs")
+
+
+def run_row(run: Any, status: str, *, marked: bool) -> RunRow:
+    """A run under its eval's heading, indented (◆ marks the run `c` compares with)."""
+    label = ("◆ " if marked else "  ") + run_label(run.name, run.model, run.id)
+    return RunRow(f"r{run.id}", label, pass_rate(run.result_counts), run.model or "-", status)
+
+
+class RunList(DataTable):
+    """The run list: rows in columns of fixed widths, rebuilt only when the widths change,
+    the cursor put back on the selected row after every re-read."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rows_shown: list[RunRow] = []
+        self.widths: dict[str, int] = {}
+
+    def show(self, rows: list[RunRow], *, fallback_width: int = 60) -> None:
+        self.rows_shown = rows
+        widths = column_widths(self.size.width or max(40, fallback_width), rows)
+        # Re-filling moves the cursor to the top: that is not the user choosing run 1.
+        with self.prevent(DataTable.RowHighlighted):
+            if widths != self.widths:
+                self.widths = widths
+                self.clear(columns=True)
+                for column in RUN_COLUMNS:
+                    self.add_column(column, key=column, width=widths[column])
+            else:
+                self.clear()
+            for row in rows:
+                self.add_row(*row_cells(row, widths), key=row.key)
+
+    def keep_cursor(self, key: str) -> None:
+        with self.prevent(DataTable.RowHighlighted):
+            try:
+                self.move_cursor(row=self.get_row_index(key), animate=False)
+            except (KeyError, RowDoesNotExist):
+                pass  # gone from the store: the cursor stays where the table put it
+
+    def refit(self, key: str) -> None:
+        """After a resize: the same rows in widths for the new size."""
+        if self.rows_shown:
+            self.show(self.rows_shown)
+            self.keep_cursor(key)
