@@ -151,7 +151,14 @@ async def test_a_saved_playground_prompt_becomes_the_evals_prompt(sandbox, monke
         await wait_for_group(pilot, "eval-load")
         [ev] = app.store.evals.list()
         pane.selected_eval = ev.id
-        await pilot.press("p")
+        await pilot.press("p")  # p switches the profile here as in every other pane
+        await settle(pilot)
+        from tui.screens.profiles import ProfileScreen
+
+        assert isinstance(app.screen, ProfileScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("P")  # P: a saved prompt
         await settle(pilot)
         app.screen.query_one("Input").value = "quiz"
         await pilot.press("enter")

@@ -79,7 +79,8 @@ class EvalsPane(Pane):
         Binding("space", "select_item", "Select item", id="evals.select_item", show=False),
         Binding("w", "export", "Export", id="evals.export"),
         Binding("t", "to_dataset", "Failures/selected → data", id="evals.to_dataset"),
-        Binding("p", "use_prompt", "Use a saved prompt", id="evals.prompt"),
+        # P, not p: p switches the profile in every pane, as README and help say.
+        Binding("P", "use_prompt", "Use a saved prompt", id="evals.prompt"),
         Binding("k", "model_card", "Model card", id="evals.card"),
     ]
 
