@@ -86,3 +86,28 @@ def test_the_reference_comes_from_comparing_graders_only():
     assert reference_template([multi]) == "{{item.target}}"
     literal = {**ANSWER_CHECK, "reference": "yes"}
     assert reference_template([literal]) is None
+
+
+async def test_the_export_default_is_where_datasets_export_too(sandbox, monkeypatch,
+                                                               isolated_home, tmp_path):
+    # Issue 21 item 17: datasets offered ./export.jsonl, eval runs $TUNEDECK_HOME/eval-run-N.csv.
+    from textual.widgets import Input
+
+    from tui.core.paths import export_path, safe_file_name
+
+    monkeypatch.chdir(tmp_path)
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_and_press_t(pilot, tmp_path, [ANSWER_CHECK], ROWS)
+        pane = app.pane("evals")
+        pane.query_one("#eval-items").focus()
+        await pilot.press("w")
+        await settle(pilot)
+        offered = app.screen.query_one(Input).value
+        run_id = pane.selected_run
+        assert offered == str(tmp_path / f"answers-run-{run_id}.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len((tmp_path / f"answers-run-{run_id}.csv").read_text().splitlines()) == 4
+    assert safe_file_name("../etc/x y") == "etc-x-y"
+    assert export_path("support@2", ".jsonl") == tmp_path / "support@2.jsonl"

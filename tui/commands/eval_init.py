@@ -79,7 +79,7 @@ def _from_dataset(args: argparse.Namespace) -> int:
     from store import Store
     from tui.core.dataset_versions import version_lines
     from tui.core.evals.starter import dataset_eval, dataset_items
-    from tui.core.paths import default_db_path
+    from tui.core.paths import default_db_path, safe_file_name
     from tui.core.playground.from_dataset import find_version
     from tui.core.wording import count_of
 
@@ -93,7 +93,7 @@ def _from_dataset(args: argparse.Namespace) -> int:
     if not items:
         return _fail(f"{name}@{version.version} has no conversation that ends in an "
                      "assistant answer after a user turn: nothing to grade against")
-    path = Path(args.path or f"{_safe(name)}.eval.json")
+    path = Path(args.path or f"{safe_file_name(name, 'dataset')}.eval.json")
     data_path = path.with_name(f"{path.name.removesuffix('.json')}.items.jsonl")
     for target in (path, data_path):
         if target.exists() and not args.force:
@@ -109,10 +109,4 @@ def _from_dataset(args: argparse.Namespace) -> int:
     print("  graded by closeness to each conversation's last answer (fuzzy_match >= 0.8)")
     print(f"  run it:  tunedeck eval run {path}")
     return EXIT_OK
-
-
-def _safe(name: str) -> str:
-    """A dataset name as a file name: letters, digits, dot, dash and underscore."""
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in name).strip(".-")
-    return cleaned or "dataset"
 

@@ -570,10 +570,13 @@ class EvalsPane(Pane):
     def action_export(self) -> None:
         if self.selected_run is None:
             return
-        from tui.core.paths import home_dir
+        from tui.core.paths import export_path
         from tui.screens.text_prompt import AskName
 
-        default = str(home_dir() / f"eval-run-{self.selected_run}.csv")
+        run = self.tunedeck.store.evals.run(self.selected_run)
+        name = self.tunedeck.store.evals.get(run.eval_id).name
+        # The same folder as the Datasets pane's export (where tunedeck was started).
+        default = str(export_path(f"{name}-run-{run.id}", ".csv"))
 
         def chosen(path: str | None) -> None:
             if not path:
