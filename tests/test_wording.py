@@ -10,3 +10,37 @@ def test_counts_read_as_sentences() -> None:
     assert count_of(0, "example") == "0 examples"
     assert count_of(12_345, "example") == "12,345 examples"
     assert count_of(2, "child", "children") == "2 children"
+
+
+def test_first_hour_wording_is_singular_and_plural(tmp_path) -> None:
+    # Issue 21 item 16: "1 lines · 1 examples", "line(s)", "690 a pass",
+    # "+1 from tunedeck", "line 0: file:".
+    from rich.console import Console
+
+    from store import Store
+    from tests.jobs.helpers import stored_version
+    from tui.core.config import Profile
+    from tui.core.dataset_versions import append_lines
+    from tui.core.jobs.preflight import run_preflight
+    from tui.core.jobs.spec import parse_form
+    from tui.widgets.dataset_stats import render_report
+
+    with Store(tmp_path / "w.db") as store:
+        few = stored_version(store, name="few", n=7, bad=1)
+        tiny = stored_version(store, name="tiny", n=4)  # the validation file: too few
+        spec = parse_form({"model": "gpt-4o-mini", "method": "supervised",
+                           "training_version_id": few, "validation_version_id": tiny,
+                           "n_epochs": "1", "batch_size": "auto",
+                           "learning_rate_multiplier": "auto"})
+        pre = run_preflight(store, Profile(name="o", kind="openai"), spec)
+        said = "\n".join(pre.summary_lines() + pre.problems + pre.warnings)
+        assert "per pass × epochs" in said and " a pass" not in said
+        assert "1 invalid line left out" in said and "(s)" not in said
+        assert "line 0" not in said and "file: 4 valid examples" in said
+        version = append_lines(store, "few", [{"messages": []}])
+        assert version.note == "added 1 line"
+    console = Console(width=200, record=True)
+    console.print(render_report({"lines": 1, "examples": 1, "invalid": 0, "over_limit": 0,
+                                 "token_limit": 65536, "trainable": True}, "t"))
+    shown = console.export_text()
+    assert "1 line · 1 example ·" in shown

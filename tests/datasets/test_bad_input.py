@@ -36,7 +36,7 @@ def test_too_few_examples():
     report = validate_bytes((GOOD + "\n").encode() * 7)
     assert report.errors == {"too_few_examples": 1}
     assert report.first_errors[0].message == (
-        "file: 7 valid example(s); fine-tuning needs at least 10")
+        "file: 7 valid examples; fine-tuning needs at least 10")
 
 
 def test_binary_file(tmp_path):

@@ -45,7 +45,7 @@ async def test_launch_through_preflight_and_watch_to_succeeded(tmp_path, sandbox
         pre = app.screen
         await until(pilot, lambda: pre.preflight is not None)
         text = str(pre.query_one("#job-preflight-text").render())
-        assert "12 example(s), 1 invalid line(s) left out" in text
+        assert "12 examples, 1 invalid line left out" in text
         assert "upload" in text and "billed tokens" in text
         with Store(tmp_path / "t.db") as store:  # nothing sent before the confirmation
             assert store.jobs.list() == [] and store.files.list("sandbox") == []

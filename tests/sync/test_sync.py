@@ -79,7 +79,7 @@ def test_sync_twice_stores_everything_once(sandbox, isolated_home, monkeypatch, 
     assert text[1].startswith("files: 3 seen, 0 added, 0 updated")
     assert any(line.startswith("jobs: 1 seen, 0 added") for line in text)
     assert not any(line.startswith("evals") for line in text)
-    assert text[-1] == "Done: 0 new row(s) stored."
+    assert text[-1] == "Done: 0 new rows stored."
 
 
 async def test_a_new_run_on_the_provider_is_added_once(sandbox, tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ import json
 import sys
 
 from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tui.core.wording import count_of
 
 UNSANDBOXED_HELP = ("where this system offers no OS jail for python graders (Landlock + seccomp),"
                     " run them without it; only for eval files you trust (config.toml:"
@@ -234,7 +235,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                        profile=profile.name, name=args.name,
                                        batch=args.batch).id for m in models]
             if args.batch and not args.json:
-                print(f"sampling {len(run_ids)} run(s) through the Batch API; interrupt "
+                print(f"sampling {count_of(len(run_ids), 'run')} through the Batch API; interrupt "
                       "and 'tunedeck eval resume RUN_ID' to pick the batch up again",
                       file=sys.stderr)
             runs = _execute(store, settings, profile, run_ids, concurrency=args.concurrency,

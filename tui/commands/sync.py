@@ -19,6 +19,7 @@ import json
 import sys
 
 from tui.commands.plumbing import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, EXIT_USAGE
+from tui.core.wording import count_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -100,6 +101,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.summary()))
     else:
-        print(f"Done: {report.added()} new row(s) stored." if code in (EXIT_OK, EXIT_FAILED)
+        print(f"Done: {count_of(report.added(), 'new row')} stored." if code in (EXIT_OK, EXIT_FAILED)
               else "Nothing synced.")
     return code

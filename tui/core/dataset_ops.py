@@ -14,6 +14,7 @@ from pathlib import Path
 from store import Store
 from store.records import DatasetVersion
 from tui.core.dataset_versions import version_lines, write_version
+from tui.core.wording import count_of
 
 
 def _source(store: Store, version_id: int) -> tuple[DatasetVersion, str]:
@@ -34,7 +35,7 @@ def exclude_lines(store: Store, version_id: int, lines: set[int]) -> DatasetVers
     kept = [
         data for n, data in enumerate(version_lines(store, version_id), start=1) if n not in lines
     ]
-    return _derive(store, version, name, kept, f"excluded {len(lines)} line(s)")
+    return _derive(store, version, name, kept, f"excluded {count_of(len(lines), 'line')}")
 
 
 def replace_line(store: Store, version_id: int, line: int, new_text: str) -> DatasetVersion:

@@ -258,7 +258,7 @@ def append_lines(store: Store, dataset_name: str, objects: list[dict[str, Any]])
         dataset_name,
         lines,
         parent_version_id=parent.id if parent else None,
-        note=f"+{len(objects)} from tunedeck",
+        note=f"added {count_of(len(objects), 'line')}",
         model=(parent.model if parent and parent.model else "gpt-4o-mini"),
     )
 

@@ -33,6 +33,7 @@ from tui.core.config import Capability, Profile
 from tui.core.errors import explain
 from tui.core.pagination import PaginationStopped
 from tui.core.secrets import redact
+from tui.core.wording import count_of
 
 if TYPE_CHECKING:
     from tui.core.finetune.port import FineTuningProvider
@@ -252,7 +253,8 @@ async def _sync_jobs(provider: FineTuningProvider, store: Store, profile: str,
     # The models the jobs trained on may be retiring: their shutdown dates come with the list.
     retiring = await refresh_models(provider, store, profile)
     if retiring:
-        say(f"jobs: {len(retiring)} model(s) used here retire within 60 days "
+        say(f"jobs: {count_of(len(retiring), 'model')} used here "
+            f"{'retires' if len(retiring) == 1 else 'retire'} within 60 days "
             "(tunedeck jobs list shows them)")
 
 

@@ -223,7 +223,8 @@ class EvalsPane(Pane):
             rows.append(describe(state) + " · sampled at the batch price (50%)")
         chosen = self.selected_items.get(run.id)
         if chosen:
-            rows.append(f"{len(chosen)} item(s) selected (space): t turns them into data")
+            rows.append(f"{count_of(len(chosen), 'item')} selected (space): t turns "
+                        f"{'it' if len(chosen) == 1 else 'them'} into data")
         live = self.live.get(run.id)
         counts_b = (state or {}).get("request_counts") or {}
         if live is not None and run.id in self.running:
@@ -658,7 +659,7 @@ class EvalsPane(Pane):
             self.tunedeck.store.evals.update(eval_id, testing_criteria=criteria)
             note = (" (the eval file on disk is unchanged)" if eval_row.definition_path
                     else "")
-            self.app.notify(f"{len(criteria)} grader(s) saved for {eval_row.name!r}; the "
+            self.app.notify(f"{count_of(len(criteria), 'grader')} saved for {eval_row.name!r}; the "
                             f"next run uses them{note}", title="Graders")
             self.reload()
 

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from tui.core.evals.grader_edit import Trial, check_text
+from tui.core.wording import count_of
 from tui.ui_text import lines, plain, styled
 from tui.widgets.visible_fields import VisibleTextArea
 from tui.worker_errors import ReportsWorkerErrors
@@ -107,7 +108,7 @@ class GraderEditorScreen(ReportsWorkerErrors, ModalScreen[list[dict[str, Any]] |
         box = self.query_one("#grader-editor-check", Static)
         if not self.problems and self.criteria is not None:
             names = ", ".join(str(c.get("name")) for c in self.criteria)
-            box.update(styled((f"✓ {len(self.criteria)} grader(s) ok:", "green"), " ", names))
+            box.update(styled((f"✓ {count_of(len(self.criteria), 'grader')} ok:", "green"), " ", names))
             return
         # Problems quote what was typed (paths, values): parts, not markup.
         shown: list[Content | str] = [styled(("✗", "red"), " ", (str(p.path), "b"), ": ",

@@ -34,6 +34,13 @@ def _histogram(tokens: dict[str, Any]) -> RenderableType | None:
     return line
 
 
+def _count(value: Any, noun: str) -> str:
+    """"1 line", "2 lines"; "- lines" when the report has no count."""
+    from tui.core.wording import count_of
+
+    return f"- {noun}s" if value is None else count_of(int(value), noun)
+
+
 def _n(value: Any, fmt: str = ",") -> str:
     if value is None:
         return "-"
@@ -57,7 +64,7 @@ def render_report(report: dict[str, Any] | None, title: str) -> RenderableType:
         style="dim",
     )
     counts = Text(
-        f"{_n(report.get('lines'))} lines · {_n(report.get('examples'))} examples · "
+        f"{_count(report.get('lines'), 'line')} · {_count(report.get('examples'), 'example')} · "
         f"{_n(report.get('invalid'))} invalid · {_n(report.get('over_limit'))} over the "
         f"{_n(report.get('token_limit'))}-token limit (truncated)"
     )

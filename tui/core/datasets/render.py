@@ -97,5 +97,5 @@ def render_report(r: ValidationReport) -> str:
         add(f"OK: {r.valid:,} examples can be trained on.")
     else:
         problems = sum(r.errors.values()) + (sum(r.validation.errors.values()) if r.validation else 0)
-        add(f"NOT TRAINABLE: fix the {problems:,} error(s) above first.")
+        add(f"NOT TRAINABLE: fix the {count_of(problems, 'error')} above first.")
     return "\n".join(out)

@@ -8,6 +8,7 @@ from tui.core.datasets.billing import default_epochs, estimated_cost
 from tui.core.datasets.categories import ERRORS, WARNINGS
 from tui.core.datasets.formats import model_method_problem
 from tui.core.datasets.stats import Accumulator, summarize
+from tui.core.wording import count_of
 
 MIN_EXAMPLES = 10
 
@@ -117,7 +118,7 @@ def build_report(acc: Accumulator, *, path: str | None, model: str, method: str,
         file_error("empty_file", f"file: no examples (the file {what})")
     elif valid < MIN_EXAMPLES:
         file_error("too_few_examples",
-                   f"file: {valid} valid example(s); fine-tuning needs at least {MIN_EXAMPLES}")
+                   f"file: {count_of(valid, 'valid example')}; fine-tuning needs at least {MIN_EXAMPLES}")
     problem = model_method_problem(model, method)
     notes: list[str] = []
     if problem:
@@ -128,7 +129,8 @@ def build_report(acc: Accumulator, *, path: str | None, model: str, method: str,
             file_error("method_mismatch", f"file: {problem}")
     if overlap:
         file_error("train_validation_overlap",
-                   f"file: {overlap} training example(s) also appear in the validation file",
+                   f"file: {count_of(overlap, 'training example')} also "
+                   f"{'appears' if overlap == 1 else 'appear'} in the validation file",
                    overlap)
     notes.extend(_hints(acc, valid))
     if method_detected and acc.examples:

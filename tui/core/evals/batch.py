@@ -32,6 +32,7 @@ from tui.core.evals.retry import with_retries
 from tui.core.evals.runner import EvalRunner, Sampled, chat_sample, sampling_kwargs
 from tui.core.evals.summary import item_status
 from tui.core.pagination import Pager, cursor_kwargs
+from tui.core.wording import count_of
 
 ENDPOINT = "/v1/chat/completions"
 DISCOUNT = 0.5  # batch requests are billed at half the live price
@@ -161,7 +162,7 @@ class BatchEvalRunner(EvalRunner):
         if status == "completed" and left:
             how = self.state.get("status") or "stopped"
             status = "canceled" if how in ("cancelled", "cancelling") else "failed"
-            error = (f"the batch {how} with {left} item(s) unanswered; "
+            error = (f"the batch {how} with {count_of(left, 'item')} unanswered; "
                      "resume to send them in a new batch")
         return super().finish(status, error)
 

@@ -15,6 +15,7 @@ from store import Store
 from tui.core.finetune.rules import OPENAI, ProviderRules, human_size
 from tui.core.jobs.spec import JobSpec
 from tui.core.jobs.upload import PURPOSE
+from tui.core.wording import count_of
 
 if TYPE_CHECKING:
     from tui.core.config import Profile
@@ -70,18 +71,19 @@ class Preflight:
         hyper = ", ".join(f"{k}={v}" for k, v in spec.hyperparameters.items()) or "all auto"
         out = [
             f"Base model: {spec.model}   method: {spec.method}   hyperparameters: {hyper}",
-            f"Training: {self.training.label}: {self.training.lines:,} example(s)"
-            + (f", {self.training.skipped:,} invalid line(s) left out" if self.training.skipped
-               else ""),
+            f"Training: {self.training.label}: {count_of(self.training.lines, 'example')}"
+            + (f", {count_of(self.training.skipped, 'invalid line')} left out"
+               if self.training.skipped else ""),
             f"  {self.training.plan}",
         ]
         if self.validation is not None:
             out += [
-                f"Validation: {self.validation.label}: {self.validation.lines:,} example(s)",
+                f"Validation: {self.validation.label}: "
+                f"{count_of(self.validation.lines, 'example')}",
                 f"  {self.validation.plan}",
             ]
         epochs = f"{self.epochs} ({'auto' if self.epochs_auto else 'set'})"
-        out.append(f"Tokens: {self.tokens_total:,} a pass × epochs {epochs} = "
+        out.append(f"Tokens: {self.tokens_total:,} per pass × epochs {epochs} = "
                    f"{self.billed_tokens:,} billed tokens (estimate)")
         if spec.method == "reinforcement":
             out.append("Cost: reinforcement fine-tuning is billed per training hour; not estimated")
@@ -172,7 +174,7 @@ def run_preflight(
         pre.tokens_total = _stored_tokens(store, spec.training_version_id)
     minimum = rules.minimum(spec.method)
     if pre.examples < minimum and not pre.problems:
-        pre.problems.append(f"Training file has {pre.examples} example(s), but must have at "
+        pre.problems.append(f"Training file has {count_of(pre.examples, 'example')}, but must have at "
                             f"least {minimum} examples" + (
                                 f" for {rules.provider}" if rules is not OPENAI else ""))
     _check_provider_rules(pre, rules, capabilities, report)
@@ -183,8 +185,8 @@ def run_preflight(
         if validation.lines == 0:
             pre.problems.append("Validation file has no valid example")
     if training.skipped:
-        pre.warnings.append(f"{training.skipped} invalid line(s) of {training.label} are left "
-                            "out of the upload")
+        pre.warnings.append(f"{count_of(training.skipped, 'invalid line')} of {training.label} "
+                            f"{'is' if training.skipped == 1 else 'are'} left out of the upload")
     from tui.core.datasets.billing import default_epochs, estimated_cost
 
     explicit = spec.hyperparameters.get("n_epochs")
@@ -259,13 +261,15 @@ def _validate(data: bytes, spec: JobSpec) -> Any | None:
 def _first_errors(report: Any) -> str:
     first = list(getattr(report, "first_errors", None) or [])[:3]
     if first:
+        # A file-wide problem (line 0: "file: 7 valid examples…") names no line.
         return "; ".join(
-            f"line {getattr(e, 'line', '?')}: {getattr(e, 'message', e)}" for e in first
+            f"line {e.line}: {getattr(e, 'message', e)}" if getattr(e, "line", None)
+            else str(getattr(e, "message", e)) for e in first
         )
     errors = getattr(report, "errors", None) or {}
     if isinstance(errors, dict) and errors:
         return ", ".join(f"{k}: {v}" for k, v in errors.items())
-    return f"{getattr(report, 'examples', 0)} example(s)"
+    return count_of(getattr(report, "examples", 0), "example")
 
 
 def _stored_tokens(store: Store, version_id: int) -> int:
