@@ -72,6 +72,13 @@ class LoopRepo:
                              "IS NOT NULL ORDER BY id", [model])
         return [Loop.from_row(r) for r in rows]
 
+    def delete(self, loop_id: int) -> None:
+        """Forget a loop that never started (a `loop start` refused before its first
+        stage): it would otherwise stay listed as cancelled work that never was."""
+        with write(self.db):
+            self.db.execute("DELETE FROM loops WHERE id = ? AND baseline_run_id IS NULL "
+                            "AND job_id IS NULL", [loop_id])
+
     def update(self, loop_id: int, **fields: Any) -> Loop:
         unknown = set(fields) - _FIELDS
         if unknown:

@@ -40,7 +40,8 @@ def test_loop_start_runs_to_a_comparison_and_the_card_shows_it(
 
     assert main(["--db", str(db), "loop", "list"]) == 0
     listed = capsys.readouterr().out
-    assert "cancelled" in listed and "done" in listed  # the unconfirmed one, then this one
+    # The unconfirmed start left nothing behind (issue 21 item 15): only this loop.
+    assert "cancelled" not in listed and listed.startswith("#1 ") and "done" in listed
 
     model = loop["comparison"]["model"]
     assert main(["--db", str(db), "card", model]) == 0
@@ -85,7 +86,7 @@ def test_loop_start_says_when_the_budget_would_be_passed(
     assert "$0.01 of its $0.00 budget" in out.out
     assert "would pass the profile's budget" in out.err
     with Store(db) as store:
-        assert [loop.stage for loop in store.loops.list()] == ["cancelled"]
+        assert store.loops.list() == []  # refused: nothing left behind (issue 21 item 15)
         assert store.jobs.list() == []
 
 

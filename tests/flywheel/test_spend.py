@@ -76,3 +76,34 @@ def test_a_local_profile_trains_for_free_but_listed_prices_still_count():
     assert training_price_per_1m("tiny-chat", local) == 0.0
     assert training_price_per_1m("my-llama-8b", local) == 0.5
     assert training_price_per_1m("tiny-chat", training_prices_for("openai", None)) is None
+
+
+def test_small_amounts_keep_their_digits_and_a_passed_budget_says_so(tmp_path):
+    # Issue 21 item 15: $0.001 showed as "$0.00"; "$7.91 of $0.00" was not flagged.
+    from tui.core.wording import money
+    from tui.screens.spend import budget_line
+
+    assert [money(x) for x in (0, 0.001, 0.0004, 0.00001, 0.25, 7.5, 1204)] == [
+        "$0.00", "$0.001", "$0.0004", "<$0.0001", "$0.25", "$7.50", "$1,204.00"]
+    store = seeded(tmp_path)
+    january = dt.date(2026, 1, 20)
+    over = spend.check_budget(store, settings(0.0), "work", 0.001, today=january)
+    assert over.over and "over it by $7.53" in over.message()
+    assert "adding about $0.001" not in over.message() and "about $0.001" in over.message()
+    assert over.spent_text() == "$7.53 of $0.00 this month, over budget by $7.53"
+    assert "over budget by $7.53" in budget_line(over).plain
+    within = spend.check_budget(store, settings(10.0), "work", 0.0, today=january)
+    assert not within.over and "over" not in within.spent_text()
+
+
+def test_cli_spend_flags_a_passed_budget(isolated_home, capsys):
+    from tui.cli import main
+    from tui.core.paths import default_db_path
+
+    (isolated_home / "config.toml").write_text("[profiles.work]\nkind = 'openai'\nbudget_usd = 0\n")
+    with Store(default_db_path()) as store:
+        rid = store.prompts.start_run(profile="work", model="gpt-4o-mini", input=[])
+        store.prompts.finish_run(rid, status="done", output_text="", cost_usd=0.001)
+    assert main(["spend"]) == 0
+    out = capsys.readouterr().out
+    assert "$0.001" in out and "Budget work: $0.001 of $0.00 this month, over budget by $0.001" in out

@@ -112,8 +112,9 @@ def cmd_start(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
         print(f"  {line}", file=out)
     for warning in pre.warnings:
         print(f"  warning: {warning}", file=out)
+    # A loop refused here never started: it is forgotten, not left as failed/cancelled.
     if not pre.ok:
-        store.loops.update(loop.id, stage="failed", error="; ".join(pre.problems))
+        store.loops.delete(loop.id)
         raise _Usage("; ".join(pre.problems))
     adding = (pre.estimated_cost_usd or 0.0) + 2 * estimate_eval_run(store, eval_row.id,
                                                                      args.model)
@@ -124,10 +125,10 @@ def cmd_start(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
         question = ("This loop would pass the profile's budget. Start it anyway?"
                     if budget.exceeds else "Start the loop?")
         if not sys.stdin.isatty():
-            store.loops.update(loop.id, stage="cancelled", error="not confirmed")
+            store.loops.delete(loop.id)
             raise _Usage(f"{question} Confirm with --yes (no terminal to ask on).")
         if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
-            store.loops.update(loop.id, stage="cancelled", error="not confirmed")
+            store.loops.delete(loop.id)
             print("Not started.", file=out)
             return EXIT_USAGE
     print(f"Loop #{loop.id} started: {loop.name}", file=out)

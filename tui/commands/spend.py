@@ -9,6 +9,7 @@ import argparse
 import json
 
 from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+from tui.core.wording import money
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
         width = max(len(args.by), *(len(g.key) for g in groups))
         print(f"{args.by:<{width}}  {'estimated':>10}  {'billed':>10}  {'total':>10}")
         for g in groups:
-            print(f"{g.key:<{width}}  {g.estimated_usd:>10,.2f}  {g.actual_usd:>10,.2f}  "
-                  f"{g.usd:>10,.2f}")
-        print(f"{'all':<{width}}  {'':>10}  {'':>10}  {sum(g.usd for g in groups):>10,.2f}")
+            print(f"{g.key:<{width}}  {money(g.estimated_usd):>10}  {money(g.actual_usd):>10}  "
+                  f"{money(g.usd):>10}")
+        print(f"{'all':<{width}}  {'':>10}  {'':>10}  {money(sum(g.usd for g in groups)):>10}")
     for b in budgets:
-        print(f"Budget {b.profile}: ${b.spent_usd:,.2f} of ${b.budget_usd:,.2f} spent this month")
+        print(f"Budget {b.profile}: {b.spent_text()}")
     return EXIT_OK

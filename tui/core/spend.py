@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.core.pricing import training_price_per_1m
+from tui.core.wording import money
 
 GROUPINGS = ("day", "provider", "profile", "model", "source", "ref")
 
@@ -129,12 +130,26 @@ class BudgetCheck:
     def exceeds(self) -> bool:
         return self.budget_usd is not None and self.after_usd > self.budget_usd
 
+    @property
+    def over(self) -> bool:
+        """Already past the budget, before anything is added ("$7.91 of $0.00")."""
+        return self.budget_usd is not None and self.spent_usd > self.budget_usd
+
+    def spent_text(self) -> str:
+        """"$7.91 of $10.00 this month", with "over budget by …" when it is."""
+        assert self.budget_usd is not None
+        over = (f", over budget by {money(self.spent_usd - self.budget_usd)}" if self.over
+                else "")
+        return f"{money(self.spent_usd)} of {money(self.budget_usd)} this month{over}"
+
     def message(self) -> str:
         if self.budget_usd is None:
             return f"No budget set for profile {self.profile}."
-        return (f"Profile {self.profile} has spent ${self.spent_usd:,.2f} of its "
-                f"${self.budget_usd:,.2f} budget this month; this would add about "
-                f"${self.adding_usd:,.2f} (total ${self.after_usd:,.2f}).")
+        over = (f" (over it by {money(self.spent_usd - self.budget_usd)})" if self.over
+                else "")
+        return (f"Profile {self.profile} has spent {money(self.spent_usd)} of its "
+                f"{money(self.budget_usd)} budget this month{over}; this would add about "
+                f"{money(self.adding_usd)} (total {money(self.after_usd)}).")
 
 
 def check_budget(store: Any, settings: Any, profile: str, adding_usd: float | None, *,

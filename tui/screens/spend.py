@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from tui.core.wording import count_of, money
 from tui.ui_text import lines, rich_plain, styled
 from tui.worker_errors import ReportsWorkerErrors
 
@@ -26,11 +27,10 @@ BAR = 30
 def budget_line(check: Any) -> Content:
     share = min(1.0, check.spent_usd / check.budget_usd) if check.budget_usd else 1.0
     filled = round(share * BAR)
-    colour = "red" if check.spent_usd > check.budget_usd else \
-        "yellow" if share >= 0.8 else "green"
-    return styled(f"{check.profile:<12} ", ("█" * filled, colour),
-                  f"{'░' * (BAR - filled)} ${check.spent_usd:,.2f} of ${check.budget_usd:,.2f} "
-                  "this month")
+    colour = "red" if check.over else "yellow" if share >= 0.8 else "green"
+    # Past the budget is said in words too, not only by the bar's colour.
+    return styled(f"{check.profile:<12} ", ("█" * filled, colour), f"{'░' * (BAR - filled)} ",
+                  (check.spent_text(), "b red" if check.over else ""))
 
 
 class SpendScreen(ReportsWorkerErrors, ModalScreen[None]):
@@ -91,7 +91,7 @@ class SpendScreen(ReportsWorkerErrors, ModalScreen[None]):
         label = "item" if self.by == "ref" else self.by
         total = sum(g.usd for g in groups)
         self.query_one("#spend-title", Static).update(styled(
-            ("Spend", "b"), f" by {label} · {len(entries)} entries · total ${total:,.2f} "
+            ("Spend", "b"), f" by {label} · {count_of(len(entries), 'entry', 'entries')} · total {money(total)} "
             "(billed where known, else estimated)"))
         self.query_one("#spend-budgets", Static).update(
             lines(budget_line(b) for b in budgets) if budgets
@@ -102,9 +102,9 @@ class SpendScreen(ReportsWorkerErrors, ModalScreen[None]):
         table.add_columns(label, "estimated", "billed", "total", "entries")
         for g in groups:
             # The key is a model, a dataset or an eval's name: a Text cell, never markup.
-            table.add_row(rich_plain(g.key), Text(f"${g.estimated_usd:,.2f}", justify="right"),
-                          Text(f"${g.actual_usd:,.2f}", justify="right"),
-                          Text(f"${g.usd:,.2f}", justify="right", style="bold"),
+            table.add_row(rich_plain(g.key), Text(money(g.estimated_usd), justify="right"),
+                          Text(money(g.actual_usd), justify="right"),
+                          Text(money(g.usd), justify="right", style="bold"),
                           Text(str(g.entries), justify="right"))
         if not groups:
             table.add_row("nothing spent yet", "", "", "", "")
