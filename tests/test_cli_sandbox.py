@@ -85,6 +85,8 @@ def test_headless_sandbox_sees_the_tui_sandbox(isolated_home, capsys, connection
         assert main(["--profile", "sandbox", "eval", "list", "--json"]) == 0
         [listed] = json.loads(capsys.readouterr().out)
         assert listed["name"] == "echo" and listed["runs"][0]["pass_rate"] == 1.0
+        assert main(["--sandbox", "eval", "runs"]) == 0  # `runs`: the same as `list`
+        assert "run    1  sandbox-small" in capsys.readouterr().out
         assert main(["--sandbox", "eval", "run", "echo", "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["result_counts"]["passed"] == 1
         assert endpoint_path(db_path).read_text() == owner

@@ -116,7 +116,8 @@ def add_sandbox_to_subcommands(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:
         if not isinstance(action, argparse._SubParsersAction):
             continue
-        for sub in action.choices.values():
+        # An alias (`eval runs` for `eval list`) names the same parser twice.
+        for sub in {id(p): p for p in action.choices.values()}.values():
             if sub.get_default("own_terminal"):
                 continue
             if sub.get_default("func") is not None:

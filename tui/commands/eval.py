@@ -61,7 +61,7 @@ def register(subparsers) -> None:
     add_unsandboxed_flag(resume)
     resume.set_defaults(func=cmd_resume)
 
-    listing = sub.add_parser("list", help="list evals and their runs")
+    listing = sub.add_parser("list", aliases=["runs"], help="list evals and their runs")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_list)
 
@@ -277,6 +277,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows))
         return EXIT_OK
+    if not rows:
+        print("No evals yet: 'tunedeck eval init' writes an example eval file to run "
+              "('tunedeck eval run FILE').")
     for ev in rows:
         print(f"{ev['id']:>4}  {ev['name']}  ({ev['source']}, {len(ev['runs'])} runs)")
         for r in ev["runs"]:
