@@ -57,8 +57,8 @@ class EvalsPane(Pane):
     EvalsPane #eval-runs-table { width: 2fr; height: 1fr; }
     EvalsPane #eval-detail { width: 3fr; height: 1fr; padding-left: 1; }
     EvalsPane #evals-body.-narrow { layout: vertical; }
-    EvalsPane .-narrow #eval-runs-table { width: 1fr; height: auto; max-height: 40%; }
-    EvalsPane .-narrow #eval-detail { width: 1fr; padding-left: 0; }
+    EvalsPane #evals-body.-narrow #eval-runs-table { width: 1fr; max-height: 40%; }
+    EvalsPane #evals-body.-narrow #eval-detail { width: 1fr; padding-left: 0; }
     EvalsPane #eval-summary { height: auto; max-height: 9; }
     EvalsPane #eval-progress { height: 1; }
     EvalsPane #eval-items { height: 1fr; }
@@ -152,7 +152,10 @@ class EvalsPane(Pane):
     def on_resize(self) -> None:
         # Below 160 columns the list goes above the detail, each the full width: side by
         # side at 120, the list had ~45 columns for six and cut models to "sandb".
-        self.query_one("#evals-body").set_class(self.size.width < 160, "-narrow")
+        narrow = self.size.width < 160
+        self.query_one("#evals-body").set_class(narrow, "-narrow")
+        # Set here: app.tcss gives every DataTable height 1fr, and app CSS outranks a pane's.
+        self.query_one(RunList).styles.height = "auto" if narrow else "1fr"
         self.call_after_refresh(self._refit)
 
     def _refit(self) -> None:
