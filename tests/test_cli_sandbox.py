@@ -125,3 +125,12 @@ def test_profile_sandbox_pointing_elsewhere_is_left_alone(isolated_home, capsys)
 def test_the_servers_take_no_sandbox_flag():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["sandbox", "--sandbox"])
+
+
+def test_a_sandbox_that_cannot_start_is_a_line_not_a_traceback(isolated_home, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["--db", str(blocker / "tunedeck.db"), "--sandbox", "jobs", "list"]) == 3
+    assert "the sandbox did not start" in capsys.readouterr().err
+    assert main(["--db", str(blocker / "tunedeck.db"), "--sandbox"]) == 3
+    assert "the sandbox did not start" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tui import __version__
-from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+from tui.commands.plumbing import EXIT_OK, EXIT_PROVIDER, EXIT_USAGE
 
 # Each module has register(subparsers) and sets func=callable(args) -> int.
 COMMAND_MODULES = (
@@ -87,14 +87,16 @@ def tui_session(args: argparse.Namespace):  # noqa: ANN201 - (Settings, str | No
 
 def run_tui(args: argparse.Namespace) -> int:
     from tui.core.config import ConfigError
+    from tui.core.untrusted import visible
 
     try:
         settings, profile_name, db_path, session = tui_session(args)
     except ConfigError as exc:
-        from tui.core.untrusted import visible
-
         print(f"tunedeck: {visible(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except (OSError, RuntimeError) as exc:
+        print(f"tunedeck: the sandbox did not start: {visible(exc)}", file=sys.stderr)
+        return EXIT_PROVIDER
     try:
         from tui.app import TunedeckApp
 
@@ -173,7 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_tui(args)
     if getattr(args, "own_terminal", False):  # sandbox, serve: see their register()
         return int(args.func(args) or 0)
-    session = open_headless_sandbox(args)
+    try:
+        session = open_headless_sandbox(args)
+    except (OSError, RuntimeError) as exc:  # a port, a state file, a timeout (an OSError)
+        with visible_output():
+            print(f"tunedeck: the sandbox did not start: {exc}", file=sys.stderr)
+        return EXIT_PROVIDER
     args.sandbox_session = session  # read by tui.commands.plumbing.cli_settings
     try:
         with visible_output():
