@@ -84,12 +84,9 @@ def resolve_dataset(store: Store, ref: str) -> tuple[str, DatasetVersion]:
 
 def _examples(store: Store, version_id: int, only_valid: bool) -> Iterator[dict[str, Any]]:
     last = 0
-    status = " AND status = 'valid'" if only_valid else ""
     while True:
-        rows = list(store.db.query(
-            f"SELECT line, status, category, tokens, data FROM examples "
-            f"WHERE version_id = ? AND line > ?{status} ORDER BY line LIMIT ?",
-            [version_id, last, PAGE]))
+        rows = store.datasets.example_rows(version_id, only_valid=only_valid, after=last,
+                                           limit=PAGE)
         if not rows:
             return
         yield from rows

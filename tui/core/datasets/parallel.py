@@ -1,36 +1,44 @@
 """Scanning a file in byte-range chunks, in worker processes, in bounded memory.
 
-The file is cut at line starts into chunks of about `CHUNK_BYTES`; each worker
-process opens the file itself, reads only its ranges a line at a time and
-sends back an `Accumulator` (counts and the first findings, never lines).
-The caller merges them in file order, so line numbers and "first errors" are
-the same as a single pass. Workers are spawned (not forked: the TUI calls
-this from a thread) and each loads its tokenizer once.
+The file is cut at line starts into chunks (chunks.plan); each worker process
+opens the file itself, reads only its ranges a line at a time and sends back an
+`Accumulator` (counts and the first findings, never lines) — or, for the
+store's import, the chunk's pre-serialised rows beside it. The caller merges
+them in file order, so line numbers and "first errors" are the same as a
+single pass. Workers are spawned (the TUI calls this from a thread, and the
+import holds the store open) and each loads its tokenizer once. Called from the
+main thread with no other thread alive (the CLI), `validate` forks its workers
+instead (chunks.start_method), and this process scans chunks too, so
+`workers=2` is two processes, not three.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import resource
+import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from tui.core.datasets.lines import line_starts, read_range
-from tui.core.datasets.scan import LineScanner
+from tui.core.datasets.chunks import PoolUnavailable, plan, run_chunks, start_method
+from tui.core.datasets.lines import read_range
+from tui.core.datasets.scan import LineResult, LineScanner
 from tui.core.datasets.stats import Accumulator
+from tui.core.datasets.tokens import count_function
 
-CHUNK_BYTES = 16 * 1024 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024  # the largest chunk (chunks shrink toward the end of a file)
+MIN_CHUNK_BYTES = 1024 * 1024
 MIN_PARALLEL_BYTES = 8 * 1024 * 1024  # smaller files are scanned in the calling process
 PROGRESS_BYTES = 1024 * 1024
+ROW_BATCH = 2_000  # rows handed over at a time by a one-process import
 
 Progress = Callable[[int, int], None]
+Rows = list  # of store.datasets.ExampleRow, numbered from 1 within their chunk
 
 
 @dataclass
 class ScanInfo:
-    workers: int = 0  # 0: scanned in the calling process
+    workers: int = 0  # processes that scanned (this one included); 0: one pass here
     chunks: int = 1
     worker_peak_rss_kb: dict[int, int] = field(default_factory=dict)  # pid -> ru_maxrss
 
@@ -43,20 +51,36 @@ def _init_worker(model: str, method: str, method_source: str, hash_examples: boo
     _scanner = LineScanner(model, method, method_source=method_source, hash_examples=hash_examples)
 
 
+def _peak_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _scan_chunk(path: str, start: int, end: int) -> tuple[Accumulator, int, int]:
     assert _scanner is not None
     acc = Accumulator(_scanner.token_limit)
     acc.feed(read_range(path, start, end), _scanner)
-    return acc, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return acc, os.getpid(), _peak_rss_kb()
 
 
-def scan_sequential(path: str, scanner: LineScanner, progress: Progress | None = None) -> Accumulator:
+def _scan_chunk_rows(path: str, start: int, end: int) -> tuple[tuple[Accumulator, Rows], int, int]:
+    from tui.core.datasets.rows import example_row
+
+    assert _scanner is not None
+    acc = Accumulator(_scanner.token_limit)
+    rows: Rows = []
+    append = rows.append
+    acc.feed(read_range(path, start, end), _scanner, sink=lambda r: append(example_row(r)))
+    return (acc, rows), os.getpid(), _peak_rss_kb()
+
+
+def scan_sequential(path: str, scanner: LineScanner, progress: Progress | None = None,
+                    sink: Callable[[LineResult], None] | None = None) -> Accumulator:
     total = os.path.getsize(path)
     acc = Accumulator(scanner.token_limit)
     lines = read_range(path)
     if progress is not None:
         lines = _reporting(lines, total, progress)
-    acc.feed(lines, scanner)
+    acc.feed(lines, scanner, sink=sink)
     if progress is not None:
         progress(total, total)
     return acc
@@ -72,43 +96,106 @@ def _reporting(lines, total: int, progress: Progress):
             next_report = done + PROGRESS_BYTES
 
 
+def _processes(path: str, workers: int) -> tuple[int, int]:
+    """(file size, processes to scan it with): 1 when it is too small to pay off."""
+    total = os.path.getsize(path)
+    workers = max(1, min(workers, os.cpu_count() or 1))
+    return total, 1 if total < MIN_PARALLEL_BYTES else workers
+
+
+def _ranges(path: str, total: int, procs: int) -> list[tuple[int, int]]:
+    return plan(path, total, procs, CHUNK_BYTES, MIN_CHUNK_BYTES)
+
+
+def _initargs(scanner: LineScanner) -> tuple:
+    return (scanner.model, scanner.method, scanner.method_source, scanner.hash_examples)
+
+
+class _Progress:
+    """Bytes done as chunks finish, in whatever order they finish."""
+
+    def __init__(self, ranges: list[tuple[int, int]], total: int, progress: Progress | None):
+        self.ranges, self.total, self.progress, self.done = ranges, total, progress, 0
+
+    def __call__(self, i: int) -> None:
+        self.done += self.ranges[i][1] - self.ranges[i][0]
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
 def scan_file(path: str, scanner: LineScanner, *, workers: int = 2,
               progress: Progress | None = None) -> tuple[Accumulator, ScanInfo]:
     """Totals for a whole file, in `workers` processes when it is big enough to pay off."""
-    total = os.path.getsize(path)
-    workers = max(1, min(workers, os.cpu_count() or 1))
-    if workers < 2 or total < MIN_PARALLEL_BYTES:
+    total, procs = _processes(path, workers)
+    if procs < 2:
         return scan_sequential(path, scanner, progress), ScanInfo()
-    parts = max(workers, math.ceil(total / CHUNK_BYTES))
-    cuts = line_starts(path, parts)
-    ranges = list(zip(cuts, cuts[1:], strict=False))
-    info = ScanInfo(workers=workers, chunks=len(ranges))
-    results: list[Accumulator | None] = [None] * len(ranges)
-    try:
-        import multiprocessing
+    # In the main thread this process scans too; in a thread of the TUI it only waits, so the
+    # scan never competes with the screen for the interpreter.
+    inline = threading.current_thread() is threading.main_thread()
+    ranges = _ranges(path, total, procs)
+    results: list[Accumulator] = []
 
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(scanner.model, scanner.method, scanner.method_source, scanner.hash_examples),
-        ) as pool:
-            pending = {pool.submit(_scan_chunk, path, start, end): i
-                       for i, (start, end) in enumerate(ranges)}
-            done_bytes = 0
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    i = pending.pop(future)
-                    acc, pid, rss = future.result()
-                    results[i] = acc
-                    info.worker_peak_rss_kb[pid] = max(rss, info.worker_peak_rss_kb.get(pid, 0))
-                    done_bytes += ranges[i][1] - ranges[i][0]
-                    if progress is not None:
-                        progress(done_bytes, total)
-    except (OSError, RuntimeError, ImportError):
-        # No processes to be had here (a sandboxed or frozen interpreter): one pass instead.
+    def here(start: int, end: int) -> Accumulator:
+        acc = Accumulator(scanner.token_limit)
+        acc.feed(read_range(path, start, end), scanner)
+        return acc
+
+    if inline and start_method(True) == "fork":
+        # Loaded before the fork, the tokenizer (~0.15 s) is loaded once, not once a process.
+        count_function(scanner.encoding)
+    try:
+        peaks = run_chunks(path, ranges, spawn=procs - 1 if inline else procs,
+                           initializer=_init_worker, initargs=_initargs(scanner), task=_scan_chunk,
+                           deliver=lambda _i, acc: results.append(acc),
+                           here=here if inline else None,
+                           on_chunk=_Progress(ranges, total, progress), window=len(ranges),
+                           fork_ok=inline)
+    except PoolUnavailable:
         return scan_sequential(path, scanner, progress), ScanInfo()
     merged = Accumulator(scanner.token_limit)
     for acc in results:
-        merged.merge(acc)  # type: ignore[arg-type]
-    return merged, info
+        merged.merge(acc)
+    return merged, ScanInfo(workers=procs, chunks=len(ranges), worker_peak_rss_kb=peaks)
+
+
+def scan_file_rows(path: str, scanner: LineScanner, deliver: Callable[[int, Rows], None], *,
+                   workers: int = 2, progress: Progress | None = None) -> tuple[Accumulator, ScanInfo]:
+    """Totals for a whole file, and its rows for the store: `deliver(first_line, rows)` in order.
+
+    Each row's line counts from 1 within its batch; `first_line - 1` shifts it into the
+    file's numbering. Workers build and compress the rows, so this process only writes;
+    should the workers fail midway, the file is scanned again here and rows already
+    delivered come again (the store's insert replaces them).
+    """
+    total, procs = _processes(path, workers)
+    if procs >= 2:
+        ranges = _ranges(path, total, procs)
+        merged = Accumulator(scanner.token_limit)
+
+        def take(_i: int, result: tuple[Accumulator, Rows]) -> None:
+            acc, rows = result
+            first = merged.lines + 1
+            merged.merge(acc)
+            deliver(first, rows)
+
+        try:
+            peaks = run_chunks(path, ranges, spawn=procs, initializer=_init_worker,
+                               initargs=_initargs(scanner), task=_scan_chunk_rows, deliver=take,
+                               on_chunk=_Progress(ranges, total, progress), window=4 * procs)
+            return merged, ScanInfo(workers=procs, chunks=len(ranges), worker_peak_rss_kb=peaks)
+        except PoolUnavailable:
+            pass
+    from tui.core.datasets.rows import example_row
+
+    batch: Rows = []
+
+    def sink(r: LineResult) -> None:
+        batch.append(example_row(r))
+        if len(batch) >= ROW_BATCH:
+            deliver(1, batch[:])
+            batch.clear()
+
+    acc = scan_sequential(path, scanner, progress, sink=sink)
+    if batch:
+        deliver(1, batch)
+    return acc, ScanInfo()
