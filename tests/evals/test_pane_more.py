@@ -14,7 +14,9 @@ from tests.evals.test_pane import wait_runs_done, write_eval
 def quick_polls(monkeypatch):
     from tui.panes.evals import EvalsPane
 
-    monkeypatch.setattr(EvalsPane, "batch_poll_s", 0.02)
+    # Quick, but not so quick that polling (~2 ms a request) starves the app it shares a
+    # process with: 50 polls a second left the Pilot waiting seconds for a frame.
+    monkeypatch.setattr(EvalsPane, "batch_poll_s", 0.1)
 
 
 async def open_eval(pilot, tmp_path, n=6):
