@@ -98,12 +98,22 @@ def throughput(n: int, concurrencies: list[int], latency: float, tmp: Path) -> N
               f"(measured per-request at C=1: {lat * 1000:.1f} ms), sandbox in its own process")
         for c in concurrencies:
             run = _run(store, data, "sandbox-small")
+            cpu, server_cpu = time.process_time(), _cpu_seconds(server.proc.pid)
             took = asyncio.run(go(c, run))
+            cpu, server_cpu = time.process_time() - cpu, _cpu_seconds(server.proc.pid) - server_cpu
             passed = store.evals.count_results(run.id, "pass")
             achieved, ideal = n / took, c / lat
             print(f"  C={c:<4} achieved {achieved:7.1f} items/s, ideal {ideal:7.1f} items/s, "
                   f"ratio {achieved / ideal:.3f} (target >= 0.9)  [{passed}/{n} passed, "
                   f"load {os.getloadavg()[0]:.2f}]")
+            print(f"         CPU per item: runner {cpu / n * 1000:.2f} ms, "
+                  f"sandbox {server_cpu / n * 1000:.2f} ms")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_memory(n: int, tmp: Path) -> float:

@@ -31,6 +31,7 @@ from store._util import now_iso
 from tui.core.evals import graders
 from tui.core.evals.context import build_messages, normalize_sample
 from tui.core.evals.definition import EvalDefinition
+from tui.core.evals.fastchat import chat_sample_json
 from tui.core.evals.items import iter_source
 from tui.core.evals.retry import FatalProviderError, RetryPolicy, with_retries
 from tui.core.evals.summary import item_score, item_status, summarize
@@ -155,6 +156,7 @@ class EvalRunner:
         self._unwritten: list[dict[str, Any]] = []  # finished items waiting for their write
         self._flush_handle: asyncio.Handle | None = None
         self._write_error: BaseException | None = None
+        self._fast: Any = None  # fastchat.FastChat while a run samples through it
         self.env = graders.GraderEnv(call_model=self._grader_call, embed=self._embed)
 
     # -- control -------------------------------------------------------------
@@ -181,6 +183,10 @@ class EvalRunner:
                                     started_at=self.run_row.started_at or now_iso(), error=None)
         self._items = self._pending(done)
         self._started = time.perf_counter()
+        if self.model and self.options.api == "chat":
+            from tui.core.evals.fastchat import FastChat
+
+            self._fast = FastChat.for_client(self.client)
         self._tasks = [asyncio.ensure_future(self._worker())
                        for _ in range(max(1, self.options.concurrency))]
         try:
@@ -189,6 +195,10 @@ class EvalRunner:
             self.cancel()
             self._cancelled = True
             results = []
+        finally:
+            if self._fast is not None:
+                await self._fast.close()
+                self._fast = None
         try:
             self._flush()  # what finished before a cancel or a quit is kept
         except Exception as exc:  # noqa: BLE001 - reported as the run's failure below
@@ -357,9 +367,15 @@ class EvalRunner:
         api = self.options.api
         timing: dict[str, float] = {}
 
+        fast = self._fast
+
         async def call():
             timing["start"] = time.perf_counter()
             kwargs = sampling_kwargs(params, api)
+            if fast is not None:
+                return await fast.create(model=self.model, messages=messages,
+                                         timeout=self.options.timeout_s,
+                                         extra_headers=self.options.extra_headers, **kwargs)
             if api == "responses":
                 return await self.client.responses.create(
                     model=self.model, input=messages, timeout=self.options.timeout_s,
@@ -385,6 +401,8 @@ class EvalRunner:
                 "finish_reason": finish, "usage": usage,
                 **{k: v for k, v in params.items() if k in CHAT_PARAMS},
             }
+        elif fast is not None:
+            sample = chat_sample_json(response, messages, params, self.model, CHAT_PARAMS)
         else:
             sample = chat_sample(response, messages, params, self.model)
         sample["attempts"] = attempts
