@@ -156,7 +156,7 @@ def write_version(
     model: str = "gpt-4o-mini",
 ) -> DatasetVersion:
     """Store `lines` as a version of `dataset_name` (or find the identical one)."""
-    from tui.core.datasets.rows import example_row
+    from tui.core.datasets.rows import RowBatch
     from tui.core.datasets.validate import validate_bytes
 
     body = "".join(f"{line}\n" for line in lines).encode("utf-8")
@@ -172,17 +172,16 @@ def write_version(
         version = store.datasets.create_version(
             dataset.id, digest, parent_version_id=parent_version_id, note=note, model=model
         )
-    rows: list = []
+    rows = RowBatch()
 
     def sink(result: Any) -> None:
-        rows.append(example_row(result))
+        rows.add(result)
         if len(rows) >= BATCH:
-            store.datasets.add_rows(version.id, rows)
-            rows.clear()
+            store.datasets.add_rows(version.id, rows.take())
 
     # One pass: the report and the rows come from the same scan.
     report = validate_bytes(body, model=model, sink=sink)
-    store.datasets.add_rows(version.id, rows)
+    store.datasets.add_rows(version.id, rows.take())
     return _finish(store, version.id, report, len(body))
 
 

@@ -31,6 +31,9 @@ MIN_CHUNK_BYTES = 1024 * 1024
 MIN_PARALLEL_BYTES = 8 * 1024 * 1024  # smaller files are scanned in the calling process
 PROGRESS_BYTES = 1024 * 1024
 ROW_BATCH = 2_000  # rows handed over at a time by a one-process import
+# An import's chunk carries its rows (~half its size, compressed) to this process: smaller
+# chunks keep what is in flight, and held for file order, to a few MB.
+ROWS_CHUNK_BYTES = 4 * 1024 * 1024
 
 Progress = Callable[[int, int], None]
 Rows = list  # of store.datasets.ExampleRow, numbered from 1 within their chunk
@@ -63,14 +66,13 @@ def _scan_chunk(path: str, start: int, end: int) -> tuple[Accumulator, int, int]
 
 
 def _scan_chunk_rows(path: str, start: int, end: int) -> tuple[tuple[Accumulator, Rows], int, int]:
-    from tui.core.datasets.rows import example_row
+    from tui.core.datasets.rows import RowBatch
 
     assert _scanner is not None
     acc = Accumulator(_scanner.token_limit)
-    rows: Rows = []
-    append = rows.append
-    acc.feed(read_range(path, start, end), _scanner, sink=lambda r: append(example_row(r)))
-    return (acc, rows), os.getpid(), _peak_rss_kb()
+    batch = RowBatch()
+    acc.feed(read_range(path, start, end), _scanner, sink=batch.add)
+    return (acc, batch.take()), os.getpid(), _peak_rss_kb()
 
 
 def scan_sequential(path: str, scanner: LineScanner, progress: Progress | None = None,
@@ -103,8 +105,9 @@ def _processes(path: str, workers: int) -> tuple[int, int]:
     return total, 1 if total < MIN_PARALLEL_BYTES else workers
 
 
-def _ranges(path: str, total: int, procs: int) -> list[tuple[int, int]]:
-    return plan(path, total, procs, CHUNK_BYTES, MIN_CHUNK_BYTES)
+def _ranges(path: str, total: int, procs: int, max_chunk: int | None = None
+            ) -> list[tuple[int, int]]:
+    return plan(path, total, procs, min(CHUNK_BYTES, max_chunk or CHUNK_BYTES), MIN_CHUNK_BYTES)
 
 
 def _initargs(scanner: LineScanner) -> tuple:
@@ -169,7 +172,7 @@ def scan_file_rows(path: str, scanner: LineScanner, deliver: Callable[[int, Rows
     """
     total, procs = _processes(path, workers)
     if procs >= 2:
-        ranges = _ranges(path, total, procs)
+        ranges = _ranges(path, total, procs, ROWS_CHUNK_BYTES)
         merged = Accumulator(scanner.token_limit)
 
         def take(_i: int, result: tuple[Accumulator, Rows]) -> None:
@@ -185,17 +188,16 @@ def scan_file_rows(path: str, scanner: LineScanner, deliver: Callable[[int, Rows
             return merged, ScanInfo(workers=procs, chunks=len(ranges), worker_peak_rss_kb=peaks)
         except PoolUnavailable:
             pass
-    from tui.core.datasets.rows import example_row
+    from tui.core.datasets.rows import RowBatch
 
-    batch: Rows = []
+    batch = RowBatch()
 
     def sink(r: LineResult) -> None:
-        batch.append(example_row(r))
+        batch.add(r)
         if len(batch) >= ROW_BATCH:
-            deliver(1, batch[:])
-            batch.clear()
+            deliver(1, batch.take())
 
     acc = scan_sequential(path, scanner, progress, sink=sink)
-    if batch:
-        deliver(1, batch)
+    if len(batch):
+        deliver(1, batch.take())
     return acc, ScanInfo()
