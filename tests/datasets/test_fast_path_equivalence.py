@@ -18,6 +18,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from store import Store
 from tests.datasets.helpers import (
@@ -36,6 +38,7 @@ from tests.datasets.helpers import (
 )
 from tui.core.dataset_versions import import_file
 from tui.core.datasets import chunks, parallel, tokens
+from tui.core.datasets.examples import _plain_chat, check_example
 from tui.core.datasets.scan import LineScanner
 from tui.core.datasets.validate import iter_line_results, validate_bytes, validate_file
 
@@ -229,3 +232,38 @@ def test_import_stores_the_plain_scan_lines_and_report(tmp_path, many_chunks, wo
                  r.n_messages, r.raw.decode("utf-8", "replace").rstrip("\r\n"))
                 for r in iter_line_results(path)]
     assert stored == expected
+
+
+VALUES = st.sampled_from(["system", "developer", "user", "assistant", "tool", "bot", "", "hi",
+                          "a <b>", None, 0, 1, [], {}])
+MESSAGE_LIKE = st.builds(
+    lambda role, content, extra: {"role": role, "content": content, **extra},
+    VALUES, VALUES,
+    st.dictionaries(st.sampled_from(["weight", "name", "tool_calls", "refusal"]), VALUES,
+                    max_size=1) | st.just({}))
+PLAINISH = st.builds(
+    lambda messages, extra: {"messages": messages, **extra},
+    st.lists(MESSAGE_LIKE, max_size=4) | st.lists(st.builds(
+        lambda role, content: {"role": role, "content": content},
+        st.sampled_from(["system", "developer", "user", "assistant"]),
+        st.sampled_from(["hi", "", "x y"])), max_size=4),
+    st.just({}) | st.just({"tools": []}) | st.just({"metadata": {}}))
+
+
+@settings(max_examples=500, deadline=None)
+@given(PLAINISH)
+def test_the_plain_chat_shortcut_passes_only_what_the_full_checks_pass(obj):
+    """check_example skips its rules for lines `_plain_chat` accepts: the full rules
+    (check_special on, so the shortcut is off) must find nothing in any of them."""
+    if _plain_chat(obj):
+        fmt, ex = check_example(obj, "supervised", check_special=True)
+        assert (fmt, ex.err, ex.warn) == ("sft", [], [])
+
+
+def test_the_shortcut_takes_plain_lines_and_nothing_else():
+    plain = {"messages": [{"role": "system", "content": "s"}, user("q"), assistant("a")]}
+    assert _plain_chat(plain)
+    for other in ({"messages": [user("q")]}, {"messages": [user("q"), assistant("a", weight=1)]},
+                  {"messages": [user("q"), assistant("")]}, {**plain, "tools": []},
+                  {"messages": [{"role": "tool", "content": "x"}, assistant("a")]}, []):
+        assert not _plain_chat(other)
