@@ -84,7 +84,7 @@ def run_chunks(path: str, ranges: list[tuple[int, int]], *, spawn: int,
 
     Workers run `task(path, start, end) -> (result, pid, peak_rss_kb)`; `here(start, end)`
     (optional) scans a range in this process. `on_chunk(i)` follows each finished chunk.
-    `fork_ok`: the caller holds nothing a forked child must not inherit (an open database).
+    `fork_ok`: nothing this process holds breaks in a forked child that never uses it.
     Raises PoolUnavailable when worker processes cannot be started or die; what `deliver`
     raises propagates as is.
     """

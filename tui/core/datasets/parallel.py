@@ -5,11 +5,11 @@ opens the file itself, reads only its ranges a line at a time and sends back an
 `Accumulator` (counts and the first findings, never lines) — or, for the
 store's import, the chunk's pre-serialised rows beside it. The caller merges
 them in file order, so line numbers and "first errors" are the same as a
-single pass. Workers are spawned (the TUI calls this from a thread, and the
-import holds the store open) and each loads its tokenizer once. Called from the
-main thread with no other thread alive (the CLI), `validate` forks its workers
-instead (chunks.start_method), and this process scans chunks too, so
-`workers=2` is two processes, not three.
+single pass. Workers are spawned (the TUI calls this from a thread) and each
+loads its tokenizer once; with no other thread alive (the CLI, a headless
+import) they are forked instead (chunks.start_method). Called from the main
+thread, validation scans chunks in this process too, so `workers=2` is two
+processes, not three. A worker whose parent dies ends itself.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import resource
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -47,11 +48,23 @@ class ScanInfo:
 
 
 _scanner: LineScanner | None = None
+_PARENT_POLL_S = 0.5
 
 
-def _init_worker(model: str, method: str, method_source: str, hash_examples: bool) -> None:
+def _init_worker(model: str, method: str, method_source: str, hash_examples: bool,
+                 parent: int) -> None:
     global _scanner
     _scanner = LineScanner(model, method, method_source=method_source, hash_examples=hash_examples)
+    threading.Thread(target=_exit_with, args=(parent,), name="tunedeck-parent-watch",
+                     daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once its parent is gone (killed, say): a pool's worker holds its
+    own end of the task queue, so it would otherwise wait for work forever."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_S)
+    os._exit(1)
 
 
 def _peak_rss_kb() -> int:
@@ -111,7 +124,8 @@ def _ranges(path: str, total: int, procs: int, max_chunk: int | None = None
 
 
 def _initargs(scanner: LineScanner) -> tuple:
-    return (scanner.model, scanner.method, scanner.method_source, scanner.hash_examples)
+    return (scanner.model, scanner.method, scanner.method_source, scanner.hash_examples,
+            os.getpid())
 
 
 class _Progress:
@@ -182,9 +196,13 @@ def scan_file_rows(path: str, scanner: LineScanner, deliver: Callable[[int, Rows
             deliver(first, rows)
 
         try:
+            # Forking is fine with the store open here: the workers never touch the
+            # connection they inherit and leave with os._exit (no finalizer closes it),
+            # and SQLite's POSIX locks are not inherited.
             peaks = run_chunks(path, ranges, spawn=procs, initializer=_init_worker,
                                initargs=_initargs(scanner), task=_scan_chunk_rows, deliver=take,
-                               on_chunk=_Progress(ranges, total, progress), window=4 * procs)
+                               on_chunk=_Progress(ranges, total, progress), window=4 * procs,
+                               fork_ok=True)
             return merged, ScanInfo(workers=procs, chunks=len(ranges), worker_peak_rss_kb=peaks)
         except PoolUnavailable:
             pass
