@@ -267,3 +267,14 @@ def test_the_shortcut_takes_plain_lines_and_nothing_else():
                   {"messages": [user("q"), assistant("")]}, {**plain, "tools": []},
                   {"messages": [{"role": "tool", "content": "x"}, assistant("a")]}, []):
         assert not _plain_chat(other)
+
+
+def test_train_validation_overlap_counts_the_same_in_chunks(tmp_path, many_chunks):
+    train = mixed_file(tmp_path / "train.jsonl", seed=7)
+    valid = tmp_path / "valid.jsonl"
+    lines = train.read_bytes().splitlines(keepends=True)
+    valid.write_bytes(b"".join(lines[1::7]) + mixed_file(tmp_path / "v.jsonl", seed=8,
+                                                          min_bytes=200_000).read_bytes())
+    plain = report_of(train, workers=1, validation_path=valid)
+    assert plain["errors"].get("train_validation_overlap")
+    assert report_of(train, workers=2, validation_path=valid) == plain
