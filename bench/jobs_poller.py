@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 async def main(seconds: float, interval: float) -> None:
     from store import Store
-    from tests.jobs.helpers import MODEL, counted_client, stored_version
+    from tests.jobs.helpers import MODEL, counted_client, port, stored_version
     from tests.jobs.seed import job as seed_job
     from tui.core.config import Profile
     from tui.core.jobs.actions import launch
@@ -44,11 +44,11 @@ async def main(seconds: float, interval: float) -> None:
         spec = JobSpec(model=MODEL, training_version_id=version,
                        hyperparameters={"n_epochs": 25})
         client = counted_client(profile)
-        await launch(client, store, run_preflight(store, profile.name, spec))
+        await launch(port(profile, client), store, run_preflight(store, profile.name, spec))
         await client.close()
         log: list = []
         client = counted_client(profile, log)
-        watcher = Watcher(client, store, profile.name, PollPolicy(interval))
+        watcher = Watcher(port(profile, client), store, profile.name, PollPolicy(interval))
         task = asyncio.create_task(watcher.run())
         await asyncio.sleep(3)  # past validation and queueing: the job is training
         start, before = time.monotonic(), len(log)

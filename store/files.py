@@ -6,9 +6,9 @@ from typing import Any
 
 import sqlite_utils
 
-from store._util import now_iso
+from store._util import dumps, now_iso
 from store.db import write
-from store.records import CachedModel, ProviderFile
+from store.records import CachedModel, Deployment, ProviderFile
 
 
 class FileRepo:
@@ -96,11 +96,72 @@ class ModelRepo:
         with write(self.db):
             self.db.execute("DELETE FROM models WHERE profile = ?", [profile])
             self.db.conn.executemany(
-                """INSERT INTO models (profile, model_id, owned_by, remote_created, fetched_at)
-                   VALUES (?, ?, ?, ?, ?)""",
-                [[profile, m["id"], m.get("owned_by"), m.get("created"), now] for m in models],
+                """INSERT INTO models (profile, model_id, owned_by, remote_created,
+                   shutdown_date, fetched_at) VALUES (?, ?, ?, ?, ?, ?)""",
+                [[profile, m["id"], m.get("owned_by"), m.get("created"),
+                  _date(m.get("shutdown_date")), now] for m in models],
             )
 
     def list(self, profile: str) -> list[CachedModel]:
         rows = self.db.query("SELECT * FROM models WHERE profile = ? ORDER BY model_id", [profile])
         return [CachedModel.from_row(r) for r in rows]
+
+    def shutdown_dates(self, profile: str | None = None) -> dict[tuple[str, str], str]:
+        """(profile, model) -> shutdown date of every cached model that has one announced."""
+        sql = "SELECT profile, model_id, shutdown_date FROM models WHERE shutdown_date IS NOT NULL"
+        params: list[Any] = []
+        if profile is not None:
+            sql += " AND profile = ?"
+            params.append(profile)
+        return {(p, m): d for p, m, d in self.db.execute(sql, params).fetchall()}
+
+
+def _date(value: Any) -> str | None:
+    """A provider's shutdown date as YYYY-MM-DD (it may send a date-time or a timestamp)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(value, UTC).date().isoformat()
+    return str(value)[:10]
+
+
+class DeploymentRepo:
+    """Deployments of tuned models, by profile and deployment name."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def record(self, profile: str, model: str, name: str, status: str,
+               detail: dict[str, Any] | None = None) -> Deployment:
+        now = now_iso()
+        with write(self.db):
+            self.db.execute(
+                """INSERT INTO deployments (profile, model, name, status, detail_json,
+                   created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (profile, name) DO UPDATE SET model = excluded.model,
+                   status = excluded.status, detail_json = excluded.detail_json,
+                   updated_at = excluded.updated_at""",
+                [profile, model, name, status, dumps(detail or {}), now, now])
+        return self.get(profile, name)
+
+    def get(self, profile: str, name: str) -> Deployment:
+        rows = list(self.db.query(
+            "SELECT * FROM deployments WHERE profile = ? AND name = ?", [profile, name]))
+        if not rows:
+            raise KeyError(f"no deployment {name} on profile {profile}")
+        return Deployment.from_row(rows[0])
+
+    def for_model(self, model: str, profile: str | None = None) -> list[Deployment]:
+        sql, params = "SELECT * FROM deployments WHERE model = ?", [model]
+        if profile is not None:
+            sql += " AND profile = ?"
+            params.append(profile)
+        return [Deployment.from_row(r) for r in self.db.query(sql + " ORDER BY id", params)]
+
+    def model_of(self, name: str) -> str | None:
+        """The model a deployment name serves (any profile), or None."""
+        row = self.db.execute("SELECT model FROM deployments WHERE name = ? ORDER BY id DESC "
+                              "LIMIT 1", [name]).fetchone()
+        return row[0] if row else None

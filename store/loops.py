@@ -30,15 +30,19 @@ class LoopRepo:
 
     def create(self, *, name: str, profile: str, base_model: str, eval_id: int,
                training_version_id: int, validation_version_id: int | None = None,
-               job_spec: dict[str, Any] | None = None, eval_checkpoints: bool = False) -> Loop:
+               job_spec: dict[str, Any] | None = None, eval_checkpoints: bool = False,
+               baseline_model: str | None = None, baseline_profile: str | None = None,
+               source_job_id: int | None = None) -> Loop:
         now = now_iso()
         with write(self.db):
             loop_id = self.db.execute(
                 """INSERT INTO loops (name, profile, base_model, eval_id, training_version_id,
-                   validation_version_id, job_spec_json, eval_checkpoints, stage, created_at,
-                   updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'baseline', ?, ?)""",
+                   validation_version_id, job_spec_json, eval_checkpoints, stage,
+                   baseline_model, baseline_profile, source_job_id, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'baseline', ?, ?, ?, ?, ?)""",
                 [name, profile, base_model, eval_id, training_version_id, validation_version_id,
-                 dumps(job_spec or {}), int(eval_checkpoints), now, now],
+                 dumps(job_spec or {}), int(eval_checkpoints), baseline_model, baseline_profile,
+                 source_job_id, now, now],
             ).lastrowid
         return self.get(loop_id)
 
@@ -61,6 +65,12 @@ class LoopRepo:
     def for_job(self, job_id: int) -> Loop | None:
         rows = list(self.db.query("SELECT * FROM loops WHERE job_id = ? LIMIT 1", [job_id]))
         return Loop.from_row(rows[0]) if rows else None
+
+    def retrains(self, model: str) -> list[Loop]:
+        """Retrain-elsewhere loops that replace `model` (it was their baseline)."""
+        rows = self.db.query("SELECT * FROM loops WHERE baseline_model = ? AND source_job_id "
+                             "IS NOT NULL ORDER BY id", [model])
+        return [Loop.from_row(r) for r in rows]
 
     def update(self, loop_id: int, **fields: Any) -> Loop:
         unknown = set(fields) - _FIELDS

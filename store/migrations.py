@@ -291,6 +291,38 @@ def m002_loops_and_estimates(db: sqlite_utils.Database) -> None:
 
 
 _M003 = [
+    # GET /v1/models says when a model stops answering (`shutdown_date`, YYYY-MM-DD):
+    # kept with the cached list, so retirements show without a request.
+    "ALTER TABLE models ADD COLUMN shutdown_date TEXT",
+    # Providers where a tuned model answers only once deployed (Azure): which deployment
+    # serves which model, so evals and cards find the model behind a deployment name.
+    """CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        model TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        detail_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (profile, name)
+    )""",
+    "CREATE INDEX deployments_by_model ON deployments (model)",
+    # "Retrain elsewhere" loops: the baseline eval runs on the model being replaced, on
+    # the profile it lives on, and the loop remembers the job it retrains.
+    "ALTER TABLE loops ADD COLUMN baseline_model TEXT",
+    "ALTER TABLE loops ADD COLUMN baseline_profile TEXT",
+    "ALTER TABLE loops ADD COLUMN source_job_id INTEGER REFERENCES jobs(id)",
+]
+
+
+@migrations()
+def m003_retirement_deployments_retrain(db: sqlite_utils.Database) -> None:
+    for statement in _M003:
+        db.execute(statement)
+
+
+_M004 = [
     # Examples keep their line zstd-compressed in `body` (store/codec.py): a 2.4 KB line
     # left most of a 4 KB page empty, so the database was ~1.4x the files it held.
     """CREATE TABLE examples_packed (
@@ -320,10 +352,10 @@ _M003 = [
 
 
 @migrations()
-def m003_packed_examples(db: sqlite_utils.Database) -> None:
+def m004_packed_examples(db: sqlite_utils.Database) -> None:
     from store.codec import pack_text
 
     # Stored lines move over compressed, so every dataset already imported stays readable.
     db.conn.create_function("tunedeck_pack", 1, pack_text, deterministic=True)
-    for statement in _M003:
+    for statement in _M004:
         db.execute(statement)

@@ -263,7 +263,22 @@ class CachedModel(Record):
     model_id: str
     owned_by: str | None = None
     remote_created: int | None = None
+    shutdown_date: str | None = None  # YYYY-MM-DD the provider stops serving it
     fetched_at: str
+
+
+class Deployment(Record):
+    """A deployment that makes a tuned model answer (Azure: called by this name)."""
+
+    json_columns: ClassVar[tuple[str, ...]] = ("detail",)
+    id: int
+    profile: str
+    model: str
+    name: str
+    status: str  # creating | succeeded | failed | instructions
+    detail: dict[str, Any] | None = None
+    created_at: str
+    updated_at: str
 
 
 class Loop(Record):
@@ -284,5 +299,15 @@ class Loop(Record):
     checkpoint_runs: dict[str, int] | None = None  # checkpoint model name -> eval run id
     comparison: dict[str, Any] | None = None
     error: str | None = None
+    # Retrain elsewhere: the baseline eval runs on the model being replaced (on its own
+    # profile) instead of `base_model`; `source_job_id` is the job being retrained.
+    baseline_model: str | None = None
+    baseline_profile: str | None = None
+    source_job_id: int | None = None
     created_at: str
     updated_at: str
+
+    @property
+    def baseline(self) -> tuple[str, str]:
+        """(model, profile) the baseline eval runs on."""
+        return self.baseline_model or self.base_model, self.baseline_profile or self.profile

@@ -7,7 +7,7 @@ from pathlib import Path
 from store.datasets import DatasetRepo
 from store.db import open_db
 from store.evals import EvalRepo
-from store.files import FileRepo, ModelRepo
+from store.files import DeploymentRepo, FileRepo, ModelRepo
 from store.jobs import JobRepo
 from store.loops import LoopRepo
 from store.prompts import PromptRepo
@@ -26,6 +26,7 @@ class Store:
         self.models = ModelRepo(self.db)
         self.jobs = JobRepo(self.db)
         self.loops = LoopRepo(self.db)
+        self.deployments = DeploymentRepo(self.db)
 
     def close(self) -> None:
         self.db.close()

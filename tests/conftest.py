@@ -17,6 +17,13 @@ _SCRUBBED_ENV = (
     "AZURE_OPENAI_ENDPOINT",
     "TUNEDECK_CONFIG",
     "TUNEDECK_PROFILE",
+    # The together and fireworks SDKs read these when a client is made without them.
+    "TOGETHER_API_KEY",
+    "TOGETHER_BASE_URL",
+    "FIREWORKS_API_KEY",
+    "FIREWORKS_ACCOUNT_ID",
+    "FIREWORKS_BASE_URL",
+    "FIREWORKS_CUSTOM_HEADERS",
 )
 
 

@@ -235,3 +235,24 @@ async def test_modal_boxes_fit_an_80_column_terminal(tmp_path):
             assert region.x >= 0 and region.right <= 80, (type(screen).__name__, region)
             app.pop_screen()
             await pilot.pause()
+
+
+async def test_textuals_own_notices_read_plainly_too(tmp_path):
+    """Notifications parse no markup (they quote data); the two Textual raises itself with
+    markup in them (ctrl+c's hint, a saved screenshot) are worded without it."""
+    from pathlib import Path
+
+    from textual import events
+
+    from tests.apphelpers import settle
+
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        app.post_message(events.DeliveryComplete(key="k", path=Path("/tmp/x.svg"),
+                                                 name="screenshot"))
+        await settle(pilot)
+        assert [n.message for n in app._notifications] == [
+            "Press ctrl+q to quit the app", "Saved screenshot to '/tmp/x.svg'"]

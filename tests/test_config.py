@@ -117,3 +117,57 @@ def test_invalid_settings_say_where(isolated_home, toml, message):
     with pytest.raises(ConfigError) as info:
         load_settings()
     assert message in str(info.value)
+
+
+def test_provider_profiles_parse_with_their_settings(isolated_home):
+    (isolated_home / "config.toml").write_text(
+        """
+[profiles.tg]
+kind = "together"
+
+[profiles.fw]
+kind = "fireworks"
+account = "acme"
+deployment = "serving"
+
+[profiles.az]
+kind = "azure"
+resource = "acme"
+training_type = "GlobalStandard"
+subscription = "sub"
+resource_group = "rg"
+management_token_env = "AZURE_MGMT_TOKEN"
+training_prices = { "gpt-4.1-mini" = 5.5 }
+
+[profiles.mantle]
+kind = "compatible"
+preset = "bedrock"
+base_url = "https://bedrock-mantle.us-west-2.api.aws/v1"
+"""
+    )
+    settings = load_settings()
+    tg, fw, az, mantle = (settings.profile(n) for n in ("tg", "fw", "az", "mantle"))
+    assert (tg.api_key_env, fw.api_key_env) == ("TOGETHER_API_KEY", "FIREWORKS_API_KEY")
+    assert tg.has(Capability.FINE_TUNING) and not tg.has(Capability.EVALS)
+    assert fw.account == "acme" and fw.deployment == "serving"
+    assert az.training_type == "GlobalStandard" and az.training_prices == {"gpt-4.1-mini": 5.5}
+    assert mantle.has(Capability.FINE_TUNING) and mantle.provider_label == "bedrock"
+    assert not settings.profile("openai").preset
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[profiles.x]\nkind = "openai"\npreset = "bedrock"\n', 'only a kind = "compatible"'),
+        ('[profiles.x]\nkind = "compatible"\npreset = "mantle"\n', "preset: must be one of"),
+        ('[profiles.x]\nkind = "azure"\ntraining_type = "Turbo"\n', "training_type: must be"),
+        ('[profiles.x]\nkind = "azure"\nmanagement_token_env = "eyJ0.eyJ1.sig"\n',
+         "NAME of an environment variable holding the token"),
+        ('[profiles.x]\ntraining_prices = { "m" = -1 }\n', "training_prices: must be"),
+    ],
+)
+def test_invalid_provider_settings_say_where(isolated_home, toml, message):
+    (isolated_home / "config.toml").write_text(toml)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert message in str(info.value)

@@ -12,7 +12,7 @@ from store.migrations import migrations
 EXPECTED_TABLES = {
     "datasets", "dataset_versions", "examples", "prompts", "prompt_versions", "playground_runs",
     "evals", "eval_runs", "eval_results", "provider_files", "jobs", "job_events", "job_metrics",
-    "job_checkpoints", "job_result_files", "models", "loops",
+    "job_checkpoints", "job_result_files", "models", "loops", "deployments",
 }
 
 
@@ -27,6 +27,9 @@ def test_empty_database_upgrades_to_the_full_schema(tmp_path):
     # Columns the panes rely on exist with the right types.
     jobs = {c.name: c.type for c in db["jobs"].columns}
     assert jobs["remote_id"] == "TEXT" and jobs["trained_tokens"] == "INTEGER"
+    assert {c.name: c.type for c in db["models"].columns}["shutdown_date"] == "TEXT"
+    assert {"baseline_model", "baseline_profile", "source_job_id"} <= {
+        c.name for c in db["loops"].columns}
     examples = {c.name for c in db["examples"].columns}
     assert {"version_id", "line", "status", "category", "tokens", "body"} <= examples
     assert {i.name for i in db["examples"].indexes} >= {"examples_by_status"}
@@ -63,7 +66,7 @@ def test_examples_stored_before_packing_stay_readable(tmp_path):
 
     path = tmp_path / "old.db"
     db = connect(path)
-    migrations.apply(db, stop_before=["m003_packed_examples"])
+    migrations.apply(db, stop_before=["m004_packed_examples"])
     db.execute("INSERT INTO datasets (id, name, created_at) VALUES (1, 'old', '2026-01-01')")
     db.execute("INSERT INTO dataset_versions (id, dataset_id, version, content_hash, status, "
                "created_at) VALUES (1, 1, 1, 'h', 'ready', '2026-01-01')")

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
@@ -17,12 +17,16 @@ from tui.app_flywheel import FlywheelActions
 from tui.commands_palette import TunedeckCommands
 from tui.core.config import Profile, Settings
 from tui.core.providers import key_status
+from tui.core.untrusted import visible
 from tui.loop_runner import LoopRunner
 from tui.panes.base import Pane, is_shown
 from tui.panes.registry import PANES, PaneSpec
+from tui.ui_text import styled
 from tui.worker_errors import report_worker_error
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from store import Store
     from tui.sandbox.runner import SandboxServer
 
@@ -143,20 +147,49 @@ class TunedeckApp(FlywheelActions, App[None]):
         """Header and key banner for the active profile; panes re-read for it."""
         profile = self.profile
         self.title = "tunedeck · SANDBOX" if profile.kind == "sandbox" else "tunedeck"
-        self.sub_title = f"profile {profile.name} ({profile.kind}) · {key_status(profile)}"
+        self.sub_title = visible(f"profile {profile.name} ({profile.kind}) · {key_status(profile)}")
         banner = self.query_one("#key-banner", Static)
         if profile.key_is_set:
             banner.display = False
         else:
-            banner.update(
-                f"No API key: profile [b]{profile.name}[/b] reads [b]${profile.api_key_env}[/b], "
-                f"which is not set. Export it and restart, press [b]p[/b] to pick another "
-                f"profile, or try everything offline with [b]tunedeck --sandbox[/b]."
-            )
+            banner.update(styled(
+                "No API key: profile ", (profile.name, "b"), " reads ",
+                (f"${profile.api_key_env}", "b"), ", which is not set. Export it and restart, "
+                "press ", ("p", "b"), " to pick another profile, or try everything offline "
+                "with ", ("tunedeck --sandbox", "b"), "."))
             banner.display = True
         if self.store_ready.is_set():
             for pane in self.query(Pane):
                 pane.reload()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notification is plain text, whoever raises it.
+
+        Messages quote names, provider errors and data (and `[redacted]`, which
+        markup would swallow), so they are never parsed as markup (`markup` is
+        accepted for Widget.notify's sake and ignored), and their control
+        characters are shown, not sent to the terminal.
+        """
+        del markup
+        super().notify(visible(message), title=visible(title), severity=severity,
+                       timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c's hint, worded as Textual words it, without the markup Textual puts in
+        it (notifications here parse none)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
+                return
+
+    @on(events.DeliveryComplete)
+    def _screenshot_saved(self, event: events.DeliveryComplete) -> None:
+        """A screenshot saved from the palette: Textual's own notice is markup."""
+        if event.name == "screenshot":
+            event.prevent_default()
+            where = f" to {str(event.path)!r}" if event.path is not None else ""
+            self.notify(f"Saved screenshot{where}", title="Screenshot")
 
     # -- actions -----------------------------------------------------------
     def pane(self, pane_id: str) -> Pane:

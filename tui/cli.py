@@ -11,7 +11,8 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from tui import __version__
@@ -39,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tunedeck",
         description="A keyboard-first terminal workbench for datasets, prompts, evals and "
         "fine-tuning jobs. With no subcommand, starts the TUI.",
+        epilog="Python graders from eval files run in an OS-level jail (Landlock + seccomp: no "
+        "network, no processes, reads only of Python's own files, writes only to a temp dir, "
+        "time, memory and output bounded). Where the system offers no jail they are refused, "
+        "unless you pass --allow-unsandboxed-graders to 'eval run', 'eval resume', "
+        "'loop start' or 'loop resume', or set allow_unsandboxed_graders = true in "
+        "config.toml. See docs/security.md.",
     )
     parser.add_argument("--version", action="version", version=f"tunedeck {__version__}")
     parser.add_argument("--db", metavar="PATH", type=Path,
@@ -61,7 +68,9 @@ def run_tui(args: argparse.Namespace) -> int:
         if args.profile:
             settings.profile(args.profile)
     except ConfigError as exc:
-        print(f"tunedeck: {exc}", file=sys.stderr)
+        from tui.core.untrusted import visible
+
+        print(f"tunedeck: {visible(exc)}", file=sys.stderr)
         return 2
     server = None
     profile_name = args.profile
@@ -98,22 +107,39 @@ def start_sandbox(db_path: Path):  # noqa: ANN201 - SandboxServer, imported lazi
     """
     from tui.sandbox.runner import SandboxServer
 
-    state = sandbox_state_path(db_path)
-    if not state.exists():
-        # 0600 before SQLite creates it, like the database: it holds the training data.
-        state.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(state, os.O_CREAT | os.O_RDWR, 0o600))
+    state = sandbox_state_path(db_path)  # created 0600 by the sandbox's State
     server = SandboxServer(state_path=str(state))
     server.start()
     return server
 
 
+@contextmanager
+def visible_output() -> Iterator[None]:
+    """stdout and stderr shown, not obeyed: every command prints names, messages and data
+    from elsewhere, so whatever it writes passes through `visible()` (JSON stays valid
+    JSON with the same meaning; files the commands write keep their bytes)."""
+    from tui.core.untrusted import VisibleStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(sys.stdout), VisibleStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    with visible_output():
+        args = parser.parse_args(argv)
     if args.command is None:
+        # The TUI draws through its own driver (Content/Text, tui/ui_text.py); a crash
+        # report is Textual's, in colour, so its streams stay as they are.
         return run_tui(args)
-    return int(args.func(args) or 0)
+    if getattr(args, "own_terminal", False):  # sandbox, serve: see their register()
+        return int(args.func(args) or 0)
+    with visible_output():
+        return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":

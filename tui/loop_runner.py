@@ -68,15 +68,11 @@ class LoopRunner:
     def _drive(self, loop_id: int) -> None:
         from store import Store
         from tui.core import loop as loops
-        from tui.core.evals.service import options_for
-        from tui.core.pricing import training_prices_for
-        from tui.core.providers import make_client
+        from tui.core.loop_drive import drive_loop
 
         app = self.app
         settings = app.settings
         with Store(app.db_path) as store:
-            loop = store.loops.get(loop_id)
-            profile = settings.profile(loop.profile)
             last = [0.0]
 
             def progress(_p: Any) -> None:
@@ -88,20 +84,12 @@ class LoopRunner:
             def say(text: str) -> None:
                 self._changed(loop_id)
 
-            options = loops.LoopOptions(
-                runner=options_for(profile, settings),
-                poll_s=settings.poll_interval_s,
-                training_prices=training_prices_for(profile.kind, settings.prices.training))
-
             async def go() -> Any:
-                client = make_client(profile, max_retries=2)
-                driver = loops.LoopDriver(store, loop_id, client=client, options=options,
-                                          say=say, on_progress=progress)
-                self.running[loop_id] = (asyncio.get_running_loop(), driver)
-                try:
-                    return await driver.drive()
-                finally:
-                    await client.close()
+                def started(driver: Any) -> None:
+                    self.running[loop_id] = (asyncio.get_running_loop(), driver)
+
+                return await drive_loop(store, settings, loop_id, say=say,
+                                        on_progress=progress, started=started)
 
             try:
                 finished = asyncio.run(go())
@@ -117,3 +105,8 @@ class LoopRunner:
         elif finished.stage == "failed":
             app.call_from_thread(app.notify, f"Loop #{loop_id} failed: {finished.error}",
                                  title="Flywheel loop", severity="error", timeout=10)
+        elif (finished.error or "").startswith("waiting"):
+            # The tuned model does not answer yet (a deployment to make): the loop resumes
+            # at the next start, or when started again from the loops view.
+            app.call_from_thread(app.notify, f"Loop #{loop_id} is {finished.error}",
+                                 title="Flywheel loop", severity="warning", timeout=15)

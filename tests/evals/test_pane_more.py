@@ -14,9 +14,10 @@ from tests.evals.test_pane import wait_runs_done, write_eval
 def quick_polls(monkeypatch):
     from tui.panes.evals import EvalsPane
 
-    # Quick, but not so quick that polling (~2 ms a request) starves the app it shares a
-    # process with: 50 polls a second left the Pilot waiting seconds for a frame.
-    monkeypatch.setattr(EvalsPane, "batch_poll_s", 0.1)
+    # Quick, but not so quick that the app is never idle: Pilot's pause() waits for a lull
+    # in CPU use, and 50 polls a second against a sandbox that answers in a millisecond
+    # kept it waiting for seconds while the batch it watched ran to its end.
+    monkeypatch.setattr(EvalsPane, "batch_poll_s", 0.2)
 
 
 async def open_eval(pilot, tmp_path, n=6):

@@ -25,7 +25,7 @@ def test_a_checkpoint_leads_to_its_job_and_data(tmp_path):
     assert card.base_model == BASE and card.job_remote_id == finished.remote_id
     assert [d.role for d in card.datasets] == ["training"]
     assert card.training_actual_usd is None  # billing belongs to the job's final model
-    assert "checkpoint at step 8" in "\n".join(card_lines(card, markup=False))
+    assert "checkpoint at step 8" in "\n".join(card_lines(card))
 
 
 def test_costs_add_up_along_the_chain(tmp_path):
@@ -59,7 +59,7 @@ def test_a_model_no_job_produced_still_has_a_card(tmp_path):
     seed(store, tmp_path)
     card = model_lineage(store, BASE)
     assert card.kind == "model" and card.job_id is None and len(card.runs) == 2
-    text = "\n".join(card_lines(card, markup=False))
+    text = "\n".join(card_lines(card))
     assert "No fine-tuning job in the store produced this model" in text
     store.jobs.upsert("openai", job(9, "running", model=BASE))
     assert model_lineage(store, "ft:never-finished").runs == []

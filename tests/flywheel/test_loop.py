@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from store import Store
 from tests.flywheel.helpers import N_ITEMS, new_loop
-from tests.jobs.helpers import MODEL, sandbox_profile
+from tests.jobs.helpers import MODEL, port, sandbox_profile
 from tui.core import loop as loops
 from tui.core.evals.runner import RunnerOptions
 from tui.core.lineage import model_lineage
@@ -18,7 +18,7 @@ def options() -> loops.LoopOptions:
 async def drive(store, loop_id, profile, **kwargs):
     client = make_client(profile, max_retries=0)
     try:
-        driver = loops.LoopDriver(store, loop_id, client=client, options=options(), **kwargs)
+        driver = loops.LoopDriver(store, loop_id, provider=port(profile, client), options=options(), **kwargs)
         return await driver.drive()
     finally:
         await client.close()
@@ -66,9 +66,9 @@ async def test_loop_runs_baseline_job_and_tuned_eval_and_compares(tmp_path, sand
 
     client = make_client(profile, max_retries=0)
     try:
-        await sync_profile(client, store, profile)
+        await sync_profile(port(profile, client), store, profile)
         before = counts()
-        second = await sync_profile(client, store, profile)
+        second = await sync_profile(port(profile, client), store, profile)
     finally:
         await client.close()
     assert second.added() == 0 and counts() == before
@@ -83,7 +83,7 @@ async def test_a_loop_stopped_mid_job_resumes_without_a_second_job(tmp_path, san
     with Store(path) as store:
         loop = new_loop(store, tmp_path, profile.name)
         client = make_client(profile, max_retries=0)
-        driver = loops.LoopDriver(store, loop.id, client=client, options=options())
+        driver = loops.LoopDriver(store, loop.id, provider=port(profile, client), options=options())
 
         def stop_after_launch(line: str) -> None:
             if line.startswith("Launched"):
@@ -115,14 +115,14 @@ async def test_a_job_launched_just_before_a_crash_is_adopted_not_relaunched(
     loop = new_loop(store, tmp_path, profile.name)
     client = make_client(profile, max_retries=0)
     try:
-        driver = loops.LoopDriver(store, loop.id, client=client, options=options())
+        driver = loops.LoopDriver(store, loop.id, provider=port(profile, client), options=options())
         loop = await driver._baseline(loop)
         assert loop.stage == "training"
         # The job is created on the provider, then the process dies before the job's
         # id reaches the loop row.
         from tui.core.jobs.actions import launch
 
-        launched = await launch(client, store, loops.preflight(store, loop))
+        launched = await launch(port(profile, client), store, loops.preflight(store, loop))
     finally:
         await client.close()
     store.db.execute("DELETE FROM jobs WHERE id = ?", [launched.id])
@@ -142,7 +142,7 @@ async def test_a_failed_job_fails_the_loop_with_its_reason(tmp_path, sandbox, mo
     client = make_client(profile, max_retries=0).with_options(
         default_headers={"X-Sandbox-Fault": "fail_job"})
     try:
-        finished = await loops.LoopDriver(store, loop.id, client=client,
+        finished = await loops.LoopDriver(store, loop.id, provider=port(profile, client),
                                           options=options()).drive()
     finally:
         await client.close()
@@ -174,7 +174,7 @@ async def test_a_job_the_provider_forgot_fails_the_loop_with_a_reason(tmp_path, 
         profile = sandbox_profile(first, monkeypatch)
         loop = new_loop(store, tmp_path, profile.name)
         client = make_client(profile, max_retries=0)
-        driver = loops.LoopDriver(store, loop.id, client=client, options=options())
+        driver = loops.LoopDriver(store, loop.id, provider=port(profile, client), options=options())
         driver.say = lambda line: driver.cancel() if line.startswith("Launched") else None
         await driver.drive()
         await client.close()

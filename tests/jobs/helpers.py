@@ -49,6 +49,13 @@ def counted_client(profile: Profile, log: list[tuple[str, str]] | None = None, *
     return client
 
 
+def port(profile: Profile, client: Any, **options: Any) -> Any:
+    """The fine-tuning port of `profile` over an already-made client (request logs, faults)."""
+    from tui.core.finetune import provider_for
+
+    return provider_for(profile, client, **options)
+
+
 def fast_settings(profile: Profile, interval: float = 0.05) -> Settings:
     settings = Settings(default_profile=profile.name, profiles={profile.name: profile})
     settings.poll_interval_s = interval

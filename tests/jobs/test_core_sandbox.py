@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from store import Store
-from tests.jobs.helpers import MODEL, counted_client, sandbox_profile, stored_version
+from tests.jobs.helpers import MODEL, counted_client, port, sandbox_profile, stored_version
 from tui.core.jobs.actions import ActionError, act, launch
 from tui.core.jobs.preflight import run_preflight
 from tui.core.jobs.spec import JobSpec
@@ -26,7 +26,7 @@ async def launched(store, profile, *, epochs: int = 2, headers: dict | None = No
     if headers:
         client = client.with_options(default_headers=headers)
     try:
-        return await launch(client, store, pre)
+        return await launch(port(profile, client), store, pre)
     finally:
         await client.close()
 
@@ -50,7 +50,7 @@ async def test_watch_to_success_stores_everything(tmp_path, sandbox, monkeypatch
     job = await launched(store, profile)
     log: list = []
     client = counted_client(profile, log)
-    watcher = Watcher(client, store, profile.name, PollPolicy(0.05))
+    watcher = Watcher(port(profile, client), store, profile.name, PollPolicy(0.05))
     await asyncio.wait_for(watcher.run(until_idle=True), 30)
     job = store.jobs.get(job.id)
     assert job.status == "succeeded"
@@ -72,7 +72,7 @@ async def test_failing_job_keeps_its_error(tmp_path, sandbox, monkeypatch):
     store = Store(tmp_path / "a.db")
     job = await launched(store, profile, headers={"X-Sandbox-Fault": "fail_job"})
     client = counted_client(profile)
-    await asyncio.wait_for(Watcher(client, store, profile.name, PollPolicy(0.05)).run(
+    await asyncio.wait_for(Watcher(port(profile, client), store, profile.name, PollPolicy(0.05)).run(
         until_idle=True), 30)
     job = store.jobs.get(job.id)
     assert job.status == "failed"
@@ -90,16 +90,16 @@ async def test_pause_resume_cancel(tmp_path, monkeypatch):
         store = Store(tmp_path / "a.db")
         job = await launched(store, profile, epochs=5)
         client = counted_client(profile)
-        job = await act(client, store, job, "pause")
+        job = await act(port(profile, client), store, job, "pause")
         assert job.status == "paused"
         with pytest.raises(ActionError, match="already paused"):
-            await act(client, store, job, "pause")
-        job = await act(client, store, job, "resume")
+            await act(port(profile, client), store, job, "pause")
+        job = await act(port(profile, client), store, job, "resume")
         assert job.status in ("validating_files", "queued", "running")
-        job = await act(client, store, job, "cancel")
+        job = await act(port(profile, client), store, job, "cancel")
         assert job.status == "cancelled"
         with pytest.raises(ActionError, match="has cancelled"):
-            await act(client, store, job, "resume")
+            await act(port(profile, client), store, job, "resume")
         assert store.jobs.unfinished(profile.name) == []
         await client.close()
 
@@ -114,7 +114,7 @@ async def test_restart_mid_job_resumes_without_refetching(tmp_path, monkeypatch)
         job = await launched(store, profile, epochs=4)
         first_log: list = []
         client = counted_client(profile, first_log)
-        await watch_until(Watcher(client, store, profile.name, PollPolicy(0.05)),
+        await watch_until(Watcher(port(profile, client), store, profile.name, PollPolicy(0.05)),
                           lambda: len(store.jobs.metrics(job.id)) >= 25)
         await client.close()
         known = {e.remote_id for e in store.jobs.events(job.id, limit=10_000)}
@@ -133,7 +133,7 @@ async def test_restart_mid_job_resumes_without_refetching(tmp_path, monkeypatch)
                 seen.extend(e["id"] for e in response.json()["data"])
 
         client._client.event_hooks["response"].append(on_response)
-        await asyncio.wait_for(Watcher(client, store, profile.name, PollPolicy(0.05)).run(
+        await asyncio.wait_for(Watcher(port(profile, client), store, profile.name, PollPolicy(0.05)).run(
             until_idle=True), 30)
         await client.close()
         job = store.jobs.get(job.id)
@@ -159,7 +159,7 @@ async def test_polling_backs_off_under_429(tmp_path, monkeypatch):
         log: list = []
         client = counted_client(profile, log).with_options(
             default_headers={"X-Sandbox-Fault": "429"})
-        watcher = Watcher(client, store, profile.name, PollPolicy(0.05))
+        watcher = Watcher(port(profile, client), store, profile.name, PollPolicy(0.05))
         task = asyncio.create_task(watcher.run())
         await asyncio.sleep(1.6)
         task.cancel()
@@ -173,7 +173,7 @@ async def test_polling_backs_off_under_429(tmp_path, monkeypatch):
         assert store.jobs.get(job.id).status == "validating_files"  # nothing broke
 
         # Retry-After is honoured when longer than our own backoff.
-        watcher2 = Watcher(client, store, profile.name, PollPolicy(0.05))
+        watcher2 = Watcher(port(profile, client), store, profile.name, PollPolicy(0.05))
         server.fault_config.retry_after = 0.7
         await watcher2.poll_due()
         assert watcher2.stats.backoffs[0] >= 0.7
@@ -187,8 +187,8 @@ async def test_sync_all_imports_every_job_idempotently(tmp_path, sandbox, monkey
         await launched(store, profile)
     other = Store(tmp_path / "b.db")  # a second machine that never launched anything
     client = counted_client(profile)
-    first = await sync_all(client, other, profile.name)
-    again = await sync_all(client, other, profile.name)
+    first = await sync_all(port(profile, client), other, profile.name)
+    again = await sync_all(port(profile, client), other, profile.name)
     assert len(first) == len(again) == len(other.jobs.list(profile.name)) == 3
     await client.close()
 
@@ -200,13 +200,13 @@ async def test_upload_dedupes_and_uses_the_uploads_api_over_the_limit(tmp_path, 
     log: list = []
     client = counted_client(profile, log)
     data = b"".join(b'{"messages": []}\n' for _ in range(100))
-    file_id, uploaded = await ensure_uploaded(client, store, profile.name, data,
-                                              filename="big.jsonl", files_api_limit=500,
-                                              part_size=512)
+    file_id, uploaded = await ensure_uploaded(
+        port(profile, client, files_api_limit=500, part_size=512), store, profile.name, data,
+        filename="big.jsonl")
     assert uploaded
     paths = [p for _, p, _ in log]
     assert paths.count("/v1/uploads") == 1 and sum("/parts" in p for p in paths) == 4
-    again, uploaded = await ensure_uploaded(client, store, profile.name, data,
+    again, uploaded = await ensure_uploaded(port(profile, client), store, profile.name, data,
                                             filename="big.jsonl")
     assert (again, uploaded) == (file_id, False)
     content = await client.files.content(file_id)
@@ -225,7 +225,7 @@ async def test_a_job_the_provider_forgot_does_not_stall_the_others(tmp_path, san
     job = await launched(store, profile)
     errors: list = []
     client = counted_client(profile)
-    watcher = Watcher(client, store, profile.name, PollPolicy(0.05),
+    watcher = Watcher(port(profile, client), store, profile.name, PollPolicy(0.05),
                       on_error=lambda exc, delay: errors.append((type(exc).__name__, delay)))
     await asyncio.wait_for(watcher.run(until_idle=True), 30)
     await client.close()
@@ -243,14 +243,14 @@ async def test_a_file_the_provider_no_longer_has_is_uploaded_again(tmp_path, san
     store = Store(tmp_path / "a.db")
     client = counted_client(profile)
     data = b"".join(b'{"messages": []}\n' for _ in range(10))
-    first, _ = await ensure_uploaded(client, store, profile.name, data, filename="d.jsonl")
+    first, _ = await ensure_uploaded(port(profile, client), store, profile.name, data, filename="d.jsonl")
     await client.files.delete(first)
-    again, uploaded = await ensure_uploaded(client, store, profile.name, data,
+    again, uploaded = await ensure_uploaded(port(profile, client), store, profile.name, data,
                                             filename="d.jsonl")
     assert uploaded and again != first
     assert (await client.files.retrieve(again)).id == again
     assert store.files.get(profile.name, first).status == "deleted"
     # Still there: reused, not uploaded a third time.
-    assert await ensure_uploaded(client, store, profile.name, data,
+    assert await ensure_uploaded(port(profile, client), store, profile.name, data,
                                  filename="d.jsonl") == (again, False)
     await client.close()

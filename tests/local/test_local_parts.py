@@ -289,3 +289,25 @@ def test_a_ray_cluster_that_stops_answering_fails_the_job_with_that_reason(tmp_p
     reason = channel.finish() or ""
     assert reason.startswith(f"lost contact with the Ray cluster at {address}")
     assert "the job tunedeck-gone may still be running there" in reason
+
+
+def test_a_jobs_folder_and_its_copy_of_the_data_are_private(models_dir: Path,
+                                                            tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from tui.local.engine import LocalEngine
+    from tui.sandbox.engine import TrainingSpec
+
+    old = os.umask(0o022)
+    try:
+        engine = LocalEngine(models_dir, work_dir=tmp_path)
+        data = b"".join(json.dumps(r).encode() + b"\n" for r in sft_rows(12))
+        engine.plan(TrainingSpec(method="supervised", base_model="tiny-chat", training=data,
+                                 validation=data, hyperparameters={}, seed=1, job_id="ftjob-p"))
+    finally:
+        os.umask(old)
+    job_dir = tmp_path / "ftjob-p"
+    assert stat.S_IMODE(job_dir.stat().st_mode) == 0o700
+    for name in ("job.json", "train.jsonl", "valid.jsonl"):
+        assert stat.S_IMODE((job_dir / name).stat().st_mode) == 0o600, name

@@ -83,7 +83,7 @@ def test_python_grader_cannot_write_outside_its_temp_dir(tmp_path):
     target = tmp_path / "outside.txt"
     score, why = grade_with(
         f"def grade(sample, item):\n    open({str(target)!r}, 'w').write('x')\n    return 1.0\n")
-    assert score is None and "may not write" in why
+    assert score is None and "PermissionError" in why  # the jail (Landlock) refuses it
     assert not target.exists()
     # Its own temp directory is fine.
     score, why = grade_with("def grade(sample, item):\n    open('scratch', 'w').write('x')\n"
@@ -93,12 +93,13 @@ def test_python_grader_cannot_write_outside_its_temp_dir(tmp_path):
 
 @pytest.mark.parametrize("code", [
     "import subprocess\n    subprocess.run(['true'])",
-    "import os\n    os.system('true')",
+    "import os\n    assert os.system('true') == 0, 'no shell'",
     "import socket\n    socket.create_connection(('127.0.0.1', 9))",
 ])
 def test_python_grader_cannot_start_processes_or_connect(code):
+    # The jail's seccomp filter; tests/evals/test_grader_jail.py tries the harder ways.
     score, why = grade_with(f"def grade(sample, item):\n    {code}\n    return 1.0\n")
-    assert score is None and "may not use" in why
+    assert score is None and ("PermissionError" in why or "no shell" in why)
 
 
 def test_python_grader_sees_no_keys(monkeypatch):

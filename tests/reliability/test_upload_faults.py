@@ -8,9 +8,13 @@ import openai
 import pytest
 
 from store import Store
+from tui.core.config import Profile
 from tui.core.dataset_versions import write_version
+from tui.core.finetune import provider_for
 from tui.core.jobs.preflight import prepare_file
 from tui.core.jobs.upload import ensure_uploaded
+
+PROFILE = Profile(name="sandbox", kind="sandbox")
 
 
 def lines(n: int = 12) -> list[str]:
@@ -27,18 +31,18 @@ async def test_a_dropped_upload_leaves_nothing_and_a_retry_uploads_once(sandbox,
         version = write_version(store, "train", lines())
         prepared = prepare_file(store, "sandbox", version.id, "train")
         with pytest.raises(openai.APIConnectionError):
-            await ensure_uploaded(dropping, store, "sandbox", prepared.data,
+            await ensure_uploaded(provider_for(PROFILE, dropping), store, "sandbox", prepared.data,
                                   filename=prepared.filename, sha256=prepared.sha256)
         assert store.files.list("sandbox") == []  # no half state in the store
         file_id, uploaded_now = await ensure_uploaded(
-            client, store, "sandbox", prepared.data, filename=prepared.filename,
+            provider_for(PROFILE, client), store, "sandbox", prepared.data, filename=prepared.filename,
             sha256=prepared.sha256, dataset_version_id=version.id)
         remote = [f async for f in client.files.list(purpose="fine-tune")]
         named = [f for f in remote if f.filename == prepared.filename]
         assert uploaded_now and len(named) == 1 and named[0].id == file_id
         (local,) = store.files.list("sandbox")
         assert local.remote_id == file_id and local.dataset_version_id == version.id
-        again, fresh = await ensure_uploaded(client, store, "sandbox", prepared.data,
+        again, fresh = await ensure_uploaded(provider_for(PROFILE, client), store, "sandbox", prepared.data,
                                              filename=prepared.filename, sha256=prepared.sha256)
         assert (again, fresh) == (file_id, False)
     await client.close()
@@ -53,7 +57,7 @@ async def test_an_upload_the_provider_kept_but_we_never_recorded_is_adopted(sand
         kept = await client.files.create(file=(prepared.filename, prepared.data,
                                                "application/jsonl"), purpose="fine-tune")
         file_id, uploaded_now = await ensure_uploaded(
-            client, store, "sandbox", prepared.data, filename=prepared.filename,
+            provider_for(PROFILE, client), store, "sandbox", prepared.data, filename=prepared.filename,
             sha256=prepared.sha256, dataset_version_id=version.id)
         assert (file_id, uploaded_now) == (kept.id, False)
         remote = [f async for f in client.files.list(purpose="fine-tune")]

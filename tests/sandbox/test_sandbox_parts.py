@@ -120,3 +120,19 @@ def test_tunedeck_sandbox_serves_until_interrupted(tmp_path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_sandbox_answers_without_waiting_on_delayed_acks() -> None:
+    # A listening socket made with proto 0 kept asyncio from setting TCP_NODELAY on the
+    # connections it accepted: each answer (head, then body) waited ~40 ms for an ACK.
+    import socket
+
+    with SandboxServer(api_key="sk-sandbox-test") as server, \
+            socket.create_connection(("127.0.0.1", server.port)) as client:
+        client.sendall(b"GET /v1/models HTTP/1.1\r\nHost: x\r\n"
+                       b"Authorization: Bearer sk-sandbox-test\r\n\r\n")
+        assert client.recv(65536).startswith(b"HTTP/1.1 200")
+        accepted = [c.transport.get_extra_info("socket")
+                    for c in server._server.server_state.connections]
+        assert accepted and all(
+            s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in accepted)

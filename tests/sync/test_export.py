@@ -13,11 +13,11 @@ import pytest
 
 from store import Store
 from tests.evals.helpers import client as sandbox_client
-from tests.jobs.helpers import sft_lines, stored_version
+from tests.jobs.helpers import port, sft_lines, stored_version
 from tests.sync.helpers import KEY_ENV, run_cli, seed_account
 from tui.core.config import Profile
-from tui.core.export import atomic_output
 from tui.core.jobs.preflight import prepare_file
+from tui.core.private_files import atomic_output
 from tui.core.sync import sync_profile
 
 
@@ -77,7 +77,7 @@ def test_output_file_is_replaced_atomically(db, tmp_path, capsys):
     os.chmod(target, 0o640)
     assert run_cli(db, "export", "dataset", "capitals", "-o", str(target)) == 0
     assert target.read_text().splitlines() == sft_lines(11)
-    assert target.stat().st_mode & 0o777 == 0o640
+    assert target.stat().st_mode & 0o777 == 0o600  # replaced, private: it holds the data
     # A writer that fails half-way leaves the old file whole and no temp file behind.
     with pytest.raises(RuntimeError), atomic_output(target) as handle:
         handle.write("partial\n")
@@ -154,7 +154,7 @@ def test_a_synced_hosted_eval_exports_by_its_provider_id(sandbox, tmp_path, monk
         client = sandbox_client(sandbox)
         with Store(db) as store:
             seeded = await seed_account(client, store, "acct")
-            await sync_profile(client, store, profile)
+            await sync_profile(port(profile, client), store, profile)
         await client.close()
         return seeded
 

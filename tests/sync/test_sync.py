@@ -7,6 +7,7 @@ import json
 
 from store import Store
 from tests.evals.helpers import client as sandbox_client
+from tests.jobs.helpers import port
 from tests.sync.helpers import KEY_ENV, configure, run_cli, seed_account, table_counts
 from tui.core.config import Profile
 from tui.core.sync import sync_profile
@@ -88,7 +89,7 @@ async def test_a_new_run_on_the_provider_is_added_once(sandbox, tmp_path, monkey
     client = sandbox_client(sandbox)
     with Store(tmp_path / "s.db") as store:
         seeded = await seed_account(client, store, "acct")
-        await sync_profile(client, store, profile)
+        await sync_profile(port(profile, client), store, profile)
         # The provider moves on: a second run of the eval.
         run = await client.evals.runs.create(seeded["eval"], data_source={
             "type": "completions", "model": "sandbox-small",
@@ -100,9 +101,9 @@ async def test_a_new_run_on_the_provider_is_added_once(sandbox, tmp_path, monkey
                     == "completed":
                 break
             await asyncio.sleep(0.02)
-        report = await sync_profile(client, store, profile, parts=["evals"])
+        report = await sync_profile(port(profile, client), store, profile, parts=["evals"])
         assert report.parts["evals"].counts == {"seen": 1, "added": 0, "updated": 0, "runs": 2,
                                                 "runs_added": 1, "items_added": 1}
-        again = await sync_profile(client, store, profile)
+        again = await sync_profile(port(profile, client), store, profile)
         assert again.added() == 0
     await client.close()

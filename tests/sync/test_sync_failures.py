@@ -9,6 +9,7 @@ import pytest
 
 from store import Store
 from tests.evals.helpers import client as sandbox_client
+from tests.jobs.helpers import port
 from tests.sync.helpers import (
     EMPTY,
     KEY_ENV,
@@ -55,11 +56,11 @@ async def test_evals_api_gone_keeps_what_is_stored_and_syncs_the_rest(sandbox, t
     client = sandbox_client(sandbox)
     with Store(tmp_path / "r.db") as store:
         seeded = await seed_account(client, store, "acct")
-        await sync_profile(client, store, profile, parts=["evals"])
+        await sync_profile(port(profile, client), store, profile, parts=["evals"])
         # After the shutdown: evals answer 404, files and jobs still answer.
         _retire_evals(client)
         lines: list[str] = []
-        report = await sync_profile(client, store, profile, say=lines.append)
+        report = await sync_profile(port(profile, client), store, profile, say=lines.append)
         evals = report.parts["evals"]
         assert evals.state == "retired"
         assert evals.message == ("no longer available from the provider; kept what is stored"
@@ -181,9 +182,9 @@ def test_a_file_deleted_on_the_provider_stays_in_the_store(sandbox, tmp_path, mo
         client = sandbox_client(sandbox)
         with Store(tmp_path / "d.db") as store:
             seeded = await seed_account(client, store, "acct")
-            await sync_profile(client, store, profile)
+            await sync_profile(port(profile, client), store, profile)
             await client.files.delete(seeded["other"])
-            report = await sync_profile(client, store, profile, parts=["files"])
+            report = await sync_profile(port(profile, client), store, profile, parts=["files"])
             assert report.parts["files"].counts["seen"] == 2
             assert store.files.get("acct", seeded["other"]).filename == "notes.jsonl"
         await client.close()

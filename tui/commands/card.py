@@ -40,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(card.as_dict(), default=str))
     else:
-        print("\n".join(card_lines(card, markup=False)))
+        print("\n".join(card_lines(card)))
     return 0

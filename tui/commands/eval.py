@@ -11,11 +11,23 @@ import argparse
 import json
 import sys
 
+UNSANDBOXED_HELP = ("where this system offers no OS jail for python graders (Landlock + seccomp),"
+                    " run them without it; only for eval files you trust (config.toml:"
+                    " allow_unsandboxed_graders = true). With the jail, nothing changes")
+
+
+def add_unsandboxed_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-unsandboxed-graders", action="store_true",
+                        help=UNSANDBOXED_HELP)
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "eval", help="run, resume, list, export and import evals",
-        description="Evals with OpenAI's grader schema, run locally against any profile.")
+        description="Evals with OpenAI's grader schema, run locally against any profile. "
+        "Python graders run in an OS-level jail (no network, no processes, files only in "
+        "their temp dir; docs/security.md); where the system offers none they are refused "
+        "unless --allow-unsandboxed-graders is given.")
     sub = parser.add_subparsers(dest="eval_command", metavar="ACTION", required=True)
 
     run = sub.add_parser("run", help="run an eval (a stored eval's name, or an eval file)")
@@ -36,11 +48,13 @@ def register(subparsers) -> None:
                      help="with --batch: how often to check the batch (default 10)")
     run.add_argument("--yes", action="store_true",
                      help="run even when the estimate would pass the profile's budget")
+    add_unsandboxed_flag(run)
     run.set_defaults(func=cmd_run)
 
     resume = sub.add_parser("resume", help="continue an interrupted run where it stopped")
     resume.add_argument("run_id", type=int)
     resume.add_argument("--json", action="store_true")
+    add_unsandboxed_flag(resume)
     resume.set_defaults(func=cmd_resume)
 
     listing = sub.add_parser("list", help="list evals and their runs")
@@ -126,7 +140,8 @@ def _print_text(store, run) -> None:
              else ""))
 
 
-def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None):
+def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None,
+             allow_unsandboxed=False):
     import asyncio
 
     from tui.core.evals import service
@@ -144,6 +159,11 @@ def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None):
                     options.concurrency = concurrency
                 if poll:
                     options.batch_poll_s = poll
+                options.allow_unsandboxed_graders |= allow_unsandboxed
+                notice = service.jail_notice(store, run_id,
+                                             allowed=options.allow_unsandboxed_graders)
+                if notice:
+                    print(f"tunedeck eval: {notice}", file=sys.stderr)
                 runs.append(await service.execute(store, run_id, client=client, options=options))
             return runs
         finally:
@@ -211,7 +231,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                       "and 'tunedeck eval resume RUN_ID' to pick the batch up again",
                       file=sys.stderr)
             runs = _execute(store, settings, profile, run_ids, concurrency=args.concurrency,
-                            poll=args.poll)
+                            poll=args.poll, allow_unsandboxed=args.allow_unsandboxed_graders)
         except (service.EvalNotFound, DefinitionError, ItemError, MissingKeyError) as exc:
             return _fail(str(exc))
         return _report(store, runs, args)
@@ -228,7 +248,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
     with store:
         try:
             store.evals.run(args.run_id)
-            runs = _execute(store, settings, profile, [args.run_id])
+            runs = _execute(store, settings, profile, [args.run_id],
+                            allow_unsandboxed=args.allow_unsandboxed_graders)
         except (KeyError, MissingKeyError) as exc:
             return _fail(str(exc).strip("'\""))
         return _report(store, runs, args)

@@ -108,8 +108,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from store import Store
-    from tui.core.export import ExportError, atomic_output, guess_format
+    from tui.core.export import ExportError, guess_format
     from tui.core.paths import default_db_path
+    from tui.core.private_files import atomic_output
 
     fmt = guess_format(args.output, args.format)
     with Store(args.db or default_db_path()) as store:
@@ -119,8 +120,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"tunedeck export: {exc}", file=sys.stderr)
             return EXIT_USAGE
         if args.output is None:
+            from tui.core.untrusted import data_output
+
             try:
-                write(sys.stdout, fmt)
+                # The exact lines into a pipe or file; their controls shown on a terminal.
+                write(data_output(sys.stdout), fmt)
                 sys.stdout.flush()
             except BrokenPipeError:
                 # The reader stopped early (`| head`): not an error, and no traceback.

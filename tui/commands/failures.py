@@ -12,7 +12,7 @@ from typing import Any
 EXIT_USAGE, EXIT_PROVIDER = 2, 3
 
 
-def provider_error(exc: Exception, profile: Any, prog: str) -> int:
+def provider_error(exc: Exception, profile: Any, prog: str, settings: Any = None) -> int:
     """Exit code for `exc` after printing why; re-raises what is not a provider's failure."""
     import openai
 
@@ -22,10 +22,17 @@ def provider_error(exc: Exception, profile: Any, prog: str) -> int:
     if isinstance(exc, MissingKeyError | MissingCapabilityError | ActionError):
         print(f"{prog}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from tui.core.pagination import PaginationStopped
+
+    if isinstance(exc, PaginationStopped):
+        # What was read is stored; the command still failed to read it all.
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return EXIT_PROVIDER
     if isinstance(exc, openai.APIError):
         from tui.core.errors import explain
 
-        print(f"{prog}: {explain(exc, key_env=profile.api_key_env)}", file=sys.stderr)
+        print(f"{prog}: {explain(exc, key_env=profile.api_key_env, settings=settings, profile=profile.name)}",
+              file=sys.stderr)
         return EXIT_PROVIDER
     raise exc
 
@@ -64,4 +71,4 @@ def run_on_store(args: Any, prog: str, command: Any, usage: type[Exception]) -> 
             print(f"{prog}: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except Exception as exc:
-            return provider_error(exc, profile, prog)
+            return provider_error(exc, profile, prog, settings)

@@ -1,8 +1,10 @@
-"""`tunedeck jobs list|show|watch|create|cancel|pause|resume`: the Jobs pane, headless.
+"""`tunedeck jobs list|show|watch|create|cancel|pause|resume|deploy|retrain`: the Jobs
+pane, headless, on any provider (through the fine-tuning port).
 
 Imported on every `tunedeck` start: everything heavy is imported inside `run`.
-Exit codes: 0 ok (watch: succeeded), 1 the job failed or was cancelled, 2 usage
-or configuration errors, 3 provider errors.
+Exit codes: 0 ok (watch: succeeded), 1 the job failed or was cancelled (deploy: the
+model does not answer yet), 2 usage or configuration errors, 3 provider errors (a list
+the provider would not end included: what was read is kept).
 """
 
 from __future__ import annotations
@@ -22,9 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     sub = parser.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
 
-    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+    def add(name: str, help_text: str, *, profile: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--json", action="store_true", help="machine-readable output")
+        if profile:
+            # SUPPRESS: without the option here, the global `tunedeck --profile X jobs` counts.
+            p.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
+                           help="provider profile (default: the configured default)")
         p.set_defaults(func=run)
         return p
 
@@ -53,11 +59,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--suffix")
     p.add_argument("--seed")
     p.add_argument("--metadata", default="", help="key=value,key2=value2")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a provider option (Together lora_r=16, Azure training_type="
+                        "GlobalStandard, Nebius packing=true…); repeatable")
     p.add_argument("--yes", action="store_true", help="launch without asking")
     for name in ("cancel", "pause", "resume"):
         p = add(name, f"{name} a job")
         p.add_argument("job")
         p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p = add("deploy", "make a job's tuned model answer (Azure: create its deployment)")
+    p.add_argument("job")
+    from tui.commands.jobs_retrain import add_retrain
+
+    add_retrain(add("retrain", "start the same data, method and hyperparameters on another "
+                               "profile and base model (with --eval: compare old and new)",
+                    profile=False))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,12 +86,14 @@ class _Usage(Exception):
     pass
 
 
-def _client(profile: Any, **kwargs: Any) -> Any:
+def _provider(profile: Any, **kwargs: Any) -> Any:
+    """The profile's fine-tuning port (a missing key or capability is said here)."""
     from tui.core.config import Capability
-    from tui.core.providers import make_client, require
+    from tui.core.finetune import provider_for
+    from tui.core.providers import require
 
     require(profile, Capability.FINE_TUNING)
-    return make_client(profile, **kwargs)
+    return provider_for(profile, **kwargs)
 
 
 def _run_async(coro: Any) -> Any:
@@ -85,14 +103,20 @@ def _run_async(coro: Any) -> Any:
 
 
 def _job_dict(store: Any, job: Any, *, full: bool = False) -> dict[str, Any]:
+    from tui.core.retirement import shutdown_of
+
     progress = store.jobs.progress(job.profile).get(job.id)
+    shutdown, via = shutdown_of(store, job.profile, job.fine_tuned_model or job.model)
     out = {
         "id": job.remote_id, "local_id": job.id, "status": job.status, "method": job.method,
         "model": job.model, "fine_tuned_model": job.fine_tuned_model,
         "trained_tokens": job.trained_tokens, "created_at": job.remote_created_at,
         "finished_at": job.finished_at, "estimated_finish": job.estimated_finish,
         "step": progress[0] if progress else None, "total_steps": progress[1] if progress else None,
-        "error": job.error,
+        "error": job.error, "profile": job.profile, "shutdown_date": shutdown,
+        "shutdown_via": via,
+        "deployments": [d.name for d in store.deployments.for_model(job.fine_tuned_model)
+                        if d.status == "succeeded"] if job.fine_tuned_model else [],
     }
     if full:
         out["checkpoints"] = [c.model_dump() for c in store.jobs.checkpoints(job.id)]
@@ -110,15 +134,12 @@ def _find(store: Any, profile: Any, ref: str, *, fetch: bool = True) -> Any:
             job = None
     job = job or store.jobs.by_remote_id(profile.name, ref)
     if job is None and fetch and not ref.isdigit():
-        from tui.core.jobs.sync import dump
-
         async def retrieve() -> Any:
-            client = _client(profile)
+            provider = _provider(profile)
             try:
-                return store.jobs.upsert(profile.name,
-                                         dump(await client.fine_tuning.jobs.retrieve(ref)))
+                return store.jobs.upsert(profile.name, await provider.retrieve_job(ref))
             finally:
-                await client.close()
+                await provider.close()
 
         job = _run_async(retrieve())
     if job is None:
@@ -129,13 +150,15 @@ def _find(store: Any, profile: Any, ref: str, *, fetch: bool = True) -> Any:
 def cmd_list(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
     if args.sync:
         from tui.core.jobs.sync import sync_all
+        from tui.core.retirement import refresh_models
 
         async def pull() -> None:
-            client = _client(profile)
+            provider = _provider(profile)
             try:
-                await sync_all(client, store, profile.name)
+                await sync_all(provider, store, profile.name)
+                await refresh_models(provider, store, profile.name)
             finally:
-                await client.close()
+                await provider.close()
 
         _run_async(pull())
     jobs = store.jobs.list(profile.name)
@@ -145,15 +168,20 @@ def cmd_list(args: argparse.Namespace, settings: Any, profile: Any, store: Any) 
     import time
 
     from tui.core.jobs.present import age, progress_bar
+    from tui.core.retirement import retiring, shutdown_of
 
     if not jobs:
         print(f"No jobs for profile {profile.name} (tunedeck jobs list --sync imports them).")
     progress = store.jobs.progress(profile.name)
     for job in jobs:
         step, total = progress.get(job.id, (None, None))
+        shutdown = shutdown_of(store, profile.name, job.fine_tuned_model or job.model)[0]
         print(f"{job.remote_id:<34} {job.status:<16} {job.method or '-':<13} {job.model:<28} "
               f"{progress_bar(step, total):<18} {job.fine_tuned_model or '-'}  "
-              f"{age(job.remote_created_at, time.time())}")
+              f"{age(job.remote_created_at, time.time())}"
+              + (f"  retires {shutdown}" if shutdown else ""))
+    for notice in retiring(store, profile=profile.name):
+        print(f"! {notice.line()}")
     return EXIT_OK
 
 
@@ -163,11 +191,11 @@ def cmd_show(args: argparse.Namespace, settings: Any, profile: Any, store: Any) 
         from tui.core.jobs.sync import hydrate
 
         async def refresh() -> Any:
-            client = _client(profile)
+            provider = _provider(profile)
             try:
-                return (await hydrate(client, store, profile.name, job)).job
+                return (await hydrate(provider, store, profile.name, job)).job
             finally:
-                await client.close()
+                await provider.close()
 
         job = _run_async(refresh())
     data = _job_dict(store, job, full=True)
@@ -202,6 +230,7 @@ def cmd_watch(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
     from store.jobs import FINAL_STATUSES
     from tui.core.jobs.sync import sync_job
     from tui.core.jobs.watch import PollPolicy, retry_after_of
+    from tui.core.pagination import PaginationStopped
 
     job = _find(store, profile, args.job)
     policy = PollPolicy(args.interval or settings.poll_interval_s)
@@ -219,15 +248,18 @@ def cmd_watch(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
 
     async def loop() -> Any:
         nonlocal job
-        client = _client(profile, max_retries=0)
+        provider = _provider(profile, max_retries=0)
         delay: float | None = None
         errors = 0
         try:
             show_new()
             while True:
                 try:
-                    result = await sync_job(client, store, profile.name, job)
+                    result = await sync_job(provider, store, profile.name, job)
                     errors = 0
+                except PaginationStopped:
+                    show_new()  # what was read and stored is shown, then the command fails
+                    raise  # not a passing fault: polling again would only repeat it
                 except Exception as exc:  # noqa: BLE001 - back off, keep watching
                     errors += 1
                     wait = policy.backoff(errors, retry_after_of(exc))
@@ -242,7 +274,7 @@ def cmd_watch(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
                 delay = policy.next_delay(delay, result)
                 await asyncio.sleep(delay)
         finally:
-            await client.close()
+            await provider.close()
 
     job = _run_async(loop())
     if not args.json:
@@ -280,6 +312,7 @@ def cmd_create(args: argparse.Namespace, settings: Any, profile: Any, store: Any
         "validation_version_id": _version_ref(store, args.validation) if args.validation
         else None,
         "suffix": args.suffix or "", "seed": args.seed or "", "metadata": args.metadata,
+        "options": list(args.option),
     }
     for name in HYPERPARAMETERS[args.method]:
         values[name] = getattr(args, name)
@@ -292,31 +325,23 @@ def cmd_create(args: argparse.Namespace, settings: Any, profile: Any, store: Any
         spec = parse_form(values)
     except SpecError as exc:
         raise _Usage(str(exc)) from None
-    pre = run_preflight(store, profile.name, spec,
-                        prices=training_prices_for(profile.kind, settings.prices.training))
+    pre = run_preflight(store, profile, spec,
+                        prices=training_prices_for(profile.kind, settings.prices.training,
+                                                   profile=profile))
     out = sys.stderr if args.json else sys.stdout
-    print("Pre-flight (nothing sent yet):", file=out)
-    for line in pre.summary_lines():
-        print(f"  {line}", file=out)
-    for warning in pre.warnings:
-        print(f"  ! {warning}", file=out)
-    for problem in pre.problems:
-        print(f"  ✗ {problem}", file=out)
+    print_preflight(pre, out)
     if not pre.ok:
         return EXIT_USAGE
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise _Usage("not launched: pass --yes to launch without a terminal to confirm")
-        if input("Launch this job? [y/N] ").strip().lower() not in ("y", "yes"):
-            print("Not launched.", file=out)
-            return EXIT_OK
+    if not confirm("Launch this job?", args.yes, out):
+        print("Not launched.", file=out)
+        return EXIT_OK
 
     async def go() -> Any:
-        client = _client(profile)
+        provider = _provider(profile)
         try:
-            return await launch(client, store, pre, say=lambda t: print(t, file=out))
+            return await launch(provider, store, pre, say=lambda t: print(t, file=out))
         finally:
-            await client.close()
+            await provider.close()
 
     job = _run_async(go())
     if args.json:
@@ -327,12 +352,37 @@ def cmd_create(args: argparse.Namespace, settings: Any, profile: Any, store: Any
     return EXIT_OK
 
 
+def print_preflight(pre: Any, out: Any) -> None:
+    print(f"Pre-flight for {pre.provider} (nothing sent yet):"
+          if pre.provider != "OpenAI" else "Pre-flight (nothing sent yet):", file=out)
+    for line in pre.summary_lines():
+        print(f"  {line}", file=out)
+    for warning in pre.warnings:
+        print(f"  ! {warning}", file=out)
+    for problem in pre.problems:
+        print(f"  ✗ {problem}", file=out)
+
+
+def confirm(question: str, yes: bool, out: Any) -> bool:
+    """--yes, or a y at the terminal; without a terminal to ask on, a usage error."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise _Usage("not launched: pass --yes to launch without a terminal to confirm")
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
 def cmd_action(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
+    from tui.core.finetune import capabilities_for
+    from tui.core.finetune.port import Feature
     from tui.core.jobs.actions import act, check_action
 
     action = args.jobs_command
     job = _find(store, profile, args.job)
     check_action(job, action)
+    why = capabilities_for(profile).why_not(Feature(action))
+    if why:
+        raise _Usage(f"{profile.provider_label} cannot {action} a job: {why}")
     if not args.yes and sys.stdin.isatty():
         if input(f"{action.capitalize()} {job.remote_id}? [y/N] ").strip().lower() not in (
                 "y", "yes"):
@@ -340,11 +390,11 @@ def cmd_action(args: argparse.Namespace, settings: Any, profile: Any, store: Any
             return EXIT_OK
 
     async def go() -> Any:
-        client = _client(profile)
+        provider = _provider(profile)
         try:
-            return await act(client, store, job, action)
+            return await act(provider, store, job, action)
         finally:
-            await client.close()
+            await provider.close()
 
     job = _run_async(go())
     if args.json:
@@ -354,7 +404,38 @@ def cmd_action(args: argparse.Namespace, settings: Any, profile: Any, store: Any
     return EXIT_OK
 
 
+def cmd_deploy(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
+    job = _find(store, profile, args.job)
+
+    async def go() -> Any:
+        provider = _provider(profile)
+        try:
+            return await provider.make_answerable(store, job)
+        finally:
+            await provider.close()
+
+    answer = _run_async(go())
+    if args.json:
+        print(json.dumps({"job": job.remote_id, "model": job.fine_tuned_model,
+                          "answers_as": answer.model, "ready": answer.ready,
+                          "deployment": answer.deployment, "message": answer.message,
+                          "command": answer.command}, indent=2))
+    else:
+        print(answer.message)
+        if answer.command:
+            print(f"  run: {answer.command}")
+    return EXIT_OK if answer.ready else EXIT_JOB_FAILED
+
+
+def cmd_retrain(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
+    from tui.commands.jobs_retrain import run_retrain
+
+    return run_retrain(args, settings, profile, store, usage=_Usage,
+                       print_preflight=print_preflight, confirm=confirm, job_dict=_job_dict)
+
+
 _COMMANDS = {
     "list": cmd_list, "show": cmd_show, "watch": cmd_watch, "create": cmd_create,
-    "cancel": cmd_action, "pause": cmd_action, "resume": cmd_action,
+    "cancel": cmd_action, "pause": cmd_action, "resume": cmd_action, "deploy": cmd_deploy,
+    "retrain": cmd_retrain,
 }

@@ -13,6 +13,8 @@ import json
 import sys
 from typing import Any
 
+from tui.commands.eval import add_unsandboxed_flag
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
 
 
@@ -40,9 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--yes", action="store_true",
                    help="launch without asking, even past the profile's budget")
     p.add_argument("--poll", type=float, default=None, help="job poll interval in seconds")
+    add_unsandboxed_flag(p)
     p = add("resume", "continue an interrupted loop")
     p.add_argument("loop_id", type=int)
     p.add_argument("--poll", type=float, default=None)
+    add_unsandboxed_flag(p)
     add("list", "loops in the store")
     p = add("show", "one loop's stages")
     p.add_argument("loop_id", type=int)
@@ -101,7 +105,8 @@ def cmd_start(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
                         base_model=args.model, hyperparameters=hyper, suffix=args.suffix,
                         eval_checkpoints=args.checkpoints)
     pre = loops.preflight(store, loop, training_prices_for(profile.kind,
-                                                           settings.prices.training))
+                                                           settings.prices.training,
+                                                           profile=profile), profile)
     out = sys.stderr if args.json else sys.stdout
     print("Pre-flight of the fine-tuning job (nothing sent yet):", file=out)
     for line in pre.summary_lines():
@@ -134,29 +139,13 @@ def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any,
            loop_id: int) -> int:
     import asyncio
 
-    from tui.core import loop as loops
-    from tui.core.config import Capability
-    from tui.core.evals.service import options_for
-    from tui.core.pricing import training_prices_for
-    from tui.core.providers import make_client, require
+    from tui.core.loop_drive import drive_loop
 
-    require(profile, Capability.FINE_TUNING)
     out = sys.stderr if args.json else sys.stdout
-    options = loops.LoopOptions(runner=options_for(profile, settings),
-                                poll_s=args.poll or settings.poll_interval_s,
-                                training_prices=training_prices_for(
-                                    profile.kind, settings.prices.training))
-
-    async def go() -> Any:
-        client = make_client(profile, max_retries=2)
-        try:
-            driver = loops.LoopDriver(store, loop_id, client=client, options=options,
-                                      say=lambda text: print(text, file=out, flush=True))
-            return await driver.drive()
-        finally:
-            await client.close()
-
-    loop = asyncio.run(go())
+    loop = asyncio.run(drive_loop(
+        store, settings, loop_id, poll_s=args.poll,
+        allow_unsandboxed_graders=bool(getattr(args, "allow_unsandboxed_graders", False)),
+        say=lambda text: print(text, file=out, flush=True)))
     if args.json:
         print(json.dumps(_loop_dict(store, loop), default=str))
     else:

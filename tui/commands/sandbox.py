@@ -16,9 +16,16 @@ fault spec (--faults), comma-separated KEY=VALUE:
   429=P | 500=P        answer a share P (0..1) of requests 429 (with retry-after) or 500
   drop=P               drop the connection mid-response for a share P of requests
   fail_jobs=P          a share P of fine-tuning jobs fail halfway (server_error)
+  training_not_available=P  a share P of OpenAI job creations answer 403 training_not_available
   retry_after=SECONDS  what a 429's retry-after says (default 1)
   seed=N               reproducible draws
-per request: header X-Sandbox-Fault: 429 | 500 | drop | latency=SECONDS | fail_job
+per request: header X-Sandbox-Fault: 429 | 500 | drop | latency=SECONDS | fail_job |
+             training_not_available
+other providers' APIs on the same engine and state:
+  Azure OpenAI v1   {base}/openai/v1   (api-key header; deployments: {base}/azure-management)
+  Bedrock           {base}/bedrock/v1
+  Together          Together(base_url="{base}/together")
+  Fireworks         Fireworks(base_url="{base}/fireworks", account_id="sandbox")
 """
 
 
@@ -41,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--state", metavar="PATH", help="keep state in this SQLite file across restarts")
     parser.add_argument("--allow-public", action="store_true",
                         help="allow binding a non-loopback address (anyone who can reach it can use it)")
-    parser.set_defaults(func=run)
+    # A long-running server: its streams are its own (see serve.py); it prints no data.
+    parser.set_defaults(func=run, own_terminal=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"  base URL  {server.base_url}")
     print(f"  API key   {server.api_key}")
     print(f"  try       OPENAI_BASE_URL={server.base_url} OPENAI_API_KEY={server.api_key} ...")
+    root = server.root_url
+    print(f"  also      Azure v1 {root}/openai/v1/ · Bedrock {root}/bedrock/v1 · "
+          f"Together {root}/together · Fireworks {root}/fireworks (same key)")
     if args.state:
         print(f"  state     {args.state}")
     return serve_until_interrupted(server, "stopping the sandbox…")

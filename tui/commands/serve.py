@@ -14,6 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from tui.core.untrusted import visible
+
 LOCAL_KEY_HINT = "TUNEDECK_LOCAL_API_KEY"
 
 
@@ -56,7 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="instead of serving: write MODEL's merged weights (an ft:… name) --to DIR")
     parser.add_argument("--to", type=Path, metavar="DIR", help="export destination")
     parser.add_argument("--gguf", action="store_true", help="export: also write GGUF (llama.cpp)")
-    parser.set_defaults(func=run)
+    # Long-running: the training libraries draw progress bars (carriage returns, colour)
+    # on this terminal, so the command's streams are not passed through visible(); what
+    # it prints from elsewhere (model names, errors) is, line by line, below.
+    parser.set_defaults(func=run, own_terminal=True)
 
 
 def _local_engine(args: argparse.Namespace, work_dir: Path):  # type: ignore[no-untyped-def]
@@ -109,18 +114,19 @@ def _export(args: argparse.Namespace, engine, state_path: str) -> int:  # type: 
     base = artifact.get("base", args.export)
     adapter = Path(artifact["adapter"]) if artifact.get("adapter") else None
     folder = export.merged(engine.resolve(base), adapter, args.to)
-    print(f"merged weights: {folder}")
+    print(f"merged weights: {visible(folder)}")
     if args.gguf:
         try:
-            print(f"GGUF: {export.to_gguf(folder)}")
+            print(f"GGUF: {visible(export.to_gguf(folder))}")
         except export.ExportError as exc:
-            print(f"tunedeck serve: {exc}", file=sys.stderr)
+            print(f"tunedeck serve: {visible(exc)}", file=sys.stderr)
             return 1
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
     from tui.core.paths import home_dir
+    from tui.core.private_files import private_dir
     from tui.sandbox.faults import FaultSpecError
     from tui.sandbox.runner import SandboxServer
 
@@ -128,8 +134,8 @@ def run(args: argparse.Namespace) -> int:
     state = args.state
     try:
         if args.engine == "local":
-            work_dir = (args.work_dir or home_dir() / "local").expanduser()
-            work_dir.mkdir(parents=True, exist_ok=True)
+            # Jobs' training data and weights live here: a folder only its owner enters.
+            work_dir = private_dir((args.work_dir or home_dir() / "local").expanduser())
             engine = _local_engine(args, work_dir)
             state = state or str(work_dir / "state.db")
             if args.export:
@@ -139,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
                                engine=engine)
         server.start()
     except (ValueError, FaultSpecError, OSError) as exc:
-        print(f"tunedeck serve: {exc}", file=sys.stderr)
+        print(f"tunedeck serve: {visible(exc)}", file=sys.stderr)
         return 2
     if engine is None:
         print("tunedeck serve: sandbox engine: deterministic SANDBOX models, not a real model")
@@ -149,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("tunedeck serve: local engine: real training on this machine "
               f"({', '.join('GPU ' + g for g in engine.gpus) or 'CPU'})")
-        print(f"  models    {', '.join(engine.base_models()) or '(none found)'}")
+        print(f"  models    {visible(', '.join(engine.base_models())) or '(none found)'}")
     print(f"  base URL  {server.base_url}")
     print(f"  API key   {server.api_key}")
     print(f"  profile   [profiles.local] kind = \"local\", base_url = \"{server.base_url}\", "

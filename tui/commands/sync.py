@@ -60,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
 
     from store import Store
     from tui.core.config import ConfigError, load_settings
+    from tui.core.finetune import provider_for
     from tui.core.paths import default_db_path
-    from tui.core.providers import MissingKeyError, make_client
+    from tui.core.providers import MissingKeyError
     from tui.core.sync import CAPABILITY, parse_only, sync_profile
 
     try:
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"profile {profile.name!r} ({profile.kind}) has none of "
                      f"{', '.join(parts)}: nothing to sync")
     try:
-        client = make_client(profile)
+        provider = provider_for(profile)
     except MissingKeyError as exc:
         return _fail(str(exc))
     progress = sys.stderr if args.json else sys.stdout
@@ -84,9 +85,9 @@ def run(args: argparse.Namespace) -> int:
     async def go():
         try:
             with Store(args.db or default_db_path()) as store:
-                return await sync_profile(client, store, profile, parts=parts, say=say)
+                return await sync_profile(provider, store, profile, parts=parts, say=say)
         finally:
-            await client.close()
+            await provider.close()
 
     say(f"Syncing profile {profile.name} ({', '.join(parts)})…")
     try:

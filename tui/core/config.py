@@ -31,7 +31,14 @@ class Capability(StrEnum):
     EMBEDDINGS = "embeddings"
 
 
-PROFILE_KINDS = ("openai", "azure", "compatible", "sandbox", "local")
+PROFILE_KINDS = ("openai", "azure", "compatible", "sandbox", "local", "together", "fireworks")
+# OpenAI-shaped hosts with known quirks, chosen by `preset` on a `compatible` profile:
+# they speak OpenAI's files and fine-tuning routes, so they need no kind of their own.
+PRESETS = ("bedrock", "nebius")
+AZURE_TRAINING_TYPES = ("Standard", "GlobalStandard", "Developer")
+# Where a profile of these kinds looks for its key when config.toml names no variable
+# (the variables the providers' own SDKs read).
+KEY_ENV_BY_KIND = {"together": "TOGETHER_API_KEY", "fireworks": "FIREWORKS_API_KEY"}
 
 _ALL = frozenset(Capability)
 DEFAULT_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -50,7 +57,21 @@ DEFAULT_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     # An arbitrary OpenAI-compatible server: only chat is a safe assumption.
     "compatible": frozenset({Capability.CHAT}),
+    # Together and Fireworks: their own fine-tuning APIs (through their SDKs) and an
+    # OpenAI-compatible chat API; no hosted evals or OpenAI-shaped batches.
+    "together": frozenset({Capability.CHAT, Capability.FILES, Capability.FINE_TUNING}),
+    "fireworks": frozenset({Capability.CHAT, Capability.FILES, Capability.FINE_TUNING}),
 }
+PRESET_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    "bedrock": frozenset({Capability.CHAT, Capability.FILES, Capability.FINE_TUNING}),
+    "nebius": frozenset({Capability.CHAT, Capability.FILES, Capability.FINE_TUNING}),
+}
+
+
+def default_capabilities(kind: str, preset: str | None = None) -> frozenset[Capability]:
+    if preset is not None:
+        return PRESET_CAPABILITIES[preset]
+    return DEFAULT_CAPABILITIES[kind]
 
 
 class ConfigError(Exception):
@@ -65,14 +86,47 @@ class Profile:
     api_key_env: str = "OPENAI_API_KEY"
     organization: str | None = None
     project: str | None = None
-    api_version: str | None = None  # Azure only
+    api_version: str | None = None  # Azure's legacy API only; the v1 API takes none
     capabilities: frozenset[Capability] | None = None
     concurrency: int = 8
     budget_usd: float | None = None
+    # A `compatible` host with known quirks: bedrock | nebius (see PRESETS).
+    preset: str | None = None
+    # Fireworks: the account the datasets, jobs and models live in; and the deployment
+    # a LoRA model is loaded onto to answer.
+    account: str | None = None
+    deployment: str | None = None
+    # Azure: the training type sent when a job names none; and, for the deployment step
+    # through the management API, where the resource lives and which environment
+    # variable holds an Entra token (never the token itself).
+    training_type: str | None = None
+    subscription: str | None = None
+    resource_group: str | None = None
+    resource: str | None = None
+    management_token_env: str | None = None
+    management_base_url: str | None = None
+    # USD per 1M training tokens by model prefix, over the global [prices.training].
+    training_prices: dict[str, float] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in PROFILE_KINDS:
             raise ValueError(f"kind: must be one of {', '.join(PROFILE_KINDS)}")
+        if self.preset is not None:
+            if self.preset not in PRESETS:
+                raise ValueError(f"preset: must be one of {', '.join(PRESETS)}")
+            if self.kind != "compatible":
+                raise ValueError('preset: only a kind = "compatible" profile takes a preset')
+        if self.training_type is not None and self.training_type not in AZURE_TRAINING_TYPES:
+            raise ValueError(f"training_type: must be one of {', '.join(AZURE_TRAINING_TYPES)}")
+        token_env = self.management_token_env
+        if token_env is not None and not token_env.replace("_", "").isalnum():
+            # An Entra token (a JWT, dotted) pasted here would end up in config.toml.
+            raise ValueError("management_token_env: takes the NAME of an environment variable "
+                             "holding the token, not the token itself")
+        if self.training_prices is not None and not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+                for v in self.training_prices.values()):
+            raise ValueError("training_prices: must be a table of USD amounts >= 0")
         # Guards against a key pasted where its variable's name belongs: we
         # never want a secret in config.toml.
         name = self.api_key_env
@@ -95,8 +149,13 @@ class Profile:
     def has(self, capability: Capability) -> bool:
         caps = self.capabilities
         if caps is None:
-            caps = DEFAULT_CAPABILITIES[self.kind]
+            caps = default_capabilities(self.kind, self.preset)
         return capability in caps
+
+    @property
+    def provider_label(self) -> str:
+        """What the profile talks to, for messages: `bedrock`, `together`, `azure`…"""
+        return self.preset or self.kind
 
     @property
     def key_is_set(self) -> bool:
@@ -120,6 +179,8 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     poll_interval_s: float = 10.0
     prices: Prices = field(default_factory=Prices)
+    # Run python graders without the OS jail where the kernel offers none (docs/security.md).
+    allow_unsandboxed_graders: bool = False
 
     def profile(self, name: str | None = None) -> Profile:
         wanted = name or self.default_profile
@@ -180,6 +241,8 @@ def parse_settings(data: dict, *, source: str = "config.toml") -> Settings:
         where = f"{source}: profiles.{name}"
         body = dict(_check(Profile, body, where))
         body.pop("name", None)
+        if "api_key_env" not in body and body.get("kind") in KEY_ENV_BY_KIND:
+            body["api_key_env"] = KEY_ENV_BY_KIND[body["kind"]]
         try:
             profiles[name] = Profile(name=name, **body)
         except ValueError as exc:

@@ -95,13 +95,14 @@ def split(
 
 
 def export_valid(store: Store, version_id: int, path: str | Path) -> int:
-    """Write the valid examples as JSONL; returns how many. Refuses to overwrite."""
-    target = Path(path).expanduser()
-    if target.exists():
-        raise FileExistsError(f"{target} exists: pick another name")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write the valid examples as JSONL (a private 0600 file); returns how many.
+
+    Refuses to overwrite: FileExistsError, and the existing file is left alone.
+    """
+    from tui.core.private_files import atomic_output
+
     count = 0
-    with target.open("x", encoding="utf-8") as handle:
+    with atomic_output(path, overwrite=False) as handle:
         for data in version_lines(store, version_id, only_valid=True):
             handle.write(data + "\n")
             count += 1

@@ -36,11 +36,15 @@ class ImportResult:
 
 
 def file_digest(path: Path, progress: Progress | None = None) -> str:
+    """The SHA-256 of the file's first `size` bytes (its size when opened: a file that
+    keeps growing is hashed as it was, like the scan reads it)."""
+    from tui.core.datasets.source import open_regular, size_at_open
+
     digest = hashlib.sha256()
-    total = path.stat().st_size
     done = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
+    with open_regular(path) as handle:
+        total = size_at_open(handle)
+        while done < total and (chunk := handle.read(min(CHUNK, total - done))):
             digest.update(chunk)
             done += len(chunk)
             if progress is not None:
@@ -49,6 +53,8 @@ def file_digest(path: Path, progress: Progress | None = None) -> str:
 
 
 def check_path(raw: str | Path) -> Path:
+    from tui.core.datasets.source import NotRegularFile, open_regular
+
     path = Path(raw).expanduser()
     if not str(raw).strip():
         raise DatasetImportError("No path given: type the path of a JSONL file")
@@ -57,8 +63,10 @@ def check_path(raw: str | Path) -> Path:
     if path.is_dir():
         raise DatasetImportError(f"{path} is a directory: pick a .jsonl file inside it")
     try:
-        with path.open("rb"):
+        with open_regular(path):
             pass
+    except NotRegularFile as exc:  # a device or FIFO would be read (or waited on) for ever
+        raise DatasetImportError(f"{path}: {exc}") from None
     except OSError as exc:
         raise DatasetImportError(f"{path} cannot be read: {exc.strerror}") from None
     return path

@@ -6,8 +6,11 @@ Messages never include the key (they go through `redact`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tui.core.secrets import redact
+
+TRAINING_NOT_AVAILABLE = "training_not_available"
 
 
 @dataclass(frozen=True)
@@ -21,10 +24,48 @@ class Explained:
         return f"{self.title} — {self.hint}"
 
 
-def explain(exc: BaseException, *, key_env: str = "OPENAI_API_KEY", model: str = "") -> Explained:
+def training_alternatives(settings: Any, exclude: str | None = None) -> list[str]:
+    """`name (kind)` of every other profile that fine-tunes somewhere other than OpenAI."""
+    from tui.core.config import Capability
+
+    if settings is None:
+        return []
+    return [f"{p.name} ({p.provider_label})" for p in settings.profiles.values()
+            if p.name != exclude and p.kind != "openai" and p.has(Capability.FINE_TUNING)]
+
+
+def _training_not_available(detail: str, settings: Any, profile: str | None) -> Explained:
+    others = training_alternatives(settings, profile)
+    if others:
+        where = ("fine-tune on another profile: " + ", ".join(others)
+                 + "; `tunedeck jobs retrain JOB --profile P --model M` moves a job there "
+                 "with its data, method and hyperparameters")
+    else:
+        where = ("add a profile that still fine-tunes (Azure OpenAI, Together, Fireworks, "
+                 "Bedrock, Nebius, or your own GPU with kind = \"local\"): see the README, "
+                 "\"Where to fine-tune after OpenAI\"")
+    return Explained(
+        "OpenAI no longer takes fine-tuning jobs from this organization (403 "
+        f"training_not_available): OpenAI is winding down self-serve fine-tuning ({detail})",
+        f"models already tuned keep answering until their base models retire; {where}",
+        False, 403)
+
+
+def explain(exc: BaseException, *, key_env: str = "OPENAI_API_KEY", model: str = "",
+            settings: Any = None, profile: str | None = None) -> Explained:
+    """`settings` and the failing `profile` let a refusal name the alternatives there are."""
     import openai
 
+    from tui.core.pagination import PaginationStopped
+
+    if isinstance(exc, PaginationStopped):
+        return Explained(str(exc), "the server does not page its lists like OpenAI; "
+                         "check the profile's base_url", False)
     detail = redact(_message(exc))
+    if isinstance(exc, openai.PermissionDeniedError) and (
+            getattr(exc, "code", None) == TRAINING_NOT_AVAILABLE
+            or TRAINING_NOT_AVAILABLE in str(getattr(exc, "body", "") or "")):
+        return _training_not_available(detail, settings, profile)
     if isinstance(exc, openai.AuthenticationError):
         return Explained(
             f"The provider rejected the API key (401): {detail}",

@@ -1,23 +1,20 @@
 """Export what the store holds: a dataset version, or an eval with its runs' results.
 
-Writers take an open text handle (stdout or `atomic_output`), so an export
-either lands whole under its name or not at all. Each kind resolves its
+Writers take an open text handle (stdout or `private_files.atomic_output`), so
+an export either lands whole under its name, private (0600), or not at all. Each kind resolves its
 reference with an `ExportError` that lists what does exist.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from store import Store
 from store.records import DatasetVersion, Eval, EvalRun
+from tui.core.csv_cells import csv_writer
 
 FORMATS = ("jsonl", "csv")
 DATASET_CSV = ("line", "status", "category", "tokens", "data")
@@ -26,29 +23,6 @@ PAGE = 2_000
 
 class ExportError(Exception):
     """Nothing matches the reference; the message says what exists."""
-
-
-@contextmanager
-def atomic_output(path: str | Path) -> Iterator[IO[str]]:
-    """A text handle on a temp file beside `path`, renamed over it only once fully written.
-
-    A new file is private (0600, like the store: exports may hold private
-    data); a file being replaced keeps its mode.
-    """
-    target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def guess_format(path: str | Path | None, given: str | None) -> str:
@@ -98,7 +72,7 @@ def write_dataset(store: Store, version_id: int, handle: IO[str], *, fmt: str = 
     """The version's (valid) examples; JSONL is byte for byte what a job trains on."""
     n = 0
     if fmt == "csv":
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(DATASET_CSV)
         for row in _examples(store, version_id, only_valid):
             writer.writerow([row[c] if row[c] is not None else "" for c in DATASET_CSV])
@@ -165,7 +139,7 @@ def write_eval(store: Store, ev: Eval, runs: list[EvalRun], handle: IO[str], *,
     writer = None
     criteria = _criteria(store, ev, runs)
     if fmt == "csv":
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["run_id", "run_remote_id", "run_name", "model", "item_index", "status",
                          "score", *[f"{c}.score" for c in criteria],
                          *[f"{c}.passed" for c in criteria], "output_text", "error",

@@ -66,6 +66,13 @@ class ModelLineage:
     datasets: list[DatasetRef] = field(default_factory=list)
     runs: list[RunScore] = field(default_factory=list)
     loop_id: int | None = None
+    # Retrain elsewhere: loops whose comparison this model is part of, as the model
+    # replaced (`retrained_as`) or as the replacement (`replaces`).
+    retrained_as: list[dict[str, Any]] = field(default_factory=list)
+    replaces: dict[str, Any] | None = None
+    shutdown_date: str | None = None  # when the provider stops serving it
+    shutdown_via: str | None = None  # the base model whose date it follows
+    deployments: list[str] = field(default_factory=list)  # names it answers to
     training_estimated_usd: float | None = None
     training_actual_usd: float | None = None
     evals_usd: float = 0.0
@@ -122,10 +129,13 @@ def _dataset_ref(store: Any, role: str, version_id: int | None, profile: str,
                       version.content_hash, version.n_examples, file_id)
 
 
-def _runs_of(store: Any, model: str) -> list[tuple[Any, Any]]:
-    """(eval, run) for every eval run made against `model`, oldest first."""
+def _runs_of(store: Any, model: str, aliases: list[str] | None = None) -> list[tuple[Any, Any]]:
+    """(eval, run) for every eval run made against `model` (or a deployment name of it),
+    oldest first."""
+    names = [model, *(aliases or [])]
     rows = store.db.execute(
-        "SELECT id, eval_id FROM eval_runs WHERE model = ? ORDER BY id", [model]).fetchall()
+        f"SELECT id, eval_id FROM eval_runs WHERE model IN ({', '.join('?' * len(names))}) "
+        "ORDER BY id", names).fetchall()
     evals: dict[int, Any] = {}
     out = []
     for run_id, eval_id in rows:
@@ -160,9 +170,14 @@ def _score(store: Any, eval_row: Any, run: Any, base_model: str | None) -> RunSc
 
 def model_lineage(store: Any, model: str, *,
                   training_prices: dict[str, float] | None = None) -> ModelLineage:
-    """The chain behind `model` (a fine-tuned model, a checkpoint, or any other model)."""
+    """The chain behind `model` (a fine-tuned model, a checkpoint, or any other model).
+
+    A deployment's name (Azure) stands for the model it serves."""
+    model = store.deployments.model_of(model) or model
     job = store.jobs.by_model(model)
     lineage = ModelLineage(model=model, kind="model")
+    lineage.deployments = [d.name for d in store.deployments.for_model(model)
+                           if d.status == "succeeded"]
     if job is not None:
         lineage.kind = "fine-tuned" if job.fine_tuned_model == model else "checkpoint"
         lineage.base_model = job.model
@@ -191,13 +206,39 @@ def model_lineage(store: Any, model: str, *,
             lineage.training_actual_usd = job.trained_tokens * price / 1_000_000
         loop = store.loops.for_job(job.id)
         lineage.loop_id = loop.id if loop else None
-    for eval_row, run in _runs_of(store, model):
+        if loop is not None and loop.source_job_id is not None:
+            lineage.replaces = _retrain_link(loop, "replaces")
+    lineage.retrained_as = [_retrain_link(loop, "retrained_as")
+                            for loop in store.loops.retrains(model)]
+    lineage.shutdown_date, lineage.shutdown_via = _shutdown(store, lineage)
+    for eval_row, run in _runs_of(store, model, lineage.deployments):
         lineage.runs.append(_score(store, eval_row, run, lineage.base_model))
         lineage.evals_usd += run.cost_usd or 0.0
     row = store.db.execute("SELECT SUM(cost_usd) FROM playground_runs WHERE model = ?",
                            [model]).fetchone()
     lineage.playground_usd = float(row[0] or 0.0)
     return lineage
+
+
+def _retrain_link(loop: Any, side: str) -> dict[str, Any]:
+    """One retrain loop as the card shows it: the other model, where, and the comparison."""
+    c = loop.comparison or {}
+    old_model, old_profile = loop.baseline
+    other = ({"model": c.get("model") or loop.base_model, "profile": loop.profile}
+             if side == "retrained_as" else {"model": old_model, "profile": old_profile})
+    return {"loop_id": loop.id, "stage": loop.stage, **other,
+            "old_pass_rate": c.get("base_pass_rate"), "new_pass_rate": c.get("tuned_pass_rate"),
+            "fail_to_pass": len(c.get("fail_to_pass") or []),
+            "pass_to_fail": len(c.get("pass_to_fail") or []), "mcnemar_p": c.get("mcnemar_p")}
+
+
+def _shutdown(store: Any, lineage: ModelLineage) -> tuple[str | None, str | None]:
+    from tui.core.retirement import shutdown_of
+
+    if lineage.profile is not None:
+        return shutdown_of(store, lineage.profile, lineage.model)
+    dates = {m: d for (_, m), d in store.models.shutdown_dates().items()}
+    return dates.get(lineage.model), None
 
 
 def lineage_rows(lineage: ModelLineage) -> list[dict[str, Any]]:
@@ -227,12 +268,13 @@ LINEAGE_CSV = ("model", "link", "ref", "detail", "status", "cost_usd", "score", 
 
 def write_lineage(lineage: ModelLineage, handle: Any, *, fmt: str = "jsonl") -> int:
     """The chain as rows: JSONL (one object per link) or CSV with LINEAGE_CSV columns."""
-    import csv
     import json
+
+    from tui.core.csv_cells import csv_writer
 
     rows = lineage_rows(lineage)
     if fmt == "csv":
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(LINEAGE_CSV)
         for row in rows:
             writer.writerow(["" if row[c] is None else row[c] for c in LINEAGE_CSV])

@@ -1,13 +1,15 @@
-"""A model's card as lines of text: the TUI shows them with markup, the CLI without."""
+"""A model's card as styled lines: the TUI shows their styles, the CLI their text.
+
+Model ids, dataset and eval names are other people's text, so the card is
+built as (text, style) runs (tui/core/styled.py), never as markup: a name
+holding `[b]` or `[/draft]` is shown as it is.
+"""
 
 from __future__ import annotations
 
-import re
-
 from tui.core.lineage import ModelLineage
+from tui.core.styled import Runs, plain_text
 from tui.core.wording import count_of
-
-_TAG = re.compile(r"\[/?[a-z ]+\]")
 
 
 def _pct(rate: float | None) -> str:
@@ -18,60 +20,87 @@ def _usd(value: float | None) -> str:
     return "—" if value is None else f"${value:,.2f}"
 
 
-def _plain(text: object) -> str:
-    """User-chosen names may hold '[': escaped so markup never eats them."""
-    return str(text).replace("[", "\\[")
+def _heading(title: str, rest: str = "") -> Runs:
+    return [(title, "b"), (rest, "")]
 
 
-def card_lines(card: ModelLineage, *, markup: bool = True) -> list[str]:
-    lines = [f"[b]{_plain(card.model)}[/b]  ({card.kind})"]
+def _link_line(link: dict) -> str:
+    where = f"{link['model']} on {link['profile']} (loop #{link['loop_id']}"
+    if link.get("new_pass_rate") is None:
+        return where + f", {link['stage']})"
+    old, new = _pct(link.get("old_pass_rate")), _pct(link.get("new_pass_rate"))
+    p = link.get("mcnemar_p")
+    return (where + f"): old {old} → new {new} on the same eval, fail→pass "
+            f"{link['fail_to_pass']}, pass→fail {link['pass_to_fail']}"
+            + (f", McNemar p = {p:.3g}" if p is not None else ""))
+
+
+def card_runs(card: ModelLineage) -> list[Runs]:
+    """The card, one list of runs per line."""
+    lines: list[Runs] = [[(str(card.model), "b"), (f"  ({card.kind})", "")]]
     if card.job_id is None:
-        lines.append("No fine-tuning job in the store produced this model: "
-                     "it is a base model or came from elsewhere.")
+        lines.append([("No fine-tuning job in the store produced this model: "
+                       "it is a base model or came from elsewhere.", "")])
     else:
         where = f" · checkpoint at step {card.checkpoint_step}" if card.checkpoint_step else ""
         hyper = ", ".join(f"{k}={v}" for k, v in card.hyperparameters.items()) or "auto"
         lines += [
-            "",
-            "[b]Trained[/b]",
-            f"  base model   {card.base_model}",
-            f"  job          {card.job_remote_id} ({card.job_status}) on profile "
-            f"{card.profile}{where}",
-            f"  method       {card.method or 'supervised'} · {hyper}",
-            f"  tokens       {card.trained_tokens:,}" if card.trained_tokens else
-            "  tokens       —",
+            [],
+            _heading("Trained"),
+            [(f"  base model   {card.base_model}", "")],
+            [(f"  job          {card.job_remote_id} ({card.job_status}) on profile "
+              f"{card.profile}{where}", "")],
+            [(f"  method       {card.method or 'supervised'} · {hyper}", "")],
+            [(f"  tokens       {card.trained_tokens:,}" if card.trained_tokens else
+              "  tokens       —", "")],
         ]
         for ref in card.datasets:
-            name = f"{_plain(ref.dataset)} v{ref.version}" if ref.dataset else "(not in the store)"
+            name = f"{ref.dataset} v{ref.version}" if ref.dataset else "(not in the store)"
             digest = (ref.content_hash or "")[:16] or "—"
             examples = f", {count_of(ref.examples, 'example')}" if ref.examples is not None else ""
             file_id = f", file {ref.file_id}" if ref.file_id else ""
-            lines.append(f"  {ref.role:<12} {name}{examples} · sha256 {digest}{file_id}")
+            lines.append([(f"  {ref.role:<12} {name}{examples} · sha256 {digest}{file_id}", "")])
         if card.loop_id is not None:
-            lines.append(f"  loop         #{card.loop_id} (guided flywheel loop)")
-    lines += ["", "[b]Evaluations[/b]" + (f" (against base {card.base_model})"
-                                          if card.base_model else "")]
+            lines.append([(f"  loop         #{card.loop_id} (guided flywheel loop)", "")])
+    if card.deployments:
+        lines.append([(f"  answers as   {', '.join(card.deployments)} (deployment)", "")])
+    if card.shutdown_date:
+        via = f", with its base model {card.shutdown_via}" if card.shutdown_via else ""
+        lines.append([("  ", ""), ("retires", "b"),
+                      (f"      {card.shutdown_date}{via} (the provider stops serving it)", "")])
+    if card.replaces or card.retrained_as:
+        lines += [[], _heading("Retrained elsewhere")]
+    if card.replaces:
+        lines.append([("  replaces     " + _link_line(card.replaces), "")])
+    for link in card.retrained_as:
+        lines.append([("  retrained as " + _link_line(link), "")])
+    lines += [[], _heading("Evaluations", f" (against base {card.base_model})"
+                           if card.base_model else "")]
     if not card.runs:
-        lines.append("  no eval run on this model yet")
+        lines.append([("  no eval run on this model yet", "")])
     for run in card.runs:
         rate = f"{_pct(run.pass_rate)} ({run.passed}/{run.total})"
-        versus = ""
+        prompt = f" · prompt {run.prompt}" if run.prompt else ""
+        line: Runs = [(f"  {run.eval_name} run {run.run_id} ({run.status}{prompt}): {rate}", "")]
         if run.base_pass_rate is not None and run.delta is not None:
             colour = "green" if run.delta > 0 else "red" if run.delta < 0 else "dim"
-            versus = (f"  base {_pct(run.base_pass_rate)}  [{colour}]Δ {100 * run.delta:+.1f} "
-                      f"pp[/{colour}]  fail→pass {run.fail_to_pass}, pass→fail "
-                      f"{run.pass_to_fail}, McNemar p = {run.mcnemar_p:.3g}")
-        prompt = f" · prompt {run.prompt}" if run.prompt else ""
-        lines.append(f"  {_plain(run.eval_name)} run {run.run_id} ({run.status}{prompt}): {rate}{versus}")
+            line += [(f"  base {_pct(run.base_pass_rate)}  ", ""),
+                     (f"Δ {100 * run.delta:+.1f} pp", colour),
+                     (f"  fail→pass {run.fail_to_pass}, pass→fail {run.pass_to_fail}, "
+                      f"McNemar p = {run.mcnemar_p:.3g}", "")]
+        lines.append(line)
     lines += [
-        "",
-        "[b]Cost[/b]",
-        f"  training     {_usd(card.training_actual_usd)} billed · "
-        f"{_usd(card.training_estimated_usd)} estimated",
-        f"  evals        {_usd(card.evals_usd)}",
-        f"  playground   {_usd(card.playground_usd)}",
-        f"  total        [b]{_usd(card.total_usd)}[/b]",
+        [],
+        _heading("Cost"),
+        [(f"  training     {_usd(card.training_actual_usd)} billed · "
+          f"{_usd(card.training_estimated_usd)} estimated", "")],
+        [(f"  evals        {_usd(card.evals_usd)}", "")],
+        [(f"  playground   {_usd(card.playground_usd)}", "")],
+        [("  total        ", ""), (_usd(card.total_usd), "b")],
     ]
-    if not markup:
-        lines = [_TAG.sub("", line).replace("\\[", "[") for line in lines]
     return lines
+
+
+def card_lines(card: ModelLineage) -> list[str]:
+    """The card as plain lines (the CLI's text; the TUI uses `card_runs`)."""
+    return [plain_text(runs) for runs in card_runs(card)]

@@ -5,7 +5,13 @@ eval run or job *before* it starts that work, and `drive` only ever continues
 from what the row says. Killing the process at any point and calling `drive`
 again resumes the same run (the runner skips graded items) or watches the same
 job; a job created just before a crash is found again by the loop id it
-carries in its metadata, so it is never launched twice.
+carries in its metadata (or, where a provider keeps no metadata, by its model and
+training file), so it is never launched twice.
+
+The job goes through the fine-tuning port, so a loop runs on any provider. A
+"retrain elsewhere" loop (tui.core.retrain) runs its baseline on the model being
+replaced, on that model's own profile; the tuned model is made to answer first where
+its provider needs a deployment (Azure), and is evaluated by the name it answers to.
 """
 
 from __future__ import annotations
@@ -39,19 +45,24 @@ def create(store: Any, *, profile: str, eval_id: int, training_version_id: int,
            base_model: str, validation_version_id: int | None = None,
            hyperparameters: dict[str, Any] | None = None, method: str = "supervised",
            suffix: str | None = None, seed: int | None = None,
-           eval_checkpoints: bool = False, name: str | None = None) -> Loop:
+           eval_checkpoints: bool = False, name: str | None = None,
+           options: dict[str, Any] | None = None, grader: dict[str, Any] | None = None,
+           baseline_model: str | None = None, baseline_profile: str | None = None,
+           source_job_id: int | None = None) -> Loop:
     eval_row = store.evals.get(eval_id)
     version = store.datasets.version(training_version_id)
     dataset = next(d for d in store.datasets.list() if d.id == version.dataset_id)
     # Loop ids are only unique within one store; the token that marks the loop's
     # job on the provider must not match a job another store's loop launched.
     spec = {"method": method, "hyperparameters": dict(hyperparameters or {}),
-            "suffix": suffix, "seed": seed, "token": uuid.uuid4().hex}
+            "suffix": suffix, "seed": seed, "token": uuid.uuid4().hex,
+            "options": dict(options or {}), "grader": grader}
     return store.loops.create(
         name=name or f"{dataset.name} v{version.version} · {eval_row.name} · {base_model}",
         profile=profile, base_model=base_model, eval_id=eval_id,
         training_version_id=training_version_id, validation_version_id=validation_version_id,
-        job_spec=spec, eval_checkpoints=eval_checkpoints)
+        job_spec=spec, eval_checkpoints=eval_checkpoints, baseline_model=baseline_model,
+        baseline_profile=baseline_profile, source_job_id=source_job_id)
 
 
 def job_spec(loop: Loop) -> Any:
@@ -63,6 +74,7 @@ def job_spec(loop: Loop) -> Any:
                    method=spec.get("method") or "supervised",
                    hyperparameters=dict(spec.get("hyperparameters") or {}),
                    suffix=spec.get("suffix"), seed=spec.get("seed"),
+                   grader=spec.get("grader"), options=dict(spec.get("options") or {}),
                    metadata={LOOP_METADATA_KEY: loop_token(loop)})
 
 
@@ -70,10 +82,13 @@ def loop_token(loop: Loop) -> str:
     return str((loop.job_spec or {}).get("token") or f"loop-{loop.id}")
 
 
-def preflight(store: Any, loop: Loop, prices: dict[str, float] | None = None) -> Any:
+def preflight(store: Any, loop: Loop, prices: dict[str, float] | None = None,
+              profile: Any = None) -> Any:
+    """The loop's job pre-flight; with its Profile, against that provider's rules."""
     from tui.core.jobs.preflight import run_preflight
 
-    return run_preflight(store, loop.profile, job_spec(loop), prices=prices)
+    return run_preflight(store, profile if profile is not None else loop.profile,
+                         job_spec(loop), prices=prices)
 
 
 Say = Callable[[str], None]
@@ -82,13 +97,18 @@ Say = Callable[[str], None]
 class LoopDriver:
     """Advances one loop to its end (or until cancelled). One driver per loop at a time."""
 
-    def __init__(self, store: Any, loop_id: int, *, client: Any, options: LoopOptions,
+    def __init__(self, store: Any, loop_id: int, *, provider: Any, options: LoopOptions,
                  say: Say | None = None,
-                 on_progress: Callable[[Progress], None] | None = None) -> None:
+                 on_progress: Callable[[Progress], None] | None = None,
+                 baseline_client: Any = None) -> None:
         self.store = store
         self.loop_id = loop_id
-        self.client = client
+        self.provider = provider  # the fine-tuning port of the loop's profile
+        self.client = provider.inference_client()
+        # A retrain's baseline model may live on another profile: its own client.
+        self.baseline_client = baseline_client or self.client
         self.options = options
+        self._blocked = False  # stopped until something outside changes (a deployment)
         self.say = say or (lambda _text: None)
         self.on_progress = on_progress
         self._runner: Any = None
@@ -119,7 +139,8 @@ class LoopDriver:
         if self._cancelled:
             self._wake.set()
         loop = self.store.loops.get(self.loop_id)
-        while loop.stage not in FINAL_STAGES and not self._cancelled:
+        self._blocked = False
+        while loop.stage not in FINAL_STAGES and not self._cancelled and not self._blocked:
             try:
                 if loop.stage == "baseline":
                     loop = await self._baseline(loop)
@@ -136,7 +157,8 @@ class LoopDriver:
 
     # -- stages -------------------------------------------------------------
     async def _run_eval(self, loop: Loop, model: str, run_id: int | None, label: str,
-                        remember: Callable[[int], object]) -> int | None:
+                        remember: Callable[[int], object], *, client: Any = None,
+                        profile: str | None = None) -> int | None:
         """Create (once: `remember` stores the new id on the loop) and run an eval run of
         the loop's eval on `model`; its id, or None when it was cancelled."""
         from tui.core.evals import service
@@ -147,7 +169,7 @@ class LoopDriver:
             eval_row = store.evals.get(loop.eval_id)
             try:
                 run = service.new_run(store, eval_row, from_store(eval_row), model=model,
-                                      profile=loop.profile, name=label)
+                                      profile=profile or loop.profile, name=label)
             except (DefinitionError, ValueError, OSError) as exc:
                 raise LoopError(f"cannot start the {label} eval run: {exc}") from exc
             run_id = run.id
@@ -155,7 +177,7 @@ class LoopDriver:
         run = store.evals.run(run_id)
         if run.status != "completed":
             self.say(f"Evaluating {model} ({label}, run {run_id})")
-            run = await service.execute(store, run_id, client=self.client,
+            run = await service.execute(store, run_id, client=client or self.client,
                                         options=self.options.runner,
                                         on_progress=self.on_progress,
                                         runner_ref=self._keep_runner)
@@ -173,43 +195,49 @@ class LoopDriver:
             runner.cancel()
 
     async def _baseline(self, loop: Loop) -> Loop:
+        model, profile = loop.baseline
         run_id = await self._run_eval(
-            loop, loop.base_model, loop.baseline_run_id, "baseline",
-            lambda rid: self.store.loops.update(loop.id, baseline_run_id=rid))
+            loop, model, loop.baseline_run_id, "baseline",
+            lambda rid: self.store.loops.update(loop.id, baseline_run_id=rid),
+            client=self.baseline_client, profile=profile)
         if run_id is None:
             return loop
         return self.store.loops.update(loop.id, stage="training")
 
-    async def _find_launched(self, loop: Loop) -> dict[str, Any] | None:
+    async def _find_launched(self, loop: Loop, training_file: str | None) -> dict[str, Any] | None:
         """A job this loop created whose id never reached the store (a crash right after)."""
-        from tui.core.jobs.sync import dump
+        from tui.core.finetune.shapes import epoch
+        from tui.core.pagination import PaginationStopped
 
-        # Filtered by metadata where the provider supports it; checked here either way.
-        page = await self.client.fine_tuning.jobs.list(
-            limit=100, metadata={LOOP_METADATA_KEY: loop_token(loop)})
-        for remote in page.data:
-            data = dump(remote)
-            if (data.get("metadata") or {}).get(LOOP_METADATA_KEY) == loop_token(loop):
-                return data
-        return None
+        try:
+            # The port searches the newest jobs through the pager (OpenAIShaped.FIND_WINDOW).
+            return await self.provider.find_job(
+                LOOP_METADATA_KEY, loop_token(loop), model=loop.base_model,
+                training_file=training_file, since=epoch(loop.created_at) or 0)
+        except PaginationStopped as exc:
+            # Without a complete answer a second job might be launched: stop instead.
+            raise LoopError(f"cannot tell whether this loop launched a job already: {exc}") \
+                from exc
 
     async def _launch(self, loop: Loop) -> Loop:
         from tui.core.jobs.actions import ActionError, launch
 
-        found = await self._find_launched(loop)
+        pre = preflight(self.store, loop, self.options.training_prices, self.provider.profile)
+        found = await self._find_launched(loop, pre.training.existing_file_id)
         if found is not None:
             job = self.store.jobs.upsert(
                 loop.profile, found, training_version_id=loop.training_version_id,
                 validation_version_id=loop.validation_version_id)
             self.say(f"Found the job this loop launched before: {job.remote_id}")
         else:
-            pre = preflight(self.store, loop, self.options.training_prices)
             if not pre.ok:
                 raise LoopError("pre-flight: " + "; ".join(pre.problems))
             for line in pre.summary_lines():
                 self.say(line)
+            for line in pre.warnings:
+                self.say(f"! {line}")
             try:
-                job = await launch(self.client, self.store, pre, say=self.say)
+                job = await launch(self.provider, self.store, pre, say=self.say)
             except ActionError as exc:
                 raise LoopError(str(exc)) from exc
             self.say(f"Launched {job.remote_id}")
@@ -232,7 +260,7 @@ class LoopDriver:
             # one request a poll, and the loop never waits on a watcher that stopped
             # (another profile) or cannot see the job any more.
             try:
-                job = (await sync_job(self.client, self.store, loop.profile, job,
+                job = (await sync_job(self.provider, self.store, loop.profile, job,
                                       retrieve=True)).job
                 errors = 0
             except openai.NotFoundError as exc:
@@ -275,6 +303,21 @@ class LoopDriver:
                 break
         return self.store.loops.get(loop.id)
 
+    async def _answerable(self, loop: Loop, job: Any) -> str | None:
+        """The name the tuned model answers to, after deploying it where that is needed;
+        None (the loop waits at this stage, saying why) while it does not answer yet."""
+        answer = await self.provider.make_answerable(self.store, job)
+        if answer.ready:
+            if answer.model != job.fine_tuned_model:
+                self.say(answer.message)
+            return answer.model
+        text = answer.message + (f"\n  run: {answer.command}" if answer.command else "")
+        self.say(text)
+        self.store.loops.update(loop.id, error=f"waiting: {answer.message}"
+                                + (f" (run: {answer.command})" if answer.command else ""))
+        self._blocked = True
+        return None
+
     async def _evaluating(self, loop: Loop) -> Loop:
         from tui.core.evals.compare import compare_runs
         from tui.core.lineage import pass_rate_of
@@ -284,8 +327,13 @@ class LoopDriver:
             raise LoopError(f"{job.remote_id} succeeded without a fine-tuned model name")
         if loop.eval_checkpoints:
             loop = await self._evaluate_checkpoints(loop)
+        served = job.fine_tuned_model
+        if loop.tuned_run_id is None:
+            served = await self._answerable(loop, job)
+            if served is None:
+                return loop
         run_id = await self._run_eval(
-            loop, job.fine_tuned_model, loop.tuned_run_id, "fine-tuned",
+            loop, served, loop.tuned_run_id, "fine-tuned",
             lambda rid: self.store.loops.update(loop.id, tuned_run_id=rid))
         if run_id is None:
             return loop
@@ -296,12 +344,15 @@ class LoopDriver:
         comparison["base_pass_rate"] = pass_rate_of(base.result_counts)[0]
         comparison["tuned_pass_rate"] = pass_rate_of(tuned.result_counts)[0]
         comparison["model"] = job.fine_tuned_model
+        comparison["served_as"] = tuned.model
+        comparison["profile"] = loop.profile
+        comparison["baseline_model"], comparison["baseline_profile"] = loop.baseline
         self.say(f"Baseline {_pct(comparison['base_pass_rate'])} → fine-tuned "
                  f"{_pct(comparison['tuned_pass_rate'])} "
                  f"(fail→pass {len(comparison['fail_to_pass'])}, "
                  f"pass→fail {len(comparison['pass_to_fail'])}, "
                  f"McNemar p = {comparison['mcnemar_p']:.4g})")
-        return self.store.loops.update(loop.id, stage="done", comparison=comparison)
+        return self.store.loops.update(loop.id, stage="done", comparison=comparison, error=None)
 
 
 def _pct(rate: float | None) -> str:

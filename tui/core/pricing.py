@@ -9,6 +9,8 @@ base model's price) match the longest listed prefix.
 
 from __future__ import annotations
 
+from typing import Any
+
 DEFAULT_TRAINING_PRICES_PER_1M: dict[str, float] = {
     "gpt-4.1": 25.0,
     "gpt-4.1-mini": 5.0,
@@ -41,13 +43,19 @@ def training_price_per_1m(model: str, overrides: dict[str, float] | None = None)
     return None if price is None else float(price)
 
 
-def training_prices_for(kind: str, table: dict[str, float] | None) -> dict[str, float]:
+def training_prices_for(kind: str, table: dict[str, float] | None, *,
+                        profile: Any = None) -> dict[str, float]:
     """The training price table for a profile of `kind`, as `overrides` for the lookups.
 
     A `local` profile trains on the user's own hardware: no provider bills it, so
     every model is priced 0 (the empty prefix matches all; listed prices still win).
+    A profile's own `training_prices` (another provider bills the same model names
+    differently: Azure's gpt-4o-mini is not OpenAI's) win over the global table.
     """
     prices = dict(table or {})
     if kind == "local":
         prices = {"": 0.0, **prices}
+    own = getattr(profile, "training_prices", None)
+    if own:
+        prices.update({k: float(v) for k, v in own.items()})
     return prices

@@ -6,14 +6,19 @@ Three parts, each idempotent (a second sync adds nothing):
   tunedeck uploaded itself is recognised by the content hash in its name and
   linked to its dataset version; a link already stored is kept.
 * jobs: every fine-tuning job with its events, checkpoints and result file
-  (`tui.core.jobs.sync` does the work).
+  (`tui.core.jobs.sync` does the work), and the provider's model list with the
+  shutdown dates it announces (where it has one).
 * evals: every hosted eval with its runs and output items
-  (`tui.core.evals.importer` does the work).
+  (`tui.core.evals.importer` does the work, on OpenAI-shaped providers).
+
+Files and jobs go through the fine-tuning port, so every provider kind syncs the same
+way; its errors arrive as the openai SDK's classes.
 
 A part the profile lacks the capability for is skipped, saying why. A part
 whose endpoint answers 404 or 410 (OpenAI's Evals API after 2026-11-30) is
 reported as retired: what the store already holds is kept, the other parts
-still run. Other provider errors fail only their part.
+still run. Other provider errors fail only their part; so does a list the
+provider would not end (`tui.core.pagination`), keeping what was read.
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ from typing import TYPE_CHECKING, Any
 from store import Store
 from tui.core.config import Capability, Profile
 from tui.core.errors import explain
+from tui.core.pagination import PaginationStopped
 from tui.core.secrets import redact
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from tui.core.finetune.port import FineTuningProvider
 
 PARTS = ("files", "jobs", "evals")
 CAPABILITY = {"files": Capability.FILES, "jobs": Capability.FINE_TUNING,
@@ -116,7 +122,7 @@ def _stops_everything(exc: BaseException) -> bool:
                       | openai.APIConnectionError)
 
 
-async def sync_profile(client: AsyncOpenAI, store: Store, profile: Profile, *,
+async def sync_profile(provider: FineTuningProvider, store: Store, profile: Profile, *,
                        parts: Iterable[str] = PARTS, say: Say | None = None) -> SyncReport:
     import openai
 
@@ -135,7 +141,10 @@ async def sync_profile(client: AsyncOpenAI, store: Store, profile: Profile, *,
             outcome.state, outcome.message = FAILED, f"not attempted: {stop}"
         else:
             try:
-                await _RUNNERS[name](client, store, profile.name, outcome.counts, say)
+                await _RUNNERS[name](provider, store, profile.name, outcome.counts, say)
+            except PaginationStopped as exc:
+                # What was read is stored; the other parts still run.
+                outcome.state, outcome.message = FAILED, str(exc)
             except openai.APIError as exc:
                 if is_gone(exc):
                     status = getattr(exc, "status_code", None)
@@ -187,14 +196,11 @@ class VersionMatcher:
         return None
 
 
-async def _sync_files(client: AsyncOpenAI, store: Store, profile: str,
+async def _sync_files(provider: FineTuningProvider, store: Store, profile: str,
                       counts: dict[str, int], say: Say) -> None:
-    from tui.core.jobs.sync import dump
-
     before = {f.remote_id: f for f in store.files.list(profile)}
     matcher = VersionMatcher(store, profile)
-    async for remote in client.files.list():
-        data = dump(remote)
+    async for data in provider.list_files():  # the port's pager: PaginationStopped ends it
         old = before.get(data["id"])
         link = None
         if old is None or (old.content_hash is None and old.dataset_version_id is None):
@@ -210,14 +216,21 @@ async def _sync_files(client: AsyncOpenAI, store: Store, profile: str,
 
 
 # -- jobs -----------------------------------------------------------------
-async def _sync_jobs(client: AsyncOpenAI, store: Store, profile: str,
+async def _sync_jobs(provider: FineTuningProvider, store: Store, profile: str,
                      counts: dict[str, int], say: Say) -> None:
     import openai
 
     from tui.core.jobs.sync import hydrate, sync_all
+    from tui.core.retirement import refresh_models
 
     before = {j.remote_id: j.raw for j in store.jobs.list(profile)}
-    jobs = await sync_all(client, store, profile)
+    try:
+        jobs = await sync_all(provider, store, profile)
+    except PaginationStopped as stop:
+        counts["seen"] = len(stop.read)
+        counts["added"] = sum(1 for j in stop.read if j.remote_id not in before)
+        _link_jobs_to_versions(store, profile)
+        raise
     counts["seen"] = len(jobs)
     counts["added"] = sum(1 for j in jobs if j.remote_id not in before)
     if jobs:
@@ -225,7 +238,7 @@ async def _sync_jobs(client: AsyncOpenAI, store: Store, profile: str,
     try:
         for job in jobs:
             try:
-                result = await hydrate(client, store, profile, job)
+                result = await hydrate(provider, store, profile, job)
             except openai.NotFoundError:
                 continue  # deleted between the list and now: what is stored stays
             counts["events_added"] += result.new_events
@@ -236,6 +249,11 @@ async def _sync_jobs(client: AsyncOpenAI, store: Store, profile: str,
         counts["updated"] = sum(1 for rid, raw in after.items()
                                 if rid in before and before[rid] != raw)
         _link_jobs_to_versions(store, profile)
+    # The models the jobs trained on may be retiring: their shutdown dates come with the list.
+    retiring = await refresh_models(provider, store, profile)
+    if retiring:
+        say(f"jobs: {len(retiring)} model(s) used here retire within 60 days "
+            "(tunedeck jobs list shows them)")
 
 
 def _link_jobs_to_versions(store: Store, profile: str) -> None:
@@ -268,14 +286,15 @@ def _eval_snapshot(store: Store, profile: str) -> tuple[dict, dict, int]:
     return evals, runs, items
 
 
-async def _sync_evals(client: AsyncOpenAI, store: Store, profile: str,
+async def _sync_evals(provider: FineTuningProvider, store: Store, profile: str,
                       counts: dict[str, int], say: Say) -> None:
     from tui.core.evals.importer import import_openai
 
     evals, runs, items = _eval_snapshot(store, profile)
     say("evals: importing evals, their runs and output items…")
     try:
-        report = await import_openai(store, client, profile)
+        # Hosted evals are OpenAI's API: the profile's OpenAI-compatible client reads them.
+        report = await import_openai(store, provider.inference_client(), profile)
         counts["seen"], counts["runs"] = report.evals, report.runs
     finally:
         evals2, runs2, items2 = _eval_snapshot(store, profile)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from tui.core.private_files import private_dir, private_opener, write_private
 from tui.local import devices, models, process
 from tui.local.process import Channel
 from tui.sandbox.engine import (
@@ -191,8 +192,9 @@ class LocalEngine:
         steps_per_epoch = math.ceil(n / (per_device * processes))
         total = steps_per_epoch * n_epochs
         base_lr = local.get("learning_rate", FULL_LR if local.get("full") else LORA_LR)
-        job_dir = self.work_dir / (spec.job_id or f"job-{spec.seed}")
-        job_dir.mkdir(parents=True, exist_ok=True)
+        # The job's folder holds a copy of the training data and the weights trained on
+        # it: only its owner may enter it, and the files written here are 0600 too.
+        job_dir = private_dir(self.work_dir / (spec.job_id or f"job-{spec.seed}"))
         cfg = {
             "method": spec.method, "base_model": spec.base_model, "base_path": str(base_path),
             "seed": spec.seed, "n_epochs": n_epochs, "batch_size": batch_size,
@@ -204,9 +206,9 @@ class LocalEngine:
             "max_completion_length": int(local.get("max_completion_length", 64)),
             "grader": spec.grader, "local": local,
         }
-        (job_dir / "job.json").write_text(json.dumps(cfg, indent=1))
+        write_private(job_dir / "job.json", json.dumps(cfg, indent=1))
         for name, items in (("train.jsonl", train), ("valid.jsonl", valid[:VALID_CAP])):
-            (job_dir / name).write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in items))
+            write_private(job_dir / name, b"".join(orjson.dumps(r) + b"\n" for r in items))
         return TrainingPlan(spec=spec, n_examples=n, n_epochs=n_epochs, batch_size=batch_size,
                             steps_per_epoch=steps_per_epoch, total_steps=total,
                             trained_tokens=tokens * n_epochs, hyperparameters=resolved,
@@ -379,7 +381,7 @@ class LocalRun:
             artifact = {"engine": "local", "base": plan.spec.base_model, "method": plan.spec.method,
                         "adapter": message["checkpoint"]}
         if record:
-            with open(self.dir / "steps.jsonl", "ab") as f:
+            with open(self.dir / "steps.jsonl", "ab", opener=private_opener) as f:
                 f.write(orjson.dumps(message) + b"\n")
         return StepResult(step, metrics, epoch, epoch_end, artifact)
 

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tui.core.private_files import private_dir
+
 
 class ExportError(RuntimeError):
     pass
@@ -29,7 +31,8 @@ def merged(base_path: Path, adapter: Path | None, out: Path) -> Path:
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-    out.mkdir(parents=True, exist_ok=True)
+    # Weights trained on the user's data: a folder only its owner enters.
+    private_dir(out)
     model.save_pretrained(out)
     AutoTokenizer.from_pretrained(str(base_path)).save_pretrained(out)
     return out

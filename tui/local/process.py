@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
+from tui.core.private_files import private_opener
+
 
 class Channel(Protocol):
     def receive(self) -> dict[str, Any] | None:
@@ -33,7 +35,7 @@ class Channel(Protocol):
 
 def log_start(job_dir: Path, what: str) -> None:
     """One `# tunedeck:` line per start in train.log: what was run, and from which checkpoint."""
-    with open(job_dir / "train.log", "ab") as log:
+    with open(job_dir / "train.log", "ab", opener=private_opener) as log:
         log.write(f"# tunedeck: {what}\n".encode())
 
 
@@ -86,7 +88,7 @@ class ProcessChannel:
     def __init__(self, job_dir: Path, cmd: list[str], env: dict[str, str]) -> None:
         self.job_dir = job_dir
         log_start(job_dir, " ".join(cmd[1:]))
-        with open(job_dir / "train.log", "ab") as log:
+        with open(job_dir / "train.log", "ab", opener=private_opener) as log:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=log, env=env, text=True, start_new_session=True)
 

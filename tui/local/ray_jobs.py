@@ -31,6 +31,7 @@ from typing import Any
 
 import orjson
 
+from tui.core.private_files import private_opener, write_private
 from tui.local.process import log_start
 from tui.local.worker import PAUSE_FILE, WIRE_FILE
 
@@ -115,7 +116,7 @@ class RayCluster:
             entrypoint += f" --resume {shlex.quote(resume)}"
         submission = f"tunedeck-{job_id}-{uuid.uuid4().hex[:8]}"
         # Written first: a crash right after submitting still finds the submission.
-        (job_dir / SUBMISSION_FILE).write_text(json.dumps(
+        write_private(job_dir / SUBMISSION_FILE, json.dumps(
             {"submission_id": submission, "address": self.address}))
         log_start(job_dir, f"ray job {submission}: {entrypoint}")
         self._submit(entrypoint, submission, job_id)
@@ -271,7 +272,7 @@ class RayChannel:
         except Exception:  # noqa: BLE001
             return ""
         try:
-            with open(self.job_dir / "train.log", "ab") as f:
+            with open(self.job_dir / "train.log", "ab", opener=private_opener) as f:
                 f.write(logs.encode(errors="replace"))
         except OSError:  # the folder is gone: the log is still the failure's reason
             pass

@@ -32,6 +32,8 @@ from typing import Any
 
 import orjson
 
+from tui.core.private_files import private_opener
+
 WIRE_FILE = "wire.jsonl"
 PAUSE_FILE = "pause"
 
@@ -112,7 +114,7 @@ class FileWire(Wire):
 
     def send(self, message: dict[str, Any]) -> None:
         if self.rank == 0:
-            with open(self.path, "ab") as f:
+            with open(self.path, "ab", opener=private_opener) as f:
                 f.write(orjson.dumps(message) + b"\n")
 
     def pause_requested(self) -> bool:

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
+from tui.ui_text import styled
 from tui.widgets.dataset_stats import render_report
 from tui.widgets.virtual_table import Column, Row, VirtualTable
 
@@ -197,7 +198,8 @@ class DatasetsPane(Pane):
             )
             option_list.add_option(
                 Option(
-                    f"{mark} {dataset.name} v{version.version}  {version.n_examples:,}",
+                    styled(f"{mark} ", dataset.name,
+                           f" v{version.version}  {version.n_examples:,}"),
                     id=str(version.id),
                 )
             )
@@ -237,13 +239,12 @@ class DatasetsPane(Pane):
         )
         table = self.query_one("#ds-examples", VirtualTable)
         table.set_source(source)
-        parts = [f"showing [b]{filter_name}[/b]"]
-        if self.category:
-            parts.append(f"category [b]{self.category}[/b]")
-        if self.search:
-            parts.append(f"matching [b]{self.search!r}[/b]")
-        parts.append(f"{table.row_count:,} rows  ·  enter opens · f filter · / search · c category")
-        self.query_one("#ds-filter", Static).update("  ".join(parts))
+        # The search and the category come from the data (typed from it): parts, not markup.
+        self.query_one("#ds-filter", Static).update(styled(
+            "showing ", (filter_name, "b"),
+            *(("  category ", (self.category, "b")) if self.category else ()),
+            *(("  matching ", (repr(self.search), "b")) if self.search else ()),
+            f"  {table.row_count:,} rows  ·  enter opens · f filter · / search · c category"))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id and int(event.option.id) != self.version_id:
@@ -423,9 +424,9 @@ class DatasetsPane(Pane):
         import asyncio
 
         from store import Store
+        from tui.core.finetune import provider_for
         from tui.core.jobs.preflight import prepare_file
         from tui.core.jobs.upload import ensure_uploaded
-        from tui.core.providers import make_client
 
         profile = self.tunedeck.profile
         with Store(self.tunedeck.db_path) as store:
@@ -435,13 +436,16 @@ class DatasetsPane(Pane):
                 return
 
             async def upload() -> tuple[str, bool]:
-                async with make_client(profile) as client:
+                provider = provider_for(profile)
+                try:
                     return await ensure_uploaded(
-                        client, store, profile.name, prepared.data,
+                        provider, store, profile.name, prepared.data,
                         filename=prepared.filename, dataset_version_id=version_id,
                         sha256=prepared.sha256,
                         progress=lambda d, t: self.post_message(self.ImportProgress(d, t)),
                     )
+                finally:
+                    await provider.close()
 
             file_id, fresh = asyncio.run(upload())
         verb = "Uploaded" if fresh else "Already on the provider:"

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, Static
 
 from tui.panes.base import Pane
+from tui.ui_text import cells, lines, plain, styled
 from tui.widgets.eval_items import COLUMNS, EvalItemSource
 from tui.widgets.virtual_table import VirtualTable
 
@@ -160,7 +161,7 @@ class EvalsPane(Pane):
         for ev in repo.list():
             runs = repo.runs(ev.id)
             if not runs:
-                table.add_row(ev.name, "-", "-", "-", "no runs", "-", key=f"e{ev.id}")
+                table.add_row(*cells(ev.name), "-", "-", "-", "no runs", "-", key=f"e{ev.id}")
             for run in runs:
                 counts = run.result_counts or {}
                 status = run.status
@@ -171,10 +172,11 @@ class EvalsPane(Pane):
                         and run.id not in self.running:
                     status = "interrupted"
                 mark = "◆ " if run.id == self.marked_run else ""
-                table.add_row(ev.name, mark + run_label(run.name, run.model, run.id),
+                # Names, models and statuses are data: Text cells, never markup.
+                table.add_row(*cells(ev.name, mark + run_label(run.name, run.model, run.id)),
                               pass_rate(counts),
                               str(counts.get("total") or repo.count_results(run.id)),
-                              status, short_model(run.model), key=f"r{run.id}")
+                              *cells(status, short_model(run.model)), key=f"r{run.id}")
         empty = table.row_count == 0
         self.show_empty(empty)
         self.query_one("#evals-body").display = not empty
@@ -221,27 +223,29 @@ class EvalsPane(Pane):
 
         s = summarize(store, run.id)
         counts = s["result_counts"]
-        lines = [f"[b]{store.evals.get(run.eval_id).name}[/b] · run {run.id} · "
-                 f"{run.model or 'given samples'} · {run.status}"
-                 + (f" · [red]{run.error}[/red]" if run.error else ""),
-                 f"{counts['passed']}/{counts['total']} passed ({100 * s['pass_rate']:.1f}%) · "
-                 f"{counts['failed']} failed · {counts['errored']} errored"]
+        # The eval's and graders' names, the model and the run's error are data: the
+        # summary is built from parts (an eval named "support QA [/draft]" is text).
+        rows: list = [styled((store.evals.get(run.eval_id).name, "b"), f" · run {run.id} · ",
+                             run.model or "given samples", f" · {run.status}",
+                             *((" · ", (run.error, "red")) if run.error else ())),
+                      f"{counts['passed']}/{counts['total']} passed ({100 * s['pass_rate']:.1f}%) · "
+                      f"{counts['failed']} failed · {counts['errored']} errored"]
         for c in s["per_testing_criteria_results"]:
-            lines.append(f"  {c['testing_criteria']}: {100 * c['pass_rate']:.1f}% pass · "
-                         f"mean {c['mean_score']:.3f}")
+            rows.append(f"  {c['testing_criteria']}: {100 * c['pass_rate']:.1f}% pass · "
+                        f"mean {c['mean_score']:.3f}")
         tokens = sum(u["total_tokens"] for u in s["per_model_usage"])
         p50 = s["latency_ms"]["p50"]
-        lines.append(f"tokens {tokens} · ${s['cost_usd']:.4f}"
+        rows.append(f"tokens {tokens} · ${s['cost_usd']:.4f}"
                      + (f" · p50 {p50:.0f} ms" if p50 else "")
                      + f" · filter {FILTERS[self.filter_index] or 'all'} · sort {self.order}")
         from tui.core.evals.batch import FINAL, batch_state, describe, is_batch_run
 
         state = batch_state(run) if is_batch_run(run) else None
         if state is not None:
-            lines.append(describe(state) + " · sampled at the batch price (50%)")
+            rows.append(describe(state) + " · sampled at the batch price (50%)")
         chosen = self.selected_items.get(run.id)
         if chosen:
-            lines.append(f"{len(chosen)} item(s) selected (space): t turns them into data")
+            rows.append(f"{len(chosen)} item(s) selected (space): t turns them into data")
         live = self.live.get(run.id)
         counts_b = (state or {}).get("request_counts") or {}
         if live is not None and run.id in self.running:
@@ -250,13 +254,13 @@ class EvalsPane(Pane):
                 bar.update(total=counts_b.get("total") or None,
                            progress=counts_b.get("completed", 0) + counts_b.get("failed", 0))
             else:
-                lines.append(f"running: {live.done}/{live.total or '?'} · live pass "
-                             f"{100 * live.pass_rate:.1f}% · {eta_text(live.eta_s)}")
+                rows.append(f"running: {live.done}/{live.total or '?'} · live pass "
+                            f"{100 * live.pass_rate:.1f}% · {eta_text(live.eta_s)}")
                 bar.display = True
                 bar.update(total=live.total or None, progress=live.done)
         else:
             bar.display = False
-        summary.update("\n".join(lines))
+        summary.update(lines(rows))
         items.set_source(EvalItemSource(store, run.id, status=FILTERS[self.filter_index],
                                         order=self.order, marked=chosen))
 
@@ -344,7 +348,8 @@ class EvalsPane(Pane):
             if yes:
                 self.start_runs(eval_id, models, batch=batch)
 
-        self.app.push_screen(JobConfirm(f"{check.message()} Run anyway?", yes="Run"), answered)
+        self.app.push_screen(JobConfirm(plain(f"{check.message()} Run anyway?"), yes="Run"),
+                             answered)
 
     def start_runs(self, eval_id: int, models: str, *, batch: bool = False) -> list[int]:
         """One run per model in a comma-separated list, all started at once."""
@@ -407,6 +412,11 @@ class EvalsPane(Pane):
         profile, settings = self.tunedeck.profile, self.tunedeck.settings
         with Store(self.tunedeck.db_path) as store:
             model = store.evals.run(run_id).model
+            notice = service.jail_notice(store, run_id,
+                                         allowed=bool(settings.allow_unsandboxed_graders))
+            if notice:  # no OS jail here: said before the run, not only per item
+                self.notify(notice, title="Python graders", severity="warning", timeout=15,
+                            markup=False)
             client = service.client_for(profile) if model else None
             last = [0.0]
 
@@ -532,7 +542,7 @@ class EvalsPane(Pane):
 
         table = self.query_one("#eval-runs-table", DataTable)
         try:
-            table.update_cell(f"r{message.run_id}", "status", live_status(message),
+            table.update_cell(f"r{message.run_id}", "status", *cells(live_status(message)),
                               update_width=True)
         except (CellDoesNotExist, KeyError):
             self.reload()  # a run the table does not show yet
@@ -711,7 +721,9 @@ class EvalsPane(Pane):
             return await try_criteria(criteria, trial_item.item, sample, client=client,
                                       model=definition.model,
                                       input_messages=definition.input_messages,
-                                      sampling_params=definition.sampling_params)
+                                      sampling_params=definition.sampling_params,
+                                      allow_unsandboxed_graders=bool(
+                                          self.tunedeck.settings.allow_unsandboxed_graders))
         finally:
             if client is not None:
                 await client.close()

@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,9 +18,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from tui.core.config import Capability
-from tui.core.jobs.present import age, eta, progress_bar, status_markup
+from tui.core.jobs.present import age, eta, progress_bar, status_style
 from tui.core.pricing import training_prices_for
 from tui.panes.base import Pane
+from tui.ui_text import cells, rich_plain, styled
 
 DEFAULT_MODELS = (
     "gpt-4.1-mini-2025-04-14",
@@ -108,10 +108,10 @@ class JobsPane(Pane):
         if can:
             notice.display = False
         else:
-            notice.update(
-                f"Profile [b]{profile.name}[/b] ({profile.kind}) has no fine-tuning capability: "
-                "jobs can be browsed but not created. Switch profile with [b]p[/b]."
-            )
+            notice.update(styled(
+                "Profile ", (profile.name, "b"), f" ({profile.kind}) has no fine-tuning "
+                "capability: jobs can be browsed but not created. Switch profile with ",
+                ("p", "b"), "."))
             notice.display = True
         store = self.tunedeck.store
         table = self.query_one("#jobs-table", DataTable)
@@ -121,16 +121,17 @@ class JobsPane(Pane):
         now = self.now()
         for job in store.jobs.list(profile.name):
             step, total = progress.get(job.id, (None, None))
+            # The provider's fields are Text cells (a str cell is markup); the figures
+            # computed here are plain strings.
             table.add_row(
-                job.remote_id,
-                Text.from_markup(status_markup(job.status)),
-                job.method or "-",
-                job.model,
+                *cells(job.remote_id),
+                rich_plain(job.status, status_style(job.status), end=""),
+                *cells(job.method or "-", job.model),
                 progress_bar(step, total) if job.status != "succeeded" or step else "-",
                 eta(job, now),
                 f"{job.trained_tokens:,}" if job.trained_tokens else "-",
                 age(job.remote_created_at, now),
-                job.fine_tuned_model or "-",
+                *cells(job.fine_tuned_model or "-"),
                 key=str(job.id),
             )
         if selected is not None:
@@ -178,28 +179,40 @@ class JobsPane(Pane):
         self.watch_jobs()
 
     def _status(self, text: str) -> None:
-        self.query_one("#jobs-status", Static).update(text)
+        # Status lines quote profile names and provider errors: plain text.
+        self.query_one("#jobs-status", Static).update(styled(text))
 
-    def _client(self, *, max_retries: int = 2) -> Any:
-        from tui.core.providers import make_client, require
+    def _provider(self, *, max_retries: int = 2) -> Any:
+        """The profile's fine-tuning port (tui.core.finetune): any provider kind."""
+        from tui.core.finetune import provider_for
+        from tui.core.providers import require
 
         require(self.tunedeck.profile, Capability.FINE_TUNING)
-        return make_client(self.tunedeck.profile, max_retries=max_retries)
+        return provider_for(self.tunedeck.profile, max_retries=max_retries)
 
     @work(exclusive=True, group="jobs-watch", exit_on_error=False, name="watch jobs")
     async def watch_jobs(self) -> None:
         from tui.core.errors import explain
         from tui.core.jobs.watch import PollPolicy, Watcher
+        from tui.core.pagination import PaginationStopped
 
         profile = self.tunedeck.profile
         # No SDK retries: the watcher does its own backoff and honours Retry-After.
-        client = self._client(max_retries=0)
+        provider = self._provider(max_retries=0)
 
         def changed(results: list[Any]) -> None:
             self.post_message(self.Changed(results))
 
         def failed(exc: BaseException, delay: float) -> None:
             text = explain(exc, key_env=profile.api_key_env).title
+            if isinstance(exc, PaginationStopped):  # that job is left; the others go on
+                self.notify(text, title="A provider's list was cut short", markup=False,
+                            severity="warning", timeout=15)
+                self.post_message(self.Changed([]))  # what was read is stored: redraw
+                self.post_message(self.Status(
+                    "A job's events could not be read to the end: kept as stored, not "
+                    "polled; the other jobs are still watched."))
+                return
             if delay == 0.0:  # one job the provider no longer knows; the others go on
                 self.post_message(self.Status(
                     f"A job is no longer known to {profile.name} ({text}): kept as stored, "
@@ -207,7 +220,7 @@ class JobsPane(Pane):
                 return
             self.post_message(self.Status(f"Polling paused {delay:.0f}s: {text}"))
 
-        self.watcher = Watcher(client, self.tunedeck.store, profile.name,
+        self.watcher = Watcher(provider, self.tunedeck.store, profile.name,
                                PollPolicy(self.tunedeck.settings.poll_interval_s),
                                on_change=changed, on_error=failed)
         self.post_message(self.Status(
@@ -216,7 +229,7 @@ class JobsPane(Pane):
         try:
             await self.watcher.run()
         finally:
-            await client.close()
+            await provider.close()
 
     def on_jobs_pane_status(self, message: Status) -> None:
         self._status(message.text)
@@ -278,12 +291,12 @@ class JobsPane(Pane):
     async def hydrate_job(self, job_id: int) -> None:
         from tui.core.jobs.sync import hydrate
 
-        client = self._client()
+        provider = self._provider()
         try:
             job = self.tunedeck.store.jobs.get(job_id)
-            result = await hydrate(client, self.tunedeck.store, job.profile, job)
+            result = await hydrate(provider, self.tunedeck.store, job.profile, job)
         finally:
-            await client.close()
+            await provider.close()
         self.post_message(self.Changed([result]))
 
     def action_sync(self) -> None:
@@ -294,11 +307,11 @@ class JobsPane(Pane):
         from tui.core.jobs.sync import sync_all
 
         profile = self.tunedeck.profile
-        client = self._client()
+        provider = self._provider()
         try:
-            jobs = await sync_all(client, self.tunedeck.store, profile.name)
+            jobs = await sync_all(provider, self.tunedeck.store, profile.name)
         finally:
-            await client.close()
+            await provider.close()
         self.notify(f"Synced {len(jobs)} job(s) from {profile.name}")
         self.reload()
         if self.watcher is not None:
@@ -307,11 +320,12 @@ class JobsPane(Pane):
     @work(exclusive=True, group="jobs-models", exit_on_error=False, name="list models")
     async def list_models_then_new_job(self) -> None:
         from tui.core.providers import make_client
+        from tui.core.served_models import served_models
 
         profile = self.tunedeck.profile
         self._status(f"Asking {profile.name} which models it serves…")
         async with make_client(profile) as client:
-            models = [m.model_dump() async for m in client.models.list()]
+            models = await served_models(client)
         self.tunedeck.store.models.replace(profile.name, models)
         self.action_new_job(listed=True)
 
@@ -359,7 +373,8 @@ class JobsPane(Pane):
         self.tunedeck.push_screen(
             JobPreflight(spec, self.tunedeck.profile.name, self.tunedeck.db_path,
                          training_prices_for(self.tunedeck.profile.kind,
-                                             self.tunedeck.settings.prices.training),
+                                             self.tunedeck.settings.prices.training,
+                                             profile=self.tunedeck.profile),
                          settings=self.tunedeck.settings),
             confirmed,
         )
@@ -369,19 +384,21 @@ class JobsPane(Pane):
         from tui.core.errors import explain
         from tui.core.jobs.actions import launch
 
-        client = self._client()
+        provider = self._provider()
         self._status("Launching: uploading what the provider does not have yet…")
         try:
-            job = await launch(client, self.tunedeck.store, preflight,
+            job = await launch(provider, self.tunedeck.store, preflight,
                                say=lambda text: self._status(text))
         except Exception as exc:  # noqa: BLE001 - explained, nothing stored is lost
-            self.notify(str(explain(exc, key_env=self.tunedeck.profile.api_key_env))
+            self.notify(str(explain(exc, key_env=self.tunedeck.profile.api_key_env,
+                                    settings=self.tunedeck.settings,
+                                    profile=self.tunedeck.profile.name))
                         if _is_api_error(exc) else f"{type(exc).__name__}: {exc}",
                         title="Launch failed", severity="error", timeout=15)
             self._status("Launch failed; the form's values are kept in the pre-flight note.")
             return
         finally:
-            await client.close()
+            await provider.close()
         self.notify(f"Launched {job.remote_id} ({job.status})", title="Fine-tuning job")
         self.reload()
         table = self.query_one("#jobs-table", DataTable)
@@ -405,12 +422,12 @@ class JobsPane(Pane):
         except ActionError as exc:
             self.notify(str(exc), severity="warning")
             return
-        question = {
-            "cancel": f"Cancel [b]{job.remote_id}[/b]? Training stops for good; steps already "
-                      "done are billed.",
-            "pause": f"Pause [b]{job.remote_id}[/b]? It keeps its progress and can be resumed.",
-            "resume": f"Resume [b]{job.remote_id}[/b]?",
+        verb, rest = {
+            "cancel": ("Cancel", "? Training stops for good; steps already done are billed."),
+            "pause": ("Pause", "? It keeps its progress and can be resumed."),
+            "resume": ("Resume", "?"),
         }[action]
+        question = styled(f"{verb} ", (job.remote_id, "b"), rest)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -423,16 +440,16 @@ class JobsPane(Pane):
         from tui.core.errors import explain
         from tui.core.jobs.actions import act
 
-        client = self._client()
+        provider = self._provider()
         try:
-            job = await act(client, self.tunedeck.store, self.tunedeck.store.jobs.get(job_id),
+            job = await act(provider, self.tunedeck.store, self.tunedeck.store.jobs.get(job_id),
                             action)
         except Exception as exc:  # noqa: BLE001
             text = str(explain(exc)) if _is_api_error(exc) else str(exc)
             self.notify(text, title=f"Could not {action}", severity="error", timeout=10)
             return
         finally:
-            await client.close()
+            await provider.close()
         self.notify(f"{job.remote_id}: {job.status}")
         self.post_message(self.Changed([]))
         if self.watcher is not None:

@@ -26,7 +26,9 @@ from tui.core.inference_prices import estimate_cost
 from tui.core.playground.runner import RunOutcome, RunParams
 from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
+from tui.ui_text import lines, styled
 from tui.widgets.output_panel import OutputPanel
+from tui.widgets.visible_fields import VisibleInput, VisibleTextArea
 
 MAX_COMPARE = 4
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -110,7 +112,8 @@ class PlaygroundPane(Pane):
         with Horizontal(id="pg-main"):
             with Vertical(id="pg-compose"):
                 with Horizontal(classes="pg-row"):
-                    yield Input(
+                    # Fields filled from history and datasets: controls drawn visible.
+                    yield VisibleInput(
                         placeholder="model — or up to 4, comma-separated, to compare",
                         id="pg-models",
                     )
@@ -121,11 +124,11 @@ class PlaygroundPane(Pane):
                         id="pg-api",
                     )
                 yield Label("System / developer instructions", classes="pg-label")
-                yield TextArea(id="pg-system", soft_wrap=True)
+                yield VisibleTextArea(id="pg-system", soft_wrap=True)
                 yield Static("", id="pg-turns")
                 yield Label("User message ({{name}} makes a variable)", classes="pg-label")
-                yield TextArea(id="pg-user", soft_wrap=True)
-                yield Input(placeholder="variables: name=value; other=value", id="pg-vars")
+                yield VisibleTextArea(id="pg-user", soft_wrap=True)
+                yield VisibleInput(placeholder="variables: name=value; other=value", id="pg-vars")
                 with Horizontal(classes="pg-row"):
                     yield Input(placeholder="temp", id="pg-temperature", classes="pg-param")
                     yield Input(placeholder="top_p", id="pg-top-p", classes="pg-param")
@@ -136,7 +139,7 @@ class PlaygroundPane(Pane):
                         prompt="effort",
                         id="pg-effort",
                     )
-                yield Input(
+                yield VisibleInput(
                     placeholder='JSON schema for the answer, e.g. {"type":"object",…}',
                     id="pg-schema",
                 )
@@ -238,13 +241,16 @@ class PlaygroundPane(Pane):
     def _update_status(self) -> None:
         names = templates.message_variables(self.template_messages())
         missing = [n for n in names if n not in self.variables()]
-        parts = [f"prompt [b]{self.prompt_name}[/b]"]
+        # The prompt's name and its variables' names may come from data: parts, not markup.
+        parts = ["prompt ", (self.prompt_name, "b")]
         if self._tokens is not None:
-            parts.append(f"{self._tokens:,} tokens")
+            parts.append(f" · {self._tokens:,} tokens")
         if names:
-            parts.append("variables: " + ", ".join(
-                f"[red]{n}[/red]" if n in missing else n for n in names))
-        self.query_one("#pg-status", Static).update(" · ".join(parts))
+            parts.append(" · variables: ")
+            for index, name in enumerate(names):
+                parts += [", "] if index else []
+                parts.append((name, "red") if name in missing else name)
+        self.query_one("#pg-status", Static).update(styled(*parts))
         models = self.models()
         self.count_tokens(self.filled_messages(), models[0] if models else DEFAULT_MODEL)
 
@@ -478,8 +484,9 @@ class PlaygroundPane(Pane):
         user.focus()
 
     def _show_turns(self) -> None:
-        lines = [f"[b]{t['role']}[/b]: {t['content'][:80]}" for t in self.turns[-6:]]
-        self.query_one("#pg-turns", Static).update("\n".join(lines))
+        # Turns are a dataset's or a model's text: parts, never markup.
+        self.query_one("#pg-turns", Static).update(lines(
+            styled((str(t["role"]), "b"), ": ", str(t["content"])[:80]) for t in self.turns[-6:]))
 
     # -- keeping things ------------------------------------------------------
     def action_save_prompt(self) -> None:
@@ -621,10 +628,11 @@ class PlaygroundPane(Pane):
     @work(exclusive=True, group="playground-models", exit_on_error=False)
     async def action_refresh_models(self) -> None:
         from tui.core.providers import make_client
+        from tui.core.served_models import served_models
 
         profile = self.tunedeck.profile
         async with make_client(profile) as client:
-            models = [m.model_dump() async for m in client.models.list()]
+            models = await served_models(client)
         self.tunedeck.store.models.replace(profile.name, models)
         self.post_message(self.ModelsFetched())
 

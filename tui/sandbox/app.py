@@ -11,11 +11,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tui.sandbox.dialects import AZURE, UNAUTHENTICATED, dialect_of_path
 from tui.sandbox.errors import APIError
 from tui.sandbox.faults import HEADER
 from tui.sandbox.service import Sandbox
@@ -39,16 +41,27 @@ class Gatekeeper:
         self.sandbox = sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1"):
+        path = scope["path"] if scope["type"] == "http" else ""
+        dialect = dialect_of_path(path)
+        if dialect is None or path.startswith(UNAUTHENTICATED):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        error = self._auth(headers.get("authorization"))
+        # Azure's data plane takes its key in `api-key` (or a bearer token); every other
+        # dialect, and Azure's management API (an Entra token there), a bearer token.
+        azure_key = headers.get("api-key") if dialect == AZURE \
+            and not path.startswith("/azure-management") else None
+        error = None if azure_key is not None and hmac.compare_digest(
+            azure_key.encode(), self.sandbox.api_key.encode()) \
+            else self._auth(headers.get("authorization"))
         if error is not None:
             await error.response()(scope, receive, send)
             return
         faults = self.sandbox.faults.decide(headers.get(HEADER))
-        scope.setdefault("state", {})["fail_job"] = faults.fail_job
+        state = scope.setdefault("state", {})
+        state["fail_job"] = faults.fail_job
+        state["training_not_available"] = faults.training_not_available
+        state["dialect"] = dialect
         if faults.latency:
             await asyncio.sleep(faults.latency)
         if faults.status == 429:
@@ -118,14 +131,45 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return APIError(exc.status_code, str(exc.detail)).response()
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    # Starlette re-raises after this answer, so uvicorn still logs the traceback.
-    return APIError(500, f"The sandbox failed on this request: {type(exc).__name__}: {exc}",
-                    code="server_error").response()
+log = logging.getLogger("tunedeck.sandbox")
+SERVER_ERROR = "The sandbox failed on this request; the details are in its log."
+
+
+class ContainErrors:
+    """An exception no handler expected answers a plain 500; its text goes to the log only.
+
+    Inside Starlette's error middleware, which would answer with the exception's
+    class and text (paths, data, whatever it held) and then re-raise it, which
+    closed the client's keep-alive connection. A response already under way (a
+    stream) cannot be answered any more: the exception then ends the connection.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if isinstance(exc, DroppedConnection) or started:
+                raise
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            await APIError(500, SERVER_ERROR, code="server_error").response()(scope, receive, send)
 
 
 def build_app(sandbox: Sandbox) -> ASGIApp:
-    from tui.sandbox.routes import all_routes, resumers
+    from tui.sandbox.dialects import azure, fireworks, together
+    from tui.sandbox.routes import all_routes, dialect_routes, resumers
 
     sandbox.resumers.extend(resumers())
 
@@ -136,13 +180,23 @@ def build_app(sandbox: Sandbox) -> ASGIApp:
         await sandbox.shutdown()
 
     async def root(request: Request) -> Response:
-        return Response("tunedeck sandbox: an OpenAI-compatible API on loopback; use /v1\n")
+        return Response("tunedeck sandbox: an OpenAI-compatible API on loopback; use /v1 "
+                        "(also /openai/v1, /bedrock/v1, /together, /fireworks)\n")
 
-    routes: list[Any] = [Route("/", root), Mount("/v1", routes=all_routes())]
+    routes: list[Any] = [
+        Route("/", root), Mount("/v1", routes=all_routes()),
+        # Other providers' APIs, on the same engine and state (tui.sandbox.dialects).
+        Mount("/openai/v1", routes=dialect_routes()),
+        Mount("/bedrock/v1", routes=dialect_routes()),
+        Mount("/azure-management", routes=azure.ARM_ROUTES),
+        Mount("/together", routes=together.ROUTES),
+        Mount("/fireworks", routes=fireworks.ROUTES),
+    ]
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={APIError: _api_error, HTTPException: _http_error, Exception: _server_error},
+        middleware=[Middleware(ContainErrors)],
+        exception_handlers={APIError: _api_error, HTTPException: _http_error},
     )
     app.state.sandbox = sandbox
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())

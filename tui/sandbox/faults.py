@@ -8,6 +8,8 @@ Server spec grammar (comma-separated, each key at most once):
     drop=P               drop the connection mid-response for a share P of requests
                          (a stream sends its first three events, then the connection dies)
     fail_jobs=P          a share P of fine-tuning jobs fail halfway with server_error
+    training_not_available=P  a share P of job creations on the OpenAI dialect answer
+                         403 training_not_available (an organization OpenAI cut off)
     retry_after=SECONDS  the retry-after a 429 carries (default 1; also sent in ms)
     seed=N               seed of the draws, so a fault sequence is reproducible
 
@@ -15,7 +17,8 @@ e.g. `latency=0.1,429=0.2,500=0.1,drop=0.1,fail_jobs=1`.
 
 Request header `X-Sandbox-Fault: TOKEN[,TOKEN...]` forces faults for that one
 request: `429`, `500`, `drop`, `latency=SECONDS`, `fail_job` (on a job create:
-that job fails halfway). Server-level shares are drawn independently per request.
+that job fails halfway), `training_not_available` (a job create is refused 403).
+Server-level shares are drawn independently per request.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import random
 from dataclasses import dataclass, field
 
 HEADER = "x-sandbox-fault"
-_SHARES = ("429", "500", "drop", "fail_jobs")
+_SHARES = ("429", "500", "drop", "fail_jobs", "training_not_available")
 
 
 class FaultSpecError(ValueError):
@@ -71,7 +74,8 @@ class FaultConfig:
                 config.seed = int(number)
             else:
                 raise FaultSpecError(
-                    f"unknown fault {key!r}; known: latency, 429, 500, drop, fail_jobs, retry_after, seed"
+                    f"unknown fault {key!r}; known: latency, 429, 500, drop, fail_jobs, "
+                    "training_not_available, retry_after, seed"
                 )
         return config
 
@@ -84,6 +88,7 @@ class Faults:
     status: int | None = None  # 429 or 500
     drop: bool = False
     fail_job: bool = False
+    training_not_available: bool = False
 
 
 class FaultInjector:
@@ -100,6 +105,7 @@ class FaultInjector:
         status = 429 if self._draw("429") else 500 if self._draw("500") else None
         drop = self._draw("drop")
         fail_job = self._draw("fail_jobs")
+        blocked = self._draw("training_not_available")
         for raw in (header or "").split(","):
             token = raw.strip().lower()
             if token in ("429", "500"):
@@ -108,9 +114,11 @@ class FaultInjector:
                 drop = True
             elif token in ("fail_job", "fail_jobs"):
                 fail_job = True
+            elif token == "training_not_available":
+                blocked = True
             elif token.startswith("latency="):
                 try:
                     latency += max(0.0, float(token.split("=", 1)[1]))
                 except ValueError:
                     pass
-        return Faults(latency, status, drop, fail_job)
+        return Faults(latency, status, drop, fail_job, blocked)

@@ -47,8 +47,42 @@ def add_event(sb: Sandbox, job: dict[str, Any], message: str, *, level: str = "i
     })
 
 
+def start_job(sb: Sandbox, *, model: str, training: str, validation: str | None,
+              method: dict[str, Any], seed: int, metadata: dict[str, Any] | None,
+              suffix: str | None, fail: bool, dialect: str = "openai",
+              job_id: str | None = None, name: str | None = None,
+              extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Create a job record (OpenAI's shape, whatever dialect asked) and start its lifecycle.
+
+    `name` is the tuned model's name in the dialect's form (None: OpenAI's `ft:` form);
+    `extra` holds the dialect's own fields (private: `_`-prefixed keys are never sent).
+    """
+    job = {
+        "id": job_id or new_id("ftjob"), "object": "fine_tuning.job", "created_at": now(),
+        "error": None, "fine_tuned_model": None, "finished_at": None, "hyperparameters": {},
+        "model": model, "organization_id": "org-tunedeck-sandbox", "result_files": [],
+        "seed": seed, "status": "validating_files", "trained_tokens": None,
+        "training_file": training, "validation_file": validation, "estimated_finish": None,
+        "integrations": None, "metadata": metadata, "method": method,
+        "_phase": "validating", "_suffix": suffix, "_next_step": 1, "_fail": fail,
+        "_dialect": dialect, **(extra or {}),
+    }
+    if name:
+        job["_model_name"] = name
+    if method["type"] == "supervised":
+        job["hyperparameters"] = method["supervised"]["hyperparameters"]
+    sb.state.put("jobs", job)
+    add_event(sb, job, f"Created fine-tuning job: {job['id']}")
+    add_event(sb, job, f"Validating training file: {training}"
+              + (f" and validation file: {validation}" if validation else ""))
+    sb.spawn(job["id"], run(sb, job["id"]))
+    return job
+
+
 def model_name(job: dict[str, Any]) -> str:
-    return f"ft:{job['model']}:tunedeck:{job.get('_suffix') or ''}:{job['id'][-8:]}"
+    """The tuned model's name: OpenAI's `ft:` form, or the one its dialect gave at creation."""
+    return job.get("_model_name") or \
+        f"ft:{job['model']}:tunedeck:{job.get('_suffix') or ''}:{job['id'][-8:]}"
 
 
 def spec_of(sb: Sandbox, job: dict[str, Any]) -> TrainingSpec:
@@ -240,7 +274,8 @@ def _record_step(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
 def _checkpoint(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
     name = f"{model_name(job)}:ckpt-step-{result.step}"
     sb.state.put("models", {"id": name, "object": "model", "created": now(), "owned_by": sb.owner,
-                            "_artifact": result.artifact, "_checkpoint": True, "_job": job["id"]})
+                            "_artifact": result.artifact, "_checkpoint": True, "_job": job["id"],
+                            "_dialect": job.get("_dialect") or "openai", "_base": job["model"]})
     metrics = {k: v for k, v in result.metrics.items() if k != "total_steps"}
     sb.state.put("checkpoints", {
         "id": new_id("ftckpt"), "object": "fine_tuning.job.checkpoint", "created_at": now(),
@@ -258,13 +293,14 @@ def _checkpoint(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
 def _finish(sb: Sandbox, job: dict[str, Any], plan: TrainingPlan, last: StepResult) -> None:
     name = model_name(job)
     sb.state.put("models", {"id": name, "object": "model", "created": now(), "owned_by": sb.owner,
-                            "_artifact": last.artifact, "_job": job["id"]})
+                            "_artifact": last.artifact, "_job": job["id"],
+                            "_dialect": job.get("_dialect") or "openai", "_base": job["model"]})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["step", "train_loss", "train_accuracy", "valid_loss", "valid_mean_token_accuracy"])
     writer.writerows(job.get("_rows", []))
     results = store_file(sb, buffer.getvalue().encode(), filename="step_metrics.csv",
-                         purpose="fine-tune-results")
+                         purpose="fine-tune-results", dialect=job.get("_dialect") or "openai")
     add_event(sb, job, f"New fine-tuned model created: {name}")
     job.update(status="succeeded", _phase="done", fine_tuned_model=name, finished_at=now(),
                estimated_finish=None, trained_tokens=plan.trained_tokens, result_files=[results["id"]])

@@ -17,6 +17,7 @@ import uvicorn
 
 from tui.sandbox.engine import Engine
 from tui.sandbox.faults import FaultConfig
+from tui.sandbox.multipart import UploadLimits
 
 
 def is_loopback(host: str) -> bool:
@@ -40,6 +41,7 @@ class SandboxServer:
         state_path: str | None = None,
         allow_public: bool = False,
         engine: Engine | None = None,
+        limits: UploadLimits | None = None,
     ) -> None:
         if not is_loopback(host) and not allow_public:
             raise ValueError(
@@ -55,14 +57,20 @@ class SandboxServer:
         self.fault_config = FaultConfig.parse(faults)  # bad specs fail here, not in the thread
         self.state_path = state_path
         self.engine = engine  # None: the sandbox's deterministic engine
+        self.limits = limits  # None: OpenAI's (512 MB a file, 64 MB a part, 8 GB an upload)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
 
     @property
-    def base_url(self) -> str:
+    def root_url(self) -> str:
+        """The server without a dialect's path: `{root}/together`, `{root}/openai/v1`…"""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/v1"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}/v1"
 
     def start(self, timeout: float = 15.0) -> None:
         """Bind, start serving in a daemon thread, and return once connections are accepted."""
@@ -72,16 +80,15 @@ class SandboxServer:
         from tui.sandbox.service import Sandbox
 
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose
-        # proto says TCP, and one made with proto 0 left every answer's body waiting ~40 ms
-        # for the client's delayed ACK of its headers (~50 ms a request instead of ~5).
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+        # and without it every answer (head, then body) waited ~40 ms on delayed ACKs.
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         self._socket = sock
         sandbox = Sandbox(api_key=self.api_key, speed=self.speed, faults=self.fault_config,
-                          state_path=self.state_path, engine=self.engine)
+                          state_path=self.state_path, engine=self.engine, limits=self.limits)
         config = uvicorn.Config(
             build_app(sandbox), log_level="warning", access_log=False, lifespan="on",
             timeout_graceful_shutdown=2, ws="none",

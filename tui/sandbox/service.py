@@ -10,9 +10,14 @@ from typing import Any
 from tui.sandbox.engine import Engine
 from tui.sandbox.errors import APIError
 from tui.sandbox.faults import FaultConfig, FaultInjector
+from tui.sandbox.multipart import UploadLimits
 from tui.sandbox.state import State
 
 OWNER = "tunedeck-sandbox"
+# Base model -> the date GET /v1/models says it shuts down (OpenAI's `shutdown_date`).
+# sandbox-small retires with OpenAI's fine-tuned gpt-4o/4.1 models, so the retirement
+# notices and "retrain elsewhere" can be tried on the sandbox.
+RETIREMENTS = {"sandbox-small": "2027-01-14"}
 
 
 class Sandbox:
@@ -24,6 +29,8 @@ class Sandbox:
         faults: FaultConfig | None = None,
         state_path: str | None = None,
         engine: Engine | None = None,
+        limits: UploadLimits | None = None,
+        retirements: dict[str, str] | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be > 0")
@@ -34,7 +41,9 @@ class Sandbox:
         self.api_key = api_key
         self.speed = speed
         self.engine = engine
+        self.limits = limits or UploadLimits()
         self.faults = FaultInjector(faults or FaultConfig())
+        self.retirements = dict(RETIREMENTS if retirements is None else retirements)
         self.state = State(state_path)
         self.tasks: dict[str, asyncio.Task[Any]] = {}
         # Called at startup to pick up work a previous process left running.

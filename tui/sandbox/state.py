@@ -8,6 +8,7 @@ survive a restart.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,14 @@ from typing import Any
 import orjson
 import sqlite_utils
 
+from tui.core.private_files import FILE_MODE, create_private
+
 KINDS = (
     "files", "uploads", "parts", "jobs", "events", "checkpoints", "models",
     "batches", "evals", "runs", "output_items", "responses",
+    # The other providers' dialects: Azure deployments (ARM), Fireworks datasets,
+    # deployments and loaded LoRAs, and signed upload URLs waiting for their bytes.
+    "deployments", "fw_datasets", "fw_deployments", "fw_deployed", "signed",
 )
 
 
@@ -27,6 +33,9 @@ class State:
         self._blobs: dict[str, bytes] = {}
         self._db: sqlite_utils.Database | None = None
         if path is not None:
+            # It holds uploaded training data: 0600 before SQLite opens it (its -wal and
+            # -shm files take the main file's mode), narrowed if an older one was wider.
+            create_private(path)
             # The loop thread is the only user, but it is not the thread that opens it.
             conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db = sqlite_utils.Database(conn)
@@ -39,6 +48,10 @@ class State:
             if "blobs" not in self._db.table_names():
                 self._db["blobs"].create({"id": str, "data": bytes}, pk="id")
             self._load()
+            for suffix in ("-wal", "-shm"):
+                side = Path(f"{path}{suffix}")
+                if side.exists():
+                    os.chmod(side, FILE_MODE)
         self._seq = sum(len(v) for v in self._data.values())
 
     def _load(self) -> None:

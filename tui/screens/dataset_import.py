@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +16,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Static
 
+from tui.ui_text import plain
+from tui.widgets.visible_fields import VisibleDirectoryTree, VisibleInput
 from tui.worker_errors import ReportsWorkerErrors
 
 
@@ -37,15 +38,16 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[tuple[str, str, str] | None]
                 "[b]Import a JSONL file[/b]  (enter or ctrl+s imports, esc cancels; "
                 "pick a file in the tree or type its path)"
             )
-            yield Input(placeholder="path, e.g. ~/data/train.jsonl", id="import-path")
+            yield VisibleInput(placeholder="path, e.g. ~/data/train.jsonl", id="import-path")
             error = Static("", id="import-error")
             error.display = False  # shown only with something to say
             yield error
-            yield Input(placeholder="dataset name (default: the file's name)", id="import-name")
+            yield VisibleInput(placeholder="dataset name (default: the file's name)",
+                               id="import-name")
             yield Input(
                 self.model, placeholder="target model (sets the token encoding)", id="import-model"
             )
-            yield DirectoryTree(self.start_dir, id="import-tree")
+            yield VisibleDirectoryTree(self.start_dir, id="import-tree")
 
     def on_mount(self) -> None:
         self.query_one("#import-path", Input).focus()
@@ -76,7 +78,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[tuple[str, str, str] | None]
 
     def _refuse(self, message: str) -> None:
         error = self.query_one("#import-error", Static)
-        error.update(f"[b red]{escape(message)}[/]")
+        error.update(plain(message, "b red"))  # it quotes the path: plain text
         error.display = True
         self.query_one("#import-path", Input).focus()
 

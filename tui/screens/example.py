@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from store.records import Example
+from tui.core.untrusted import visible
 from tui.widgets.transcript import Transcript
 
 
@@ -36,11 +37,12 @@ class ExampleScreen(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         ex = self.example
-        header = Text(f"line {ex.line} · {ex.format or '?'} · ", style="bold")
+        header = Text(f"line {ex.line} · {visible(ex.format or '?')} · ", style="bold")
         if ex.status == "valid":
             header.append("valid", style="bold green")
         else:
-            header.append(f"{ex.category}: {ex.message}", style="bold red")
+            # The validator's message quotes the line (keys, values): data.
+            header.append(visible(f"{ex.category}: {ex.message}"), style="bold red")
         if ex.tokens is not None:
             header.append(f" · {ex.tokens} tokens", style="dim")
         self.query_one("#example-header", Static).update(header)

@@ -13,15 +13,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from tui.core.evals.grader_edit import Trial, check_text
+from tui.ui_text import lines, plain, styled
+from tui.widgets.visible_fields import VisibleTextArea
 from tui.worker_errors import ReportsWorkerErrors
 
 
@@ -37,19 +39,20 @@ class TrialItem:
 TryCall = Callable[[list[dict[str, Any]], TrialItem], Awaitable[Trial]]
 
 
-def describe_trial(trial: Trial, label: str) -> str:
-    lines = [f"[b]Tried on {escape(label)}[/b]"
-             + (" (sampled now: it had no sample)" if trial.sampled else "")]
+def describe_trial(trial: Trial, label: str) -> Content:
+    """A try's outcome; the item, the answer and the graders' names are data (parts)."""
+    rows = [styled((f"Tried on {label}", "b"),
+                   " (sampled now: it had no sample)" if trial.sampled else None)]
     output = str(trial.sample.get("output_text", ""))
-    lines.append(f"  [dim]output[/dim] {escape(output[:200])}")
+    rows.append(styled("  ", ("output", "dim"), " ", output[:200]))
     for g in trial.results:
-        mark = ("[yellow]error[/yellow]" if g.error else "[green]pass[/green]" if g.passed
-                else "[red]fail[/red]")
-        lines.append(f"  {escape(g.name)} ({g.type}): {mark} · score {g.score:.3f}")
+        mark = (("error", "yellow") if g.error else ("pass", "green") if g.passed
+                else ("fail", "red"))
+        rows.append(styled(f"  {g.name} ({g.type}): ", mark, f" · score {g.score:.3f}"))
         why = g.error or g.reasoning
         if why:
-            lines.append(f"    [dim]{escape(str(why)[:300])}[/dim]")
-    return "\n".join(lines)
+            rows.append(styled("    ", (str(why)[:300], "dim")))
+    return lines(rows)
 
 
 class GraderEditorScreen(ReportsWorkerErrors, ModalScreen[list[dict[str, Any]] | None]):
@@ -81,11 +84,12 @@ class GraderEditorScreen(ReportsWorkerErrors, ModalScreen[list[dict[str, Any]] |
     def compose(self) -> ComposeResult:
         on_item = self.trial_item.label if self.trial_item else "no item yet"
         with Vertical():
-            yield Static(f"[b]Graders of {escape(self.eval_name)}[/b] · testing_criteria in "
-                         f"OpenAI's grader JSON · ctrl+s save · ctrl+t try on "
-                         f"{escape(on_item)} · esc cancel", id="grader-editor-title")
-            yield TextArea(self.initial, id="grader-editor-text", language=None,
-                           show_line_numbers=True, tab_behavior="indent")
+            yield Static(styled((f"Graders of {self.eval_name}", "b"),
+                                " · testing_criteria in OpenAI's grader JSON · ctrl+s save · "
+                                f"ctrl+t try on {on_item} · esc cancel"),
+                         id="grader-editor-title")
+            yield VisibleTextArea(self.initial, id="grader-editor-text", language=None,
+                                  show_line_numbers=True, tab_behavior="indent")
             yield Static("", id="grader-editor-check")
             with VerticalScroll(id="grader-editor-trial-box"):
                 yield Static("", id="grader-editor-trial")
@@ -103,13 +107,14 @@ class GraderEditorScreen(ReportsWorkerErrors, ModalScreen[list[dict[str, Any]] |
         box = self.query_one("#grader-editor-check", Static)
         if not self.problems and self.criteria is not None:
             names = ", ".join(str(c.get("name")) for c in self.criteria)
-            box.update(f"[green]✓ {len(self.criteria)} grader(s) ok:[/green] {escape(names)}")
+            box.update(styled((f"✓ {len(self.criteria)} grader(s) ok:", "green"), " ", names))
             return
-        shown = [f"[red]✗[/red] [b]{escape(p.path)}[/b]: {escape(p.message)}"
-                 for p in self.problems[:5]]
+        # Problems quote what was typed (paths, values): parts, not markup.
+        shown: list[Content | str] = [styled(("✗", "red"), " ", (str(p.path), "b"), ": ",
+                                             str(p.message)) for p in self.problems[:5]]
         if len(self.problems) > 5:
             shown.append(f"  … and {len(self.problems) - 5} more")
-        box.update("\n".join(shown))
+        box.update(lines(shown))
 
     def action_save(self) -> None:
         if self.problems or self.criteria is None:
@@ -123,12 +128,12 @@ class GraderEditorScreen(ReportsWorkerErrors, ModalScreen[list[dict[str, Any]] |
     def action_try(self) -> None:
         trial = self.query_one("#grader-editor-trial", Static)
         if self.problems or self.criteria is None:
-            trial.update("[red]Fix the problems above before trying the graders.[/red]")
+            trial.update(plain("Fix the problems above before trying the graders.", "red"))
             return
         if self.trial_item is None or self.try_call is None:
-            trial.update("[yellow]No item to try on: the eval has no items yet.[/yellow]")
+            trial.update(plain("No item to try on: the eval has no items yet.", "yellow"))
             return
-        trial.update(f"Trying on {escape(self.trial_item.label)}…")
+        trial.update(plain(f"Trying on {self.trial_item.label}…"))
         self.run_try(self.criteria, self.trial_item)
 
     @work(exclusive=True, group="grader-try", exit_on_error=False, name="try graders")
@@ -142,6 +147,6 @@ class GraderEditorScreen(ReportsWorkerErrors, ModalScreen[list[dict[str, Any]] |
 
             text = str(explain(exc)) if type(exc).__module__.startswith("openai") \
                 else f"{type(exc).__name__}: {exc}"
-            box.update(f"[red]Could not try the graders:[/red] {escape(text)}")
+            box.update(styled(("Could not try the graders:", "red"), " ", text))
             return
         box.update(describe_trial(self.trial, item.label))

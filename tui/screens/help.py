@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.ui_text import lines, plain, styled
+
 
 def binding_rows(bindings: list[BindingType], keymap: dict[str, str]) -> list[tuple[str, str, str]]:
     rows = []
@@ -29,18 +31,21 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        lines = [
-            "[b]tunedeck — keys[/b]  (remap any binding by its id in config.toml [keymap])",
+        # Keys come from the user's keymap: parts, not markup (a key named "[" is text).
+        rows: list = [
+            styled(("tunedeck — keys", "b"),
+                   "  (remap any binding by its id in config.toml [keymap])"),
             "",
         ]
-        for title, rows in self.sections:
-            lines.append(f"[b $accent]{title}[/]")
-            for keys, description, binding_id in rows:
-                lines.append(f"  [b]{keys:<22}[/b] {description:<34} [dim]{binding_id}[/dim]")
-            lines.append("")
-        lines.append("[dim]ctrl+p opens the command palette: every action, searchable.[/dim]")
+        for title, bindings in self.sections:
+            rows.append(styled((title, "b $accent")))
+            for keys, description, binding_id in bindings:
+                rows.append(styled("  ", (f"{keys:<22}", "b"), f" {description:<34} ",
+                                   (binding_id, "dim")))
+            rows.append("")
+        rows.append(plain("ctrl+p opens the command palette: every action, searchable.", "dim"))
         with VerticalScroll(id="help-body"):
-            yield Static("\n".join(lines), id="help-text")
+            yield Static(lines(rows), id="help-text")
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

@@ -14,6 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from store import Store
+from tui.core.untrusted import visible
+from tui.ui_text import cells
+from tui.widgets.visible_fields import VisibleInput
 
 
 def version_diff(store: Store, older_id: int, newer_id: int) -> Text:
@@ -31,7 +34,7 @@ def version_diff(store: Store, older_id: int, newer_id: int) -> Text:
         lines(older_id), lines(newer_id), f"v{older.version}", f"v{newer.version}", lineterm=""
     ):
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
-        text.append(line + "\n", style=style)
+        text.append(visible(line) + "\n", style=style)
     return text if text else Text("(no difference)")
 
 
@@ -51,7 +54,8 @@ class HistoryScreen(ModalScreen[int | None]):
                 "[b]Run history[/b]  enter re-opens · ctrl+d diffs the run's prompt "
                 "version with the one before · esc closes"
             )
-            yield Input(placeholder="search outputs, inputs and models", id="history-search")
+            yield VisibleInput(placeholder="search outputs, inputs and models",
+                               id="history-search")
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="history-diff")
 
@@ -74,14 +78,13 @@ class HistoryScreen(ModalScreen[int | None]):
             if run.prompt_version_id:
                 version = self.store.prompts.version(run.prompt_version_id)
                 prompt = f"{names.get(version.prompt_id, '?')} v{version.version}"
+            # Models, prompt names and answers are data: Text cells (a str cell is markup).
             table.add_row(
                 f"#{run.id}",
                 run.created_at[:19].replace("T", " "),
-                run.model,
-                prompt,
-                run.status,
+                *cells(run.model, prompt, run.status),
                 str(run.output_tokens or "-"),
-                run.output_text.replace("\n", " ")[:50],
+                *cells(run.output_text.replace("\n", " ")[:50]),
                 key=str(run.id),
             )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -23,7 +24,7 @@ class JobConfirm(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="jobs.confirm.no"),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
+    def __init__(self, question: Content, yes: str = "Yes") -> None:
         super().__init__()
         self.question = question
         self.yes = yes

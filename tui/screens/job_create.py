@@ -26,6 +26,8 @@ from tui.core.jobs.spec import (
     parse_form,
     parse_hyperparameter,
 )
+from tui.ui_text import lines, plain, styled
+from tui.widgets.visible_fields import VisibleInput, VisibleTextArea
 
 HYPER_LABELS = {
     "n_epochs": "epochs (1–50)",
@@ -74,7 +76,8 @@ class JobCreate(ModalScreen[JobSpec | None]):
         graders: list[tuple[str, dict[str, Any]]] | None = None,
     ) -> None:
         super().__init__()
-        self.versions = versions
+        # Labels name datasets and evals (data): Content prompts, not markup.
+        self.versions = [(plain(label), value) for label, value in versions]
         self.models = models
         self.initial = initial or {}
         # (label, criterion) from the store's evals: RFT can reuse an eval's grader.
@@ -92,7 +95,7 @@ class JobCreate(ModalScreen[JobSpec | None]):
                 yield from self._row("validation data", Select(
                     self.versions, prompt="none", id="job-form-validation",
                     value=value("validation_version_id", Select.NULL)))
-                yield from self._row("base model", Input(
+                yield from self._row("base model", VisibleInput(
                     value("model", self.models[0] if self.models else ""), id="job-form-model",
                     placeholder="e.g. gpt-4.1-mini-2025-04-14",
                     suggester=SuggestFromList(self.models, case_sensitive=False)))
@@ -104,10 +107,10 @@ class JobCreate(ModalScreen[JobSpec | None]):
                         str(value(name, "auto")), id=f"job-form-{name}", placeholder="auto"),
                         name=name)
                 yield from self._row("grader from eval", Select(
-                    [(label, i) for i, (label, _) in enumerate(self.graders)],
+                    [(plain(label), i) for i, (label, _) in enumerate(self.graders)],
                     prompt="none (write one below)" if self.graders else "no evals yet",
                     id="job-form-grader-pick"), name="grader")
-                yield from self._row("grader (JSON)", TextArea(
+                yield from self._row("grader (JSON)", VisibleTextArea(
                     value("grader", GRADER_EXAMPLE), id="job-form-grader", language=None),
                     name="grader")
                 yield from self._row("", Static("", id="job-form-grader-check"), name="grader")
@@ -153,12 +156,13 @@ class JobCreate(ModalScreen[JobSpec | None]):
         try:
             criterion = json.loads(event.text_area.text)
         except json.JSONDecodeError as exc:
-            check.update(f"[red]not JSON yet: {exc.msg} (line {exc.lineno})[/red]")
+            check.update(plain(f"not JSON yet: {exc.msg} (line {exc.lineno})", "red"))
             return
         problems = validate(criterion) if isinstance(criterion, dict) else [
             "a grader is a JSON object"]
-        check.update("[green]grader ok[/green]" if not problems
-                     else "[red]" + "; ".join(problems) + "[/red]")
+        # Problems quote the grader's own fields: plain text.
+        check.update(plain("grader ok", "green") if not problems
+                     else plain("; ".join(problems), "red"))
 
     def _method(self) -> str:
         value = self.query_one("#job-form-method", Select).value
@@ -181,7 +185,7 @@ class JobCreate(ModalScreen[JobSpec | None]):
                 event.input.tooltip = None
             except ValueError as exc:
                 event.input.add_class("-invalid")
-                event.input.tooltip = f"{HYPER_LABELS[name]}: {exc}"
+                event.input.tooltip = plain(f"{HYPER_LABELS[name]}: {exc}")
 
     def values(self) -> dict[str, Any]:
         def select(widget_id: str) -> int | None:
@@ -211,8 +215,9 @@ class JobCreate(ModalScreen[JobSpec | None]):
         except SpecError as exc:
             labels = {**HYPER_LABELS, "training_version_id": "training data",
                       "validation_version_id": "validation data"}
+            # The messages quote what was typed (a suffix, metadata): plain text.
             self.query_one("#job-form-errors", Static).update(
-                "\n".join(f"• {labels.get(k, k)}: {v}" for k, v in exc.errors.items())
+                lines(styled(f"• {labels.get(k, k)}: {v}") for k, v in exc.errors.items())
             )
             return
         self.dismiss(spec)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,8 +23,10 @@ from tui.core.jobs.present import (
     metric_series,
     offending_line,
     progress_bar,
-    status_markup,
+    status_style,
 )
+from tui.core.untrusted import visible
+from tui.ui_text import cells, lines, plain, rich_plain, styled
 from tui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
@@ -101,20 +102,22 @@ class JobDetail(Screen[None]):
         # A new job answers null for each value it will choose itself: that is "auto".
         hp = ", ".join(f"{k}={'auto' if v is None else v}"
                        for k, v in (hyper.get("hyperparameters") or {}).items())
-        lines = [
-            f"[b]{escape(job.remote_id)}[/b]  {status_markup(job.status)}  "
-            f"{escape(job.method or '-')} on [b]{escape(job.model)}[/b]   "
-            f"progress {progress_bar(step, total, 20)}   ETA {eta(job, now)}   "
-            f"age {age(job.remote_created_at, now)}",
-            f"fine-tuned model: [b]{escape(job.fine_tuned_model or '-')}[/b]   trained tokens: "
-            f"{f'{job.trained_tokens:,}' if job.trained_tokens else '-'}   "
-            f"files: {escape(job.training_file or '-')}"
-            + (f" / {escape(job.validation_file)}" if job.validation_file else ""),
-            f"hyperparameters: {escape(hp or 'auto')}"
-            + (f"   suffix: {escape(job.suffix)}" if job.suffix else "")
-            + (f"   seed: {job.seed}" if job.seed is not None else ""),
+        # Every field is the provider's (ids, status, models, suffix): parts, not markup.
+        head = [
+            styled((job.remote_id, "b"), "  ", (job.status, status_style(job.status)), "  ",
+                   job.method or "-", " on ", (job.model, "b"),
+                   f"   progress {progress_bar(step, total, 20)}   ETA {eta(job, now)}   "
+                   f"age {age(job.remote_created_at, now)}"),
+            styled("fine-tuned model: ", (job.fine_tuned_model or "-", "b"),
+                   "   trained tokens: "
+                   f"{f'{job.trained_tokens:,}' if job.trained_tokens else '-'}   files: ",
+                   job.training_file or "-",
+                   f" / {job.validation_file}" if job.validation_file else None),
+            styled(f"hyperparameters: {hp or 'auto'}",
+                   f"   suffix: {job.suffix}" if job.suffix else None,
+                   f"   seed: {job.seed}" if job.seed is not None else None),
         ]
-        self.query_one("#job-detail-head", Static).update("\n".join(lines))
+        self.query_one("#job-detail-head", Static).update(lines(head))
         self._show_error(job)
         charts = metric_series(store.jobs.metrics(job.id))
         self.query_one("#chart-loss", LossChart).set_series(charts.get("loss", {}))
@@ -128,8 +131,8 @@ class JobDetail(Screen[None]):
         self._show_checkpoints(store.jobs.checkpoints(job.id))
         result = store.jobs.result_file(job.id)
         self.query_one("#job-result", Static).update(
-            Text(result) if result else Text("No result file yet (fetched when the job ends).",
-                                             style="dim")
+            rich_plain(result) if result else Text(
+                "No result file yet (fetched when the job ends).", style="dim")
         )
 
     def _show_error(self, job) -> None:  # noqa: ANN001
@@ -138,13 +141,14 @@ class JobDetail(Screen[None]):
         if explained is None:
             box.display = False
             return
-        parts = [f"[b red]{escape(explained.title)}[/]", escape(explained.detail),
-                 f"[dim]→ {escape(explained.hint)}[/dim]"]
+        # The provider's message and the dataset's line: parts, never markup.
+        parts = [plain(explained.title, "b red"), plain(explained.detail),
+                 plain(f"→ {explained.hint}", "dim")]
         line = offending_line(self.pane.tunedeck.store, job, explained.line)
         if line is not None:
             shown = line if len(line) <= 300 else line[:300] + "…"
-            parts.append(f"line {explained.line}: [yellow]{escape(shown)}[/yellow]")
-        box.update("\n".join(parts))
+            parts.append(styled(f"line {explained.line}: ", (shown, "yellow")))
+        box.update(lines(parts))
         box.display = True
 
     def _show_events(self, events) -> None:  # noqa: ANN001 - newest first
@@ -153,7 +157,9 @@ class JobDetail(Screen[None]):
         for event in fresh:
             self._shown_events.add(event.remote_id)
             level = (event.level or "info").upper()
-            log.write_line(f"{_clock_time(event.remote_created_at)}  {level:<5} {event.message}")
+            # The provider's words: Log writes text as it is, so controls are made visible.
+            log.write_line(visible(f"{_clock_time(event.remote_created_at)}  {level:<5} "
+                                   f"{event.message}"))
 
     def _show_checkpoints(self, checkpoints) -> None:  # noqa: ANN001
         table = self.query_one("#job-checkpoints", DataTable)
@@ -165,7 +171,7 @@ class JobDetail(Screen[None]):
 
         for ckpt in checkpoints:
             table.add_row(
-                str(ckpt.step_number), ckpt.fine_tuned_model_checkpoint,
+                str(ckpt.step_number), *cells(ckpt.fine_tuned_model_checkpoint),
                 metric(ckpt, "train_loss"), metric(ckpt, "valid_loss"),
                 metric(ckpt, "train_mean_token_accuracy"),
                 metric(ckpt, "valid_mean_token_accuracy"),
@@ -195,4 +201,8 @@ class JobDetail(Screen[None]):
         table = self.query_one("#job-checkpoints", DataTable)
         if tabs.active != "job-tab-checkpoints" or table.row_count == 0:
             return None
-        return str(table.get_row_at(table.cursor_row)[1])
+        # The cell shows the id with its controls made visible; copy the id itself.
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        store = self.pane.tunedeck.store
+        return next((c.fine_tuned_model_checkpoint for c in store.jobs.checkpoints(self.job_id)
+                     if c.remote_id == key), None)

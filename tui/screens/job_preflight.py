@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +20,7 @@ from tui.core.config import Settings
 from tui.core.jobs.preflight import Preflight
 from tui.core.jobs.spec import JobSpec
 from tui.core.spend import BudgetCheck
+from tui.ui_text import lines, plain, styled
 from tui.worker_errors import ReportsWorkerErrors
 
 
@@ -67,7 +67,7 @@ class JobPreflight(ReportsWorkerErrors, ModalScreen[Preflight | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="job-preflight-box"):
-            yield Static(f"[b]{self.title}[/b]: nothing has been sent yet",
+            yield Static(styled((self.title, "b"), ": nothing has been sent yet"),
                          id="job-preflight-title")
             with VerticalScroll(id="job-preflight-body"):
                 yield Static("Checking the data…", id="job-preflight-text")
@@ -89,7 +89,10 @@ class JobPreflight(ReportsWorkerErrors, ModalScreen[Preflight | None]):
         budget = None
         try:
             with Store(self.db_path) as store:
-                result = run_preflight(store, self.profile, self.spec, prices=self.prices)
+                # With settings, against the profile's provider's rules (not only OpenAI's).
+                target = self.settings.profiles.get(self.profile, self.profile) \
+                    if self.settings is not None else self.profile
+                result = run_preflight(store, target, self.spec, prices=self.prices)
                 if self.settings is not None:
                     budget = check_budget(store, self.settings, self.profile,
                                           (result.estimated_cost_usd or 0.0)
@@ -102,24 +105,27 @@ class JobPreflight(ReportsWorkerErrors, ModalScreen[Preflight | None]):
     def on_job_preflight_ready(self, message: Ready) -> None:
         text = self.query_one("#job-preflight-text", Static)
         if message.preflight is None:
-            text.update(f"[red]The pre-flight failed:[/red] {escape(message.error or '')}")
+            text.update(styled(("The pre-flight failed:", "red"), " ", message.error or ""))
             return
         pre = self.preflight = message.preflight
-        lines = [escape(line) for line in pre.summary_lines()]
-        lines += [f"[yellow]⚠ {escape(w)}[/yellow]" for w in pre.warnings]
-        lines += [f"[red]✗ {escape(p)}[/red]" for p in pre.problems]
+        # Lines name datasets, files and models, and quote the data: parts, not markup.
+        rows: list = [plain(line) for line in pre.summary_lines()]
+        rows += [plain(f"⚠ {w}", "yellow") for w in pre.warnings]
+        rows += [plain(f"✗ {p}", "red") for p in pre.problems]
         budget = message.budget
         if budget is not None and budget.budget_usd is not None:
             if budget.exceeds:
-                lines.append(f"[b red]Over budget:[/b red] {escape(budget.message())} "
-                             "Launching anyway is your call.")
+                rows.append(styled(("Over budget:", "b red"), f" {budget.message()} "
+                                   "Launching anyway is your call."))
             else:
-                lines.append(f"Budget: {escape(budget.message())}")
+                rows.append(plain(f"Budget: {budget.message()}"))
         if pre.ok:
-            lines.append(f"\n[b]Launch?[/b] {self.confirm_text}; esc goes back to the form.")
+            rows.append(styled("\n", ("Launch?", "b"),
+                               f" {self.confirm_text}; esc goes back to the form."))
         else:
-            lines.append("\n[red]This job cannot be launched as it is.[/red] esc: back to the form")
-        text.update("\n".join(lines))
+            rows.append(styled("\n", ("This job cannot be launched as it is.", "red"),
+                               " esc: back to the form"))
+        text.update(lines(rows))
         self.query_one("#job-preflight-launch", Button).disabled = not pre.ok
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -16,6 +16,9 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from tui.ui_text import plain
+from tui.widgets.visible_fields import VisibleInput
+
 
 @dataclass
 class LoopRequest:
@@ -49,8 +52,9 @@ class LoopStart(ModalScreen[LoopRequest | None]):
                  models: list[str], *, version_id: int | None = None,
                  base_model: str = "") -> None:
         super().__init__()
-        self.versions = versions
-        self.evals = evals
+        # Dataset and eval names are data: Content prompts, not markup.
+        self.versions = [(plain(label), value) for label, value in versions]
+        self.evals = [(plain(label), value) for label, value in evals]
         self.models = models
         self.version_id = version_id if version_id is not None else versions[0][1]
         self.base_model = base_model or (models[0] if models else "")
@@ -70,7 +74,7 @@ class LoopStart(ModalScreen[LoopRequest | None]):
                              id="loop-form-eval")
             with Horizontal(classes="form-row"):
                 yield Label("Base model")
-                yield Input(self.base_model, id="loop-form-model",
+                yield VisibleInput(self.base_model, id="loop-form-model",
                             suggester=SuggestFromList(self.models, case_sensitive=False))
             with Horizontal(classes="form-row"):
                 yield Label("Epochs")

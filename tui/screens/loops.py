@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,11 +15,14 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.core.untrusted import visible
+from tui.ui_text import lines, styled
+
 if TYPE_CHECKING:
     from tui.app import TunedeckApp
 
-MARKS = {"done": "[green]✓[/green]", "active": "[yellow]▶[/yellow]", "todo": "[dim]·[/dim]",
-         "failed": "[red]✗[/red]"}
+MARKS = {"done": ("✓", "green"), "active": ("▶", "yellow"), "todo": ("·", "dim"),
+         "failed": ("✗", "red")}
 
 
 class LoopsScreen(ModalScreen[None]):
@@ -79,13 +81,14 @@ class LoopsScreen(ModalScreen[None]):
         store = self.tunedeck.store
         loops = store.loops.list()
         options = self.query_one("#loops-list", OptionList)
-        wanted = [(f"#{loop.id} {loop.stage:<10} {escape(loop.name)}", str(loop.id))
+        # A loop's name is built from dataset and eval names: data, so a plain prompt.
+        wanted = [(visible(f"#{loop.id} {loop.stage:<10} {loop.name}"), str(loop.id))
                   for loop in loops]
         current = [(str(o.prompt), o.id) for o in options.options]
         if wanted != current:
             highlighted = options.highlighted
             options.clear_options()
-            options.add_options([Option(prompt, id=key) for prompt, key in wanted])
+            options.add_options([Option(styled(prompt), id=key) for prompt, key in wanted])
             if self.selected is not None:
                 index = next((i for i, (_, key) in enumerate(wanted)
                               if key == str(self.selected)), None)
@@ -106,9 +109,10 @@ class LoopsScreen(ModalScreen[None]):
 
         detail = self.query_one("#loop-detail", Static)
         if self.selected is None:
-            detail.update("No loop yet. Press [b]n[/b] to start one: it measures the base "
-                          "model on an eval, fine-tunes it on a dataset, measures the result on "
-                          "the same eval and compares the two runs.")
+            detail.update(styled("No loop yet. Press ", ("n", "b"), " to start one: it measures "
+                                 "the base model on an eval, fine-tunes it on a dataset, "
+                                 "measures the result on the same eval and compares the two "
+                                 "runs."))
             return
         store = self.tunedeck.store
         loop = store.loops.get(self.selected)
@@ -116,25 +120,26 @@ class LoopsScreen(ModalScreen[None]):
         state = loop.stage + (" (running)" if running else
                               " (stopped: r resumes)" if loop.stage not in
                               ("done", "failed", "cancelled") else "")
-        lines = [f"[b]#{loop.id} {escape(loop.name)}[/b]",
-                 f"profile {escape(loop.profile)} · base model {escape(loop.base_model)} · "
-                 f"{state}", ""]
+        # Names, models, checkpoints and errors are data: parts, never markup.
+        rows: list = [styled((f"#{loop.id} {loop.name}", "b")),
+                      styled(f"profile {loop.profile} · base model {loop.base_model} · {state}"),
+                      ""]
         for mark, title, text in stage_lines(store, loop):
-            lines.append(f"{MARKS[mark]} [b]{title}[/b]")
-            lines.append(f"    {escape(text)}")
+            rows.append(styled(MARKS[mark], " ", (title, "b")))
+            rows.append(styled(f"    {text}"))
         if loop.checkpoint_runs:
-            lines.append("")
-            lines.append("[b]Checkpoints[/b]")
+            rows.append("")
+            rows.append(styled(("Checkpoints", "b")))
             for name, run_id in loop.checkpoint_runs.items():
                 run = store.evals.run(run_id)
                 counts = run.result_counts or {}
                 rate = ""
                 if run.status == "completed" and (counts.get("passed", 0) + counts.get("failed", 0)):
                     rate = f" {100 * counts['passed'] / (counts['passed'] + counts['failed']):.1f}%"
-                lines.append(f"    {escape(name)}: run {run_id} {run.status}{rate}")
+                rows.append(styled(f"    {name}: run {run_id} {run.status}{rate}"))
         if loop.error:
-            lines += ["", f"[red]{escape(loop.error)}[/red]"]
-        detail.update("\n".join(lines))
+            rows += ["", styled((loop.error, "red"))]
+        detail.update(lines(rows))
 
     # -- actions ---------------------------------------------------------------
     def _loop(self):  # noqa: ANN202

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from tui.screens.text_view import TextViewScreen
+from tui.ui_text import from_runs, lines, plain, styled
 from tui.worker_errors import ReportsWorkerErrors
 
 
@@ -26,7 +27,7 @@ class ModelCardScreen(ReportsWorkerErrors, TextViewScreen):
 
     def __init__(self, model: str, db_path: Path,
                  training_prices: dict[str, float] | None = None) -> None:
-        super().__init__(f"Reading the lineage of {model}…")
+        super().__init__(styled("Reading the lineage of ", model, "…"))
         self.model = model
         self.db_path = db_path
         self.training_prices = training_prices
@@ -39,11 +40,12 @@ class ModelCardScreen(ReportsWorkerErrors, TextViewScreen):
     def load(self) -> None:
         from store import Store
         from tui.core.lineage import model_lineage
-        from tui.core.lineage_text import card_lines
+        from tui.core.lineage_text import card_runs
 
         with Store(self.db_path) as store:
             card = model_lineage(store, self.model, training_prices=self.training_prices)
-        text = "\n".join(card_lines(card)) + "\n\n[dim]g try in the playground · esc close[/dim]"
+        text = lines([*(from_runs(runs) for runs in card_runs(card)), "",
+                      plain("g try in the playground · esc close", "dim")])
         self.app.call_from_thread(self.query_one(f"#{self.text_id}", Static).update, text)
 
     def action_try_model(self) -> None:

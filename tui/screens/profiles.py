@@ -10,6 +10,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.config import Profile
+from tui.core.providers import effective_base_url
+from tui.ui_text import styled
 
 
 class ProfileScreen(ModalScreen[str | None]):
@@ -25,15 +27,17 @@ class ProfileScreen(ModalScreen[str | None]):
         for profile in self.profiles:
             key = "key set" if profile.key_is_set else f"no key (${profile.api_key_env})"
             marker = "●" if profile.name == self.active else " "
-            where = profile.base_url or "api.openai.com"
+            # Where the key really goes (not $OPENAI_BASE_URL's guess for a config profile).
+            where = effective_base_url(profile) or "no base_url set"
+            # Names and URLs may come from a shared config: a plain prompt, not markup.
             options.append(
                 Option(
-                    f"{marker} {profile.name:<12} {profile.kind:<10} {key:<28} {where}",
+                    styled(f"{marker} {profile.name:<12} {profile.kind:<10} {key:<28} {where}"),
                     id=profile.name,
                 )
             )
         with Vertical(id="profile-box"):
-            yield Static("[b]Switch profile[/b]  (enter to pick, esc to cancel)")
+            yield Static(styled(("Switch profile", "b"), "  (enter to pick, esc to cancel)"))
             yield OptionList(*options, id="profile-list")
 
     def on_mount(self) -> None:

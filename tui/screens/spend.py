@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from tui.ui_text import lines, rich_plain, styled
 from tui.worker_errors import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -22,14 +23,14 @@ if TYPE_CHECKING:
 BAR = 30
 
 
-def budget_line(check: Any) -> str:
+def budget_line(check: Any) -> Content:
     share = min(1.0, check.spent_usd / check.budget_usd) if check.budget_usd else 1.0
     filled = round(share * BAR)
     colour = "red" if check.spent_usd > check.budget_usd else \
         "yellow" if share >= 0.8 else "green"
-    return (f"{escape(check.profile):<12} [{colour}]{'█' * filled}[/{colour}]"
-            f"{'░' * (BAR - filled)} ${check.spent_usd:,.2f} of ${check.budget_usd:,.2f} "
-            "this month")
+    return styled(f"{check.profile:<12} ", ("█" * filled, colour),
+                  f"{'░' * (BAR - filled)} ${check.spent_usd:,.2f} of ${check.budget_usd:,.2f} "
+                  "this month")
 
 
 class SpendScreen(ReportsWorkerErrors, ModalScreen[None]):
@@ -89,18 +90,19 @@ class SpendScreen(ReportsWorkerErrors, ModalScreen[None]):
     def show(self, groups: list[Any], budgets: list[Any], entries: list[Any]) -> None:
         label = "item" if self.by == "ref" else self.by
         total = sum(g.usd for g in groups)
-        self.query_one("#spend-title", Static).update(
-            f"[b]Spend[/b] by {label} · {len(entries)} entries · total ${total:,.2f} "
-            "(billed where known, else estimated)")
+        self.query_one("#spend-title", Static).update(styled(
+            ("Spend", "b"), f" by {label} · {len(entries)} entries · total ${total:,.2f} "
+            "(billed where known, else estimated)"))
         self.query_one("#spend-budgets", Static).update(
-            "\n".join(budget_line(b) for b in budgets)
-            or "No budget set: add budget_usd = N to a profile in config.toml to be asked "
-               "before a job or loop would pass it.")
+            lines(budget_line(b) for b in budgets) if budgets
+            else "No budget set: add budget_usd = N to a profile in config.toml to be asked "
+                 "before a job or loop would pass it.")
         table = self.query_one("#spend-table", DataTable)
         table.clear(columns=True)
         table.add_columns(label, "estimated", "billed", "total", "entries")
         for g in groups:
-            table.add_row(g.key, Text(f"${g.estimated_usd:,.2f}", justify="right"),
+            # The key is a model, a dataset or an eval's name: a Text cell, never markup.
+            table.add_row(rich_plain(g.key), Text(f"${g.estimated_usd:,.2f}", justify="right"),
                           Text(f"${g.actual_usd:,.2f}", justify="right"),
                           Text(f"${g.usd:,.2f}", justify="right", style="bold"),
                           Text(str(g.entries), justify="right"))

@@ -1,4 +1,9 @@
-"""Small modal forms: ask for a name, or confirm/edit a text before saving."""
+"""Small modal forms: ask for a name, or confirm/edit a text before saving.
+
+Titles quote names and the fields hold text from data (a model's answer, a
+dataset line): titles are Content built from parts, the fields show control
+characters (tui/widgets/visible_fields.py) and keep the text exactly.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
+
+from tui.core.untrusted import count_controls
+from tui.ui_text import styled
+from tui.widgets.visible_fields import VisibleInput, VisibleTextArea
 
 
 class AskName(ModalScreen[str | None]):
@@ -29,8 +38,8 @@ class AskName(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Static(f"[b]{self.title_text}[/b]  (enter to accept, esc to cancel)")
-            yield Input(self.value, placeholder=self.placeholder, id="ask-input")
+            yield Static(styled((self.title_text, "b"), "  (enter to accept, esc to cancel)"))
+            yield VisibleInput(self.value, placeholder=self.placeholder, id="ask-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
@@ -58,11 +67,17 @@ class EditAndSave(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box tall"):
-            yield Static(f"[b]{self.title_text}[/b]  (ctrl+s saves, esc cancels)")
-            yield Static(f"{self.target_label}:")
-            yield Input(self.target, id="edit-target")
+            yield Static(styled((self.title_text, "b"), "  (ctrl+s saves, esc cancels)"))
+            yield Static(f"{self.target_label}:", markup=False)
+            yield VisibleInput(self.target, id="edit-target")
             yield Static("text (edit freely):")
-            yield TextArea(self.text, id="edit-text", soft_wrap=True)
+            controls = count_controls(self.text)
+            if controls:
+                # Drawn as ␛, \u009b…; saved as they are unless edited away.
+                yield Static(f"{controls} control character(s) in this text are shown as "
+                             "escapes (␛ ␇ \\u009b …); saving keeps them as they are",
+                             id="edit-controls", markup=False)
+            yield VisibleTextArea(self.text, id="edit-text", soft_wrap=True)
 
     def on_mount(self) -> None:
         self.query_one("#edit-text", TextArea).focus()

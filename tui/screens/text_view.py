@@ -1,4 +1,8 @@
-"""A modal that shows one long, scrollable text (details, reports)."""
+"""A modal that shows one long, scrollable text (details, reports).
+
+The text is Content built from parts by the caller (tui/ui_text.py): it quotes
+data, so it is never a markup string.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -21,7 +26,7 @@ class TextViewScreen(ModalScreen[None]):
     # The id tests and callers use to find the text.
     text_id: ClassVar[str] = "text-view-detail"
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: Content) -> None:
         super().__init__()
         self.text = text
 

@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from tui.core.untrusted import visible
+
 BARS = " ▁▂▃▄▅▆▇█"
 
 
@@ -41,16 +43,17 @@ def _n(value: Any, fmt: str = ",") -> str:
 
 
 def render_report(report: dict[str, Any] | None, title: str) -> RenderableType:
+    # The title is the dataset's name and note: data, shown as text.
     if not report:
-        return Text(f"{title}: importing…", style="italic")
-    verdict = Text(f"{title}  ", style="bold")
+        return Text(f"{visible(title)}: importing…", style="italic")
+    verdict = Text(f"{visible(title)}  ", style="bold")
     if report.get("trainable"):
         verdict.append("✓ ready to train", style="bold green")
     else:
         verdict.append("✗ cannot be trained on as is", style="bold red")
-    verdict.append(
+    verdict.append(visible(
         f"   format {report.get('format', '?')} · model {report.get('model', '?')} "
-        f"({report.get('encoding', '?')})",
+        f"({report.get('encoding', '?')})"),
         style="dim",
     )
     counts = Text(
@@ -81,6 +84,6 @@ def render_report(report: dict[str, Any] | None, title: str) -> RenderableType:
     if errors:
         line = Text("errors: ", style="bold red", no_wrap=True, overflow="ellipsis")
         ranked = sorted(errors.items(), key=lambda kv: -kv[1])
-        line.append("  ".join(f"{cat} ×{n:,}" for cat, n in ranked), style="red")
+        line.append(visible("  ".join(f"{cat} ×{n:,}" for cat, n in ranked)), style="red")
         parts.append(line)
     return Group(*parts)

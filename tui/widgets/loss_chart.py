@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from tui.core.untrusted import visible
+
 # Braille dot bits by [row 0..3][column 0..1] of a 2x4 cell.
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 COLORS = ("cyan", "magenta", "yellow", "green", "red", "blue")
@@ -71,7 +73,7 @@ def render_chart(title: str, series: Series, width: int, height: int) -> Text:
     for index, (name, pts) in enumerate(series.items()):
         last = sorted(pts)[-1][1]
         out.append("■ ", style=COLORS[index % len(COLORS)])
-        out.append(f"{name} {_fmt(last)}  ")
+        out.append(f"{visible(name)} {_fmt(last)}  ")  # a provider's metric name
     return out
 
 

@@ -1,4 +1,8 @@
-"""One model's streamed answer with its status, usage, latency and cost."""
+"""One model's streamed answer with its status, usage, latency and cost.
+
+The answer, the model's name and the provider's error are data: Text and
+Content with their control characters made visible, never markup.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from textual.widgets import Static
 
 from store.records import PlaygroundRun
 from tui.core.playground.runner import RunOutcome
+from tui.core.untrusted import visible
+from tui.ui_text import plain
 
 
 def format_stats(outcome: RunOutcome, cost: float | None) -> str:
@@ -52,7 +58,7 @@ class OutputPanel(Vertical):
         self.text = ""
         self.run_id: int | None = None
         self.status = "idle"
-        self.border_title = model
+        self.border_title = plain(model)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -67,30 +73,30 @@ class OutputPanel(Vertical):
 
     def append(self, text: str) -> None:
         self.text += text
-        self.query_one(".output-text", Static).update(self.text)
+        self.query_one(".output-text", Static).update(plain(self.text))
         self.query_one(VerticalScroll).scroll_end(animate=False)
 
     def show_text(self, text: str) -> None:
         self.text = text
-        self.query_one(".output-text", Static).update(text)
+        self.query_one(".output-text", Static).update(plain(text))
 
     def finish(self, status: str, stats: str, error: str | None = None) -> None:
         self.status = status
         self.set_classes(f"-{status}")
-        self.border_subtitle = {
+        self.border_subtitle = plain({
             "completed": "done",
             "incomplete": "INCOMPLETE: the stream broke; what arrived is kept",
             "error": "failed",
             "stopped": "stopped by you; what arrived is kept",
-        }.get(status, status)
-        body = Text(self.text)
+        }.get(status, status))
+        body = Text(visible(self.text))
         if error:
             if self.text:
                 body.append("\n\n")
-            body.append(error, style="bold red")
+            body.append(visible(error), style="bold red")
             body.append("\nctrl+r retries.", style="dim")
         self.query_one(".output-text", Static).update(body)
-        self.query_one(".output-stats", Static).update(stats)
+        self.query_one(".output-stats", Static).update(plain(stats))
 
     def show_run(self, run: PlaygroundRun) -> None:
         """Show a finished run as the store holds it."""

@@ -1,7 +1,8 @@
 """An example rendered as a chat transcript: roles coloured, tools and images legible.
 
 Works on whatever the line holds, valid or not: a transcript is also how a
-user sees *why* a line was rejected.
+user sees *why* a line was rejected. Everything in a line is data: it is put
+into Text (never markup) through `visible()`, so control characters show.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+
+from tui.core.untrusted import visible
 
 ROLE_STYLES = {
     "system": "bold magenta",
@@ -36,30 +39,30 @@ def _image_label(part: dict[str, Any]) -> str:
         header, _, payload = url.partition(",")
         kind = header[5:].split(";")[0] or "unknown type"
         size_kb = len(payload) * 3 / 4 / 1024
-        label = f"[image {kind}, {size_kb:,.0f} KB inline"
+        label = f"[image {visible(kind)}, {size_kb:,.0f} KB inline"
     else:
-        label = f"[image {url[:80]}"
-    return label + (f", detail={detail}]" if detail else "]")
+        label = f"[image {visible(url[:80])}"
+    return label + (f", detail={visible(detail)}]" if detail else "]")
 
 
 def _content(content: Any) -> Text:
     if content is None:
         return Text("(no content)", style="dim italic")
     if isinstance(content, str):
-        return Text(content)
+        return Text(visible(content))
     if isinstance(content, list):
         text = Text()
         for part in content:
             if isinstance(part, dict) and part.get("type") == "text":
-                text.append(str(part.get("text", "")))
+                text.append(visible(part.get("text", "")))
             elif isinstance(part, dict) and part.get("type") == "image_url":
                 text.append(_image_label(part), style="italic blue")
             else:
-                text.append(json.dumps(part, ensure_ascii=False), style="red")
+                text.append(visible(json.dumps(part, ensure_ascii=False)), style="red")
             text.append("\n")
         text.rstrip()
         return text
-    return Text(json.dumps(content, ensure_ascii=False), style="red")
+    return Text(visible(json.dumps(content, ensure_ascii=False)), style="red")
 
 
 def _tool_calls(calls: Any) -> Text:
@@ -69,10 +72,10 @@ def _tool_calls(calls: Any) -> Text:
         name = function.get("name", "?") if isinstance(function, dict) else "?"
         arguments = function.get("arguments", "") if isinstance(function, dict) else ""
         call_id = call.get("id", "") if isinstance(call, dict) else ""
-        text.append(f"→ {name}", style="bold yellow")
-        text.append(f"({arguments})")
+        text.append(f"→ {visible(name)}", style="bold yellow")
+        text.append(f"({visible(arguments)})")
         if call_id:
-            text.append(f"  [{call_id}]", style="dim")
+            text.append(f"  [{visible(call_id)}]", style="dim")
         text.append("\n")
     text.rstrip()
     return text
@@ -80,13 +83,14 @@ def _tool_calls(calls: Any) -> Text:
 
 def render_message(message: Any) -> RenderableType:
     if not isinstance(message, dict):
-        return Text(f"(not a message: {json.dumps(message, ensure_ascii=False)})", style="red")
+        return Text(f"(not a message: {visible(json.dumps(message, ensure_ascii=False))})",
+                    style="red")
     role = str(message.get("role", "(no role)"))
-    title = Text(role, style=ROLE_STYLES.get(role, "bold red"))
+    title = Text(visible(role), style=ROLE_STYLES.get(role, "bold red"))
     if message.get("name"):
-        title.append(f" · {message['name']}", style="dim")
+        title.append(f" · {visible(message['name'])}", style="dim")
     if message.get("tool_call_id"):
-        title.append(f" · result of {message['tool_call_id']}", style="dim")
+        title.append(f" · result of {visible(message['tool_call_id'])}", style="dim")
     if message.get("weight") == 0:
         title.append("  weight 0: not trained on", style="dim italic")
     body = (
@@ -101,7 +105,8 @@ def render_message(message: Any) -> RenderableType:
 
 def _messages(messages: Any) -> list[RenderableType]:
     if not isinstance(messages, list):
-        return [Text(f"messages is not a list: {json.dumps(messages)[:200]}", style="red")]
+        return [Text(f"messages is not a list: {visible(json.dumps(messages)[:200])}",
+                     style="red")]
     return [render_message(m) for m in messages]
 
 
@@ -110,13 +115,14 @@ def _tools(tools: Any) -> RenderableType:
     for tool in tools if isinstance(tools, list) else []:
         function = tool.get("function", {}) if isinstance(tool, dict) else {}
         names.append(function.get("name", "?") if isinstance(function, dict) else "?")
-    return Text(f"tools: {', '.join(names) or '(none)'}", style="yellow")
+    return Text(f"tools: {visible(', '.join(map(str, names))) or '(none)'}", style="yellow")
 
 
 def render_example(data: Any) -> RenderableType:
     """A renderable for one dataset line (already parsed JSON)."""
     if not isinstance(data, dict):
-        return Text(f"Not a JSON object: {json.dumps(data, ensure_ascii=False)[:500]}", style="red")
+        return Text(f"Not a JSON object: {visible(json.dumps(data, ensure_ascii=False)[:500])}",
+                    style="red")
     parts: list[RenderableType] = []
     if any(k in data for k in DPO_KEYS):
         source = data.get("input") if isinstance(data.get("input"), dict) else {}
@@ -144,7 +150,8 @@ def render_example(data: Any) -> RenderableType:
             expand=True,
         )
         for key, value in extra.items():
-            table.add_row(Text(key, style="bold"), Text(json.dumps(value, ensure_ascii=False)))
+            table.add_row(Text(visible(key), style="bold"),
+                          Text(visible(json.dumps(value, ensure_ascii=False))))
         parts.append(table)
     return Group(*parts)
 
@@ -166,7 +173,7 @@ class Transcript(VerticalScroll):
         try:
             body: RenderableType = render_example(json.loads(raw))
         except (ValueError, RecursionError):
-            body = Text(f"This line is not valid JSON:\n{raw[:2000]}", style="red")
+            body = Text(f"This line is not valid JSON:\n{visible(raw[:2000])}", style="red")
         self.query_one("#transcript-body", Static).update(
             Group(header, body) if header is not None else body
         )

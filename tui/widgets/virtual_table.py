@@ -24,6 +24,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.core.untrusted import visible
+
 PAGE_SIZE = 200
 
 
@@ -150,7 +152,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def _line(self, cells: Sequence[str | Text], style: Style, width: int) -> Strip:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         for column, cell_width, cell in zip(self.columns, self._widths(width), cells, strict=False):
-            cell_text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+            # Rows are data: a str cell is plain text with its controls made visible
+            # (a Text cell was built from parts by its source, see tui/ui_text.py).
+            cell_text = cell.copy() if isinstance(cell, Text) else Text(visible(cell))
             cell_text.truncate(cell_width, overflow="ellipsis", pad=False)
             pad = cell_width - cell_text.cell_len
             if column.justify == "right":

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 
+from tui.core.datasets.source import open_regular, size_at_open
+
 MAX_LINE_BYTES = 64 * 1024 * 1024
 TOO_LONG_PREFIX = 4096
 _BLOCK = 1 << 20
@@ -31,21 +33,28 @@ def is_too_long(raw: bytes, size: int) -> bool:
 
 def read_range(path: str | os.PathLike[str], start: int = 0, end: int | None = None,
                max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:
-    """Lines that start in [start, end) of a file (`start` must be a line start)."""
-    with open(path, "rb", buffering=_BLOCK) as f:
+    """Lines that start in [start, end) of a file (`start` must be a line start).
+
+    Only a regular file is read (NotRegularFile otherwise), and no further than
+    its size when opened: a file that keeps growing still comes to an end.
+    """
+    with open_regular(path, buffering=_BLOCK) as f:
+        left = size_at_open(f) - start  # bytes this reader may still read
         f.seek(start)
         pos = start
         readline = f.readline
-        while end is None or pos < end:
-            raw = readline(max_line + 1)
+        while (end is None or pos < end) and left > 0:
+            raw = readline(min(max_line + 1, left))
             if not raw:
                 return
+            left -= len(raw)
             size = len(raw)
             if size > max_line and not raw.endswith(b"\n"):
                 prefix = raw[:TOO_LONG_PREFIX]
                 del raw
-                while True:
-                    rest = readline(_BLOCK)
+                while left > 0:  # skip to the line's end, a block at a time
+                    rest = readline(min(_BLOCK, left))
+                    left -= len(rest)
                     size += len(rest)
                     if not rest or rest.endswith(b"\n"):
                         break
@@ -87,9 +96,9 @@ def from_iterable(lines: Iterable[bytes | str]) -> Iterator[Line]:
 
 def line_starts(path: str | os.PathLike[str], parts: int) -> list[int]:
     """Offsets that cut a file into about `parts` byte ranges, each starting a line."""
-    total = os.path.getsize(path)
     cuts = [0]
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
+        total = size_at_open(f)
         for k in range(1, parts):
             target = total * k // parts
             if target <= cuts[-1]:

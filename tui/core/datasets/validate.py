@@ -24,6 +24,7 @@ from tui.core.datasets.overlap import overlap
 from tui.core.datasets.parallel import scan_file, scan_file_rows
 from tui.core.datasets.report import LineError, ValidationReport, ValidationSummary, build_report
 from tui.core.datasets.scan import LineResult, LineScanner, is_blank, scan_lines
+from tui.core.datasets.source import readable_problem
 from tui.core.datasets.stats import Accumulator
 
 __all__ = ["LineResult", "UsageError", "ValidationReport", "iter_line_results", "validate_bytes",
@@ -41,15 +42,9 @@ class UsageError(Exception):
 def check_path(path: str | os.PathLike[str]) -> Path:
     """The path, user-expanded, or a UsageError saying why it cannot be read."""
     p = Path(path).expanduser()
-    if not p.exists():
-        raise UsageError(f"{path}: no such file")
-    if p.is_dir():
-        raise UsageError(f"{path}: is a directory, not a JSONL file")
-    try:
-        with open(p, "rb") as f:
-            f.read(1)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    problem = readable_problem(p)
+    if problem is not None:
+        raise UsageError(f"{path}: {problem}")
     return p
 
 

@@ -31,10 +31,12 @@ from tui.core.evals.context import build_messages
 from tui.core.evals.retry import with_retries
 from tui.core.evals.runner import EvalRunner, Sampled, chat_sample, sampling_kwargs
 from tui.core.evals.summary import item_status
+from tui.core.pagination import Pager, cursor_kwargs
 
 ENDPOINT = "/v1/chat/completions"
 DISCOUNT = 0.5  # batch requests are billed at half the live price
 FINAL = ("completed", "failed", "expired", "cancelled")
+ADOPT_WINDOW = 1000  # newest batches searched for one this run created before a crash
 
 
 def batch_state(run: Any) -> dict[str, Any]:
@@ -212,12 +214,24 @@ class BatchEvalRunner(EvalRunner):
         return True
 
     async def _adopt(self):
-        """A batch for this input file created before a crash, so it is not created twice."""
-        page = await self._api("batches.list", lambda: self.client.batches.list(
-            limit=100, timeout=self.options.timeout_s))
-        for batch in page.data:
+        """A batch for this input file created before a crash, so it is not created twice.
+
+        The newest ADOPT_WINDOW batches are looked through (one made just before a
+        crash is among them); a list the provider will not end fails the run with
+        PaginationStopped rather than risk a second batch.
+        """
+
+        async def page(cursor: str | None):
+            return await self._api("batches.list", lambda: self.client.batches.list(
+                **cursor_kwargs(cursor, limit=100), timeout=self.options.timeout_s))
+
+        seen = 0
+        async for batch in Pager(page, what="listing batches"):
             if batch.input_file_id == self.state["input_file_id"]:
                 return batch
+            seen += 1
+            if seen >= ADOPT_WINDOW:
+                break
         return None
 
     def _write_requests(self) -> tuple[Path, int]:

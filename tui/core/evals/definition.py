@@ -80,6 +80,8 @@ def parse(data: Any, *, base: Path | None = None, where: str = "eval") -> EvalDe
             path = base / path
         if not path.exists():
             raise DefinitionError(f"{where}: data file {str(path)!r} does not exist")
+        if not path.is_file():  # a device or FIFO would be read (or waited on) for ever
+            raise DefinitionError(f"{where}: data file {str(path)!r} is not a regular file")
         source = {"type": "file", "path": str(path.resolve())}
     elif isinstance(run_source.get("source"), dict) and run_source["source"].get(
             "type") == "file_content":
@@ -98,11 +100,16 @@ def parse(data: Any, *, base: Path | None = None, where: str = "eval") -> EvalDe
 
 
 def load(path: str | Path) -> EvalDefinition:
+    from tui.core.datasets.source import NotRegularFile, open_regular
+
     path = Path(path).expanduser()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open_regular(path) as handle:
+            data = json.loads(handle.read().decode("utf-8"))
     except FileNotFoundError:
         raise DefinitionError(f"no such eval file: {path}") from None
+    except NotRegularFile as exc:
+        raise DefinitionError(f"{path}: {exc}") from None
     except ValueError as exc:
         raise DefinitionError(f"{path}: not valid JSON ({exc})") from None
     definition = parse(data, base=path.parent, where=str(path.name))

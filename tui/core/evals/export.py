@@ -1,13 +1,17 @@
-"""Export a run's results as CSV or JSONL (OpenAI output-item shape plus local measures)."""
+"""Export a run's results as CSV or JSONL (OpenAI output-item shape plus local measures).
+
+Written through `private_files.atomic_output`: whole or not at all, and 0600.
+"""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
 
+from tui.core.csv_cells import csv_writer
 from tui.core.evals.context import output_text
+from tui.core.private_files import atomic_output
 
 
 def output_item(result: Any) -> dict[str, Any]:
@@ -22,7 +26,7 @@ def output_item(result: Any) -> dict[str, Any]:
 
 def export_jsonl(store: Any, run_id: int, path: str | Path) -> int:
     n = 0
-    with Path(path).open("w", encoding="utf-8") as handle:
+    with atomic_output(path) as handle:
         for result in store.evals.iter_results(run_id):
             handle.write(json.dumps(output_item(result), ensure_ascii=False) + "\n")
             n += 1
@@ -38,8 +42,8 @@ def export_csv(store: Any, run_id: int, path: str | Path) -> int:
               *[f"{c}.passed" for c in criteria], "output_text", "error", "input_tokens",
               "output_tokens", "latency_ms", "cost_usd", "item"]
     n = 0
-    with Path(path).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+    with atomic_output(path) as handle:
+        writer = csv_writer(handle)
         writer.writerow(header)
         for r in store.evals.iter_results(run_id):
             by_name = {g.get("name"): g for g in r.results or []}

@@ -98,7 +98,8 @@ async def try_criteria(criteria: list[dict[str, Any]], item: dict[str, Any],
                        sample: dict[str, Any] | None, *, client: Any = None,
                        model: str | None = None, input_messages: Any = None,
                        sampling_params: dict[str, Any] | None = None,
-                       timeout_s: float = 60.0, policy: RetryPolicy | None = None) -> Trial:
+                       timeout_s: float = 60.0, policy: RetryPolicy | None = None,
+                       allow_unsandboxed_graders: bool = False) -> Trial:
     policy = policy or RetryPolicy(attempts=3)
 
     async def chat(model_name: str, messages: list[dict[str, Any]], params: dict[str, Any]):
@@ -131,6 +132,7 @@ async def try_criteria(criteria: list[dict[str, Any]], item: dict[str, Any],
         messages = build_messages(input_messages, item)
         response = await chat(model, messages, sampling_params or {})
         sample, sampled = chat_sample(response, messages, sampling_params or {}, model), True
-    env = graders.GraderEnv(call_model=call_model, embed=embed)
+    env = graders.GraderEnv(call_model=call_model, embed=embed,
+                            allow_unsandboxed_graders=allow_unsandboxed_graders)
     return Trial(sample=sample, results=await graders.grade_all(criteria, item, sample, env),
                  sampled=sampled)

@@ -2,12 +2,16 @@
 
 The hosted Evals API shuts down on 2026-11-30: what is imported here stays
 readable afterwards. Running it again updates what changed and adds what is new.
+Each eval, run and item is stored as it arrives, so a list the provider will
+not end (PaginationStopped, see `tui.core.pagination`) keeps what was read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from tui.core.pagination import Pager, cursor_kwargs, safe_id
 
 
 @dataclass
@@ -24,9 +28,12 @@ def _dump(obj: Any) -> Any:
 async def import_openai(store: Any, client: Any, profile: str, *,
                         eval_ids: list[str] | None = None) -> ImportReport:
     report = ImportReport()
-    remote_evals = ([await client.evals.retrieve(e) for e in eval_ids] if eval_ids
-                    else [e async for e in client.evals.list()])
-    for remote in remote_evals:
+    async def evals_page(cursor: str | None) -> Any:
+        return await client.evals.list(**cursor_kwargs(cursor, limit=100))
+
+    remote_evals = (_each([await client.evals.retrieve(e) for e in eval_ids]) if eval_ids
+                    else Pager(evals_page, what="listing evals"))
+    async for remote in remote_evals:
         data = _dump(remote)
         meta = {"remote": {"created_at": data.get("created_at"),
                            "metadata": data.get("metadata")}}
@@ -41,10 +48,19 @@ async def import_openai(store: Any, client: Any, profile: str, *,
                                testing_criteria=data.get("testing_criteria") or [],
                                data_source_config=data.get("data_source_config") or {})
         report.evals += 1
-        async for run in client.evals.runs.list(remote.id):
+        async def runs_page(cursor: str | None, eval_id: str = remote.id) -> Any:
+            return await client.evals.runs.list(eval_id, **cursor_kwargs(cursor, limit=100))
+
+        what = f"listing the runs of eval {safe_id(remote.id, '')}".rstrip()
+        async for run in Pager(runs_page, what=what):
             report.items += await _import_run(store, client, profile, local.id, remote.id, run)
             report.runs += 1
     return report
+
+
+async def _each(items: list[Any]):
+    for item in items:
+        yield item
 
 
 async def _import_run(store, client, profile, eval_id, remote_eval_id, run) -> int:
@@ -64,7 +80,12 @@ async def _import_run(store, client, profile, eval_id, remote_eval_id, run) -> i
         error=(data.get("error") or {}).get("message") if isinstance(data.get("error"), dict)
         else None)
     n = 0
-    async for item in client.evals.runs.output_items.list(run.id, eval_id=remote_eval_id):
+    async def items_page(cursor: str | None) -> Any:
+        return await client.evals.runs.output_items.list(
+            run.id, **cursor_kwargs(cursor, eval_id=remote_eval_id, limit=100))
+
+    what = f"listing the output items of eval run {safe_id(run.id, '')}".rstrip()
+    async for item in Pager(items_page, what=what):
         out = _dump(item)
         sample = out.get("sample") or {}
         usage = sample.get("usage") or {}

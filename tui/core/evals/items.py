@@ -7,6 +7,7 @@ path) or `dataset_version` (a version in the store).
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -41,16 +42,25 @@ def parse_lines(lines: Iterable[str], where: str = "data") -> Iterator[dict[str,
 
 
 def read_file(path: str | Path) -> Iterator[dict[str, Any]]:
+    """The items of a .json list or a JSONL file; only a regular file is read (an eval
+    file naming /dev/zero or a FIFO as its data would read, or wait, for ever)."""
+    from tui.core.datasets.source import NotRegularFile, open_regular
+
     path = Path(path)
-    if path.suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, list):
-            raise ItemError(f"{path}: a .json data file must hold a list of items")
-        for i, row in enumerate(data):
-            yield normalize(row, f"{path.name}[{i}]")
-        return
-    with path.open(encoding="utf-8") as handle:
-        yield from parse_lines(handle, path.name)
+    try:
+        raw = open_regular(path)
+    except NotRegularFile as exc:
+        raise ItemError(f"{path}: {exc}") from None
+    with raw:
+        if path.suffix == ".json":
+            data = json.loads(raw.read().decode("utf-8"))
+            if not isinstance(data, list):
+                raise ItemError(f"{path}: a .json data file must hold a list of items")
+            for i, row in enumerate(data):
+                yield normalize(row, f"{path.name}[{i}]")
+            return
+        with io.TextIOWrapper(raw, encoding="utf-8") as handle:
+            yield from parse_lines(handle, path.name)
 
 
 def iter_source(source: dict[str, Any], store: Any = None) -> Iterator[dict[str, Any]]:

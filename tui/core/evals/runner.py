@@ -93,6 +93,8 @@ class RunnerOptions:
     input_prices: dict[str, float] | None = None
     output_prices: dict[str, float] | None = None
     batch_poll_s: float = 10.0  # how often a batch run asks the provider for its batch
+    # Python graders without the OS jail, where the kernel offers none: only on the user's say.
+    allow_unsandboxed_graders: bool = False
 
 
 def create_run(store: Any, eval_id: int, definition: EvalDefinition, *, model: str | None,
@@ -157,7 +159,9 @@ class EvalRunner:
         self._flush_handle: asyncio.Handle | None = None
         self._write_error: BaseException | None = None
         self._fast: Any = None  # fastchat.FastChat while a run samples through it
-        self.env = graders.GraderEnv(call_model=self._grader_call, embed=self._embed)
+        self.env = graders.GraderEnv(
+            call_model=self._grader_call, embed=self._embed,
+            allow_unsandboxed_graders=self.options.allow_unsandboxed_graders)
 
     # -- control -------------------------------------------------------------
     def cancel(self) -> None:

@@ -20,8 +20,12 @@ def looks_like_file(target: str) -> bool:
 
 
 def resolve(store: Any, target: str, *, profile: str | None = None):
-    """(eval row, definition) for a stored eval's name or id, or an eval file (saved on load)."""
-    if looks_like_file(target):
+    """(eval row, definition) for a stored eval's name or id, or an eval file (saved on load).
+
+    A name may look like a path ("support QA [/draft]", "team/v2"): an existing
+    file wins, then a stored eval of exactly that name, then the path is tried.
+    """
+    if looks_like_file(target) and (Path(target).is_file() or store.evals.find(target) is None):
         definition = defs.load(target)
         return defs.save_to_store(store, definition, profile=profile), definition
     row = store.evals.find(target)
@@ -43,6 +47,7 @@ def options_for(profile: Any = None, settings: Any = None, **overrides: Any) -> 
     if settings is not None:
         options.input_prices = dict(settings.prices.input) or None
         options.output_prices = dict(settings.prices.output) or None
+        options.allow_unsandboxed_graders = bool(settings.allow_unsandboxed_graders)
     for key, value in overrides.items():
         setattr(options, key, value)
     return options
@@ -75,6 +80,17 @@ def parse_models(text: str | None) -> list[str | None]:
         if part not in models:
             models.append(part)
     return models or [None]
+
+
+def jail_notice(store: Any, run_id: int, *, allowed: bool) -> str | None:
+    """What to tell the user before this run when its python graders would run without
+    the OS jail, or not at all (see python_grader.jail_notice); None: nothing to say."""
+    from tui.core.evals.graders.python_grader import jail_notice as notice
+
+    run = store.evals.run(run_id)
+    criteria = ((run.data_source or {}).get("testing_criteria")
+                or store.evals.get(run.eval_id).testing_criteria or [])
+    return notice(criteria, allowed=allowed)
 
 
 async def execute(store: Any, run_id: int, *, client: Any, options: RunnerOptions,

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from store import Store
 from store.jobs import FINAL_STATUSES
 from store.records import Job
+from tui.core.finetune.port import ACTIONS, Feature
 from tui.core.jobs.preflight import Preflight
-from tui.core.jobs.sync import dump
 from tui.core.jobs.upload import Progress, ensure_uploaded
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from tui.core.finetune.port import FineTuningProvider
 
 
 class ActionError(Exception):
@@ -21,7 +21,7 @@ class ActionError(Exception):
 
 
 async def launch(
-    client: AsyncOpenAI,
+    provider: FineTuningProvider,
     store: Store,
     preflight: Preflight,
     *,
@@ -38,7 +38,7 @@ async def launch(
         if prepared is None:
             continue
         file_id, uploaded = await ensure_uploaded(
-            client, store, profile, prepared.data, filename=prepared.filename,
+            provider, store, profile, prepared.data, filename=prepared.filename,
             dataset_version_id=prepared.version_id, sha256=prepared.sha256, progress=progress,
         )
         file_ids[prepared.which] = file_id
@@ -46,24 +46,25 @@ async def launch(
             say(f"{'Uploaded' if uploaded else 'Reusing'} {prepared.label} as {file_id}")
     training = file_ids["training"]
     assert training is not None
-    remote = await client.fine_tuning.jobs.create(
-        **spec.create_kwargs(training, file_ids["validation"])
-    )
+    remote = await provider.create_job(spec, training, file_ids["validation"])
     return store.jobs.upsert(
-        profile, dump(remote),
+        profile, remote,
         training_version_id=spec.training_version_id,
         validation_version_id=spec.validation_version_id,
         estimated_cost_usd=preflight.estimated_cost_usd,
     )
 
 
-ACTIONS = ("cancel", "pause", "resume")
+__all__ = ["ACTIONS", "ActionError", "act", "check_action", "launch"]
 
 
-def check_action(job: Job, action: str) -> None:
-    """Raise ActionError when `action` cannot apply to the job as stored."""
+def check_action(job: Job, action: str, provider: FineTuningProvider | None = None) -> None:
+    """Raise ActionError when `action` cannot apply to the job as stored (or on its provider)."""
     if action not in ACTIONS:
         raise ActionError(f"unknown action {action!r}")
+    if provider is not None and not provider.capabilities.can(Feature(action)):
+        raise ActionError(f"{provider.rules.provider} cannot {action} a job: "
+                          f"{provider.capabilities.why_not(Feature(action))}")
     if job.status in FINAL_STATUSES:
         raise ActionError(f"job {job.remote_id} has {job.status}: nothing to {action}")
     if action == "resume" and job.status != "paused":
@@ -72,9 +73,8 @@ def check_action(job: Job, action: str) -> None:
         raise ActionError(f"job {job.remote_id} is already paused")
 
 
-async def act(client: AsyncOpenAI, store: Store, job: Job, action: str) -> Job:
+async def act(provider: FineTuningProvider, store: Store, job: Job, action: str) -> Job:
     """Cancel, pause or resume the job on the provider and store its new state."""
-    check_action(job, action)
-    method = getattr(client.fine_tuning.jobs, action)
-    remote = await method(job.remote_id)
-    return store.jobs.upsert(job.profile, dump(remote))
+    check_action(job, action, provider)
+    remote = await provider.act(job.remote_id, action)
+    return store.jobs.upsert(job.profile, remote)

@@ -8,14 +8,19 @@ same bytes already on this profile's provider are reused, never re-sent.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from store import Store
+from tui.core.finetune.rules import OPENAI, ProviderRules, human_size
 from tui.core.jobs.spec import JobSpec
-from tui.core.jobs.upload import FILES_API_LIMIT, PART_SIZE, PURPOSE
+from tui.core.jobs.upload import PURPOSE
 
-MIN_EXAMPLES = 10
+if TYPE_CHECKING:
+    from tui.core.config import Profile
+    from tui.core.finetune.port import Capabilities
+
+MIN_EXAMPLES = OPENAI.minimum("supervised")
 
 
 @dataclass
@@ -29,16 +34,13 @@ class PreparedFile:
     lines: int  # valid lines uploaded
     skipped: int  # invalid lines left out
     existing_file_id: str | None = None
+    rules: ProviderRules = OPENAI  # how this provider takes the bytes (the plan's wording)
 
     @property
     def plan(self) -> str:
         if self.existing_file_id:
             return f"already on the provider as {self.existing_file_id}: not uploaded again"
-        size = _size(len(self.data))
-        if len(self.data) > FILES_API_LIMIT:
-            parts = -(-len(self.data) // PART_SIZE)
-            return f"upload {size} with the Uploads API in {parts} parts of 64 MB"
-        return f"upload {size} with the Files API"
+        return self.rules.upload_plan(len(self.data))
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Preflight:
     estimated_cost_usd: float | None = None
     problems: list[str] = field(default_factory=list)  # block the launch
     warnings: list[str] = field(default_factory=list)
+    provider: str = "OpenAI"  # whose rules it was checked against
 
     @property
     def ok(self) -> bool:
@@ -94,17 +97,13 @@ class Preflight:
             out.append(f"Seed: {spec.seed}")
         if spec.metadata:
             out.append("Metadata: " + ", ".join(f"{k}={v}" for k, v in spec.metadata.items()))
+        if spec.options:
+            out.append("Options: " + ", ".join(f"{k}={v}" for k, v in spec.options.items()))
         return out
 
 
-def _size(n: int) -> str:
-    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{n} bytes"
-
-
-def prepare_file(store: Store, profile: str, version_id: int, which: str) -> PreparedFile:
+def prepare_file(store: Store, profile: str, version_id: int, which: str,
+                 rules: ProviderRules = OPENAI) -> PreparedFile:
     from tui.core.dataset_versions import version_lines
 
     version = store.datasets.version(version_id)
@@ -124,13 +123,14 @@ def prepare_file(store: Store, profile: str, version_id: int, which: str) -> Pre
         version_id=version_id,
         label=f"{name} v{version.version}",
         # The content hash in the name lets a retry recognise an upload whose
-        # answer was lost (see upload.find_orphan).
+        # answer was lost (see the port's find_file).
         filename=f"{_safe(name)}-v{version.version}-{which}-{digest[:12]}.jsonl",
         data=data,
         sha256=digest,
         lines=len(lines),
         skipped=max(0, total - len(lines)),
         existing_file_id=existing.remote_id if existing else None,
+        rules=rules,
     )
 
 
@@ -139,16 +139,27 @@ def _safe(name: str) -> str:
 
 
 def run_preflight(
-    store: Store, profile: str, spec: JobSpec, *, prices: dict[str, float] | None = None
+    store: Store, profile: str | Profile, spec: JobSpec, *,
+    prices: dict[str, float] | None = None,
 ) -> Preflight:
-    """Gather, validate and price what `spec` would launch; nothing is sent."""
-    training = prepare_file(store, profile, spec.training_version_id, "training")
+    """Gather, validate and price what `spec` would launch; nothing is sent.
+
+    With a Profile, the job is checked against its provider's rules (methods, formats,
+    sizes, suffix, options); with a profile's name alone, against OpenAI's.
+    """
+    from tui.core.finetune.factory import capabilities_for, rules_of
+
+    rules = rules_of(profile) if not isinstance(profile, str) else OPENAI
+    capabilities = capabilities_for(profile) if not isinstance(profile, str) else None
+    name = profile if isinstance(profile, str) else profile.name
+    training = prepare_file(store, name, spec.training_version_id, "training", rules)
     validation = (
-        prepare_file(store, profile, spec.validation_version_id, "validation")
+        prepare_file(store, name, spec.validation_version_id, "validation", rules)
         if spec.validation_version_id is not None
         else None
     )
-    pre = Preflight(spec=spec, profile=profile, training=training, validation=validation)
+    pre = Preflight(spec=spec, profile=name, training=training, validation=validation,
+                    provider=rules.provider)
     report = _validate(training.data, spec)
     if report is not None:
         pre.examples = int(getattr(report, "examples", training.lines) or 0)
@@ -159,9 +170,12 @@ def run_preflight(
     else:
         pre.examples = training.lines
         pre.tokens_total = _stored_tokens(store, spec.training_version_id)
-    if pre.examples < MIN_EXAMPLES and not pre.problems:
+    minimum = rules.minimum(spec.method)
+    if pre.examples < minimum and not pre.problems:
         pre.problems.append(f"Training file has {pre.examples} example(s), but must have at "
-                            f"least {MIN_EXAMPLES} examples")
+                            f"least {minimum} examples" + (
+                                f" for {rules.provider}" if rules is not OPENAI else ""))
+    _check_provider_rules(pre, rules, capabilities, report)
     if validation is not None:
         vreport = _validate(validation.data, spec)
         if vreport is not None and not getattr(vreport, "trainable", True):
@@ -181,6 +195,57 @@ def run_preflight(
         spec.model, spec.method, pre.billed_tokens, prices
     )
     return pre
+
+
+def _check_provider_rules(pre: Preflight, rules: ProviderRules,
+                          capabilities: Capabilities | None, report: Any | None) -> None:
+    """What this provider refuses (problems) or ignores (warnings) in the job as specified."""
+    from tui.core.finetune.port import Feature
+
+    spec = pre.spec
+    who = rules.provider
+    if capabilities is not None:
+        problem = capabilities.method_problem(spec.method, who)
+        if problem:
+            pre.problems.append(problem)
+    accepted = rules.hyperparameters.get(spec.method, ())
+    for name in spec.hyperparameters:
+        if name not in accepted:
+            pre.problems.append(f"{who} does not take {name} for {spec.method} (it takes "
+                                f"{', '.join(accepted) or 'none'}); leave it auto" + (
+                                    "; an absolute learning_rate option may fit"
+                                    if name == "learning_rate_multiplier"
+                                    and "learning_rate" in rules.options else ""))
+    options, errors = rules.parse_options(spec.options)
+    pre.problems += list(errors.values())
+    if not errors:
+        pre.spec = replace(spec, options=options)
+    suffix = rules.suffix_problem(spec.suffix)
+    if suffix:
+        pre.problems.append(suffix)
+    if rules.max_examples is not None and pre.examples > rules.max_examples:
+        pre.problems.append(f"{who} takes at most {rules.max_examples:,} examples; the training "
+                            f"file has {pre.examples:,}")
+    for prepared in (pre.training, pre.validation):
+        if prepared is not None and rules.max_file_bytes is not None \
+                and len(prepared.data) > rules.max_file_bytes:
+            pre.problems.append(f"{prepared.label} is {human_size(len(prepared.data))}; {who} "
+                                f"takes files of at most {human_size(rules.max_file_bytes)}")
+    allowed = rules.formats.get(spec.method, frozenset())
+    formats = dict(getattr(report, "formats", None) or {}) if report is not None else {}
+    refused = sorted(f for f, n in formats.items() if n and f != "unknown" and f not in allowed)
+    if refused and allowed:
+        pre.problems.append(f"{who} does not train on {', '.join(refused)} examples for "
+                            f"{spec.method} (it takes {', '.join(sorted(allowed))})")
+    grader_type = (spec.grader or {}).get("type") if spec.method == "reinforcement" else None
+    if grader_type and rules.graders is not None and grader_type not in rules.graders:
+        pre.problems.append(f"{who} runs no {grader_type!r} grader (it takes "
+                            f"{', '.join(sorted(rules.graders))})")
+    if capabilities is not None:
+        for feature, given in ((Feature.METADATA, spec.metadata), (Feature.SEED, spec.seed)):
+            if given not in (None, {}) and not capabilities.can(feature):
+                pre.warnings.append(f"{feature.value} is not sent: "
+                                    f"{capabilities.why_not(feature)}")
 
 
 def _validate(data: bytes, spec: JobSpec) -> Any | None:

@@ -52,10 +52,12 @@ def progress_bar(step: int | None, total: int | None, width: int = BAR_WIDTH) ->
     return f"{step}/{total} " + "█" * full + "░" * (width - full)
 
 
-def status_markup(status: str) -> str:
-    """Unknown statuses are shown as they came, unstyled."""
-    style = STATUS_STYLE.get(status)
-    return f"[{style}]{status}[/]" if style else status
+def status_style(status: str) -> str:
+    """The colour a status is shown in; "" (unstyled) for one this code does not know.
+
+    A style, not markup: the status is the provider's text, shown as it came.
+    """
+    return STATUS_STYLE.get(status, "")
 
 
 @dataclass(frozen=True)

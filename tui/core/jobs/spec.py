@@ -34,6 +34,9 @@ class JobSpec:
     suffix: str | None = None
     seed: int | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # The provider's own settings (Together's lora_r, Azure's training_type…), as typed:
+    # strings until the pre-flight checks them against the provider's rules.
+    options: dict[str, Any] = field(default_factory=dict)
 
     def method_body(self) -> dict[str, Any]:
         inner: dict[str, Any] = {"hyperparameters": dict(self.hyperparameters)}
@@ -133,6 +136,26 @@ def parse_metadata(raw: str) -> dict[str, str]:
     return pairs
 
 
+def parse_options(raw: Any) -> dict[str, Any]:
+    """`key=value, key2=value2`, a list of `key=value` or a mapping; values stay as given
+    (the pre-flight checks them against the chosen provider's options)."""
+    if not raw:
+        return {}
+    if isinstance(raw, dict):
+        return {str(k).strip(): v for k, v in raw.items()}
+    items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+    out: dict[str, Any] = {}
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"write key=value pairs ({text!r})")
+        out[key.strip()] = value.strip()
+    return out
+
+
 def parse_form(values: dict[str, Any]) -> JobSpec:
     """Check the create form's values (strings, ids) and build a JobSpec, or raise SpecError."""
     errors: dict[str, str] = {}
@@ -182,6 +205,11 @@ def parse_form(values: dict[str, Any]) -> JobSpec:
     except ValueError as exc:
         errors["metadata"] = str(exc)
         metadata = {}
+    try:
+        options = parse_options(values.get("options"))
+    except ValueError as exc:
+        errors["options"] = str(exc)
+        options = {}
     if errors:
         raise SpecError(errors)
     assert isinstance(training, int)
@@ -195,6 +223,7 @@ def parse_form(values: dict[str, Any]) -> JobSpec:
         suffix=suffix,
         seed=seed,
         metadata=metadata,
+        options=options,
     )
 
 

@@ -1,15 +1,18 @@
 """Bring the store up to date with the provider: one job, or every job of a profile.
 
-Nothing is fetched twice: events are paged newest-first only until the stored
-`last_event_id`; checkpoints are listed when an event announces one or when the
-job ends; the result CSV is fetched once. Events are stored only after the
-pages reach what is already known, so an interrupted fetch leaves no gap.
+Provider-neutral: everything goes through the fine-tuning port, which answers in
+OpenAI's shapes. Nothing is fetched twice: events are read only until the stored
+`last_event_id` (the port stops there); checkpoints are listed when an event announces
+one or when the job ends; the result CSV is fetched once. Events are stored only after
+they reach what is already known, so an interrupted fetch leaves no gap.
+
+A list the provider will not end (`tui.core.pagination.PaginationStopped`, raised by
+the port) keeps what cannot leave a gap: every event read when the job had none
+stored, the checkpoints read, every job listed; then the exception goes on up.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,16 +20,14 @@ from typing import TYPE_CHECKING, Any
 from store import Store
 from store.jobs import FINAL_STATUSES
 from store.records import Job
+from tui.core.finetune.port import Feature
+from tui.core.finetune.shapes import decode_result, dump
+from tui.core.pagination import PaginationStopped
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from tui.core.finetune.port import FineTuningProvider
 
-EVENT_PAGE = 100
-# While a known job is watched, new events are few: a small first page keeps a
-# quiet poll cheap and limits what a resumed watcher sees again (the API pages
-# only towards older events, so the page that holds our cursor is re-sent).
-RESUME_PAGE = 20
-MAX_EVENT_PAGES = 1000  # a provider that never reaches our cursor cannot loop us forever
+__all__ = ["Counter", "SyncResult", "decode_result", "dump", "hydrate", "sync_all", "sync_job"]
 
 
 @dataclass
@@ -54,13 +55,6 @@ class SyncResult:
         return self.status_changed and self.job.status in FINAL_STATUSES
 
 
-def dump(obj: Any) -> dict[str, Any]:
-    if isinstance(obj, dict):
-        return obj
-    # Unknown status strings ("paused", future ones) are kept as they came.
-    return obj.model_dump(mode="json", warnings=False)
-
-
 class Counter:
     """Counts API requests made through one sync or watcher."""
 
@@ -71,60 +65,45 @@ class Counter:
         self.n += n
 
 
-async def fetch_new_events(
-    client: AsyncOpenAI, remote_id: str, last_event_id: str | None, count: Callable[[], None]
-) -> list[dict[str, Any]]:
-    """Events newer than `last_event_id`, newest first (all of them when it is None)."""
-    found: list[dict[str, Any]] = []
-    after: str | None = None
-    for _ in range(MAX_EVENT_PAGES):
-        first = after is None and last_event_id is not None
-        kwargs: dict[str, Any] = {"limit": RESUME_PAGE if first else EVENT_PAGE}
-        if after:
-            kwargs["after"] = after
-        page = await client.fine_tuning.jobs.list_events(remote_id, **kwargs)
-        count()
-        data = list(page.data)
-        for event in data:
-            if last_event_id is not None and event.id == last_event_id:
-                return found
-            found.append(dump(event))
-        if not data or not getattr(page, "has_more", False):
-            return found
-        after = data[-1].id
-    return found
+class _Meter:
+    """Reports the provider's requests made since the last look to `count`."""
+
+    def __init__(self, provider: FineTuningProvider, count: Callable[..., None] | None) -> None:
+        self.provider, self.count = provider, count
+        self.start = self.last = provider.requests
+
+    def tick(self) -> None:
+        now = self.provider.requests
+        if self.count is not None and now > self.last:
+            for _ in range(now - self.last):
+                self.count()
+        self.last = now
+
+    @property
+    def total(self) -> int:
+        return self.provider.requests - self.start
 
 
-async def fetch_checkpoints(
-    client: AsyncOpenAI, remote_id: str, count: Callable[[], None]
-) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    after: str | None = None
-    for _ in range(100):
-        kwargs: dict[str, Any] = {"limit": 100}
-        if after:
-            kwargs["after"] = after
-        page = await client.fine_tuning.jobs.checkpoints.list(remote_id, **kwargs)
-        count()
-        data = list(page.data)
-        out += [dump(c) for c in data]
-        if not data or not getattr(page, "has_more", False):
-            break
-        after = data[-1].id
-    return out
-
-
-def decode_result(raw: bytes) -> str:
-    """The result CSV as text; the provider may send it base64-encoded."""
-    text = raw.decode("utf-8", errors="replace")
-    first = text.strip().split("\n", 1)[0]
-    if not first or "," in first:
-        return text
+async def _new_events(provider: FineTuningProvider, store: Store, job: Job,
+                      since: str | None) -> list[dict[str, Any]]:
+    """The port's events after `since`; a list cut short stores what it read (the port
+    hands over only events that leave no gap: all of them when `since` is None)."""
     try:
-        decoded = base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return text
-    return decoded
+        return await provider.events(job.remote_id, since)
+    except PaginationStopped as stop:
+        if stop.read:
+            store.jobs.add_events(job.id, stop.read)
+        raise
+
+
+async def _store_checkpoints(provider: FineTuningProvider, store: Store, job: Job) -> int:
+    """Fetch and store a job's checkpoints; a list cut short keeps what it read."""
+    try:
+        checkpoints = await provider.checkpoints(job.remote_id)
+    except PaginationStopped as stop:
+        store.jobs.add_checkpoints(job.id, stop.read)
+        raise
+    return store.jobs.add_checkpoints(job.id, checkpoints)
 
 
 def _mentions_checkpoint(events: list[dict[str, Any]]) -> bool:
@@ -132,104 +111,114 @@ def _mentions_checkpoint(events: list[dict[str, Any]]) -> bool:
 
 
 async def sync_job(
-    client: AsyncOpenAI,
+    provider: FineTuningProvider,
     store: Store,
     profile: str,
     job: Job,
     *,
     retrieve: bool | None = True,
-    count: Callable[[], None] | None = None,
+    count: Callable[..., None] | None = None,
 ) -> SyncResult:
     """Fetch what is new about one job and store it.
 
     retrieve=True always re-reads the job object; None re-reads it only when an
     event other than metrics arrived (status changes come with one), False only
-    when any event arrived. A quiet poll then costs one request.
+    when any event arrived. A quiet poll then costs one request where the provider
+    lists events (more where events are made from the job and its metrics).
     """
-    counter = Counter()
-
-    def tick() -> None:
-        counter()
-        if count is not None:
-            count()
-
+    meter = _Meter(provider, count)
     result = SyncResult(job=job, status_before=job.status)
-    events = await fetch_new_events(client, job.remote_id, job.last_event_id, tick)
-    if retrieve is None:
-        wanted = any(e.get("type") != "metrics" for e in events)
-    else:
-        wanted = retrieve or bool(events)
-    if wanted:
-        remote = dump(await client.fine_tuning.jobs.retrieve(job.remote_id))
-        tick()
-        result.retrieved = True
-        job = store.jobs.upsert(profile, remote)
-        if job.status in FINAL_STATUSES and result.status_before not in FINAL_STATUSES:
-            # The last events may have been written after our first read: one more look.
-            events = (
-                await fetch_new_events(client, job.remote_id, events[0]["id"], tick) + events
-                if events
-                else await fetch_new_events(client, job.remote_id, job.last_event_id, tick)
-            )
-    if events:
-        result.new_events = store.jobs.add_events(job.id, events)
-    job = store.jobs.get(job.id)
-    final = job.status in FINAL_STATUSES
-    if _mentions_checkpoint(events) or (
-        final and job.status == "succeeded" and not store.jobs.checkpoints(job.id)
-        and result.status_before not in FINAL_STATUSES
-    ):
-        result.checkpoints = store.jobs.add_checkpoints(
-            job.id, await fetch_checkpoints(client, job.remote_id, tick)
-        )
-    if final:
-        result.result_file = await _fetch_results(client, store, job, tick)
+    try:
+        events = await _new_events(provider, store, job, job.last_event_id)
+        meter.tick()
+        if retrieve is None:
+            wanted = any(e.get("type") != "metrics" for e in events)
+        else:
+            wanted = retrieve or bool(events)
+        if wanted:
+            remote = await provider.retrieve_job(job.remote_id)
+            meter.tick()
+            result.retrieved = True
+            job = store.jobs.upsert(profile, remote)
+            if job.status in FINAL_STATUSES and result.status_before not in FINAL_STATUSES:
+                # The last events may have been written after our first read: one more look.
+                since = events[0]["id"] if events else job.last_event_id
+                try:
+                    events = await _new_events(provider, store, job, since) + events
+                except PaginationStopped:
+                    if events:  # complete down to the stored cursor: they leave no gap
+                        store.jobs.add_events(job.id, events)
+                    raise
+                meter.tick()
+        if events:
+            result.new_events = store.jobs.add_events(job.id, events)
+        job = store.jobs.get(job.id)
+        final = job.status in FINAL_STATUSES
+        can_list = provider.capabilities.can(Feature.CHECKPOINTS)
+        if can_list and (_mentions_checkpoint(events) or (
+                final and job.status == "succeeded" and not store.jobs.checkpoints(job.id)
+                and result.status_before not in FINAL_STATUSES)):
+            result.checkpoints = await _store_checkpoints(provider, store, job)
+            meter.tick()
+        if final:
+            result.result_file = await _fetch_results(provider, store, job)
+            meter.tick()
+    finally:
+        meter.tick()
     result.job = job
-    result.requests = counter.n
+    result.requests = meter.total
     return result
 
 
-async def _fetch_results(
-    client: AsyncOpenAI, store: Store, job: Job, tick: Callable[[], None]
-) -> bool:
-    files = [f for f in (job.raw.get("result_files") or []) if isinstance(f, str)]
-    if not files or store.jobs.result_file(job.id) is not None:
+async def _fetch_results(provider: FineTuningProvider, store: Store, job: Job) -> bool:
+    if store.jobs.result_file(job.id) is not None:
         return False
-    response = await client.files.content(files[0])
-    tick()
-    store.jobs.save_result_file(job.id, files[0], decode_result(response.content))
+    found = await provider.result_file(job.raw)
+    if found is None:
+        return False
+    file_id, text = found
+    store.jobs.save_result_file(job.id, file_id, text)
     return True
 
 
 async def hydrate(
-    client: AsyncOpenAI, store: Store, profile: str, job: Job,
-    count: Callable[[], None] | None = None,
+    provider: FineTuningProvider, store: Store, profile: str, job: Job,
+    count: Callable[..., None] | None = None,
 ) -> SyncResult:
     """Fill in a job known only from the list (imported): events, checkpoints, results."""
-    result = await sync_job(client, store, profile, job, retrieve=False, count=count)
+    result = await sync_job(provider, store, profile, job, retrieve=False, count=count)
     current = result.job
-    if current.status == "succeeded" and not store.jobs.checkpoints(current.id):
-        result.checkpoints = store.jobs.add_checkpoints(
-            current.id, await fetch_checkpoints(client, current.remote_id, count or (lambda: None))
-        )
-    if current.status in FINAL_STATUSES and store.jobs.result_file(current.id) is None:
-        result.result_file = await _fetch_results(
-            client, store, current, count or (lambda: None)
-        )
+    meter = _Meter(provider, count)
+    try:
+        if current.status == "succeeded" and not store.jobs.checkpoints(current.id) \
+                and provider.capabilities.can(Feature.CHECKPOINTS):
+            result.checkpoints = await _store_checkpoints(provider, store, current)
+        if current.status in FINAL_STATUSES and store.jobs.result_file(current.id) is None:
+            result.result_file = await _fetch_results(provider, store, current)
+    finally:
+        meter.tick()
+    result.requests += meter.total
     return result
 
 
 async def sync_all(
-    client: AsyncOpenAI, store: Store, profile: str, count: Callable[[], None] | None = None
+    provider: FineTuningProvider, store: Store, profile: str,
+    count: Callable[..., None] | None = None,
 ) -> list[Job]:
-    """Pull every job of the profile (auto-paginated) into the store; idempotent."""
+    """Pull every job of the profile into the store, page by page; idempotent.
+
+    Each job is stored as it arrives: on PaginationStopped those jobs stay stored and
+    the exception's `read` lists them.
+    """
+    meter = _Meter(provider, count)
     jobs: list[Job] = []
-    page = await client.fine_tuning.jobs.list(limit=100)
-    while True:
-        if count is not None:
-            count()
-        for remote in page.data:
-            jobs.append(store.jobs.upsert(profile, dump(remote)))
-        if not page.has_next_page():
-            return jobs
-        page = await page.get_next_page()
+    try:
+        async for remote in provider.list_jobs():
+            jobs.append(store.jobs.upsert(profile, remote))
+            meter.tick()
+    except PaginationStopped as stop:
+        stop.read = jobs
+        raise
+    finally:
+        meter.tick()
+    return jobs

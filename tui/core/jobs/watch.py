@@ -5,7 +5,9 @@ Per job: fast (interval/2) while it moves, slowing by 1.5x per quiet poll up to
 request (the events list); the job object is re-read when events arrive and
 every third quiet poll. Errors back off exponentially (doubling, capped at 5
 minutes), and a 429's Retry-After is always honoured. Finished jobs are never
-polled: only `JobRepo.unfinished` is watched.
+polled: only `JobRepo.unfinished` is watched. A job the provider no longer
+knows (404), or whose events it will not stop listing (PaginationStopped), is
+left as stored and reported once through `on_error` with a delay of 0.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from store import Store
 from tui.core.jobs.sync import SyncResult, hydrate, sync_job
+from tui.core.pagination import PaginationStopped
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
+    from tui.core.finetune.port import FineTuningProvider
 
 MAX_BACKOFF_S = 300.0
 SLOW_STATUSES = frozenset({"validating_files", "queued", "paused"})
@@ -56,9 +59,9 @@ class PollPolicy:
 
 
 def _is_not_found(exc: BaseException) -> bool:
-    import openai
+    from tui.core.finetune.errors import is_not_found
 
-    return isinstance(exc, openai.NotFoundError)
+    return is_not_found(exc)
 
 
 def retry_after_of(exc: BaseException) -> float | None:
@@ -108,7 +111,7 @@ class Watcher:
 
     def __init__(
         self,
-        client: AsyncOpenAI,
+        provider: FineTuningProvider,
         store: Store,
         profile: str,
         policy: PollPolicy,
@@ -117,7 +120,7 @@ class Watcher:
         on_error: ErrorListener | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.client = client
+        self.provider = provider
         self.store = store
         self.profile = profile
         self.policy = policy
@@ -127,6 +130,7 @@ class Watcher:
         self.stats = WatchStats()
         self._jobs: dict[int, _JobState] = {}
         self.gone: list[int] = []  # ids of jobs the provider no longer knows
+        self.stuck: list[int] = []  # ids of jobs whose lists the provider would not end
         self._wake = asyncio.Event()
         self._errors = 0
         self._blocked_until = 0.0
@@ -168,19 +172,21 @@ class Watcher:
                     else None
                 try:
                     if first:
-                        result = await hydrate(self.client, self.store, self.profile, job,
+                        result = await hydrate(self.provider, self.store, self.profile, job,
                                                count=self._count)
                     else:
-                        result = await sync_job(self.client, self.store, self.profile, job,
+                        result = await sync_job(self.provider, self.store, self.profile, job,
                                                 retrieve=retrieve, count=self._count)
                 except Exception as exc:
-                    if not _is_not_found(exc):
+                    if not (_is_not_found(exc) or isinstance(exc, PaginationStopped)):
                         raise
                     # One job the provider forgot (deleted, or a sandbox restarted without
-                    # its state) must not stall the others: it is left as stored, unpolled
-                    # until the next start, and said once.
+                    # its state), or whose events or checkpoints it would not stop listing
+                    # (polling again would only repeat that), must not stall the others: it
+                    # is left as stored, unpolled until the next start, and said once.
                     state.gone = True
-                    self.gone.append(job.id)
+                    (self.stuck if isinstance(exc, PaginationStopped) else self.gone).append(
+                        job.id)
                     await _call(self.on_error, exc, 0.0)
                     continue
                 self.stats.polls += 1

@@ -17,6 +17,17 @@ def all_routes() -> list[BaseRoute]:
     return routes
 
 
+def dialect_routes() -> list[BaseRoute]:
+    """What the OpenAI-shaped dialects (Azure v1, Bedrock) serve: models, files, chat and
+    fine-tuning; their accounts see only their own objects."""
+    from tui.sandbox.routes import chat, files, fine_tuning, models
+
+    routes: list[BaseRoute] = []
+    for module in (models, files, chat, fine_tuning):
+        routes += module.ROUTES
+    return routes
+
+
 def resumers() -> list[Callable[[Any], None]]:
     """Restart the background work a previous process (with --state) left unfinished."""
     from tui.sandbox import batch_runner, eval_runner, jobs

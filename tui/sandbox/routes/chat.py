@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
@@ -61,22 +61,31 @@ def completion_json(model: str, gen: Generation, n: int) -> dict[str, Any]:
     })
 
 
-async def complete(sb: Sandbox, data: dict[str, Any]) -> dict[str, Any]:
-    """One non-streaming chat completion (also what a batch line runs)."""
+async def complete(sb: Sandbox, data: dict[str, Any],
+                   resolve: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """One non-streaming chat completion (also what a batch line runs); `resolve` maps the
+    requested name to the model that answers (a dialect's deployment names)."""
     model, messages, params, n = parse(data)
-    gen = await inference.generate(sb, model, messages, params)
+    served = resolve(model) if resolve is not None else model
+    gen = await inference.generate(sb, served, messages, params)
     return completion_json(model, gen, n)
 
 
 async def create(request: Request) -> Response:
+    from tui.sandbox.dialects import resolve_model
+
     sb, data = sandbox(request), await body(request)
+
+    def resolve(name: str) -> str:
+        return resolve_model(request, sb, name)
+
     if not data.get("stream"):
-        return ok(await complete(sb, data))
+        return ok(await complete(sb, data, resolve))
     model, messages, params, n = parse(data)
     options = data.get("stream_options") or {}
     if not isinstance(options, dict):
         raise bad_request("Invalid 'stream_options': expected an object.", "stream_options")
-    gen = await inference.generate(sb, model, messages, params)
+    gen = await inference.generate(sb, resolve(model), messages, params)
     return StreamingResponse(_stream(sb, model, gen, n, bool(options.get("include_usage"))),
                              media_type="text/event-stream")
 

@@ -156,6 +156,9 @@ def _data_source(sb: Sandbox, source: Any) -> tuple[dict[str, Any], str]:
         raise bad_request("Missing required parameter: 'data_source.input_messages'.",
                           "data_source.input_messages", "missing_required_parameter")
     params = source.get("sampling_params") or {}
+    if not isinstance(params, dict):
+        raise bad_request("Invalid type for 'data_source.sampling_params': expected an object.",
+                          "data_source.sampling_params", "invalid_type")
     inference.positive_int(params.get("max_completion_tokens"),
                            "data_source.sampling_params.max_completion_tokens")
     return source, model

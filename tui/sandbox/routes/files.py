@@ -12,36 +12,47 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tui.sandbox.dialects import OPENAI, dialect, mine, owns
 from tui.sandbox.errors import bad_request, conflict, not_found
+from tui.sandbox.multipart import read_form
 from tui.sandbox.service import Sandbox
 from tui.sandbox.shapes import dump, int_param, new_id, now, page
 from tui.sandbox.web import body, ok, path, require, sandbox
 
 UPLOAD_PURPOSES = ("fine-tune", "evals", "batch", "user_data", "vision", "assistants")
-MAX_FILE_BYTES = 512 * 1024 * 1024
-MAX_UPLOAD_BYTES = 8 * 1024 * 1024 * 1024
-MAX_PART_BYTES = 64 * 1024 * 1024
 _FILE_OPEN = {"purpose": "user_data", "status": "processed"}
+
+
+def _size(n: int) -> str:
+    """512 MB, 64 MB, 8 GB as OpenAI's docs write them (or bytes, for a test's small limit)."""
+    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale} {unit}"
+    return f"{n} bytes"
 
 
 def file_json(record: dict[str, Any]) -> dict[str, Any]:
     return dump(FileObject, record, open_fields=_FILE_OPEN)
 
 
-def store_file(sb: Sandbox, data: bytes, *, filename: str, purpose: str) -> dict[str, Any]:
-    """Create a file record and its bytes; used by uploads, jobs (results) and batches."""
+def store_file(sb: Sandbox, data: bytes, *, filename: str, purpose: str,
+               dialect: str = OPENAI, file_id: str | None = None) -> dict[str, Any]:
+    """Create a file record and its bytes; used by uploads, jobs (results) and batches,
+    and by the other dialects (their files are the same records, seen only by them)."""
     record = {
-        "id": new_id("file"), "object": "file", "bytes": len(data), "created_at": now(),
-        "filename": filename, "purpose": purpose, "status": "processed",
-        "expires_at": None, "status_details": None,
+        "id": file_id or new_id("file"), "object": "file", "bytes": len(data),
+        "created_at": now(), "filename": filename, "purpose": purpose, "status": "processed",
+        "expires_at": None, "status_details": None, "_dialect": dialect,
     }
     sb.state.put_blob(record["id"], data)
     return sb.state.put("files", record)
 
 
-def get_file(sb: Sandbox, file_id: str, param: str = "file_id") -> dict[str, Any]:
+def get_file(sb: Sandbox, file_id: str, param: str = "file_id",
+             where: str | None = None) -> dict[str, Any]:
+    """The file record; with `where`, only a file that dialect's account owns."""
     record = sb.state.get("files", file_id)
-    if record is None:
+    if record is None or (where is not None and not owns(record, where)):
         raise not_found("file", file_id, param)
     return record
 
@@ -63,18 +74,22 @@ async def create_file(request: Request) -> Response:
     sb = sandbox(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise bad_request("Files are uploaded as multipart/form-data with 'file' and 'purpose'.", "file")
-    async with request.form(max_part_size=MAX_FILE_BYTES) as form:
+    limit = sb.limits.file_bytes
+    form = await read_form(request, file_limit=limit, param="file",
+                           too_large=f"File is larger than {_size(limit)}; use the Uploads API.")
+    try:
         purpose = _purpose(form.get("purpose"))
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise bad_request("Missing required parameter: 'file'.", "file", "missing_required_parameter")
         data = await upload.read()
         filename = upload.filename or "upload"
-    if len(data) > MAX_FILE_BYTES:
-        raise bad_request("File is larger than 512 MB; use the Uploads API.", "file")
+    finally:
+        await form.close()
     if not data:
         raise bad_request("File is empty.", "file")
-    return ok(file_json(store_file(sb, data, filename=filename, purpose=purpose)))
+    return ok(file_json(store_file(sb, data, filename=filename, purpose=purpose,
+                                   dialect=dialect(request))))
 
 
 async def list_files(request: Request) -> Response:
@@ -82,7 +97,7 @@ async def list_files(request: Request) -> Response:
     order = q.get("order", "desc")
     if order not in ("asc", "desc"):
         raise bad_request("order must be 'asc' or 'desc'", "order")
-    items = sb.state.all("files")
+    items = mine(sb.state.all("files"), dialect(request))
     if q.get("purpose"):
         items = [f for f in items if f["purpose"] == q["purpose"]]
     if order == "desc":
@@ -92,19 +107,20 @@ async def list_files(request: Request) -> Response:
 
 
 async def retrieve_file(request: Request) -> Response:
-    return ok(file_json(get_file(sandbox(request), path(request, "file_id"))))
+    return ok(file_json(get_file(sandbox(request), path(request, "file_id"),
+                                 where=dialect(request))))
 
 
 async def file_content(request: Request) -> Response:
     sb = sandbox(request)
-    record = get_file(sb, path(request, "file_id"))
+    record = get_file(sb, path(request, "file_id"), where=dialect(request))
     media = "text/csv" if record["filename"].endswith(".csv") else "application/octet-stream"
     return Response(sb.state.blob(record["id"]) or b"", media_type=media)
 
 
 async def delete_file(request: Request) -> Response:
     sb, file_id = sandbox(request), path(request, "file_id")
-    get_file(sb, file_id)
+    get_file(sb, file_id, where=dialect(request))
     sb.state.delete("files", file_id)
     sb.state.delete_blob(file_id)
     return ok(dump(FileDeleted, {"id": file_id, "object": "file", "deleted": True}))
@@ -134,14 +150,37 @@ async def create_upload(request: Request) -> Response:
     filename = require(data, "filename")
     size = require(data, "bytes", int)
     require(data, "mime_type")
-    if not 0 < size <= MAX_UPLOAD_BYTES:
-        raise bad_request("bytes must be between 1 and 8 GB", "bytes")
-    seconds = (data.get("expires_after") or {}).get("seconds", 3600)
+    if not 0 < size <= sb.limits.upload_bytes:
+        raise bad_request(f"bytes must be between 1 and {_size(sb.limits.upload_bytes)}", "bytes")
     created = now()
     record = {"id": new_id("upload", "_"), "object": "upload", "bytes": size, "created_at": created,
-              "expires_at": created + int(seconds), "filename": filename, "purpose": purpose,
-              "status": "pending", "file": None, "_parts": []}
+              "expires_at": created + _expiry(data.get("expires_after")), "filename": filename,
+              "purpose": purpose, "status": "pending", "file": None, "_parts": [],
+              "_received": 0}
     return ok(_upload_json(sb.state.put("uploads", record)))
+
+
+def _part_too_large(sb: Sandbox, upload: dict[str, Any], limit: int) -> str:
+    if limit == sb.limits.part_bytes:
+        return f"A part may be at most {_size(sb.limits.part_bytes)}."
+    return (f"Upload {upload['id']} has reached the {_size(sb.limits.upload_bytes)} that "
+            "its parts may hold together.")
+
+
+def _expiry(value: Any) -> int:
+    """Seconds until an upload expires: expires_after.seconds, an hour by default."""
+    if value is None:
+        return 3600
+    if not isinstance(value, dict):
+        raise bad_request("Invalid type for 'expires_after': expected an object.",
+                          "expires_after", "invalid_type")
+    seconds = value.get("seconds", 3600)
+    # OpenAI's range for expires_after.seconds: an hour to thirty days.
+    if not isinstance(seconds, int) or isinstance(seconds, bool) \
+            or not 3600 <= seconds <= 2_592_000:
+        raise bad_request("Invalid 'expires_after.seconds': expected an integer between 3600 "
+                          "and 2592000.", "expires_after.seconds", "invalid_value")
+    return seconds
 
 
 async def add_part(request: Request) -> Response:
@@ -150,18 +189,28 @@ async def add_part(request: Request) -> Response:
     if upload["status"] != "pending":
         raise conflict(f"Upload {upload['id']} is {upload['status']}; parts can only be added "
                        "while it is pending.")
-    async with request.form(max_part_size=MAX_PART_BYTES) as form:
+    # Parts may be added until they hold the Upload maximum (8 GB) together, as OpenAI
+    # documents; a retried part may exceed the declared bytes (completion checks those).
+    room = max(sb.limits.upload_bytes - upload.get("_received", 0), 0)
+    limit = min(sb.limits.part_bytes, room)
+    form = await read_form(request, file_limit=limit, param="data",
+                           too_large=_part_too_large(sb, upload, limit))
+    try:
         part = form.get("data")
         if not isinstance(part, UploadFile):
             raise bad_request("Missing required parameter: 'data'.", "data", "missing_required_parameter")
         chunk = await part.read()
-    if len(chunk) > MAX_PART_BYTES:
-        raise bad_request("A part may be at most 64 MB.", "data")
+    finally:
+        await form.close()
+    upload = _get_upload(sb, upload["id"])  # parts may arrive in parallel: count afresh
+    if upload.get("_received", 0) + len(chunk) > sb.limits.upload_bytes:
+        raise bad_request(_part_too_large(sb, upload, 0), "data")
     record = {"id": new_id("part", "_"), "object": "upload.part", "created_at": now(),
               "upload_id": upload["id"]}
     sb.state.put_blob(record["id"], chunk)
     sb.state.put("parts", record)
     upload["_parts"].append(record["id"])
+    upload["_received"] = upload.get("_received", 0) + len(chunk)
     sb.state.save("uploads", upload)
     return ok(dump(UploadPart, record))
 
@@ -172,9 +221,19 @@ async def complete_upload(request: Request) -> Response:
     if upload["status"] != "pending":
         raise conflict(f"Upload {upload['id']} is {upload['status']} and cannot be completed.")
     part_ids = require(data, "part_ids", list)
-    unknown = [p for p in part_ids if p not in upload["_parts"]]
+    if not all(isinstance(p, str) for p in part_ids):
+        raise bad_request("Invalid type for 'part_ids': expected an array of strings.",
+                          "part_ids", "invalid_type")
+    mine = set(upload["_parts"])
+    unknown = [p for p in part_ids if p not in mine]
     if unknown:
         raise bad_request(f"Part {unknown[0]} does not belong to upload {upload['id']}.", "part_ids")
+    seen: set[str] = set()
+    repeated = next((p for p in part_ids if p in seen or seen.add(p)), None)
+    if repeated is not None:
+        # Each part is its bytes once: listing it twice would store more than was sent.
+        raise bad_request(f"Part {repeated} is listed more than once in part_ids; each part "
+                          "may be used once.", "part_ids", "duplicate_part")
     content = b"".join(sb.state.blob(p) or b"" for p in part_ids)
     if len(content) != upload["bytes"]:
         raise bad_request(f"The upload declared {upload['bytes']} bytes but its parts hold "
@@ -182,7 +241,8 @@ async def complete_upload(request: Request) -> Response:
     md5 = data.get("md5")
     if md5 is not None and hashlib.md5(content).hexdigest() != str(md5).lower():
         raise bad_request("The md5 checksum does not match the uploaded parts.", "md5", "md5_mismatch")
-    file = store_file(sb, content, filename=upload["filename"], purpose=upload["purpose"])
+    file = store_file(sb, content, filename=upload["filename"], purpose=upload["purpose"],
+                      dialect=dialect(request))
     for part_id in upload["_parts"]:
         sb.state.delete_blob(part_id)
     upload.update(status="completed", file=file)

@@ -13,7 +13,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tui.sandbox import grading, jobs
-from tui.sandbox.errors import bad_request, conflict, not_found
+from tui.sandbox.dialects import AZURE, BEDROCK, OPENAI, dialect, mine, owns
+from tui.sandbox.errors import APIError, bad_request, conflict, not_found
 from tui.sandbox.service import Sandbox
 from tui.sandbox.shapes import dump, int_param, new_id, newest_first, now, page
 from tui.sandbox.web import body, check_metadata, ok, path, require, sandbox
@@ -26,10 +27,11 @@ def job_json(job: dict[str, Any]) -> dict[str, Any]:
     return dump(FineTuningJob, job, open_fields=_JOB_OPEN)
 
 
-def _get(sb: Sandbox, job_id: str) -> dict[str, Any]:
+def _get(sb: Sandbox, job_id: str, request: Request) -> dict[str, Any]:
     job = sb.state.get("jobs", job_id)
-    if job is None:
+    if not owns(job, dialect(request)):
         raise not_found("fine-tuning job", job_id, "fine_tuning_job_id")
+    assert job is not None
     return job
 
 
@@ -60,11 +62,11 @@ def _check_range(hp: Any, prefix: str, method: str) -> dict[str, Any]:
     return hp
 
 
-def _file(sb: Sandbox, file_id: Any, param: str) -> str:
+def _file(sb: Sandbox, file_id: Any, param: str, where: str = OPENAI) -> str:
     if not isinstance(file_id, str):
         raise bad_request(f"Invalid type for '{param}'.", param)
     record = sb.state.get("files", file_id)
-    if record is None:
+    if not owns(record, where):
         raise bad_request(f"invalid {param}: {file_id} (no such file)", param, "invalid_file")
     if record["purpose"] != "fine-tune":
         raise bad_request(f"File {file_id} has purpose '{record['purpose']}'; fine-tuning needs "
@@ -97,17 +99,38 @@ def _method(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+TRAINING_NOT_AVAILABLE = (
+    "OpenAI is winding down the fine-tuning platform and your organization is no longer able "
+    "to create new fine-tuning training jobs. (sandbox fault injection)")
+
+
 async def create(request: Request) -> Response:
     sb, data = sandbox(request), await body(request)
+    where = dialect(request)
+    state = request.scope.get("state", {})
+    if state.get("training_not_available") and where == OPENAI:
+        raise APIError(403, TRAINING_NOT_AVAILABLE, code="training_not_available")
     model = require(data, "model")
     if model not in sb.engine.base_models():
         raise bad_request(f"Model {model} is not available for fine-tuning on this sandbox; use one of "
                           f"{', '.join(sb.engine.base_models())}.", "model", "model_not_available")
-    training = _file(sb, data.get("training_file"), "training_file")
-    validation = _file(sb, data["validation_file"], "validation_file") if data.get("validation_file") else None
+    training = _file(sb, data.get("training_file"), "training_file", where)
+    validation = _file(sb, data["validation_file"], "validation_file", where) \
+        if data.get("validation_file") else None
     suffix = data.get("suffix")
+    if where == BEDROCK and suffix is not None:
+        raise bad_request("Suffix field is not supported.", "suffix", "unsupported_parameter")
     if suffix is not None and (not isinstance(suffix, str) or not 1 <= len(suffix) <= 64):
         raise bad_request("suffix must be a string of 1 to 64 characters.", "suffix")
+    extra: dict[str, Any] = {}
+    name = None
+    job_id = new_id("ftjob")
+    if where == AZURE:
+        from tui.sandbox.dialects import azure
+
+        extra["_training_type"] = azure.training_type(data.get("trainingType"))
+        azure.check_suffix(suffix)
+        name = azure.model_name(model, job_id, suffix)
     seed = data.get("seed")
     if seed is None:
         seed = secrets.randbelow(2**31)
@@ -118,78 +141,74 @@ async def create(request: Request) -> Response:
     if method["type"] == "reinforcement" and validation is None:
         raise bad_request("Reinforcement fine-tuning needs a validation_file.", "validation_file",
                           "missing_required_parameter")
-    job = {
-        "id": new_id("ftjob"), "object": "fine_tuning.job", "created_at": now(), "error": None,
-        "fine_tuned_model": None, "finished_at": None, "hyperparameters": {},
-        "model": model, "organization_id": "org-tunedeck-sandbox", "result_files": [], "seed": seed,
-        "status": "validating_files", "trained_tokens": None, "training_file": training,
-        "validation_file": validation, "estimated_finish": None, "integrations": None,
-        "metadata": metadata, "method": method,
-        "_phase": "validating", "_suffix": suffix, "_next_step": 1,
-        "_fail": bool(request.scope.get("state", {}).get("fail_job")),
-    }
-    if method["type"] == "supervised":
-        job["hyperparameters"] = method["supervised"]["hyperparameters"]
-    sb.state.put("jobs", job)
-    jobs.add_event(sb, job, f"Created fine-tuning job: {job['id']}")
-    jobs.add_event(sb, job, f"Validating training file: {training}"
-                   + (f" and validation file: {validation}" if validation else ""))
-    sb.spawn(job["id"], jobs.run(sb, job["id"]))
-    return ok(job_json(job))
+    job = jobs.start_job(sb, model=model, training=training, validation=validation,
+                         method=method, seed=seed, metadata=metadata, suffix=suffix,
+                         fail=bool(state.get("fail_job")), dialect=where, job_id=job_id,
+                         name=name, extra=extra)
+    return ok(view(request, job))
+
+
+def view(request: Request, job: dict[str, Any]) -> dict[str, Any]:
+    """The job as this dialect shows it (Azure adds its training type)."""
+    out = job_json(job)
+    if dialect(request) == AZURE:
+        out["trainingType"] = job.get("_training_type")
+    return out
 
 
 async def list_jobs(request: Request) -> Response:
     sb, q = sandbox(request), request.query_params
-    items = newest_first(sb.state.all("jobs"))
+    items = newest_first(mine(sb.state.all("jobs"), dialect(request)))
     for key, value in q.items():
         if key.startswith("metadata[") and key.endswith("]"):
             name = key[len("metadata["):-1]
             items = [j for j in items if (j.get("metadata") or {}).get(name) == value]
-    return ok(page(items, after=q.get("after"), limit=int_param(q.get("limit"), "limit"), serialize=job_json))
+    return ok(page(items, after=q.get("after"), limit=int_param(q.get("limit"), "limit"),
+                   serialize=lambda j: view(request, j)))
 
 
 async def retrieve(request: Request) -> Response:
-    return ok(job_json(_get(sandbox(request), path(request, "job_id"))))
+    return ok(view(request, _get(sandbox(request), path(request, "job_id"), request)))
 
 
 async def cancel(request: Request) -> Response:
     sb = sandbox(request)
-    job = _get(sb, path(request, "job_id"))
+    job = _get(sb, path(request, "job_id"), request)
     if job["status"] in jobs.FINAL:
         raise conflict(f"Job {job['id']} has already {job['status']}; it cannot be cancelled.")
     sb.cancel_task(job["id"])
     job.update(status="cancelled", _phase="done", finished_at=now(), estimated_finish=None)
     jobs.add_event(sb, job, "Fine-tuning job cancelled")
     sb.state.save("jobs", job)
-    return ok(job_json(job))
+    return ok(view(request, job))
 
 
 async def pause(request: Request) -> Response:
     sb = sandbox(request)
-    job = _get(sb, path(request, "job_id"))
+    job = _get(sb, path(request, "job_id"), request)
     if job["status"] in jobs.FINAL or job["status"] == "paused":
         raise conflict(f"Job {job['id']} is {job['status']}; only an active job can be paused.")
     job["_resume_status"] = job["status"]
     job["status"] = "paused"
     jobs.add_event(sb, job, "Fine-tuning job paused")
     sb.state.save("jobs", job)
-    return ok(job_json(job))
+    return ok(view(request, job))
 
 
 async def resume(request: Request) -> Response:
     sb = sandbox(request)
-    job = _get(sb, path(request, "job_id"))
+    job = _get(sb, path(request, "job_id"), request)
     if job["status"] != "paused":
         raise conflict(f"Job {job['id']} is {job['status']}; only a paused job can be resumed.")
     job["status"] = job.pop("_resume_status", "running")
     jobs.add_event(sb, job, "Fine-tuning job resumed")
     sb.state.save("jobs", job)
-    return ok(job_json(job))
+    return ok(view(request, job))
 
 
 async def events(request: Request) -> Response:
     sb, q = sandbox(request), request.query_params
-    job = _get(sb, path(request, "job_id"))
+    job = _get(sb, path(request, "job_id"), request)
     items = newest_first(sb.state.where("events", _job=job["id"]))
     return ok(page(items, after=q.get("after"), limit=int_param(q.get("limit"), "limit"),
                    serialize=lambda e: dump(FineTuningJobEvent, e)))
@@ -197,7 +216,7 @@ async def events(request: Request) -> Response:
 
 async def checkpoints(request: Request) -> Response:
     sb, q = sandbox(request), request.query_params
-    job = _get(sb, path(request, "job_id"))
+    job = _get(sb, path(request, "job_id"), request)
     items = newest_first(sb.state.where("checkpoints", fine_tuning_job_id=job["id"]))
     return ok(page(items, after=q.get("after"), limit=int_param(q.get("limit"), "limit"),
                    serialize=lambda c: dump(FineTuningJobCheckpoint, c), default_limit=10))

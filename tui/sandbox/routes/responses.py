@@ -50,6 +50,9 @@ def to_messages(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _parse(data: dict[str, Any]) -> tuple[str, list[dict[str, Any]], GenerationParams]:
     model = require(data, "model")
+    for key in ("instructions", "previous_response_id"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise bad_request(f"Invalid type for '{key}': expected a string.", key, "invalid_type")
     messages = to_messages(data)
     limit = inference.positive_int(data.get("max_output_tokens"), "max_output_tokens", low=16)
     temperature = inference.number_in(data.get("temperature"), "temperature", 0, 2)

@@ -40,6 +40,8 @@ class GraderEnv:
     embed: EmbedCall | None = None
     python_timeout_s: float = 10.0
     python_memory_mb: int = 512
+    # Where the OS offers no jail, python graders run only when the user opted in.
+    allow_unsandboxed_graders: bool = False
 
 
 def errored(criterion: dict[str, Any], message: str) -> GradeResult:

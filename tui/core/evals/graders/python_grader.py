@@ -1,76 +1,39 @@
-"""python: `def grade(sample, item) -> float` in a child process with limits.
+"""python: `def grade(sample, item) -> float`, run inside an OS-level jail.
 
-The child runs `python -I` (no user site, no PYTHON* variables) in a fresh temp
-directory, with an environment that holds no API keys (only PATH and locale),
-an address-space limit (RLIMIT_AS), a CPU-time limit (RLIMIT_CPU) and a
-wall-clock timeout after which it is killed; an audit hook refuses writes
-outside its temp directory, new processes and network connections. An exception inside `grade`
-scores 0 (OpenAI's rule) and its message becomes the reasoning.
+Each grade is a fresh `python -I -S` process in a fresh temp directory, with
+an environment that holds no API keys, that locks itself in before it reads
+the grader's code (jail/child.py: resource limits, no new privileges, no
+capabilities, Landlock, seccomp): no network, no processes, no signals to
+others, reads only of what Python and its libraries need, writes only in its
+temp directory. The parent (jail/process.py) bounds the wall time and the
+output, and kills the whole process group. An eval file's timeout_s and
+memory_mb are clamped (jail.clamp). An exception inside `grade` scores 0
+(OpenAI's rule) and its message becomes the reasoning.
+
+Where the OS offers no jail, a python grader is an error that names the
+opt-in, unless the user opted in (GraderEnv.allow_unsandboxed_graders); then
+it runs with the limits alone and every result says so.
 """
 
 from __future__ import annotations
 
 import ast
-import asyncio
 import json
 import os
-import sys
+import signal
 import tempfile
 from typing import Any
 
+from tui.core.evals.graders import jail
 from tui.core.evals.graders.base import GraderEnv, GradeResult, threshold_pass
+from tui.core.evals.graders.jail import process
 
-_CHILD = r"""
-import json, os, sys
-payload = json.loads(sys.stdin.read())
+UNJAILED_NOTE = ("ran WITHOUT the OS jail (allowed by allow_unsandboxed_graders / "
+                 "--allow-unsandboxed-graders): {reason}")
 
-# A guard, not a jail: an audit hook refuses writes outside the temp directory,
-# new processes and network connections, so a careless grader is stopped and
-# reported instead of touching the user's files. (The limits above still apply.)
-_ROOT = os.path.realpath(os.getcwd())
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-_PATH_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.truncate", "os.chmod",
-                "os.chown", "os.link", "os.symlink", "os.utime", "shutil.rmtree",
-                "shutil.copyfile", "shutil.move"}
-_BLOCKED_PREFIXES = ("subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
-                     "os.fork", "os.forkpty", "os.kill", "os.killpg", "socket.connect",
-                     "socket.bind", "socket.sendto", "ctypes.", "pty.spawn")
 
-def _inside(path):
-    try:
-        real = os.path.realpath(os.fsdecode(path))
-    except Exception:
-        return False
-    return real == _ROOT or real.startswith(_ROOT + os.sep)
-
-def _guard(event, args):
-    if event == "open":
-        path, mode, flags = args
-        if isinstance(path, int) or path is None:
-            return
-        writing = any(c in (mode or "") for c in "wax+") or bool((flags or 0) & _WRITE_FLAGS)
-        if writing and not _inside(path):
-            raise PermissionError(f"grader may not write {os.fsdecode(path)!r}: "
-                                  "only its own temp directory")
-    elif event in _PATH_EVENTS:
-        for arg in args[:2]:
-            if isinstance(arg, (str, bytes, os.PathLike)) and not _inside(arg):
-                raise PermissionError(f"grader may not change {os.fsdecode(arg)!r}")
-    elif event.startswith(_BLOCKED_PREFIXES):
-        raise PermissionError(f"grader may not use {event} (no processes, no network)")
-
-sys.addaudithook(_guard)
-namespace = {"__name__": "grader"}
-try:
-    exec(compile(payload["source"], "<grader>", "exec"), namespace)
-    value = namespace["grade"](payload["sample"], payload["item"])
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"grade() must return a number, not {type(value).__name__}")
-    out = {"score": float(value)}
-except BaseException as exc:
-    out = {"exception": f"{type(exc).__name__}: {exc}"}
-sys.stdout.write("\n" + json.dumps(out))
-"""
+class JailUnavailable(RuntimeError):
+    """The OS offers no jail and the user did not opt in to running graders without one."""
 
 _SAFE_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "TZ")
 
@@ -90,69 +53,106 @@ def validate(criterion: dict[str, Any]) -> list[str]:
 
 def child_env() -> dict[str, str]:
     env = {k: os.environ[k] for k in _SAFE_ENV_KEYS if k in os.environ}
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # One BLAS thread: a grader needs no more, and each would cost address space.
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
 
 
-def _limits(memory_mb: int, cpu_s: float):
-    def apply() -> None:
-        import resource
+def unavailable_message(reason: str) -> str:
+    return (f"python graders run only inside the OS jail, and this system offers none "
+            f"({reason}). To run them without it, only for eval files you trust, use "
+            f"{jail.OPT_IN}.")
 
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        cpu = max(1, int(cpu_s + 0.999))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-    return apply
+def uses_python(criteria: Any) -> bool:
+    """Whether any of these testing criteria (multi's graders included) is a python grader."""
+    for criterion in criteria if isinstance(criteria, list) else [criteria]:
+        if not isinstance(criterion, dict):
+            continue
+        if criterion.get("type") == "python":
+            return True
+        graders = criterion.get("graders")
+        if isinstance(graders, dict) and uses_python(list(graders.values())):
+            return True
+    return False
+
+
+def jail_notice(criteria: Any, *, allowed: bool) -> str | None:
+    """What to tell the user before a run whose python graders would run unjailed or
+    not at all; None when there is nothing to say (a jail, or no python grader)."""
+    if not uses_python(criteria):
+        return None
+    state = jail.status()
+    if state.available:
+        return None
+    if allowed:
+        return f"python graders run WITHOUT the OS jail ({state.reason}), as allowed by the opt-in"
+    return unavailable_message(state.reason) + " Until then each python grade is an error."
 
 
 async def run_grade(source: str, sample: Any, item: Any, *, timeout_s: float = 10.0,
-                    memory_mb: int = 512) -> tuple[float | None, str | None]:
-    """(score, None), or (None, why) when the grader raised, timed out or was killed."""
+                    memory_mb: int = 512,
+                    allow_unsandboxed: bool = False) -> tuple[float | None, str | None]:
+    """(score, None), or (None, why) when the grader raised, timed out or was stopped.
+
+    Raises JailUnavailable when there is no jail and `allow_unsandboxed` is false."""
+    timeout_s, memory_mb = jail.clamp(timeout_s, memory_mb)
+    state = jail.status()
+    if not state.available and not allow_unsandboxed:
+        raise JailUnavailable(unavailable_message(state.reason))
     payload = json.dumps({"source": source, "sample": sample, "item": item}).encode()
     with tempfile.TemporaryDirectory(prefix="tunedeck-grader-") as cwd:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-I", "-S", "-c", _CHILD,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, cwd=cwd, env=child_env(),
-            preexec_fn=_limits(memory_mb, timeout_s), start_new_session=True,
-        )
-        try:
-            out, err = await asyncio.wait_for(proc.communicate(payload), timeout_s)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-            return None, f"timed out after {timeout_s:g}s"
-        except asyncio.CancelledError:
-            proc.kill()
-            await proc.wait()
-            raise
-    lines = out.decode("utf-8", "replace").strip().splitlines()
-    try:
-        result = json.loads(lines[-1]) if lines else {}
-    except ValueError:
-        result = {}
-    if "score" in result:
-        return result["score"], None
+        config = {
+            "jail": state.available, "read": jail.read_roots(), "write": [cwd, "/dev/null"],
+            "site": jail.site_dirs(),
+            "limits": {"memory_mb": memory_mb, "cpu_s": max(1, int(timeout_s + 0.999)),
+                       "file_mb": jail.FILE_LIMIT_MB, "open_files": jail.OPEN_FILES},
+        }
+        outcome = await process.run(config, payload, cwd=cwd, env=child_env(),
+                                    timeout_s=timeout_s)
+    return _verdict(outcome, timeout_s)
+
+
+def _verdict(outcome: process.Outcome, timeout_s: float) -> tuple[float | None, str | None]:
+    result = outcome.result
+    if outcome.output_limited:
+        return None, (f"output limit: the grader wrote more than {jail.OUTPUT_LIMIT // 1024} "
+                      "KiB to stdout/stderr and was stopped")
+    if outcome.timed_out:
+        return None, f"timed out after {timeout_s:g}s"
+    if "jail_error" in result:
+        return None, f"the grader jail could not be set up, so it did not run: " \
+                     f"{result['jail_error']}"
+    if isinstance(result.get("score"), (int, float)):
+        return float(result["score"]), None
     if "exception" in result:
-        return None, result["exception"]
-    tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-    if proc.returncode and proc.returncode < 0:
-        return None, f"killed by signal {-proc.returncode} (memory or CPU limit?) {tail[0]}".strip()
-    return None, f"grader process failed (exit {proc.returncode}) {tail[0]}".strip()
+        return None, str(result["exception"])
+    code = outcome.returncode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return None, f"killed by {name} (memory or CPU limit?) {outcome.tail}".strip()
+    return None, f"grader process failed (exit {code}) {outcome.tail}".strip()
 
 
 async def grade(criterion: dict[str, Any], context: dict[str, Any], env: GraderEnv) -> GradeResult:
-    score, why = await run_grade(
-        criterion["source"], context["sample"], context["item"],
-        timeout_s=float(criterion.get("timeout_s", env.python_timeout_s)),
-        memory_mb=int(criterion.get("memory_mb", env.python_memory_mb)),
-    )
     name = criterion.get("name", "python")
+    try:
+        score, why = await run_grade(
+            criterion["source"], context["sample"], context["item"],
+            timeout_s=float(criterion.get("timeout_s", env.python_timeout_s)),
+            memory_mb=int(criterion.get("memory_mb", env.python_memory_mb)),
+            allow_unsandboxed=env.allow_unsandboxed_graders,
+        )
+    except JailUnavailable as exc:
+        return GradeResult(name=name, type="python", score=0.0, passed=False, error=str(exc))
+    state = jail.status()
+    note = None if state.available else UNJAILED_NOTE.format(reason=state.reason)
     if score is None:
+        reasoning = f"scored 0: {why}" + (f" ({note})" if note else "")
         return GradeResult(name=name, type="python", score=0.0, passed=False,
-                           reasoning=f"scored 0: {why}")
+                           reasoning=reasoning)
     return GradeResult(name=name, type="python", score=score,
-                       passed=threshold_pass(score, criterion, 0.5))
+                       passed=threshold_pass(score, criterion, 0.5), reasoning=note)
