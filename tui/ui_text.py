@@ -1,6 +1,6 @@
 """Text on screen built from parts, never from markup.
 
-The rule (docs/security-untrusted-text.md): a value that came from outside
+The rule (docs/security.md, "Untrusted text is shown as data"): a value that came from outside
 tunedeck's own code — a dataset line or name, a model's answer, an eval or
 grader name, a provider's message — is never formatted into a markup string
 and never "protected" by `escape()` (which lets `[ @click=…]` and upper-case

@@ -1,4 +1,4 @@
-"""The escape scheme of docs/security-untrusted-text.md, written out independently of
+"""The escape scheme of docs/security.md, "Untrusted text is shown as data", written out independently of
 tui.core.untrusted: what the tests expect the screen and the CLI to show."""
 
 from __future__ import annotations
