@@ -101,7 +101,8 @@ def run_validate(argv: list[str]) -> int:
     return args.func(args)
 
 
-def slow_range(path: str, start: int, end: int) -> tuple[tuple[int, int], int, int]:
+def slow_range(path: str, start: int, end: int, limit: int
+               ) -> tuple[tuple[int, int], int, int]:
     """A chunk task for the scheduler's tests: sleeps a little, returns its range."""
     import os
     import random

@@ -35,15 +35,23 @@ class ImportResult:
     reused: bool
 
 
-def file_digest(path: Path, progress: Progress | None = None) -> str:
+def file_size(path: Path) -> int:
+    """The regular file's size now (NotRegularFile for a device, FIFO or socket)."""
+    from tui.core.datasets.source import open_regular, size_at_open
+
+    with open_regular(path) as handle:
+        return size_at_open(handle)
+
+
+def file_digest(path: Path, progress: Progress | None = None, limit: int | None = None) -> str:
     """The SHA-256 of the file's first `size` bytes (its size when opened: a file that
-    keeps growing is hashed as it was, like the scan reads it)."""
+    keeps growing is hashed as it was, like the scan reads it), or of its first `limit`."""
     from tui.core.datasets.source import open_regular, size_at_open
 
     digest = hashlib.sha256()
     done = 0
     with open_regular(path) as handle:
-        total = size_at_open(handle)
+        total = size_at_open(handle) if limit is None else min(limit, size_at_open(handle))
         while done < total and (chunk := handle.read(min(CHUNK, total - done))):
             digest.update(chunk)
             done += len(chunk)
@@ -103,12 +111,19 @@ def import_file(
     (in `workers` processes for a big file) whose rows this process writes as they come,
     in file order, while the report builds from the same scan.
     """
+    from tui.core.datasets.source import NotRegularFile
     from tui.core.datasets.validate import UsageError, validate_file_rows
 
     path = check_path(raw_path)
-    size = path.stat().st_size
-    # The hash pass is ~5% of the work; the scan the rest.
-    digest = file_digest(path, (lambda d, t: progress(d // 20, t)) if progress else None)
+    try:
+        # One size for the hash, the scan and the stored version: a file still being
+        # written is imported as it was when the import began.
+        size = file_size(path)
+        # The hash pass is ~5% of the work; the scan the rest.
+        digest = file_digest(path, (lambda d, t: progress(d // 20, t)) if progress else None,
+                             limit=size)
+    except NotRegularFile as exc:  # swapped for a FIFO or device since check_path
+        raise DatasetImportError(f"{path}: {exc}") from None
     dataset = store.datasets.ensure(name or path.stem)
     existing = store.datasets.find_version(dataset.id, digest)
     if existing is not None and existing.status == "ready":
@@ -134,7 +149,7 @@ def import_file(
 
     try:
         report = validate_file_rows(path, deliver, model=model, prices=prices, workers=workers,
-                                    progress=scanned)
+                                    progress=scanned, limit=size)
     except (UsageError, ValueError) as exc:
         raise DatasetImportError(str(exc)) from None
     finished = _finish(store, version.id, report, size)

@@ -11,6 +11,10 @@ and two processes share two cores with no idle parent. Results come back to
 `deliver` in file order, so line numbers and "first errors" are those of one
 pass; at most `window` chunks are held waiting for an earlier one (memory stays
 bounded when results are large, as the import's rows are).
+
+Only a regular file is cut (source.open_regular: a FIFO never blocks the plan),
+and no worker reads past the end of the last range: the file's size when the
+caller opened it, however much it has grown since (robust reads, issue 20).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
+from tui.core.datasets.source import open_regular
+
 _BLOCK = 1 << 20
 
 
@@ -30,7 +36,7 @@ class PoolUnavailable(Exception):
 
 
 def plan(path: str, total: int, procs: int, max_chunk: int, min_chunk: int) -> list[tuple[int, int]]:
-    """Byte ranges covering the file, each starting at a line start."""
+    """Byte ranges covering the file's first `total` bytes, each starting at a line start."""
     min_chunk = max(1, min(min_chunk, max_chunk))
     targets = []
     pos = 0
@@ -38,7 +44,7 @@ def plan(path: str, total: int, procs: int, max_chunk: int, min_chunk: int) -> l
         pos += max(min_chunk, min(max_chunk, (total - pos) // (4 * procs)))
         targets.append(min(pos, total))
     cuts = [0]
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         for target in targets:
             if target <= cuts[-1]:
                 continue
@@ -51,15 +57,19 @@ def plan(path: str, total: int, procs: int, max_chunk: int, min_chunk: int) -> l
 
 
 def _next_line_start(f, target: int, total: int) -> int:
-    """The first line start at or after `target` (the byte before it may be a newline)."""
-    f.seek(target - 1)
-    while True:
-        block = f.read(_BLOCK)
+    """The first line start at or after `target` (the byte before it may be a newline),
+    looking no further than `total` (bytes the file gained since are not the scan's)."""
+    pos = target - 1
+    f.seek(pos)
+    while pos < total:
+        block = f.read(min(_BLOCK, total - pos))
         if not block:
             return total
         nl = block.find(b"\n")
         if nl >= 0:
-            return f.tell() - len(block) + nl + 1
+            return pos + nl + 1
+        pos += len(block)
+    return total
 
 
 def start_method(fork_ok: bool) -> str:
@@ -82,8 +92,9 @@ def run_chunks(path: str, ranges: list[tuple[int, int]], *, spawn: int,
                fork_ok: bool = False) -> dict[int, int]:
     """Scan every range; `deliver(i, result)` in range order. Returns each worker's peak RSS.
 
-    Workers run `task(path, start, end) -> (result, pid, peak_rss_kb)`; `here(start, end)`
-    (optional) scans a range in this process. `on_chunk(i)` follows each finished chunk.
+    Workers run `task(path, start, end, limit) -> (result, pid, peak_rss_kb)`, `limit` being
+    the last range's end (no worker reads past it); `here(start, end)` (optional) scans a
+    range in this process. `on_chunk(i)` follows each finished chunk.
     `fork_ok`: nothing this process holds breaks in a forked child that never uses it.
     Raises PoolUnavailable when worker processes cannot be started or die; what `deliver`
     raises propagates as is.
@@ -94,6 +105,7 @@ def run_chunks(path: str, ranges: list[tuple[int, int]], *, spawn: int,
     peaks: dict[int, int] = {}
     state = {"next": 0, "deliver": 0}
     depth = 2 * spawn  # one running and one queued per worker: none waits for the parent
+    limit = ranges[-1][1] if ranges else 0
 
     def can_start() -> bool:
         return state["next"] < n and state["next"] < state["deliver"] + window
@@ -140,7 +152,7 @@ def run_chunks(path: str, ranges: list[tuple[int, int]], *, spawn: int,
             while can_start() and len(pending) < depth:
                 start, end = ranges[state["next"]]
                 try:
-                    pending[pool.submit(task, path, start, end)] = state["next"]
+                    pending[pool.submit(task, path, start, end, limit)] = state["next"]
                 except (OSError, RuntimeError, ImportError) as exc:
                     raise PoolUnavailable(str(exc)) from exc
                 state["next"] += 1

@@ -10,6 +10,12 @@ loads its tokenizer once; with no other thread alive (the CLI, a headless
 import) they are forked instead (chunks.start_method). Called from the main
 thread, validation scans chunks in this process too, so `workers=2` is two
 processes, not three. A worker whose parent dies ends itself.
+
+The file's size is read once, from the descriptor of a regular file
+(source.open_regular), and every reader stops there, workers included: each
+opens the file later, and a file that grew meanwhile is still scanned as it
+was, with the same lines as a one-process pass (and, for an import, the same
+bytes as its hash).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from dataclasses import dataclass, field
 from tui.core.datasets.chunks import PoolUnavailable, plan, run_chunks, start_method
 from tui.core.datasets.lines import read_range
 from tui.core.datasets.scan import LineResult, LineScanner
+from tui.core.datasets.source import open_regular, size_at_open
 from tui.core.datasets.stats import Accumulator
 from tui.core.datasets.tokens import count_function
 
@@ -71,28 +78,30 @@ def _peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _scan_chunk(path: str, start: int, end: int) -> tuple[Accumulator, int, int]:
+def _scan_chunk(path: str, start: int, end: int, limit: int) -> tuple[Accumulator, int, int]:
     assert _scanner is not None
     acc = Accumulator(_scanner.token_limit)
-    acc.feed(read_range(path, start, end), _scanner)
+    acc.feed(read_range(path, start, end, limit=limit), _scanner)
     return acc, os.getpid(), _peak_rss_kb()
 
 
-def _scan_chunk_rows(path: str, start: int, end: int) -> tuple[tuple[Accumulator, Rows], int, int]:
+def _scan_chunk_rows(path: str, start: int, end: int, limit: int
+                     ) -> tuple[tuple[Accumulator, Rows], int, int]:
     from tui.core.datasets.rows import RowBatch
 
     assert _scanner is not None
     acc = Accumulator(_scanner.token_limit)
     batch = RowBatch()
-    acc.feed(read_range(path, start, end), _scanner, sink=batch.add)
+    acc.feed(read_range(path, start, end, limit=limit), _scanner, sink=batch.add)
     return (acc, batch.take()), os.getpid(), _peak_rss_kb()
 
 
 def scan_sequential(path: str, scanner: LineScanner, progress: Progress | None = None,
-                    sink: Callable[[LineResult], None] | None = None) -> Accumulator:
-    total = os.path.getsize(path)
+                    sink: Callable[[LineResult], None] | None = None,
+                    limit: int | None = None) -> Accumulator:
+    total = _size(path, limit)
     acc = Accumulator(scanner.token_limit)
-    lines = read_range(path)
+    lines = read_range(path, limit=total)
     if progress is not None:
         lines = _reporting(lines, total, progress)
     acc.feed(lines, scanner, sink=sink)
@@ -111,9 +120,17 @@ def _reporting(lines, total: int, progress: Progress):
             next_report = done + PROGRESS_BYTES
 
 
-def _processes(path: str, workers: int) -> tuple[int, int]:
-    """(file size, processes to scan it with): 1 when it is too small to pay off."""
-    total = os.path.getsize(path)
+def _size(path: str, limit: int | None) -> int:
+    """The bytes to scan: the regular file's size now (NotRegularFile for anything
+    else), or `limit` when the caller saw it smaller (an import's hash pass did)."""
+    with open_regular(path) as handle:
+        size = size_at_open(handle)
+    return size if limit is None else min(size, limit)
+
+
+def _processes(path: str, workers: int, limit: int | None) -> tuple[int, int]:
+    """(bytes to scan, processes to scan them with): 1 when too few to pay off."""
+    total = _size(path, limit)
     workers = max(1, min(workers, os.cpu_count() or 1))
     return total, 1 if total < MIN_PARALLEL_BYTES else workers
 
@@ -141,11 +158,13 @@ class _Progress:
 
 
 def scan_file(path: str, scanner: LineScanner, *, workers: int = 2,
-              progress: Progress | None = None) -> tuple[Accumulator, ScanInfo]:
-    """Totals for a whole file, in `workers` processes when it is big enough to pay off."""
-    total, procs = _processes(path, workers)
+              progress: Progress | None = None, limit: int | None = None
+              ) -> tuple[Accumulator, ScanInfo]:
+    """Totals for a whole file (its first `limit` bytes, when given), in `workers`
+    processes when it is big enough to pay off."""
+    total, procs = _processes(path, workers, limit)
     if procs < 2:
-        return scan_sequential(path, scanner, progress), ScanInfo()
+        return scan_sequential(path, scanner, progress, limit=total), ScanInfo()
     # In the main thread this process scans too; in a thread of the TUI it only waits, so the
     # scan never competes with the screen for the interpreter.
     inline = threading.current_thread() is threading.main_thread()
@@ -154,7 +173,7 @@ def scan_file(path: str, scanner: LineScanner, *, workers: int = 2,
 
     def here(start: int, end: int) -> Accumulator:
         acc = Accumulator(scanner.token_limit)
-        acc.feed(read_range(path, start, end), scanner)
+        acc.feed(read_range(path, start, end, limit=total), scanner)
         return acc
 
     if inline and start_method(True) == "fork":
@@ -168,7 +187,7 @@ def scan_file(path: str, scanner: LineScanner, *, workers: int = 2,
                            on_chunk=_Progress(ranges, total, progress), window=len(ranges),
                            fork_ok=inline)
     except PoolUnavailable:
-        return scan_sequential(path, scanner, progress), ScanInfo()
+        return scan_sequential(path, scanner, progress, limit=total), ScanInfo()
     merged = Accumulator(scanner.token_limit)
     for acc in results:
         merged.merge(acc)
@@ -176,15 +195,17 @@ def scan_file(path: str, scanner: LineScanner, *, workers: int = 2,
 
 
 def scan_file_rows(path: str, scanner: LineScanner, deliver: Callable[[int, Rows], None], *,
-                   workers: int = 2, progress: Progress | None = None) -> tuple[Accumulator, ScanInfo]:
-    """Totals for a whole file, and its rows for the store: `deliver(first_line, rows)` in order.
+                   workers: int = 2, progress: Progress | None = None,
+                   limit: int | None = None) -> tuple[Accumulator, ScanInfo]:
+    """Totals for a whole file (or its first `limit` bytes), and its rows for the store:
+    `deliver(first_line, rows)` in order.
 
     Each row's line counts from 1 within its batch; `first_line - 1` shifts it into the
     file's numbering. Workers build and compress the rows, so this process only writes;
     should the workers fail midway, the file is scanned again here and rows already
     delivered come again (the store's insert replaces them).
     """
-    total, procs = _processes(path, workers)
+    total, procs = _processes(path, workers, limit)
     if procs >= 2:
         ranges = _ranges(path, total, procs, ROWS_CHUNK_BYTES)
         merged = Accumulator(scanner.token_limit)
@@ -215,7 +236,7 @@ def scan_file_rows(path: str, scanner: LineScanner, deliver: Callable[[int, Rows
         if len(batch) >= ROW_BATCH:
             deliver(1, batch.take())
 
-    acc = scan_sequential(path, scanner, progress, sink=sink)
+    acc = scan_sequential(path, scanner, progress, sink=sink, limit=total)
     if len(batch):
         deliver(1, batch.take())
     return acc, ScanInfo()

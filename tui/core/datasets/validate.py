@@ -150,15 +150,18 @@ def validate_file_rows(path: str | os.PathLike[str], deliver: Callable[[int, lis
                        model: str = DEFAULT_MODEL, method: str | None = None, workers: int = 2,
                        progress: Callable[[int, int], None] | None = None,
                        epochs: int | None = None,
-                       prices: dict[str, float] | None = None) -> ValidationReport:
+                       prices: dict[str, float] | None = None,
+                       limit: int | None = None) -> ValidationReport:
     """validate_file's report, with every line's store row handed to `deliver` on the way.
 
     One pass for both (the store import): worker processes scan, count and build the
     rows; `deliver(first_line, rows)` gets them in file order (see scan_file_rows).
+    `limit`: scan no more than the file's first `limit` bytes (what the import hashed).
     """
     p = check_path(path)
     chosen, detected = resolve_method(method, read_range(p))
     scanner = LineScanner(model, chosen, method_source=_source(detected, chosen))
-    acc, _ = scan_file_rows(str(p), scanner, deliver, workers=workers, progress=progress)
+    acc, _ = scan_file_rows(str(p), scanner, deliver, workers=workers, progress=progress,
+                            limit=limit)
     return build_report(acc, path=str(p), model=model, method=chosen, method_detected=detected,
                         encoding=scanner.encoding, epochs=epochs, prices=prices)
