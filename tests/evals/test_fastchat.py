@@ -122,3 +122,130 @@ async def test_errors_are_the_sdks_exceptions(sandbox):
     finally:
         await fast.close()
         await plain.close()
+
+
+# -- what make_client builds: the profile's URL, headers and key, on the fast path too ----
+
+HOSTILE_ENV = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_ORG_ID": "org-from-env",
+               "OPENAI_PROJECT_ID": "proj-from-env", "TOGETHER_BASE_URL": "http://127.0.0.1:9",
+               "FIREWORKS_BASE_URL": "http://127.0.0.1:9"}
+PER_REQUEST = {"x-stainless-retry-count", "x-stainless-read-timeout", "content-length", "host",
+               "accept-encoding", "connection", "user-agent", "x-stainless-async"}
+
+
+@pytest.fixture
+async def recorder():
+    """A loopback server that answers every POST with a chat completion and keeps what came."""
+    from aiohttp import web
+
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append((request.path, {k.lower(): v for k, v in request.headers.items()}))
+        return web.json_response({"id": "c", "object": "chat.completion", "created": 1,
+                                  "model": "m", "choices": [{"index": 0, "finish_reason": "stop",
+                                  "message": {"role": "assistant", "content": "ok"}}]})
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}", seen
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(("kind", "extra", "path", "org", "project"), [
+    ("openai", {"base_url": "/v1", "organization": "org-own"}, "/v1", "org-own", None),
+    ("openai", {"base_url": "/v1", "project": "proj-own"}, "/v1", None, "proj-own"),
+    ("compatible", {"base_url": "/v1"}, "/v1", None, None),
+    ("azure", {"base_url": ""}, "/openai/v1", None, None),
+    ("together", {"base_url": "", "organization": "org-own"}, "/v1", None, None),
+    ("fireworks", {"base_url": "", "account": "acme"}, "/inference/v1", None, None),
+])
+async def test_a_make_client_client_sends_the_profiles_request_on_the_fast_path(
+        isolated_home, monkeypatch, recorder, kind, extra, path, org, project):
+    """effective_base_url and the profile's own organization and project, never the
+    environment's, exactly as the SDK sends them from the same client."""
+    from tui.core.config import Profile
+    from tui.core.providers import make_client
+
+    base, seen = recorder
+    for name, value in HOSTILE_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PROFILE_KEY", "sk-profile-key-0123456789")
+    profile = Profile(name="p", kind=kind, api_key_env="PROFILE_KEY",
+                      **{**extra, "base_url": base + extra["base_url"]})
+    c = make_client(profile, max_retries=0)
+    fast = FastChat.for_client(c)
+    assert fast is not None
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    try:
+        await c.chat.completions.create(**body, timeout=10)
+        await fast.create(**body, timeout=10)
+    finally:
+        await fast.close()
+        await c.close()
+    (sdk_path, sdk_headers), (fast_path, fast_headers) = seen
+    assert sdk_path == fast_path == f"{path}/chat/completions"
+
+    def stable(headers: dict[str, str]) -> dict[str, str]:
+        return {k: v for k, v in headers.items() if k not in PER_REQUEST}
+
+    assert stable(fast_headers) == stable(sdk_headers)
+    assert fast_headers.get("openai-organization") == org
+    assert fast_headers.get("openai-project") == project
+    assert fast_headers["authorization"] == "Bearer sk-profile-key-0123456789"
+    assert (fast_headers.get("api-key") == "sk-profile-key-0123456789") == (kind == "azure")
+    assert not any("from-env" in v for v in fast_headers.values())
+
+
+async def test_the_fast_paths_failures_are_explained_and_carry_no_key(isolated_home, monkeypatch,
+                                                                      store, sandbox):
+    """A wrong key, then a provider error, sampled through FastChat: the messages are the
+    SDK path's, an item's error goes through explain(), and no message holds the key."""
+    from tui.core.config import Profile
+    from tui.core.providers import make_client
+
+    wrong = "sk-wrong-key-0123456789abcdef"
+    monkeypatch.setenv("PROFILE_KEY", wrong)
+    profile = Profile(name="p", kind="compatible", api_key_env="PROFILE_KEY",
+                      base_url=sandbox.base_url)
+    probe = make_client(profile, max_retries=0)
+    fast = FastChat.for_client(probe)
+    assert fast is not None  # make_client's client takes the fast path
+    await fast.close()
+    await probe.close()
+    errors = []
+    for make in (lambda: make_client(profile, max_retries=0),
+                 lambda: SdkOnly(api_key=wrong, base_url=sandbox.base_url, max_retries=0)):
+        c = make()
+        run = make_run(store, 3)
+        finished = await EvalRunner(store, run.id, client=c).run()
+        await c.close()
+        assert finished.status == "failed"
+        errors.append(finished.error)
+    assert errors[0] == errors[1] and wrong not in errors[0] and wrong[:12] not in errors[0]
+    # An item's own error (a 500 past its retries) is explain()'s words, on either path.
+    from tui.core.evals.retry import RetryPolicy
+
+    monkeypatch.setenv("PROFILE_KEY", sandbox.api_key)
+    options = RunnerOptions(extra_headers={"X-Sandbox-Fault": "500"},
+                            policy=RetryPolicy(attempts=1))
+    per_path = []
+    for make in (lambda: make_client(profile, max_retries=0),
+                 lambda: SdkOnly(api_key=sandbox.api_key, base_url=sandbox.base_url,
+                                 max_retries=0)):
+        c = make()
+        run = make_run(store, 2)
+        await EvalRunner(store, run.id, client=c, options=options).run()
+        await c.close()
+        per_path.append([r.error for r in store.evals.iter_results(run.id)])
+    assert per_path[0] == per_path[1]
+    assert per_path[0][0].startswith("Provider error (500): ")
+    assert per_path[0][0].endswith(" — retry in a moment")
+    assert all(sandbox.api_key not in e for e in per_path[0])

@@ -13,8 +13,16 @@ do not change.
 It is used only where it is the same request: a plain `AsyncOpenAI` with a
 string API key, no key provider, workload identity or provider runtime, no
 retries of its own (the runner retries; the eval service makes its clients so),
-and chat completions. Anything else (Azure, a fake, the Responses API) goes
-through the SDK as before.
+and chat completions. Anything else (a legacy AzureOpenAI client, a fake, the
+Responses API) goes through the SDK as before.
+
+Where the request goes and what it says are the client's alone, read from it
+as the SDK reads them: `providers.make_client` builds every profile's client
+(Azure's v1 API and Together's and Fireworks' inference APIs included) on
+`effective_base_url`, with the profile's own organization and project (never
+$OPENAI_ORG_ID / $OPENAI_PROJECT_ID) and Azure's api-key header, so the fast
+path sends the key exactly where the SDK would. The key travels only in those
+headers; the exceptions raised here carry status, body and URL, never headers.
 """
 
 from __future__ import annotations
