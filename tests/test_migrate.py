@@ -60,7 +60,8 @@ def test_migration_upgrade_keeps_existing_rows(tmp_path):
 
 
 def test_examples_stored_before_packing_stay_readable(tmp_path):
-    """Lines kept as text by m001 move into the compressed `body` column, unchanged."""
+    """A store at m003 (as main's code left it: lines kept as text since m001) upgrades:
+    every line moves into the compressed `body` column unchanged, m003's tables stay."""
     from store import Store
     from store.db import connect
 
@@ -71,6 +72,8 @@ def test_examples_stored_before_packing_stay_readable(tmp_path):
     db.execute("INSERT INTO dataset_versions (id, dataset_id, version, content_hash, status, "
                "created_at) VALUES (1, 1, 1, 'h', 'ready', '2026-01-01')")
     lines = ['{"messages": [{"role": "user", "content": "caf\u00e9 ✓"}]}', "not json", "x" * 5000]
+    db.execute("INSERT INTO deployments (profile, model, name, status, created_at, updated_at) "
+               "VALUES ('az', 'ft:m', 'dep', 'succeeded', 't', 't')")
     for n, text in enumerate(lines, 1):
         db.execute("INSERT INTO examples (version_id, line, status, category, tokens, data) "
                    "VALUES (1, ?, ?, ?, ?, ?)",
@@ -87,6 +90,9 @@ def test_examples_stored_before_packing_stay_readable(tmp_path):
         assert {i.name for i in store.db["examples"].indexes} >= {
             "examples_by_status", "examples_by_category"}
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert [m.name for m in migrations.applied(store.db)][-2:] == [
+            "m003_retirement_deployments_retrain", "m004_packed_examples"]
+        assert store.db.execute("SELECT name FROM deployments").fetchall() == [("dep",)]
 
 
 def test_database_file_is_private_and_in_wal_mode(tmp_path):
