@@ -35,9 +35,7 @@ async def open_eval(pilot, tmp_path):
 async def editor(pilot) -> TextArea:
     await pilot.press("e")
     await settle(pilot)
-    text = pilot.app.screen.query_one("#grader-editor-text", TextArea)
-    text.cursor_blink = False
-    return text
+    return pilot.app.screen.query_one("#grader-editor-text", TextArea)
 
 
 def test_grader_editor_valid_with_a_try(snap_compare, sandbox, monkeypatch, isolated_home,

@@ -123,3 +123,18 @@ def test_a_file_that_grows_while_it_is_read_is_read_to_its_size_when_opened(tmp_
     with path.open("ab") as f:
         f.write(b"{}\n" * 1000)
     assert [first, *lines] == [(0, b"{}", 3), (3, b"{}", 3), (6, b"{}", 3)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [("~nosuchuser-tunedeck/a.jsonl", "no such user 'nosuchuser-tunedeck'"),
+     ("a\0b.jsonl", "does not exist"),
+     ("x" * 5000 + ".jsonl", "cannot be read")],
+)
+def test_a_path_that_cannot_even_be_looked_up_is_an_import_error(raw, words):
+    # Path.expanduser raises RuntimeError for an unknown user and a name over NAME_MAX makes
+    # stat raise OSError: the import form shows a DatasetImportError, nothing else.
+    from tui.core.dataset_versions import DatasetImportError, check_path
+
+    with pytest.raises(DatasetImportError, match=words):
+        check_path(raw)

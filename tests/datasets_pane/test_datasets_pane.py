@@ -130,6 +130,30 @@ async def test_bad_paths_are_explained_in_the_form_and_lose_nothing(tmp_path, ma
         assert app.store.datasets.get_by_name("keep me") is not None
 
 
+async def test_a_tilde_path_naming_no_user_is_explained_and_the_app_stays_up(data_file):
+    # `~nosuchuser/...` makes Path.expanduser raise RuntimeError; in the form's check
+    # worker that used to exit the whole app.
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#import-path", Input).value = "~nosuchuser-tunedeck/a.jsonl"
+        form.query_one("#import-name", Input).value = "keep me"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: form.query_one("#import-error").display)
+        assert app.return_code is None and app.is_running
+        assert app.screen is form
+        said = " ".join(rendered(form.query_one("#import-error")).split())
+        assert "~nosuchuser-tunedeck" in said and "no such user" in said
+        assert form.query_one("#import-name", Input).value == "keep me"
+        form.query_one("#import-path", Input).value = str(data_file)
+        await pilot.press("ctrl+s")
+        await wait_for_group(pilot, "dataset-import")
+        assert app.store.datasets.get_by_name("keep me") is not None
+
+
 async def test_dpo_example_renders_both_answers(tmp_path):
     line = json.dumps({
         "input": {"messages": [{"role": "user", "content": "Pick a fruit"}]},

@@ -29,12 +29,7 @@ async def _jobs(pilot) -> None:
 
 
 async def settle(pilot) -> None:
-    from textual.widgets import Input, TextArea
-
-    await pilot.pause()
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        if isinstance(widget, Input | TextArea):
-            widget.cursor_blink = False
+    await pilot.pause()  # cursors do not blink in tests (tests/conftest.py, no_cursor_blink)
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 

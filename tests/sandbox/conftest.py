@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 import openai
 import pytest
-from sandbox_data import client
+
+from tests.sandbox.sandbox_data import client
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import hashlib
 import httpx2
 import openai
 import pytest
-from sandbox_data import upload
+
+from tests.sandbox.sandbox_data import upload
 
 
 async def test_missing_and_wrong_key_get_401_with_openai_error_body(sandbox) -> None:

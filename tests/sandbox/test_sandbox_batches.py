@@ -6,7 +6,8 @@ import json
 
 import openai
 import pytest
-from sandbox_data import jsonl, upload, wait_for
+
+from tests.sandbox.sandbox_data import jsonl, upload, wait_for
 
 DONE = ("completed", "failed", "cancelled", "expired")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import openai
 import pytest
-from sandbox_data import CAPITALS, question, sft_rows, upload, wait_for
+
+from tests.sandbox.sandbox_data import CAPITALS, question, sft_rows, upload, wait_for
 
 ITEM_SCHEMA = {"type": "object", "properties": {"country": {"type": "string"}, "city": {"type": "string"}}}
 EXACT = {"type": "string_check", "name": "exact", "input": "{{sample.output_text}}",

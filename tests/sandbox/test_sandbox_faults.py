@@ -6,8 +6,8 @@ import time
 
 import openai
 import pytest
-from sandbox_data import client, sft_rows, upload, wait_for
 
+from tests.sandbox.sandbox_data import client, sft_rows, upload, wait_for
 from tui.sandbox.faults import FaultConfig, FaultSpecError
 from tui.sandbox.runner import SandboxServer
 

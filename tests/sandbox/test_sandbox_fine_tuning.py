@@ -7,7 +7,16 @@ import io
 
 import openai
 import pytest
-from sandbox_data import CAPITALS, dpo_rows, question, rft_rows, sft_rows, upload, wait_for
+
+from tests.sandbox.sandbox_data import (
+    CAPITALS,
+    dpo_rows,
+    question,
+    rft_rows,
+    sft_rows,
+    upload,
+    wait_for,
+)
 
 FINAL = ("succeeded", "failed", "cancelled")
 

@@ -10,8 +10,8 @@ import sys
 import urllib.request
 
 import pytest
-from sandbox_data import jsonl, sft_rows
 
+from tests.sandbox.sandbox_data import jsonl, sft_rows
 from tui.sandbox import grading, structured
 from tui.sandbox.engine import GenerationParams, TrainingSpec
 from tui.sandbox.runner import SandboxServer

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sandbox_data import client, question, sft_rows, upload, wait_for
-
+from tests.sandbox.sandbox_data import client, question, sft_rows, upload, wait_for
 from tui.sandbox.runner import SandboxServer
 
 

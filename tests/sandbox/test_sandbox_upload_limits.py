@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 import openai
 import pytest
-from sandbox_data import client
 
+from tests.sandbox.sandbox_data import client
 from tui.sandbox.runner import SandboxServer
 
 KB = 1024

@@ -63,12 +63,23 @@ def file_digest(path: Path, progress: Progress | None = None, limit: int | None 
 def check_path(raw: str | Path) -> Path:
     from tui.core.datasets.source import NotRegularFile, open_regular
 
-    path = Path(raw).expanduser()
     if not str(raw).strip():
         raise DatasetImportError("No path given: type the path of a JSONL file")
-    if not path.exists():
+    try:
+        path = Path(raw).expanduser()
+    except RuntimeError:  # `~name/...` for a user this machine does not know
+        head = str(raw).split("/", 1)[0]
+        whose = f"no such user {head[1:]!r}" if head != "~" else "no home folder is known"
+        raise DatasetImportError(f"{raw}: {whose}, so {head} cannot be expanded; "
+                                 "type the full path") from None
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte: say it, never crash
+        why = getattr(exc, "strerror", None) or exc
+        raise DatasetImportError(f"{path} cannot be read: {why}") from None
+    if not exists:
         raise DatasetImportError(f"{path} does not exist")
-    if path.is_dir():
+    if is_dir:
         raise DatasetImportError(f"{path} is a directory: pick a .jsonl file inside it")
     try:
         with open_regular(path):

@@ -65,7 +65,7 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[tuple[str, str, str] | None]
             return
         self._check_then_import(path)
 
-    @work(thread=True, exclusive=True, group="import-check")
+    @work(thread=True, exclusive=True, group="import-check", exit_on_error=False)
     def _check_then_import(self, path: str) -> None:
         from tui.core.dataset_versions import DatasetImportError, check_path
 
