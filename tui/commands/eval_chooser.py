@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 
 def add_chooser(sub) -> None:
@@ -24,15 +25,22 @@ def _money(value: float | None) -> str:
     return "unpriced" if value is None else f"${value:.4g}"
 
 
+def _fail(message: str) -> int:
+    print(f"tunedeck eval chooser: {message}", file=sys.stderr)
+    return 2
+
+
 def cmd_chooser(args: argparse.Namespace) -> int:
-    from tui.commands.eval import _fail, _open
+    from store.store import Store
+    from tui.core.config import load_settings
     from tui.core.evals.chooser import build_chooser
     from tui.core.export import ExportError, resolve_eval
+    from tui.core.paths import default_db_path
 
     if not 0 < args.target <= 100:
         return _fail("--target is a percentage between 0 and 100")
-    store, settings, _ = _open(args)
-    with store:
+    settings = load_settings()
+    with Store(args.db or default_db_path()) as store:
         try:
             evaluation = resolve_eval(store, args.eval)
         except ExportError as exc:
