@@ -359,3 +359,56 @@ def m004_packed_examples(db: sqlite_utils.Database) -> None:
     db.conn.create_function("tunedeck_pack", 1, pack_text, deterministic=True)
     for statement in _M004:
         db.execute(statement)
+
+
+_M007 = [
+    # A distillation: prompts sampled from a teacher, optionally graded, written as a new SFT
+    # version. The run row says what it was asked (so a resume needs nothing else) and, once
+    # done, what it made; the lineage of a distilled student reads it.
+    """CREATE TABLE distill_runs (
+        id INTEGER PRIMARY KEY,
+        into_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        source_kind TEXT NOT NULL,
+        source_version_id INTEGER REFERENCES dataset_versions(id),
+        source_eval_id INTEGER REFERENCES evals(id),
+        prompt_version_id INTEGER REFERENCES prompt_versions(id),
+        teacher TEXT NOT NULL,
+        teacher_profile TEXT NOT NULL,
+        samples INTEGER NOT NULL DEFAULT 1,
+        filter_eval_id INTEGER REFERENCES evals(id),
+        min_score REAL,
+        params_json TEXT NOT NULL DEFAULT '{}',
+        n_prompts INTEGER,
+        output_version_id INTEGER REFERENCES dataset_versions(id),
+        kept INTEGER,
+        sampled INTEGER,
+        cost_usd REAL,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX distill_runs_by_output ON distill_runs (output_version_id)",
+    # One row per (prompt, sample) answered: a resume skips these, so none is paid twice.
+    """CREATE TABLE distill_samples (
+        run_id INTEGER NOT NULL REFERENCES distill_runs(id) ON DELETE CASCADE,
+        prompt_index INTEGER NOT NULL,
+        sample_index INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        score REAL,
+        messages_json TEXT NOT NULL,
+        answer TEXT,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cost_usd REAL,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, prompt_index, sample_index)
+    )""",
+]
+
+
+@migrations()
+def m007_distillation(db: sqlite_utils.Database) -> None:
+    for statement in _M007:
+        db.execute(statement)

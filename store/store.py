@@ -6,6 +6,7 @@ from pathlib import Path
 
 from store.datasets import DatasetRepo
 from store.db import open_db
+from store.distills import DistillRepo
 from store.evals import EvalRepo
 from store.files import DeploymentRepo, FileRepo, ModelRepo
 from store.jobs import JobRepo
@@ -27,6 +28,7 @@ class Store:
         self.jobs = JobRepo(self.db)
         self.loops = LoopRepo(self.db)
         self.deployments = DeploymentRepo(self.db)
+        self.distills = DistillRepo(self.db)
 
     def close(self) -> None:
         self.db.close()
