@@ -1,0 +1,160 @@
+"""`tunedeck distill`: a teacher's answers to a dataset's or an eval's prompts, kept by an
+eval's graders, as a new SFT dataset version.
+
+The pre-flight asks the teacher about the first --probe prompts (their answers are kept
+for the run), then shows the estimated teacher cost and the share the filter keeps, and
+asks before the rest. `--resume ID` continues a distillation that was stopped, refused
+or killed, asking only for the answers it does not have.
+Exit codes: 0 written, 1 the run failed or stopped unfinished, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "distill", help="sample a teacher on prompts, keep what an eval's graders pass, and "
+        "write the answers as a new SFT dataset version")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--from-dataset", metavar="NAME[@N]",
+                        help="prompts: the version's conversations up to their last user turn")
+    source.add_argument("--from-eval", metavar="EVAL",
+                        help="prompts: the eval's items through its input_messages")
+    source.add_argument("--resume", type=int, metavar="ID", help="continue distillation ID")
+    p.add_argument("--teacher", metavar="MODEL", help="the model whose answers are kept")
+    p.add_argument("--teacher-profile", metavar="P",
+                   help="provider profile of the teacher (default: --profile or the default)")
+    p.add_argument("--filter-eval", metavar="EVAL",
+                   help="grade each answer with this eval's graders; keep those that pass")
+    p.add_argument("--min-score", type=float, metavar="S",
+                   help="keep answers whose mean grader score is at least S instead")
+    p.add_argument("--samples", type=int, default=1, metavar="K",
+                   help="answers per prompt (duplicates are dropped; default 1)")
+    p.add_argument("--temperature", type=float, help="the teacher's sampling temperature")
+    p.add_argument("--into", metavar="NAME", help="dataset the distilled version goes into")
+    p.add_argument("--concurrency", type=int, metavar="C",
+                   help="teacher requests in flight at most (default: the profile's)")
+    p.add_argument("--probe", type=int, default=5, metavar="N",
+                   help="prompts asked before the estimate (default 5; 0: no estimate)")
+    p.add_argument("--yes", action="store_true", help="go on after the pre-flight without asking")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=cmd_distill)
+
+
+class _Usage(Exception):
+    pass
+
+
+def cmd_distill(args: argparse.Namespace) -> int:
+    from store import Store
+    from tui.core.config import ConfigError, load_settings
+    from tui.core.distill.distiller import DistillError
+    from tui.core.paths import default_db_path
+    from tui.core.providers import MissingKeyError
+    from tui.core.refs import RefError
+
+    out = sys.stderr if args.json else sys.stdout
+    try:
+        settings = load_settings()
+        with Store(args.db or default_db_path()) as store:
+            run = _resumed(store, args) if args.resume is not None else _started(store, args,
+                                                                                 settings)
+            profile = settings.profile(run.teacher_profile)
+            return _drive(args, settings, profile, store, run, out)
+    except (_Usage, ConfigError, RefError, KeyError) as exc:
+        print(f"tunedeck distill: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (DistillError, MissingKeyError) as exc:
+        print(f"tunedeck distill: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _resumed(store: Any, args: argparse.Namespace):
+    run = store.distills.get(args.resume)
+    if run.status != "sampling":
+        raise _Usage(f"distillation {run.id} is {run.status}; nothing to resume")
+    return run
+
+
+def _eval_id(store: Any, ref: str) -> int:
+    from tui.core.export import ExportError, resolve_eval
+
+    try:
+        return resolve_eval(store, ref).id
+    except ExportError as exc:
+        raise _Usage(str(exc)) from None
+
+
+def _started(store: Any, args: argparse.Namespace, settings: Any):
+    from tui.core.distill.distiller import start
+    from tui.core.refs import dataset_version
+
+    if not (args.from_dataset or args.from_eval):
+        raise _Usage("give --from-dataset NAME[@N] or --from-eval EVAL (or --resume ID)")
+    if not args.teacher or not args.into:
+        raise _Usage("--teacher MODEL and --into NAME are needed")
+    profile = settings.profile(args.teacher_profile or args.profile)
+    params = {"temperature": args.temperature} if args.temperature is not None else {}
+    return start(
+        store, into=args.into, teacher=args.teacher, teacher_profile=profile.name,
+        from_version_id=dataset_version(store, args.from_dataset).id if args.from_dataset
+        else None,
+        from_eval_id=_eval_id(store, args.from_eval) if args.from_eval else None,
+        samples=args.samples,
+        filter_eval_id=_eval_id(store, args.filter_eval) if args.filter_eval else None,
+        min_score=args.min_score, params=params)
+
+
+def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any, run: Any,
+           out: Any) -> int:
+    from tui.core.distill.distill_report import lineage, preflight, preflight_text
+    from tui.core.distill.distiller import Distiller
+    from tui.core.distill.teacher import Teacher
+    from tui.core.evals.service import client_for, options_for
+
+    overrides = {"concurrency": args.concurrency} if args.concurrency else {}
+    options = options_for(profile, settings, **overrides)
+    report: dict[str, Any] = {"distillation": run.id}
+
+    async def go(probe_only: bool) -> Any:
+        async with client_for(profile) as client:
+            teacher = Teacher(client, run.teacher, options, run.params)
+            distiller = Distiller(store, run.id, teacher)
+            try:
+                if probe_only:
+                    return await preflight(distiller, args.probe)
+                return await distiller.run_all()
+            finally:
+                report["teacher_calls"] = report.get("teacher_calls", 0) + teacher.calls
+
+    if args.resume is None and args.probe > 0:
+        pre = asyncio.run(go(probe_only=True))
+        report["preflight"] = pre.as_dict()
+        print(f"Pre-flight: {preflight_text(pre)}", file=out)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise _Usage(f"Go on? Confirm with --yes, or later with `tunedeck distill "
+                             f"--resume {run.id}` (no terminal to ask on).")
+            if input("Ask the teacher for the rest? [y/N] ").strip().lower() not in ("y", "yes"):
+                print(f"Stopped after the probe; `tunedeck distill --resume {run.id}` goes on.",
+                      file=out)
+                return EXIT_FAILED
+    done = asyncio.run(go(probe_only=False))
+    report["lineage"] = lineage(store, done)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        info = report["lineage"]
+        cost = "unpriced" if info["cost_usd"] is None else f"${info['cost_usd']:.4f}"
+        print(f"Distillation {done.id}: kept {info['kept']} of {info['sampled']} teacher answers"
+              f" ({info['kept_fraction']:.0%}) into {info['into']}; teacher cost {cost}",
+              file=out)
+    return EXIT_OK
