@@ -11,8 +11,9 @@ from tests.distill.helpers import PRICE_IN, PRICE_OUT, TEACHER, distill, referen
 from tests.flywheel.helpers import capitals_eval
 from tests.jobs.helpers import sandbox_profile, stored_version
 from tui.core.dataset_versions import version_lines
+from tui.core.distill.distill_lineage import lineage
 from tui.core.distill.distill_prompts import from_eval, from_version
-from tui.core.distill.distill_report import lineage, preflight
+from tui.core.distill.distill_report import preflight
 from tui.core.distill.distiller import Distiller, DistillError, start
 from tui.core.distill.teacher import Teacher
 from tui.core.evals.service import client_for, options_for

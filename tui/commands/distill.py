@@ -115,7 +115,8 @@ def _started(store: Any, args: argparse.Namespace, settings: Any):
 
 def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any, run: Any,
            out: Any) -> int:
-    from tui.core.distill.distill_report import lineage, preflight, preflight_text
+    from tui.core.distill.distill_lineage import lineage
+    from tui.core.distill.distill_report import preflight, preflight_text
     from tui.core.distill.distiller import Distiller
     from tui.core.distill.teacher import Teacher
     from tui.core.evals.service import client_for, options_for

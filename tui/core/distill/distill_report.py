@@ -1,4 +1,4 @@
-"""What a distillation will cost before it spends (pre-flight), and what it made (lineage).
+"""What a distillation will cost before it spends: the pre-flight.
 
 The pre-flight asks the teacher about the first few prompts only: their answers
 are stored like any others (the full run does not ask for them again), and
@@ -57,38 +57,3 @@ def preflight_text(pre: Preflight) -> str:
     return (f"distillation {pre.run_id}: {pre.n_prompts} prompts x {pre.samples} samples from "
             f"{pre.teacher}, teacher cost {cost} (probe of {pre.probed} answers"
             f"{'' if pre.probe_cost_usd is None else f': ${pre.probe_cost_usd:.4f}'}){kept}")
-
-
-def lineage(store: Any, run: Any) -> dict[str, Any]:
-    """Where a distilled version came from: teacher, profile, prompts, filter, yield, cost."""
-    def version_ref(version_id: int | None) -> str | None:
-        if version_id is None:
-            return None
-        version = store.datasets.version(version_id)
-        row = store.db.execute("SELECT name FROM datasets WHERE id = ?",
-                               [version.dataset_id]).fetchone()
-        return f"{row[0] if row else 'dataset'}@{version.version}"
-
-    def eval_name(eval_id: int | None) -> str | None:
-        return None if eval_id is None else store.evals.get(eval_id).name
-
-    prompt = None
-    if run.prompt_version_id is not None:
-        row = store.db.execute(
-            "SELECT p.name, v.version FROM prompt_versions v JOIN prompts p ON p.id = v.prompt_id"
-            " WHERE v.id = ?", [run.prompt_version_id]).fetchone()
-        prompt = f"{row[0]}@{row[1]}" if row else None
-    sampled = run.sampled or 0
-    return {
-        "distillation": run.id, "status": run.status, "teacher": run.teacher,
-        "teacher_profile": run.teacher_profile,
-        "source": version_ref(run.source_version_id) if run.source_kind == "dataset"
-        else f"eval {eval_name(run.source_eval_id)}",
-        "prompt_version": prompt, "samples_per_prompt": run.samples,
-        "filter": None if run.filter_eval_id is None else {
-            "eval": eval_name(run.filter_eval_id),
-            "keep": "pass" if run.min_score is None else f"score >= {run.min_score:g}"},
-        "sampled": sampled, "kept": run.kept,
-        "kept_fraction": (run.kept or 0) / sampled if sampled else None,
-        "cost_usd": run.cost_usd, "into": version_ref(run.output_version_id),
-    }
