@@ -111,3 +111,26 @@ def test_a_distillation_killed_mid_sampling_resumes_without_paying_twice(
         assert all(r["created_at"] == kept_before[r["prompt_index"]]
                    for r in after if r["prompt_index"] in kept_before)
     assert report["lineage"]["kept"] == 32
+
+
+def test_student_flag_fine_tunes_and_prints_the_three_way_comparison(
+        isolated_home, sandbox, monkeypatch, capsys, tmp_path):
+    configure(isolated_home, sandbox, monkeypatch)
+    db = tmp_path / "student.db"
+    with Store(db) as store:
+        capitals_eval(store, tmp_path, n=12)  # 10 kept: enough to train on
+    assert main(["--db", str(db), "distill", "--from-eval", "capitals", "--teacher", TEACHER,
+                 "--filter-eval", "capitals", "--into", "distilled", "--yes",
+                 "--student", "sandbox-small", "--epochs", "2", "--poll", "0.05"]) == 0
+    out = capsys.readouterr().out
+    assert "  teacher        sandbox-teacher: 83.3%" in out
+    assert "  student base   sandbox-small: 0.0%" in out
+    tuned = next(line for line in out.splitlines() if line.startswith("  student tuned"))
+    assert tuned.endswith(": 83.3%") and "ft:sandbox-small" in tuned
+    model = tuned.split()[2].rstrip(":")
+    assert main(["--db", str(db), "card", model]) == 0
+    assert "distilled    from sandbox-teacher on sandbox" in capsys.readouterr().out
+    # Without an eval to compare on, --student is a usage error before anything is asked.
+    assert main(["--db", str(db), "distill", "--from-dataset", "distilled", "--teacher",
+                 TEACHER, "--into", "again", "--student", "sandbox-small", "--yes"]) == 2
+    assert "--student-eval" in capsys.readouterr().err

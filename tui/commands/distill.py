@@ -44,7 +44,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="teacher requests in flight at most (default: the profile's)")
     p.add_argument("--probe", type=int, default=5, metavar="N",
                    help="prompts asked before the estimate (default 5; 0: no estimate)")
-    p.add_argument("--yes", action="store_true", help="go on after the pre-flight without asking")
+    p.add_argument("--student", metavar="MODEL",
+                   help="then fine-tune MODEL on the distilled version (the guided loop) and "
+                   "run the eval on teacher, student base and student tuned")
+    p.add_argument("--student-eval", metavar="EVAL",
+                   help="the eval of the comparison (default: --filter-eval, else --from-eval)")
+    p.add_argument("--student-profile", metavar="P",
+                   help="where the student is fine-tuned (default: the teacher's profile)")
+    p.add_argument("--epochs", type=int, metavar="N", help="the student's training epochs")
+    p.add_argument("--poll", type=float, help="job poll interval in seconds")
+    p.add_argument("--yes", action="store_true",
+                   help="go on after the pre-flight without asking (with --student: the "
+                   "fine-tune too)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(func=cmd_distill)
 
@@ -121,6 +132,7 @@ def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any, ru
     from tui.core.distill.teacher import Teacher
     from tui.core.evals.service import client_for, options_for
 
+    student_eval = _student_eval(store, args, run)
     overrides = {"concurrency": args.concurrency} if args.concurrency else {}
     options = options_for(profile, settings, **overrides)
     report: dict[str, Any] = {"distillation": run.id}
@@ -149,13 +161,49 @@ def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any, ru
                       file=out)
                 return EXIT_FAILED
     done = asyncio.run(go(probe_only=False))
-    report["lineage"] = lineage(store, done)
+    report["lineage"] = info = lineage(store, done)
+    cost = "unpriced" if info["cost_usd"] is None else f"${info['cost_usd']:.4f}"
+    print(f"Distillation {done.id}: kept {info['kept']} of {info['sampled']} teacher answers"
+          f" ({info['kept_fraction']:.0%}) into {info['into']}; teacher cost {cost}", file=out)
+    if args.student:
+        report["three_way"] = _student(args, settings, store, done, student_eval, out)
     if args.json:
         print(json.dumps(report))
-    else:
-        info = report["lineage"]
-        cost = "unpriced" if info["cost_usd"] is None else f"${info['cost_usd']:.4f}"
-        print(f"Distillation {done.id}: kept {info['kept']} of {info['sampled']} teacher answers"
-              f" ({info['kept_fraction']:.0%}) into {info['into']}; teacher cost {cost}",
-              file=out)
+    if args.student and report["three_way"]["stage"] != "done":
+        return EXIT_FAILED
     return EXIT_OK
+
+
+def _student_eval(store: Any, args: argparse.Namespace, run: Any) -> int | None:
+    if not args.student:
+        return None
+    if args.student_eval:
+        return _eval_id(store, args.student_eval)
+    fallback = run.filter_eval_id or run.source_eval_id
+    if fallback is None:
+        raise _Usage("--student needs an eval to compare on: give --student-eval EVAL")
+    return fallback
+
+
+def _student(args: argparse.Namespace, settings: Any, store: Any, run: Any, eval_id: int,
+             out: Any) -> dict[str, Any]:
+    from tui.core.distill.student import student_loop
+
+    hyper = {"n_epochs": args.epochs} if args.epochs else None
+    result = asyncio.run(student_loop(
+        store, settings, run.id, eval_id=eval_id, student=args.student,
+        profile=args.student_profile or run.teacher_profile, hyperparameters=hyper,
+        poll_s=args.poll))
+
+    def pct(rate: float | None) -> str:
+        return "—" if rate is None else f"{rate:.1%}"
+
+    print(f"Student loop #{result.loop_id} ({result.stage}) on eval "
+          f"{store.evals.get(eval_id).name}:", file=out)
+    print(f"  teacher        {result.teacher}: {pct(result.teacher_pass_rate)}", file=out)
+    print(f"  student base   {result.student_base}: {pct(result.base_pass_rate)}", file=out)
+    print(f"  student tuned  {result.student_tuned or '—'}: {pct(result.tuned_pass_rate)}",
+          file=out)
+    if result.error:
+        print(f"  error: {result.error}", file=out)
+    return result.as_dict()
