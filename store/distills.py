@@ -17,11 +17,12 @@ from store.db import write
 from store.records import Record
 
 FINAL = frozenset({"done", "failed"})
-_FIELDS = {"status", "n_prompts", "output_version_id", "kept", "sampled", "cost_usd", "error"}
+_FIELDS = {"status", "n_prompts", "output_version_id", "kept", "sampled", "cost_usd", "error",
+           "batch"}
 
 
 class DistillRun(Record):
-    json_columns: ClassVar[tuple[str, ...]] = ("params",)
+    json_columns: ClassVar[tuple[str, ...]] = ("params", "batch")
     id: int
     into_name: str
     status: str
@@ -35,6 +36,7 @@ class DistillRun(Record):
     filter_eval_id: int | None = None
     min_score: float | None = None
     params: dict[str, Any] | None = None
+    batch: dict[str, Any] | None = None
     n_prompts: int | None = None
     output_version_id: int | None = None
     kept: int | None = None
@@ -87,6 +89,9 @@ class DistillRepo:
         unknown = set(fields) - _FIELDS
         if unknown:
             raise ValueError(f"unknown distillation fields {sorted(unknown)}")
+        if "batch" in fields:  # the Batch API state is stored as JSON
+            batch = fields.pop("batch")
+            fields["batch_json"] = None if batch is None else dumps(batch)
         sets = ", ".join(f"{k} = ?" for k in fields)
         with write(self.db):
             self.db.execute(f"UPDATE distill_runs SET {sets}, updated_at = ? WHERE id = ?",

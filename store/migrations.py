@@ -379,6 +379,7 @@ _M007 = [
         filter_eval_id INTEGER REFERENCES evals(id),
         min_score REAL,
         params_json TEXT NOT NULL DEFAULT '{}',
+        batch_json TEXT,
         n_prompts INTEGER,
         output_version_id INTEGER REFERENCES dataset_versions(id),
         kept INTEGER,
@@ -389,6 +390,8 @@ _M007 = [
         updated_at TEXT NOT NULL
     )""",
     "CREATE INDEX distill_runs_by_output ON distill_runs (output_version_id)",
+    # batch_json: a Batch API run's input file, batch id and status, saved before and after
+    # each provider call so a resumed run polls the same batch instead of paying again.
     # One row per (prompt, sample) answered: a resume skips these, so none is paid twice.
     """CREATE TABLE distill_samples (
         run_id INTEGER NOT NULL REFERENCES distill_runs(id) ON DELETE CASCADE,

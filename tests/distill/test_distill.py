@@ -63,7 +63,7 @@ async def test_from_an_eval_the_graders_keep_only_the_answers_that_pass(tmp_path
         assert info | {"cost_usd": None} == {
             "distillation": run.id, "status": "done", "teacher": TEACHER,
             "teacher_profile": "sandbox", "source": "eval capitals", "prompt_version": None,
-            "samples_per_prompt": 1, "filter": {"eval": "capitals", "keep": "pass"},
+            "samples_per_prompt": 1, "batch": False, "filter": {"eval": "capitals", "keep": "pass"},
             "sampled": 10, "kept": 8, "kept_fraction": 0.8, "cost_usd": None,
             "into": "capitals-distilled@1"}
         assert store.distills.producing(done.output_version_id).id == run.id

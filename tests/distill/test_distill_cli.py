@@ -120,14 +120,18 @@ def test_student_flag_fine_tunes_and_prints_the_three_way_comparison(
     with Store(db) as store:
         capitals_eval(store, tmp_path, n=12)  # 10 kept: enough to train on
     assert main(["--db", str(db), "distill", "--from-eval", "capitals", "--teacher", TEACHER,
-                 "--filter-eval", "capitals", "--into", "distilled", "--yes",
+                 "--filter-eval", "capitals", "--into", "distilled", "--yes", "--batch",
                  "--student", "sandbox-small", "--epochs", "2", "--poll", "0.05"]) == 0
     out = capsys.readouterr().out
+    assert "Distillation 1: kept 10 of 12 teacher answers (83%) into distilled@1" in out
     assert "  teacher        sandbox-teacher: 83.3%" in out
     assert "  student base   sandbox-small: 0.0%" in out
     tuned = next(line for line in out.splitlines() if line.startswith("  student tuned"))
     assert tuned.endswith(": 83.3%") and "ft:sandbox-small" in tuned
     model = tuned.split()[2].rstrip(":")
+    with Store(db) as store:  # after the live probe of 5, the other 7 went in one batch
+        assert len(store.distills.get(1).batch["done"]) == 1
+        assert store.distills.get(1).batch["requests"] == 7
     assert main(["--db", str(db), "card", model]) == 0
     assert "distilled    from sandbox-teacher on sandbox" in capsys.readouterr().out
     # Without an eval to compare on, --student is a usage error before anything is asked.

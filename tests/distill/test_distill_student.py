@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from store import Store
-from tests.distill.helpers import TEACHER, distill, reference_eval
+from tests.distill.helpers import TEACHER, reference_eval
 from tests.flywheel.helpers import capitals_eval
 from tests.jobs.helpers import MODEL, fast_settings, sandbox_profile, stored_version
-from tui.core.distill.distiller import start
+from tui.core.distill.distill_batch import BatchSampler
+from tui.core.distill.distiller import Distiller, start
 from tui.core.distill.student import student_loop
+from tui.core.distill.teacher import Teacher
 from tui.core.evals.chooser import build_chooser
+from tui.core.evals.service import client_for, options_for
 from tui.core.lineage import model_lineage
 from tui.core.lineage_text import card_lines
 
@@ -22,8 +25,11 @@ async def test_the_distilled_student_beats_its_base_and_matches_the_teacher_for_
         evaluation = capitals_eval(store, tmp_path, n=6)
         run = start(store, into="capitals-distilled", teacher=TEACHER,
                     teacher_profile=profile.name, from_version_id=prompts,
-                    filter_eval_id=reference_eval(store, tmp_path).id)
-        distilled, _ = await distill(store, profile, run.id)
+                    filter_eval_id=reference_eval(store, tmp_path).id, params={"batch": True})
+        # Prompts → teacher through the Batch API → graded filter → a new version.
+        async with client_for(profile) as client:
+            distiller = Distiller(store, run.id, Teacher(client, TEACHER, options_for(profile)))
+            distilled = await distiller.run_all(BatchSampler(distiller, poll_s=0.02))
         assert (distilled.sampled, distilled.kept) == (12, 10)  # countries 4 and 9 dropped
 
         result = await student_loop(store, settings, run.id, eval_id=evaluation.id,

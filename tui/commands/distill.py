@@ -38,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="keep answers whose mean grader score is at least S instead")
     p.add_argument("--samples", type=int, default=1, metavar="K",
                    help="answers per prompt (duplicates are dropped; default 1)")
+    p.add_argument("--batch", action="store_true",
+                   help="ask the teacher through the Batch API (half price, slower; the "
+                   "pre-flight's probe is asked live)")
     p.add_argument("--temperature", type=float, help="the teacher's sampling temperature")
     p.add_argument("--into", metavar="NAME", help="dataset the distilled version goes into")
     p.add_argument("--concurrency", type=int, metavar="C",
@@ -113,7 +116,10 @@ def _started(store: Any, args: argparse.Namespace, settings: Any):
     if not args.teacher or not args.into:
         raise _Usage("--teacher MODEL and --into NAME are needed")
     profile = settings.profile(args.teacher_profile or args.profile)
-    params = {"temperature": args.temperature} if args.temperature is not None else {}
+    params: dict[str, Any] = {"temperature": args.temperature} if args.temperature is not None \
+        else {}
+    if args.batch:
+        params["batch"] = True  # kept with the run: a resume samples the same way
     return start(
         store, into=args.into, teacher=args.teacher, teacher_profile=profile.name,
         from_version_id=dataset_version(store, args.from_dataset).id if args.from_dataset
@@ -126,10 +132,12 @@ def _started(store: Any, args: argparse.Namespace, settings: Any):
 
 def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any, run: Any,
            out: Any) -> int:
+    from tui.core.distill.distill_batch import BatchSampler
     from tui.core.distill.distill_lineage import lineage
     from tui.core.distill.distill_report import preflight, preflight_text
     from tui.core.distill.distiller import Distiller
     from tui.core.distill.teacher import Teacher
+    from tui.core.evals.batch import DISCOUNT
     from tui.core.evals.service import client_for, options_for
 
     student_eval = _student_eval(store, args, run)
@@ -139,12 +147,16 @@ def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any, ru
 
     async def go(probe_only: bool) -> Any:
         async with client_for(profile) as client:
-            teacher = Teacher(client, run.teacher, options, run.params)
+            params = dict(run.params or {})
+            batch = bool(params.pop("batch", False))
+            teacher = Teacher(client, run.teacher, options, params)
             distiller = Distiller(store, run.id, teacher)
             try:
                 if probe_only:
-                    return await preflight(distiller, args.probe)
-                return await distiller.run_all()
+                    return await preflight(distiller, args.probe,
+                                           discount=DISCOUNT if batch else 1.0)
+                sampler = BatchSampler(distiller, poll_s=args.poll) if batch else None
+                return await distiller.run_all(sampler)
             finally:
                 report["teacher_calls"] = report.get("teacher_calls", 0) + teacher.calls
 

@@ -35,6 +35,7 @@ def lineage(store: Any, run: Any) -> dict[str, Any]:
         "source": version_ref(run.source_version_id) if run.source_kind == "dataset"
         else f"eval {eval_name(run.source_eval_id)}",
         "prompt_version": prompt, "samples_per_prompt": run.samples,
+        "batch": bool((run.params or {}).get("batch")),
         "filter": None if run.filter_eval_id is None else {
             "eval": eval_name(run.filter_eval_id),
             "keep": "pass" if run.min_score is None else f"score >= {run.min_score:g}"},

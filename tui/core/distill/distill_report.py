@@ -32,19 +32,23 @@ class Preflight:
         return asdict(self)
 
 
-async def preflight(distiller: Distiller, probe_prompts: int = PROBE_PROMPTS) -> Preflight:
+async def preflight(distiller: Distiller, probe_prompts: int = PROBE_PROMPTS, *,
+                    discount: float = 1.0) -> Preflight:
+    """Ask the teacher about the first prompts (live) and scale: the rest is priced at
+    `discount` (0.5 where it goes through the Batch API)."""
     await distiller.sample(limit_prompts=probe_prompts)
     run = distiller.run
     rows = distiller.store.distills.samples(run.id)
     costs = [r["cost_usd"] for r in rows]
     priced = bool(rows) and all(c is not None for c in costs)
-    probe_cost = sum(costs) if priced else None
+    probe_cost: float = sum(costs) if priced else 0.0
     total = (run.n_prompts or 0) * run.samples
     kept = sum(r["status"] == "kept" for r in rows)
     return Preflight(
         run_id=run.id, teacher=run.teacher, n_prompts=run.n_prompts or 0, samples=run.samples,
-        probed=len(rows), probe_cost_usd=probe_cost,
-        estimated_cost_usd=probe_cost / len(rows) * total if priced else None,
+        probed=len(rows), probe_cost_usd=probe_cost if priced else None,
+        estimated_cost_usd=(probe_cost + probe_cost / len(rows) * (total - len(rows)) * discount
+                            if priced else None),
         expected_kept_fraction=kept / len(rows) if rows else None,
         filtered=run.filter_eval_id is not None)
 

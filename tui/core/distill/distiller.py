@@ -83,7 +83,7 @@ class Distiller:
         self.progress = DistillProgress(total=(self.run.n_prompts or 0) * self.run.samples)
         self._fatal: str | None = None
 
-    def _pending(self, limit_prompts: int | None) -> Iterator[tuple[Prompt, int]]:
+    def pending(self, limit_prompts: int | None = None) -> Iterator[tuple[Prompt, int]]:
         done = self.store.distills.done_pairs(self.run.id)
         for n, prompt in enumerate(prompts_of(self.store, self.run)):
             if limit_prompts is not None and n >= limit_prompts:
@@ -96,7 +96,7 @@ class Distiller:
         """Answer every pending pair (of the first `limit_prompts` prompts, for a probe)."""
         totals = self.store.distills.totals(self.run.id)
         self.progress.done, self.progress.kept = totals["sampled"], totals["kept"]
-        pending = self._pending(limit_prompts)
+        pending = self.pending(limit_prompts)
 
         async def worker() -> None:
             while self._fatal is None:
@@ -123,6 +123,10 @@ class Distiller:
             self.progress.failed_requests += 1
             self.progress.last_error = f"{type(exc).__name__}: {exc}"
             return
+        await self.record(prompt, k, answer)
+
+    async def record(self, prompt: Prompt, k: int, answer: Any) -> None:
+        """Grade one paid answer (when a filter eval is named) and write it at once."""
         status, score, cost = "kept", None, answer.cost
         if self.criteria:
             verdict, score, grader_cost = await self.teacher.grade(
@@ -180,8 +184,12 @@ class Distiller:
         self.run = self.store.distills.get(self.run.id)
         return self.run
 
-    async def run_all(self) -> DistillRun:
-        await self.sample()
+    async def run_all(self, sampler: Any = None) -> DistillRun:
+        """Sample what is pending (live, or through `sampler`, e.g. a BatchSampler), finish."""
+        if sampler is not None:
+            await sampler.sample()
+        else:
+            await self.sample()
         if self.progress.failed_requests:
             raise DistillError(
                 f"{self.progress.failed_requests} teacher requests failed "

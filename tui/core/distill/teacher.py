@@ -56,11 +56,16 @@ class Teacher:
 
     async def ask(self, messages: list[dict[str, Any]]) -> Answer:
         response = await self._create(self.model, messages, self.params)
+        return self.answer_of(response, messages)
+
+    def answer_of(self, response: Any, messages: list[dict[str, Any]],
+                  discount: float = 1.0) -> Answer:
+        """The answer in a chat completion (live, or one line of a batch at its discount)."""
         sample = chat_sample(response, messages, self.params, self.model)
         usage = sample["usage"]
+        cost = self._cost(self.model, usage["prompt_tokens"], usage["completion_tokens"])
         return Answer(sample["output_text"], usage["prompt_tokens"], usage["completion_tokens"],
-                      self._cost(self.model, usage["prompt_tokens"], usage["completion_tokens"]),
-                      sample)
+                      None if cost is None else cost * discount, sample)
 
     async def grade(self, criteria: list[dict[str, Any]], item: dict[str, Any],
                     sample: dict[str, Any]) -> tuple[str, float | None, float]:
