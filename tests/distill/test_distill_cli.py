@@ -138,3 +138,24 @@ def test_student_flag_fine_tunes_and_prints_the_three_way_comparison(
     assert main(["--db", str(db), "distill", "--from-dataset", "distilled", "--teacher",
                  TEACHER, "--into", "again", "--student", "sandbox-small", "--yes"]) == 2
     assert "--student-eval" in capsys.readouterr().err
+
+
+def test_hostile_names_and_answers_are_printed_as_visible_text(isolated_home, sandbox,
+                                                               monkeypatch, capsys, tmp_path):
+    from tests.hostile import corpus
+    from tests.hostile.test_cli import run
+    from tui.core.dataset_versions import version_lines, write_version
+
+    configure(isolated_home, sandbox, monkeypatch)
+    db = tmp_path / "hostile.db"
+    question = f"{corpus.CSI_CLEAR} {corpus.OSC_TITLE} {corpus.MARKUP}"
+    with Store(db) as store:
+        write_version(store, "prompts", [json.dumps({"messages": [
+            {"role": "user", "content": question}, {"role": "assistant", "content": "a"}]})])
+    name = f"into{corpus.OSC_TITLE}"
+    code, out, _ = run(capsys, "--db", str(db), "distill", "--from-dataset", "prompts",
+                       "--teacher", TEACHER, "--into", name, "--yes")
+    assert code == 0 and "into␛]2;pwned␇" in out
+    with Store(db) as store:  # stored as the teacher said it: data, byte for byte
+        [line] = version_lines(store, store.distills.get(1).output_version_id)
+        assert json.loads(line)["messages"][-1]["content"] == question
