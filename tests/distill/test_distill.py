@@ -128,3 +128,19 @@ async def test_bad_starts_are_refused_with_a_reason_and_nothing_kept_writes_noth
         assert store.distills.get(run.id).status == "failed"
         with pytest.raises(KeyError):
             store.datasets.get_by_name("none-kept")
+
+
+async def test_an_unknown_teacher_stops_the_run_resumably_with_the_reason(tmp_path, sandbox,
+                                                                          monkeypatch):
+    profile = sandbox_profile(sandbox, monkeypatch)
+    with Store(tmp_path / "d.db") as store:
+        version_id = stored_version(store, n=3)
+        run = start(store, into="x", teacher="no-such-model", teacher_profile="sandbox",
+                    from_version_id=version_id)
+        async with client_for(profile) as client:
+            teacher = Teacher(client, "no-such-model", options_for(profile))
+            with pytest.raises(DistillError, match="the teacher cannot be asked.*resume"):
+                await Distiller(store, run.id, teacher).run_all()
+        stopped = store.distills.get(run.id)
+        assert stopped.status == "sampling" and "no-such-model" in stopped.error
+        assert store.distills.samples(run.id) == []

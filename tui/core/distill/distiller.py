@@ -50,11 +50,9 @@ def start(store: Any, *, into: str, teacher: str, teacher_profile: str,
         raise DistillError("a minimum score needs an eval whose graders give it")
     if filter_eval_id is not None and not store.evals.get(filter_eval_id).testing_criteria:
         raise DistillError("the filter eval has no graders to keep answers by")
-    prompt_version = None
-    if from_eval_id is not None:
-        prompt_version = store.evals.get(from_eval_id).prompt_version_id
-    elif filter_eval_id is not None:
-        prompt_version = store.evals.get(filter_eval_id).prompt_version_id
+    # An eval's prompts come from its input_messages, i.e. its prompt version (if it has one).
+    prompt_version = (store.evals.get(from_eval_id).prompt_version_id
+                      if from_eval_id is not None else None)
     run = store.distills.create(
         into_name=into.strip(), source_kind="dataset" if from_version_id else "eval",
         source_version_id=from_version_id, source_eval_id=from_eval_id,
@@ -109,8 +107,9 @@ class Distiller:
         concurrency = max(1, self.teacher.options.concurrency)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         if self._fatal is not None:
-            self.store.distills.update(self.run.id, status="failed", error=self._fatal)
-            raise DistillError(self._fatal)
+            # Still resumable: a bad key or a model name is fixed in the profile, not here.
+            self.store.distills.update(self.run.id, error=self._fatal)
+            raise DistillError(f"{self._fatal}; fix it, then resume distillation {self.run.id}")
         return self.progress
 
     async def _one(self, prompt: Prompt, k: int) -> None:
@@ -131,7 +130,8 @@ class Distiller:
         if self.criteria:
             verdict, score, grader_cost = await self.teacher.grade(
                 self.criteria, prompt.item, answer.sample)
-            cost = (cost or 0.0) + grader_cost if cost is not None or grader_cost else None
+            if grader_cost:  # a model grader's calls are part of what distilling cost
+                cost = (cost or 0.0) + grader_cost
             if verdict == "error":
                 status = "error"
             elif self.run.min_score is None:
