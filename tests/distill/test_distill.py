@@ -105,6 +105,12 @@ async def test_the_preflight_probes_a_few_prompts_and_the_run_does_not_ask_them_
             assert teacher.calls == 5
         assert (pre.n_prompts, pre.probed, pre.expected_kept_fraction) == (10, 5, 0.8)
         assert pre.estimated_cost_usd == pytest.approx(pre.probe_cost_usd * 2)
+        async with client_for(profile) as client:  # the probe is stored: nothing asked again
+            teacher = Teacher(client, TEACHER, options_for(profile))
+            batched = await preflight(Distiller(store, run.id, teacher), 5, discount=0.5)
+            assert teacher.calls == 0
+        # Through the Batch API the other half is priced at half: 1 + 0.5 probes' worth.
+        assert batched.estimated_cost_usd == pytest.approx(pre.probe_cost_usd * 1.5)
         done, calls = await distill(store, profile, run.id)
         assert calls == 5 and done.sampled == 10
 
