@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "tui.commands.card",
     "tui.commands.spend",
     "tui.commands.serve",
+    "tui.commands.prompt_optimize",
 )
 
 SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"
