@@ -212,8 +212,21 @@ def _search(session: Session, on_change: Callable[[], None] | None) -> None:
 
 def run(store: Any, settings: Any, opt_id: int, *,
         on_change: Callable[[], None] | None = None):
-    """Drive (or resume) an optimization to its end; returns the final row."""
+    """Drive (or resume) an optimization to its end; returns the final row.
+
+    Blocking: GEPA is synchronous, so this runs its own event loop for the calls. Call it
+    from the CLI or a thread worker (with that thread's own Store), never from a running
+    event loop.
+    """
     from tui.core.evals import service
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError("optimize_driver.run blocks: call it from a thread, not a running "
+                           "event loop")
 
     row = store.optimizations.get(opt_id)
     if row.status in ("done", "failed"):
