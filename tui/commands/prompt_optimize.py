@@ -146,6 +146,10 @@ def _start(args: argparse.Namespace, settings: Any, profile: Any, store: Any) ->
         print(f"  {line}", file=out)
     total = chosen.estimate.total_usd
     if args.max_usd is not None:
+        if chosen.estimate.unpriced:
+            raise _Usage(f"a dollar cap needs prices: none known for "
+                         f"{', '.join(chosen.estimate.unpriced)} (config.toml [prices.input] "
+                         "and [prices.output], USD per 1M tokens)")
         print(f"  dollar cap: ${args.max_usd:.4f}", file=out)
         if total is not None and chosen.estimate.proof_usd and \
                 chosen.estimate.proof_usd >= args.max_usd:
