@@ -94,6 +94,15 @@ def test_the_dollar_cap_stops_the_search_and_the_spend_stays_under_it(
     # Within the cap it still found the repair and proved it on the held-out items.
     assert data["best"]["test_pass_rate"] == 1.0 and data["seed"]["test_pass_rate"] == 0.0
     assert 0 < data["budget"]["spent_usd"] <= cap
+    # Every dollar shows in the spend ledger: the search's and the proof's eval runs and
+    # the reflection calls.
+    from tui.core.config import load_settings
+    from tui.core.spend import ledger
+
+    with Store(db) as store:
+        entries = ledger(store, load_settings())
+    assert abs(sum(e.usd for e in entries) - data["budget"]["spent_usd"]) < 1e-9
+    assert [e.ref for e in entries if e.source == "reflection"] == ["optimization #1"]
 
 
 def test_a_graceful_stop_keeps_the_best_so_far_and_still_proves_it(

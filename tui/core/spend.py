@@ -1,4 +1,5 @@
-"""The spend ledger: what fine-tuning jobs, eval runs and playground runs cost, and budgets.
+"""The spend ledger: what fine-tuning jobs, eval runs, playground runs and prompt
+optimizations' reflection calls cost, and budgets.
 
 Read from the rows that already carry costs (no second bookkeeping to drift):
 a job's estimate is the pre-flight's, its actual cost is the tokens the
@@ -79,6 +80,13 @@ def ledger(store: Any, settings: Any = None) -> list[SpendEntry]:
     for day, profile, model, cost in rows:
         entries.append(SpendEntry(day, profile, provider(profile), "playground", "playground",
                                   model, None, float(cost)))
+    # A prompt optimization's reflection calls (its search's samples are eval runs above).
+    rows = store.db.execute(
+        """SELECT id, reflection_profile, reflection_model, reflection_cost_usd, created_at
+           FROM optimizations WHERE reflection_cost_usd > 0""").fetchall()
+    for opt_id, profile, model, cost, created in rows:
+        entries.append(SpendEntry(created[:10], profile, provider(profile), "reflection",
+                                  f"optimization #{opt_id}", model, None, float(cost)))
     entries.sort(key=lambda e: (e.day, e.source, e.ref))
     return entries
 
