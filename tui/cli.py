@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "tui.commands.spend",
     "tui.commands.serve",
     "tui.commands.prompt_optimize",
+    "tui.commands.prompt_versions",
 )
 
 SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"

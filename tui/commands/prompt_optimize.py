@@ -222,7 +222,9 @@ def _show(args: argparse.Namespace, store: Any, opt_id: int) -> int:
     held = data["held_out"]
     if held:
         print(f"  held-out: {len(held['fail_to_pass'])} fail→pass, {len(held['pass_to_fail'])}"
-              f" pass→fail of {held['paired']} · McNemar p = {held['mcnemar_p']:.4g}")
+              f" pass→fail of {held['paired']} · McNemar p = {held['mcnemar_p']:.4g}"
+              + (" (significant at 0.05)" if held["mcnemar_p"] < 0.05 else
+                 " (not significant at 0.05: more held-out items would tell)"))
     for line in best_diff(store, opt_id):
         print(f"    {line}")
     return EXIT_OK
