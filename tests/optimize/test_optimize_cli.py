@@ -125,3 +125,21 @@ def test_a_graceful_stop_keeps_the_best_so_far_and_still_proves_it(
     assert data["status"] == "done" and data["stop_reason"] == "stopped"
     assert data["best"]["ref"] == "capitals@1"  # nothing better was found: the seed stays
     assert data["held_out"]["paired"] == 6 and data["budget"]["reflection_calls"] == 0
+
+
+def test_an_unknown_task_or_reflection_model_fails_the_optimization_with_the_reason(
+        isolated_home, sandbox, monkeypatch, capsys, tmp_path):
+    configure(isolated_home, sandbox, monkeypatch)
+    db = _setup(tmp_path)
+    base = ["--db", str(db), "prompt", "optimize", "--prompt", "capitals", "--eval",
+            "capitals-upper", "--max-metric-calls", "12", "--yes", "--json"]
+    assert main([*base, "--model", "nosuch", "--reflection-model", MODEL]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "failed" and "nosuch" in data["error"]
+    # GEPA itself only logs a failed reflection and goes on: the driver stops and says why.
+    assert main([*base, "--model", MODEL, "--reflection-model", "nosuch"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "failed"
+    assert data["error"].startswith("the reflection model failed: Not found (404): model "
+                                    "'nosuch' does not exist")
+    assert data["best"].get("ref") is None  # nothing saved, nothing claimed

@@ -163,7 +163,7 @@ class Session:
 def _search(session: Session, on_change: Callable[[], None] | None) -> None:
     import gepa
 
-    from tui.core.optimize.gepa_adapter import TunedeckAdapter
+    from tui.core.optimize.gepa_adapter import SearchFailed, TunedeckAdapter
     from tui.core.optimize.reflection_lm import ReflectionModel
     from tui.core.optimize.search_events import RunLog, StoreRecorder
 
@@ -190,7 +190,8 @@ def _search(session: Session, on_change: Callable[[], None] | None) -> None:
             seed_candidate=seed_candidate(session.messages, opt.parts or ["system"]),
             trainset=insts(split.train), valset=insts(split.val), adapter=adapter,
             reflection_lm=reflector, reflection_minibatch_size=MINIBATCH,
-            max_metric_calls=opt.max_metric_calls, stop_callbacks=[cap], run_dir=opt.run_dir,
+            max_metric_calls=opt.max_metric_calls, stop_callbacks=[cap, reflector.failed],
+            run_dir=opt.run_dir,
             callbacks=[StoreRecorder(store, opt.id, on_change)], seed=opt.seed,
             raise_on_exception=True, display_progress_bar=False,
             logger=RunLog(str(Path(opt.run_dir) / "run_log.txt")))
@@ -201,6 +202,8 @@ def _search(session: Session, on_change: Callable[[], None] | None) -> None:
             reason = "budget"
     except BudgetReached:
         reason = "budget"
+    if reflector.error is not None:
+        raise SearchFailed(f"the reflection model failed: {reflector.error}")
     if best_idx is None:  # cut short: the best candidate scored so far on validation
         scored = [c for c in store.optimizations.candidates(opt.id) if c.val_score is not None]
         best_idx = max(scored, key=lambda c: (c.val_score, -c.idx)).idx if scored else 0

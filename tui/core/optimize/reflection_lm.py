@@ -26,6 +26,11 @@ class ReflectionModel:
         self.cap = cap
         self.options = options
         self.total_cost = 0.0  # GEPA's reflection-cost stopper reads this
+        self.error: str | None = None  # the last call's failure, after retries
+
+    def failed(self, gepa_state: Any = None) -> bool:
+        """A GEPA stop condition: the reflection model could not be reached."""
+        return self.error is not None
 
     def __call__(self, prompt: str | list[dict[str, Any]]) -> str:
         self.cap.check_reflection()
@@ -37,7 +42,16 @@ class ReflectionModel:
             return await self.client.chat.completions.create(
                 model=self.model, messages=messages, timeout=timeout)
 
-        response, _ = self.loop.run_until_complete(with_retries(call, policy))
+        try:
+            response, _ = self.loop.run_until_complete(with_retries(call, policy))
+        except Exception as exc:
+            # GEPA logs a failed reflection and goes on; kept here so the driver stops the
+            # search and says why instead of finishing with nothing proposed.
+            from tui.core.errors import explain
+
+            cause = exc.__cause__ or exc  # the provider's own error, not the retry wrapper
+            self.error = str(explain(cause, model=self.model))
+            raise
         usage = response.usage
         cost = estimate_cost(
             self.model, usage.prompt_tokens if usage else 0,
