@@ -58,8 +58,12 @@ async def test_the_view_shows_candidates_spend_the_proof_and_the_diff_and_x_stop
                                  max_metric_calls=10, max_usd=0.5)
             second = driver.create(store, chosen)
         await until(pilot, lambda: "#2 searching" in rendered(screen.query_one("#opt-list")))
-        screen.selected = second.id
-        screen.show_detail()
+        from textual.widgets import OptionList
+
+        listing = screen.query_one("#opt-list", OptionList)
+        await pilot.press("home")  # the newest is listed first
+        await until(pilot, lambda: listing.highlighted == 0 and screen.selected == second.id)
+        await pilot.pause()
         assert "--resume 2 continues it" in rendered(screen.query_one("#opt-detail"))
         await pilot.press("x")
         await pilot.pause()
