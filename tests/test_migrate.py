@@ -13,6 +13,7 @@ EXPECTED_TABLES = {
     "datasets", "dataset_versions", "examples", "prompts", "prompt_versions", "playground_runs",
     "evals", "eval_runs", "eval_results", "provider_files", "jobs", "job_events", "job_metrics",
     "job_checkpoints", "job_result_files", "models", "loops", "deployments",
+    "optimizations", "optimization_candidates", "optimization_runs",
 }
 
 
