@@ -216,6 +216,26 @@ class EvalRepo:
                 ],
             )
 
+    def record_results(self, run_id: int, results: list[dict[str, Any]]) -> None:
+        """Write many items' results in one transaction (keys: record_result's arguments).
+
+        The eval runner writes what finished together at once: a transaction an item cost
+        more than the item's grading at high concurrency.
+        """
+        created = now_iso()
+        with write(self.db):
+            self.db.conn.executemany(
+                """INSERT INTO eval_results (run_id, item_index, remote_id, item_json,
+                   sample_json, status, score, results_json, input_tokens, output_tokens,
+                   latency_ms, cost_usd, error, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (run_id, item_index) DO NOTHING""",
+                [(run_id, r["item_index"], r.get("remote_id"), dumps(r["item"]),
+                  maybe_dumps(r.get("sample")), r["status"], r.get("score"),
+                  dumps(r.get("results") or []), r.get("input_tokens"), r.get("output_tokens"),
+                  r.get("latency_ms"), r.get("cost_usd"), r.get("error"), created)
+                 for r in results])
+
     def done_indexes(self, run_id: int) -> set[int]:
         rows = self.db.execute("SELECT item_index FROM eval_results WHERE run_id = ?", [run_id])
         return {r[0] for r in rows}

@@ -322,6 +322,45 @@ def m003_retirement_deployments_retrain(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_M004 = [
+    # Examples keep their line zstd-compressed in `body` (store/codec.py): a 2.4 KB line
+    # left most of a 4 KB page empty, so the database was ~1.4x the files it held.
+    """CREATE TABLE examples_packed (
+        id INTEGER PRIMARY KEY,
+        version_id INTEGER NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,
+        line INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        format TEXT,
+        category TEXT,
+        message TEXT,
+        tokens INTEGER,
+        assistant_tokens INTEGER,
+        n_messages INTEGER,
+        body BLOB NOT NULL,
+        UNIQUE (version_id, line)
+    )""",
+    """INSERT INTO examples_packed (id, version_id, line, status, format, category, message,
+                                    tokens, assistant_tokens, n_messages, body)
+       SELECT id, version_id, line, status, format, category, message, tokens,
+              assistant_tokens, n_messages, tunedeck_pack(data)
+       FROM examples ORDER BY id""",
+    "DROP TABLE examples",
+    "ALTER TABLE examples_packed RENAME TO examples",
+    "CREATE INDEX examples_by_status ON examples (version_id, status, line)",
+    "CREATE INDEX examples_by_category ON examples (version_id, category, line)",
+]
+
+
+@migrations()
+def m004_packed_examples(db: sqlite_utils.Database) -> None:
+    from store.codec import pack_text
+
+    # Stored lines move over compressed, so every dataset already imported stays readable.
+    db.conn.create_function("tunedeck_pack", 1, pack_text, deterministic=True)
+    for statement in _M004:
+        db.execute(statement)
+
+
 _M006 = [
     # Prompt optimization (GEPA) from an eval's feedback: one row per optimization. The
     # split, budget and GEPA's run_dir are written before any call, so a crash or a quit

@@ -73,6 +73,10 @@ def register(subparsers) -> None:
                      help="only this eval (repeatable)")
     imp.set_defaults(func=cmd_import)
 
+    from tui.commands.eval_chooser import add_chooser
+
+    add_chooser(sub)
+
 
 def _fail(message: str, code: int = 2) -> int:
     print(f"tunedeck eval: {message}", file=sys.stderr)

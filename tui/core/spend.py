@@ -161,6 +161,22 @@ def check_budget(store: Any, settings: Any, profile: str, adding_usd: float | No
     return BudgetCheck(profile, budget, spent, float(adding_usd or 0.0))
 
 
+def estimate_eval_runs(store: Any, eval_id: int, models: list[str | None], *,
+                       batch: bool = False) -> float:
+    """One more run per model; through the Batch API at its discount (the one place that
+    rule is applied to an estimate: the Evals pane and `tunedeck eval run` both ask here)."""
+    from tui.core.evals.batch import DISCOUNT
+
+    total = sum(estimate_eval_run(store, eval_id, model) for model in models)
+    return total * (DISCOUNT if batch else 1.0)
+
+
+def estimate_loop_evals(store: Any, eval_id: int, base_model: str) -> float:
+    """What a guided loop's evals add to its job: the base model's run and the tuned
+    model's, both estimated from the base model's past runs (the tuned one has none)."""
+    return 2 * estimate_eval_run(store, eval_id, base_model)
+
+
 def estimate_eval_run(store: Any, eval_id: int, model: str | None) -> float:
     """A rough cost of one more run of an eval on `model`: the mean cost of its past runs on
     that model (or any model) scaled to the item count; 0 when nothing is known."""
