@@ -18,30 +18,18 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from tui.core.config import Capability
+
+# The catalogue per profile kind lives with the port's other form choices (re-exported).
+from tui.core.finetune.form_choices import (  # noqa: F401
+    LISTED_KINDS,
+    SANDBOX_MODELS,
+    base_model_choices,
+)
+from tui.core.finetune.form_choices import OPENAI_MODELS as DEFAULT_MODELS  # noqa: F401
 from tui.core.jobs.present import age, eta, progress_bar, status_style
 from tui.core.pricing import training_prices_for
 from tui.panes.base import Pane
 from tui.ui_text import cells, rich_plain, styled
-
-DEFAULT_MODELS = (
-    "gpt-4.1-mini-2025-04-14",
-    "gpt-4.1-2025-04-14",
-    "gpt-4.1-nano-2025-04-14",
-    "gpt-4o-mini-2024-07-18",
-    "gpt-4o-2024-08-06",
-    "o4-mini-2025-04-16",
-)
-SANDBOX_MODELS = ("sandbox-small", "sandbox-large")
-# Kinds whose base models only the server itself can list (no known catalogue).
-LISTED_KINDS = ("local", "compatible")
-
-
-def base_model_choices(kind: str, cached: list[str]) -> list[str]:
-    """Base models to offer for a new job: the provider's catalogue, then what it listed."""
-    if kind in LISTED_KINDS:
-        return [m for m in cached if not m.startswith("ft:")]
-    defaults = SANDBOX_MODELS if kind == "sandbox" else DEFAULT_MODELS
-    return list(dict.fromkeys([*defaults, *cached]))
 
 
 class JobsPane(Pane):
@@ -352,7 +340,7 @@ class JobsPane(Pane):
             # A local engine or compatible server: its models are whatever it serves.
             self.list_models_then_new_job()
             return
-        models = base_model_choices(profile.kind, cached)
+        models = base_model_choices(profile.kind, cached, profile)
 
         def chosen(spec: Any) -> None:
             if spec is not None:
@@ -361,7 +349,10 @@ class JobsPane(Pane):
         graders = [(f"{ev.name}: {c.get('name', c.get('type', '?'))}", c)
                    for ev in self.tunedeck.store.evals.list()
                    for c in ev.testing_criteria or [] if isinstance(c, dict)]
-        self.tunedeck.push_screen(JobCreate(versions, models, graders=graders), chosen)
+        from tui.core.finetune.form_choices import form_choices
+
+        self.tunedeck.push_screen(JobCreate(versions, models, graders=graders,
+                                            choices=form_choices(profile)), chosen)
 
     def preflight(self, spec: Any) -> None:
         from tui.screens.job_preflight import JobPreflight

@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -28,6 +29,7 @@ from tui.core.jobs.present import (
 from tui.core.untrusted import visible
 from tui.ui_text import cells, lines, plain, rich_plain, styled
 from tui.widgets.loss_chart import LossChart
+from tui.worker_errors import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from tui.panes.jobs import JobsPane
@@ -37,11 +39,15 @@ def _clock_time(epoch: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
 
 
-class JobDetail(Screen[None]):
+class JobDetail(ReportsWorkerErrors, Screen[None]):
     DEFAULT_CSS = """
     JobDetail #job-detail-head { height: auto; padding: 0 1; background: $boost; }
     JobDetail #job-detail-error {
         height: auto; padding: 0 1; border: round $error; display: none;
+    }
+    JobDetail #job-detail-provider { height: auto; padding: 0 1; color: $text-muted; }
+    JobDetail #job-detail-answer {
+        height: auto; padding: 0 1; border: round $accent; display: none;
     }
     JobDetail #job-detail-charts { height: 12; }
     JobDetail #job-detail-tabs { height: 1fr; }
@@ -56,6 +62,7 @@ class JobDetail(Screen[None]):
         Binding("y", "copy", "Copy model id", id="jobs.detail.copy"),
         Binding("g", "try_model", "Try in playground", id="jobs.detail.playground"),
         Binding("e", "eval_model", "Eval vs base", id="jobs.detail.eval"),
+        Binding("d", "make_answerable", "Make it answer", id="jobs.detail.deploy"),
     ]
 
     def __init__(self, pane: JobsPane, job_id: int) -> None:
@@ -66,6 +73,8 @@ class JobDetail(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="job-detail-head")
+        yield Static("", id="job-detail-provider")
+        yield Static("", id="job-detail-answer")
         yield Static("", id="job-detail-error")
         with Horizontal(id="job-detail-charts"):
             yield LossChart("loss", id="chart-loss")
@@ -118,6 +127,7 @@ class JobDetail(Screen[None]):
                    f"   seed: {job.seed}" if job.seed is not None else None),
         ]
         self.query_one("#job-detail-head", Static).update(lines(head))
+        self._show_provider(job.profile)
         self._show_error(job)
         charts = metric_series(store.jobs.metrics(job.id))
         self.query_one("#chart-loss", LossChart).set_series(charts.get("loss", {}))
@@ -134,6 +144,53 @@ class JobDetail(Screen[None]):
             rich_plain(result) if result else Text(
                 "No result file yet (fetched when the job ends).", style="dim")
         )
+
+    def _show_provider(self, profile_name: str) -> None:
+        """What the job's provider cannot do, so an empty tab or a dead key is explained."""
+        from tui.core.finetune.capability_notes import capability_lines
+
+        box = self.query_one("#job-detail-provider", Static)
+        profile = self.pane.tunedeck.settings.profiles.get(profile_name)
+        notes = capability_lines(profile) if profile is not None else []
+        box.update(lines(plain(note) for note in notes))
+        box.display = bool(notes)
+
+    def action_make_answerable(self) -> None:
+        job = self.pane.tunedeck.store.jobs.get(self.job_id)
+        if not job.fine_tuned_model:
+            self.notify(f"{job.remote_id} has no fine-tuned model yet ({job.status}): "
+                        "nothing to make answer", severity="warning")
+            return
+        if job.profile not in self.pane.tunedeck.settings.profiles:
+            self.notify(f"profile {job.profile!r} is not configured now", severity="warning")
+            return
+        self._answer_box(plain(f"Making {job.fine_tuned_model} answer on {job.profile}…"))
+        self.make_answerable(job.profile)
+
+    def _answer_box(self, text) -> None:  # noqa: ANN001 - Content
+        box = self.query_one("#job-detail-answer", Static)
+        box.update(text)
+        box.display = True
+
+    @work(exclusive=True, group="job-answer", exit_on_error=False, name="make it answer")
+    async def make_answerable(self, profile_name: str) -> None:
+        """The port's deploy step (Azure's deployment, Fireworks' LoRA load…), or how to."""
+        from tui.core.finetune import provider_for
+
+        app = self.pane.tunedeck
+        provider = provider_for(app.settings.profile(profile_name), max_retries=2)
+        try:
+            answer = await provider.make_answerable(app.store, app.store.jobs.get(self.job_id))
+        finally:
+            await provider.close()
+        # The provider's names and messages: plain parts.
+        parts = [plain(("✓ " if answer.ready else "… ") + answer.message,
+                       "green" if answer.ready else "yellow")]
+        if answer.ready and answer.model != (app.store.jobs.get(self.job_id).fine_tuned_model):
+            parts.append(styled("call it as ", (answer.model, "b")))
+        if answer.command:
+            parts.append(styled("run: ", (answer.command, "b")))
+        self._answer_box(lines(parts))
 
     def _show_error(self, job) -> None:  # noqa: ANN001
         box = self.query_one("#job-detail-error", Static)
