@@ -63,6 +63,7 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
         Binding("g", "try_model", "Try in playground", id="jobs.detail.playground"),
         Binding("e", "eval_model", "Eval vs base", id="jobs.detail.eval"),
         Binding("d", "make_answerable", "Make it answer", id="jobs.detail.deploy"),
+        Binding("R", "retrain", "Retrain elsewhere", id="jobs.detail.retrain"),
     ]
 
     def __init__(self, pane: JobsPane, job_id: int) -> None:
@@ -234,6 +235,11 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
                 metric(ckpt, "valid_mean_token_accuracy"),
                 key=ckpt.remote_id,
             )
+
+    def action_retrain(self) -> None:
+        from tui.retrain_flow import start_retrain
+
+        start_retrain(self.pane.tunedeck, self.job_id)
 
     def action_close(self) -> None:
         self.dismiss(None)
