@@ -30,7 +30,7 @@ from tui.core.jobs.present import age, eta, progress_bar, status_style
 from tui.core.pricing import training_prices_for
 from tui.panes.base import Pane
 from tui.panes.job_model_keys import JobModelKeys
-from tui.ui_text import cells, rich_plain, styled
+from tui.ui_text import cells, lines, plain, rich_plain, styled
 
 
 class JobsPane(JobModelKeys, Pane):
@@ -84,6 +84,7 @@ class JobsPane(JobModelKeys, Pane):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="jobs-capability", classes="notice")
+        yield Static("", id="jobs-retiring", classes="notice")
         table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("job", "status", "method", "base model", "progress", "ETA",
                           "tokens", "age", "fine-tuned model")
@@ -109,6 +110,7 @@ class JobsPane(JobModelKeys, Pane):
         table.clear()
         progress = store.jobs.progress(profile.name)
         now = self.now()
+        dates = self._show_retiring()
         for job in store.jobs.list(profile.name):
             step, total = progress.get(job.id, (None, None))
             # The provider's fields are Text cells (a str cell is markup); the figures
@@ -116,7 +118,8 @@ class JobsPane(JobModelKeys, Pane):
             table.add_row(
                 *cells(job.remote_id),
                 rich_plain(job.status, status_style(job.status), end=""),
-                *cells(job.method or "-", job.model),
+                *cells(job.method or "-"), retiring_cell(job.model,
+                                                         dates.get((profile.name, job.model))),
                 progress_bar(step, total) if job.status != "succeeded" or step else "-",
                 eta(job, now),
                 f"{job.trained_tokens:,}" if job.trained_tokens else "-",
@@ -132,6 +135,17 @@ class JobsPane(JobModelKeys, Pane):
         self.show_empty(table.row_count == 0)
         table.display = table.row_count > 0
         self._ensure_watching(can)
+
+    def _show_retiring(self) -> dict[tuple[str, str], str]:
+        """The notice of models in use that retire soon; the profile's shutdown dates."""
+        from tui.core.retirement import notice_lines
+
+        store, name = self.tunedeck.store, self.tunedeck.profile.name
+        notice = self.query_one("#jobs-retiring", Static)
+        found = notice_lines(store, name)
+        notice.update(lines(plain(line, "yellow") for line in found))  # model names: data
+        notice.display = bool(found)
+        return store.models.shutdown_dates(name)
 
     def selected_job_id(self) -> int | None:
         table = self.query_one("#jobs-table", DataTable)
@@ -300,6 +314,10 @@ class JobsPane(JobModelKeys, Pane):
         provider = self._provider()
         try:
             jobs = await sync_all(provider, self.tunedeck.store, profile.name)
+            # The shutdown dates come with the model list (the notice and the dates column).
+            from tui.core.retirement import refresh_models
+
+            await refresh_models(provider, self.tunedeck.store, profile.name)
         finally:
             await provider.close()
         self.notify(f"Synced {len(jobs)} job(s) from {profile.name}")
@@ -388,7 +406,7 @@ class JobsPane(JobModelKeys, Pane):
                                     profile=self.tunedeck.profile.name))
                         if _is_api_error(exc) else f"{type(exc).__name__}: {exc}",
                         title="Launch failed", severity="error", timeout=15)
-            self._status("Launch failed; the form's values are kept in the pre-flight note.")
+            self._status(_launch_failed_hint(exc))
             return
         finally:
             await provider.close()
@@ -447,6 +465,26 @@ class JobsPane(JobModelKeys, Pane):
         self.post_message(self.Changed([]))
         if self.watcher is not None:
             self.watcher.add(job.id)
+
+
+def retiring_cell(model: str, shutdown: str | None) -> Any:
+    """The base model, with its shutdown date where one is announced (data: a Text cell)."""
+    from rich.text import Text
+
+    from tui.core.retirement import shutdown_note
+
+    (cell,) = cells(model)
+    note = shutdown_note(shutdown)
+    return cell if note is None else Text.assemble(cell, Text(*note))
+
+
+def _launch_failed_hint(exc: BaseException) -> str:
+    from tui.core.errors import TRAINING_NOT_AVAILABLE
+
+    if getattr(exc, "code", None) == TRAINING_NOT_AVAILABLE:
+        return ("OpenAI takes no new fine-tuning jobs here: R on a job retrains it on another "
+                "profile (the notice names those that still train).")
+    return "Launch failed; the form's values are kept in the pre-flight note."
 
 
 def _is_api_error(exc: BaseException) -> bool:
