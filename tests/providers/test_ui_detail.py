@@ -90,3 +90,16 @@ async def test_fireworks_detail_says_where_progress_comes_from_and_loads_the_lor
         await pilot.press("d")
         await until(pilot, lambda: "✓" in _text(app, "#job-detail-answer"), timeout=30)
         assert job.fine_tuned_model in _text(app, "#job-detail-answer").replace("\n", "")
+
+
+async def test_pause_on_together_is_refused_before_asking(sandbox, monkeypatch):
+    await _train(sandbox, monkeypatch, "together")  # whatever its state: Together never pauses
+    app = dialect_app(sandbox, monkeypatch, "together-sb")
+    notes: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append(str(message)))
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_detail(pilot)
+        await pilot.press("z")
+        await pilot.pause()
+        assert isinstance(app.screen, JobDetail)  # no confirmation to answer for nothing
+        assert "Together cannot pause a job: Together has no pause" in notes[-1]

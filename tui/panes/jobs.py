@@ -429,6 +429,7 @@ class JobsPane(JobModelKeys, Pane):
 
         job = self.tunedeck.store.jobs.get(job_id)
         try:
+            _provider_can(self.tunedeck.settings.profiles.get(job.profile), action)
             check_action(job, action)
         except ActionError as exc:
             self.notify(str(exc), severity="warning")
@@ -476,6 +477,17 @@ def retiring_cell(model: str, shutdown: str | None) -> Any:
     (cell,) = cells(model)
     note = shutdown_note(shutdown)
     return cell if note is None else Text.assemble(cell, Text(*note))
+
+
+def _provider_can(profile: Any, action: str) -> None:
+    """Refuse before asking, not after: Together has no pause, Fireworks none either."""
+    from tui.core.finetune import capabilities_for, rules_of
+    from tui.core.finetune.port import Feature
+    from tui.core.jobs.actions import ActionError
+
+    if profile is not None and not capabilities_for(profile).can(Feature(action)):
+        raise ActionError(f"{rules_of(profile).provider} cannot {action} a job: "
+                          f"{capabilities_for(profile).why_not(Feature(action))}")
 
 
 def _launch_failed_hint(exc: BaseException) -> str:

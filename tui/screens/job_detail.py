@@ -14,6 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Log, Static, TabbedContent, TabPane
 
@@ -71,6 +72,9 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
         self.pane = pane
         self.job_id = job_id
         self._shown_events: set[str] = set()
+        # What each part shows now: a reload that brings nothing new changes nothing, so a
+        # poll of a running job costs no relayout (keys and dialogs stay instant).
+        self._shown: dict[str, object] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="job-detail-head")
@@ -127,34 +131,44 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
                    f"   suffix: {job.suffix}" if job.suffix else None,
                    f"   seed: {job.seed}" if job.seed is not None else None),
         ]
-        self.query_one("#job-detail-head", Static).update(lines(head))
+        self._update("#job-detail-head", lines(head))
         self._show_provider(job.profile)
         self._show_error(job)
         charts = metric_series(store.jobs.metrics(job.id))
-        self.query_one("#chart-loss", LossChart).set_series(charts.get("loss", {}))
-        second = self.query_one("#chart-accuracy", LossChart)
-        if "reward" in charts and "accuracy" not in charts:
-            second.title = "reward"
-            second.set_series(charts["reward"])
-        else:
-            second.set_series(charts.get("accuracy", {}))
+        if self._changed("charts", charts):
+            self.query_one("#chart-loss", LossChart).set_series(charts.get("loss", {}))
+            second = self.query_one("#chart-accuracy", LossChart)
+            if "reward" in charts and "accuracy" not in charts:
+                second.title = "reward"
+                second.set_series(charts["reward"])
+            else:
+                second.set_series(charts.get("accuracy", {}))
         self._show_events(store.jobs.events(job.id, limit=2000))
         self._show_checkpoints(store.jobs.checkpoints(job.id))
         result = store.jobs.result_file(job.id)
-        self.query_one("#job-result", Static).update(
-            rich_plain(result) if result else Text(
-                "No result file yet (fetched when the job ends).", style="dim")
-        )
+        self._update("#job-result", rich_plain(result) if result else Text(
+            "No result file yet (fetched when the job ends).", style="dim"))
+
+    def _changed(self, key: str, value: object) -> bool:
+        """Whether `value` differs from what `key` shows (and remember it)."""
+        if key in self._shown and self._shown[key] == value:
+            return False
+        self._shown[key] = value
+        return True
+
+    def _update(self, selector: str, content: Content | Text) -> None:
+        # Content's == compares text only: the spans (styles) count as a change too.
+        if self._changed(selector, (str(content), list(content.spans))):
+            self.query_one(selector, Static).update(content)
 
     def _show_provider(self, profile_name: str) -> None:
         """What the job's provider cannot do, so an empty tab or a dead key is explained."""
         from tui.core.finetune.capability_notes import capability_lines
 
-        box = self.query_one("#job-detail-provider", Static)
         profile = self.pane.tunedeck.settings.profiles.get(profile_name)
         notes = capability_lines(profile) if profile is not None else []
-        box.update(lines(plain(note) for note in notes))
-        box.display = bool(notes)
+        self._update("#job-detail-provider", lines(plain(note) for note in notes))
+        self.query_one("#job-detail-provider", Static).display = bool(notes)
 
     def action_make_answerable(self) -> None:
         job = self.pane.tunedeck.store.jobs.get(self.job_id)
@@ -212,15 +226,26 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
     def _show_events(self, events) -> None:  # noqa: ANN001 - newest first
         log = self.query_one("#job-events", Log)
         fresh = [e for e in reversed(events) if e.remote_id not in self._shown_events]
+        if not fresh:
+            return
+        # Follow new events like tail -f, unless the reader scrolled up to read older ones.
+        follow = not self._shown_events or log.is_vertical_scroll_end
         for event in fresh:
             self._shown_events.add(event.remote_id)
             level = (event.level or "info").upper()
             # The provider's words: Log writes text as it is, so controls are made visible.
             log.write_line(visible(f"{_clock_time(event.remote_created_at)}  {level:<5} "
-                                   f"{event.message}"))
+                                   f"{event.message}"), scroll_end=False)
+        if follow:
+            # After the refresh: the Log's size is known only then (at mount it is zero, so
+            # scrolling at write time left the first screenful showing).
+            self.call_after_refresh(log.scroll_end, animate=False, immediate=True)
 
     def _show_checkpoints(self, checkpoints) -> None:  # noqa: ANN001
         table = self.query_one("#job-checkpoints", DataTable)
+        if not self._changed("checkpoints", [(c.remote_id, c.step_number, c.metrics)
+                                              for c in checkpoints]):
+            return
         table.clear()
 
         def metric(ckpt, key: str) -> str:  # noqa: ANN001
