@@ -88,3 +88,19 @@ async def test_a_poll_with_nothing_new_changes_nothing_and_z_confirms_at_once(mo
         assert isinstance(app.screen, JobConfirm)
         assert "keeps its progress" in str(app.screen.query_one("#job-confirm-question")
                                            .render())
+
+
+async def test_a_poll_between_push_and_mount_does_not_crash(monkeypatch):
+    """The poller's Changed reloads every JobDetail in the stack, a just-pushed one too."""
+    ids = _seeded(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pane = app.query_one(JobsPane)
+        detail = JobDetail(pane, ids["running"])
+        app.push_screen(detail)
+        pane.post_message(JobsPane.Changed([]))  # arrives before the detail's on_mount
+        detail.reload()
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is detail and detail.query_one("#job-checkpoints").row_count == 1

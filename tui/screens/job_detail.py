@@ -75,6 +75,8 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
         # What each part shows now: a reload that brings nothing new changes nothing, so a
         # poll of a running job costs no relayout (keys and dialogs stay instant).
         self._shown: dict[str, object] = {}
+        # The poller may ask for a reload between the push and on_mount (its columns).
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="job-detail-head")
@@ -97,6 +99,7 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
         table = self.query_one("#job-checkpoints", DataTable)
         table.add_columns("step", "checkpoint model", "train loss", "valid loss",
                           "train acc", "valid acc")
+        self._ready = True
         self.reload()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -104,6 +107,8 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
         event.stop()
 
     def reload(self) -> None:
+        if not self._ready:
+            return  # on_mount reads everything anyway
         store = self.pane.tunedeck.store
         try:
             job = store.jobs.get(self.job_id)
