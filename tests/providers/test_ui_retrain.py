@@ -109,3 +109,27 @@ async def test_retrain_without_an_eval_launches_on_the_target(sandbox, monkeypat
         await until(pilot, lambda: bool(app.store.jobs.list("fireworks-sb")), timeout=30)
         (new,) = app.store.jobs.list("fireworks-sb")
         assert new.training_version_id == old.training_version_id
+
+
+async def test_the_model_card_offers_retrain_for_a_tuned_model_only(sandbox, monkeypatch,
+                                                                    tmp_path):
+    from tui.screens.model_card import ModelCardScreen
+
+    old = await asyncio.to_thread(_trained, sandbox, monkeypatch, tmp_path)
+    app = dialect_app(sandbox, monkeypatch, "openai-sb")
+    notes: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append(str(message)))
+        app.show_model_card("sandbox-large")  # a base model no job trained
+        await until(pilot, lambda: isinstance(app.screen, ModelCardScreen))
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, ModelCardScreen)
+        assert "No job in the store trained sandbox-large" in notes[-1]
+        await pilot.press("escape")
+        app.show_model_card(old.fine_tuned_model)
+        await until(pilot, lambda: isinstance(app.screen, ModelCardScreen))
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, RetrainForm))
+        assert old.remote_id in str(app.screen.query_one("#retrain-form-job").render())
