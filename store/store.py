@@ -10,6 +10,7 @@ from store.evals import EvalRepo
 from store.files import DeploymentRepo, FileRepo, ModelRepo
 from store.jobs import JobRepo
 from store.loops import LoopRepo
+from store.optimizations import OptimizationRepo
 from store.prompts import PromptRepo
 
 
@@ -27,6 +28,7 @@ class Store:
         self.jobs = JobRepo(self.db)
         self.loops = LoopRepo(self.db)
         self.deployments = DeploymentRepo(self.db)
+        self.optimizations = OptimizationRepo(self.db)
 
     def close(self) -> None:
         self.db.close()

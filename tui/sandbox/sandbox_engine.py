@@ -1,7 +1,8 @@
 """The sandbox's honest models: deterministic base models and nearest-example fine-tunes.
 
 Base models answer from the last user message (`sandbox-small` echoes it,
-`sandbox-large` echoes it with the word order reversed). A fine-tuned model
+`sandbox-large` echoes it with the word order reversed), shaped by the system
+prompt's directives (tui/sandbox/directives.py). A fine-tuned model
 answers with the target of the training example whose prompt is nearest to the
 question (token overlap), among the examples it has seen; with nothing similar
 it falls back to its base model. Training replays exactly that: each step the
@@ -26,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from tui.sandbox import grading, structured
+from tui.sandbox import directives, grading, structured
 from tui.sandbox.engine import (
     Generation,
     GenerationParams,
@@ -249,6 +250,8 @@ class SandboxEngine:
                     best, best_sim = target, sim
             if best is not None:
                 text = best
+        # The system prompt's directives, or a reflection's proposal (tui/sandbox/directives.py).
+        text = directives.respond(messages, text)
         if params.json_schema is not None:
             schema = params.json_schema or {"type": "object", "properties": {"answer": {"type": "string"}}}
             text = orjson.dumps(structured.fill(schema, text)).decode()
