@@ -108,6 +108,6 @@ tui/core/datasets/validate.py
 OVERSIZED = entries("""
 tui/panes/datasets.py 531
 tui/panes/evals.py 729
-tui/panes/jobs.py 540
+tui/panes/jobs.py 507
 tui/panes/playground.py 642
 """)
