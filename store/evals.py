@@ -10,6 +10,9 @@ from store._util import dumps, maybe_dumps, now_iso
 from store.db import write
 from store.records import Eval, EvalResult, EvalRun
 
+# Runs a prompt optimization's search made (store.optimizations) stay out of run lists.
+_NOT_OPTIMIZATION = "AND id NOT IN (SELECT eval_run_id FROM optimization_runs)"
+
 
 class EvalRepo:
     def __init__(self, db: sqlite_utils.Database) -> None:
@@ -130,8 +133,12 @@ class EvalRepo:
             raise KeyError(f"no eval run {run_id}")
         return EvalRun.from_row(rows[0])
 
-    def runs(self, eval_id: int) -> list[EvalRun]:
-        rows = self.db.query("SELECT * FROM eval_runs WHERE eval_id = ? ORDER BY id", [eval_id])
+    def runs(self, eval_id: int, *, include_optimization: bool = False) -> list[EvalRun]:
+        """The eval's runs; those a prompt optimization's search made are left out unless
+        asked for (dozens of small runs, listed with their optimization instead)."""
+        hide = "" if include_optimization else _NOT_OPTIMIZATION
+        rows = self.db.query(f"SELECT * FROM eval_runs WHERE eval_id = ? {hide} ORDER BY id",
+                             [eval_id])
         return [EvalRun.from_row(r) for r in rows]
 
     def find_run_remote(self, profile: str, remote_id: str) -> EvalRun | None:
@@ -140,10 +147,11 @@ class EvalRepo:
         return EvalRun.from_row(rows[0]) if rows else None
 
     def unfinished_runs(self) -> list[EvalRun]:
-        """Local runs a quit, crash or network loss left queued or in progress."""
+        """Local runs a quit, crash or network loss left queued or in progress (an
+        optimization's search runs resume with their optimization, not on their own)."""
         rows = self.db.query(
             "SELECT * FROM eval_runs WHERE status IN ('queued', 'in_progress') "
-            "AND remote_id IS NULL ORDER BY id"
+            f"AND remote_id IS NULL {_NOT_OPTIMIZATION} ORDER BY id"
         )
         return [EvalRun.from_row(r) for r in rows]
 

@@ -361,6 +361,70 @@ def m004_packed_examples(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_M006 = [
+    # Prompt optimization (GEPA) from an eval's feedback: one row per optimization. The
+    # split, budget and GEPA's run_dir are written before any call, so a crash or a quit
+    # resumes the same search; the seed's and the best's held-out runs prove the result.
+    """CREATE TABLE optimizations (
+        id INTEGER PRIMARY KEY,
+        status TEXT NOT NULL,
+        stop_reason TEXT,
+        eval_id INTEGER NOT NULL REFERENCES evals(id),
+        seed_version_id INTEGER NOT NULL REFERENCES prompt_versions(id),
+        best_version_id INTEGER REFERENCES prompt_versions(id),
+        profile TEXT NOT NULL,
+        model TEXT NOT NULL,
+        reflection_profile TEXT NOT NULL,
+        reflection_model TEXT NOT NULL,
+        parts_json TEXT NOT NULL DEFAULT '[]',
+        split_json TEXT NOT NULL DEFAULT '{}',
+        seed INTEGER NOT NULL DEFAULT 0,
+        max_metric_calls INTEGER NOT NULL,
+        max_usd REAL,
+        estimate_json TEXT NOT NULL DEFAULT '{}',
+        run_dir TEXT NOT NULL,
+        metric_calls INTEGER NOT NULL DEFAULT 0,
+        reflection_calls INTEGER NOT NULL DEFAULT 0,
+        reflection_cost_usd REAL NOT NULL DEFAULT 0,
+        best_candidate_idx INTEGER,
+        seed_test_run_id INTEGER REFERENCES eval_runs(id),
+        best_test_run_id INTEGER REFERENCES eval_runs(id),
+        comparison_json TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    # Every candidate GEPA scored on the validation split, with its parents.
+    """CREATE TABLE optimization_candidates (
+        optimization_id INTEGER NOT NULL REFERENCES optimizations(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        candidate_json TEXT NOT NULL,
+        parents_json TEXT NOT NULL DEFAULT '[]',
+        val_score REAL,
+        val_scores_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (optimization_id, idx)
+    )""",
+    # The eval runs an optimization's search made: kept like any run, listed apart.
+    # (candidate_hash, batch_key) finds a batch already run, so a resume reuses it.
+    """CREATE TABLE optimization_runs (
+        eval_run_id INTEGER PRIMARY KEY REFERENCES eval_runs(id) ON DELETE CASCADE,
+        optimization_id INTEGER NOT NULL REFERENCES optimizations(id) ON DELETE CASCADE,
+        candidate_hash TEXT NOT NULL,
+        batch_key TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX optimization_runs_by_key ON optimization_runs "
+    "(optimization_id, candidate_hash, batch_key)",
+]
+
+
+@migrations()
+def m006_prompt_optimizations(db: sqlite_utils.Database) -> None:
+    for statement in _M006:
+        db.execute(statement)
+
+
 _M007 = [
     # A distillation: prompts sampled from a teacher, optionally graded, written as a new SFT
     # version. The run row says what it was asked (so a resume needs nothing else) and, once

@@ -11,6 +11,7 @@ from store.evals import EvalRepo
 from store.files import DeploymentRepo, FileRepo, ModelRepo
 from store.jobs import JobRepo
 from store.loops import LoopRepo
+from store.optimizations import OptimizationRepo
 from store.prompts import PromptRepo
 
 
@@ -29,6 +30,7 @@ class Store:
         self.loops = LoopRepo(self.db)
         self.deployments = DeploymentRepo(self.db)
         self.distills = DistillRepo(self.db)
+        self.optimizations = OptimizationRepo(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -13,6 +13,7 @@ EXPECTED_TABLES = {
     "datasets", "dataset_versions", "examples", "prompts", "prompt_versions", "playground_runs",
     "evals", "eval_runs", "eval_results", "provider_files", "jobs", "job_events", "job_metrics",
     "job_checkpoints", "job_result_files", "models", "loops", "deployments",
+    "optimizations", "optimization_candidates", "optimization_runs",
 }
 
 
@@ -90,10 +91,9 @@ def test_examples_stored_before_packing_stay_readable(tmp_path):
         assert {i.name for i in store.db["examples"].indexes} >= {
             "examples_by_status", "examples_by_category"}
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        applied = [m.name for m in migrations.applied(store.db)]
-        # Later migrations (m007_distillation…) follow; m004 comes right after m003.
-        assert applied[applied.index("m003_retirement_deployments_retrain") + 1] == \
-            "m004_packed_examples"
+        names = [m.name for m in migrations.applied(store.db)]
+        assert names[names.index("m003_retirement_deployments_retrain") + 1] \
+            == "m004_packed_examples"
         assert store.db.execute("SELECT name FROM deployments").fetchall() == [("dep",)]
 
 

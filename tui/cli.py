@@ -31,6 +31,8 @@ COMMAND_MODULES = (
     "tui.commands.spend",
     "tui.commands.serve",
     "tui.commands.distill",
+    "tui.commands.prompt_optimize",
+    "tui.commands.prompt_versions",
 )
 
 SANDBOX_KEY_ENV = "TUNEDECK_SANDBOX_API_KEY"

@@ -1,7 +1,8 @@
 """The sandbox's honest models: deterministic base models and nearest-example fine-tunes.
 
 Base models answer from the last user message (`sandbox-small` echoes it,
-`sandbox-large` echoes it with the word order reversed). `sandbox-teacher` is
+`sandbox-large` echoes it with the word order reversed), shaped by the system
+prompt's directives (tui/sandbox/directives.py). `sandbox-teacher` is
 the sandbox's big, priced model for distillation: it knows the sandbox's task
 family "What is the capital of country number N?" (answering "The capital of
 country N is CityN."), except that it is unsure of every fifth country
@@ -32,7 +33,7 @@ from typing import Any
 
 import orjson
 
-from tui.sandbox import grading, structured
+from tui.sandbox import directives, grading, structured
 from tui.sandbox.engine import (
     Generation,
     GenerationParams,
@@ -256,6 +257,8 @@ class SandboxEngine:
                     best, best_sim = target, sim
             if best is not None:
                 text = best
+        # The system prompt's directives, or a reflection's proposal (tui/sandbox/directives.py).
+        text = directives.respond(messages, text)
         if params.json_schema is not None:
             schema = params.json_schema or {"type": "object", "properties": {"answer": {"type": "string"}}}
             text = orjson.dumps(structured.fill(schema, text)).decode()

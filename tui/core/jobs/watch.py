@@ -128,6 +128,7 @@ class Watcher:
         on_change: Listener | None = None,
         on_error: ErrorListener | None = None,
         clock: Callable[[], float] = time.monotonic,
+        only: set[int] | None = None,
     ) -> None:
         self.provider = provider
         self.store = store
@@ -136,6 +137,7 @@ class Watcher:
         self.on_change = on_change
         self.on_error = on_error
         self.clock = clock
+        self.only = only  # watch just these jobs (`tunedeck jobs watch JOB`), else all
         self.stats = WatchStats()
         self._jobs: dict[int, _JobState] = {}
         self.gone: list[int] = []  # ids of jobs the provider no longer knows
@@ -165,6 +167,8 @@ class Watcher:
         if now < self._blocked_until:
             return self._blocked_until - now
         unfinished = self.store.jobs.unfinished(self.profile)
+        if self.only is not None:
+            unfinished = [job for job in unfinished if job.id in self.only]
         ids = {job.id for job in unfinished}
         for stale in set(self._jobs) - ids:
             del self._jobs[stale]
