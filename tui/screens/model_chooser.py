@@ -19,6 +19,7 @@ from textual.widgets import Static
 from tui.core.evals.chooser import Candidate, Chooser
 from tui.screens.text_view import TextViewScreen
 from tui.ui_text import lines, styled
+from tui.worker_errors import ReportsWorkerErrors
 
 CHART_W, CHART_H = 56, 12
 MARKS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -91,7 +92,7 @@ def describe(result: Chooser, target: float) -> Content:
     return lines(rows)
 
 
-class ModelChooserScreen(TextViewScreen):
+class ModelChooserScreen(ReportsWorkerErrors, TextViewScreen):
     """The model chooser for one eval (tunedeck eval chooser E in the terminal)."""
 
     text_id = "model-chooser-detail"
