@@ -320,3 +320,16 @@ _M003 = [
 def m003_retirement_deployments_retrain(db: sqlite_utils.Database) -> None:
     for statement in _M003:
         db.execute(statement)
+
+
+_M005 = [
+    # A playground run re-opens as what the user wrote: the prompt version keeps the
+    # {{variables}} template, this column keeps the values that filled it.
+    "ALTER TABLE playground_runs ADD COLUMN variables_json TEXT",
+]
+
+
+@migrations()
+def m005_playground_run_variables(db: sqlite_utils.Database) -> None:
+    for statement in _M005:
+        db.execute(statement)

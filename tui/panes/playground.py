@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Select, Static, TextArea
 
+from store.records import PlaygroundRun
 from tui.core import templates
 from tui.core.config import Capability
 from tui.core.flywheel import dpo_pair, eval_item, sft_example
@@ -381,6 +382,7 @@ class PlaygroundPane(Pane):
                 params=params.as_dict(),
                 prompt_version_id=version.id,
                 compare_group=group,
+                variables=self.variables(),
             )
             panel.start(run_id)
             self.stream(slot, run_id, model, filled, params, api)
@@ -428,8 +430,6 @@ class PlaygroundPane(Pane):
     def _record(self, run_id: int, model: str, status: str, outcome: RunOutcome) -> None:
         panel_text = next((p.text for p in self._panels() if p.run_id == run_id), "")
         text = outcome.output_text or panel_text
-        if status == "stopped" and not text:
-            status = "error"
         prices = self.tunedeck.settings.prices
         cost = estimate_cost(
             model,
@@ -439,9 +439,10 @@ class PlaygroundPane(Pane):
             output_overrides=prices.output,
         )
         error = outcome.extra.get("error_text") or (str(outcome.error) if outcome.error else None)
+        # esc is the user's choice, not a failure: "stopped", with what arrived and no error.
         self.tunedeck.store.prompts.finish_run(
             run_id,
-            status="incomplete" if status == "stopped" else status,
+            status=status,
             output_text=text,
             error=error,
             input_tokens=outcome.input_tokens,
@@ -606,17 +607,35 @@ class PlaygroundPane(Pane):
 
         self.app.push_screen(HistoryScreen(self.tunedeck.store), reopen)
 
+    def _reopened_template(self, run: PlaygroundRun) -> tuple[list[dict[str, Any]], str]:
+        """What the user wrote for a run: its prompt version's {{template}} and the values.
+
+        Runs from before variables were kept re-open as the filled prompt they sent.
+        """
+        sent = run.input if isinstance(run.input, list) else []
+        if run.prompt_version_id is None or run.variables is None:
+            return sent, ""
+        store = self.tunedeck.store
+        version = store.prompts.version(run.prompt_version_id)
+        self.prompt_name = next(
+            (p.name for p in store.prompts.list() if p.id == version.prompt_id), self.prompt_name)
+        values = "; ".join(f"{k}={v}" for k, v in run.variables.items())
+        return list(version.messages), values
+
     async def reopen(self, run_id: int) -> None:
         run = self.tunedeck.store.prompts.run(run_id)
-        messages = run.input if isinstance(run.input, list) else []
+        messages, values = self._reopened_template(run)
         system = next((m["content"] for m in messages if m.get("role") == "system"), "")
         chat = [m for m in messages if m.get("role") != "system"]
         self.turns = chat[:-1]
         self.query_one("#pg-system", TextArea).text = system
         self.query_one("#pg-user", TextArea).text = str(chat[-1]["content"]) if chat else ""
+        self.query_one("#pg-vars", Input).value = values
         self.query_one("#pg-models", Input).value = run.model
         self.query_one("#pg-api", Select).value = run.api
-        self.last_messages = messages
+        self._show_turns()
+        self._update_status()
+        self.last_messages = run.input if isinstance(run.input, list) else []
         await self.query(OutputPanel).remove()
         self.query_one("#pg-hint").display = False
         panel = OutputPanel(0, run.model)
