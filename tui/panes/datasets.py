@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
+from tui.panes.dataset_actions import VersionActions
 from tui.ui_text import styled
 from tui.widgets.dataset_stats import render_report
 from tui.widgets.virtual_table import Column, Row, VirtualTable
@@ -102,7 +103,7 @@ class ExampleSource:
         return rows
 
 
-class DatasetsPane(Pane):
+class DatasetsPane(VersionActions, Pane):
     # Pane-local styles: parsed when the pane first mounts, not before the first frame.
     DEFAULT_CSS = """
     #ds-main { height: 1fr; }
@@ -131,6 +132,8 @@ class DatasetsPane(Pane):
         Binding("w", "export", "Export", id="datasets.export"),
         Binding("u", "upload", "Upload", id="datasets.upload"),
         Binding("l", "loop", "Loop", id="datasets.loop"),
+        Binding("delete", "delete_version", "Delete version", id="datasets.delete",
+                key_display="del"),
     ]
 
     class ImportProgress(Message):
@@ -188,6 +191,8 @@ class DatasetsPane(Pane):
     def reload(self) -> None:
         store = self.tunedeck.store
         versions = [(d, v) for d in store.datasets.list() for v in store.datasets.versions(d.id)]
+        # Each version names its parent: versions branch (a dedupe of v1 is not v5 + dedupe).
+        known = {v.id: (d, v) for d, v in versions}
         option_list = self.query_one("#ds-versions", OptionList)
         option_list.clear_options()
         for dataset, version in versions:
@@ -196,13 +201,14 @@ class DatasetsPane(Pane):
                 if version.status == "importing"
                 else ("✓" if (version.report or {}).get("trainable") else "✗")
             )
-            option_list.add_option(
-                Option(
-                    styled(f"{mark} ", dataset.name,
-                           f" v{version.version}  {version.n_examples:,}"),
-                    id=str(version.id),
-                )
-            )
+            parent = known.get(version.parent_version_id or -1)
+            origin = None if parent is None else (
+                f" ←v{parent[1].version}" if parent[0].id == dataset.id
+                else f" ←{parent[0].name} v{parent[1].version}")
+            option_list.add_option(Option(
+                styled(f"{mark} ", dataset.name, f" v{version.version}",
+                       (origin, "dim") if origin else None, f"  {version.n_examples:,}"),
+                id=str(version.id)))
         empty = not versions
         self.show_empty(empty)
         self.query_one("#ds-main").display = not empty
@@ -224,6 +230,10 @@ class DatasetsPane(Pane):
         version = store.datasets.version(self.version_id)
         name = next(d.name for d in store.datasets.list() if d.id == version.dataset_id)
         title = f"{name} v{version.version}"
+        if version.parent_version_id is not None:
+            parent = store.datasets.version(version.parent_version_id)
+            parent_name = next(d.name for d in store.datasets.list() if d.id == parent.dataset_id)
+            title += f" from {'' if parent_name == name else parent_name + ' '}v{parent.version}"
         if version.note:
             title += f" ({version.note})"
         self.query_one("#ds-stats", Static).update(render_report(version.report, title))
@@ -317,9 +327,11 @@ class DatasetsPane(Pane):
                 return
             action, text = result
             if action == "exclude":
-                self.derive("exclude", version_id, lines={example.line})
+                self._on_this_version(f"Exclude line {example.line}", version_id, lambda:
+                                      self.derive("exclude", version_id, lines={example.line}))
             elif action == "edit":
-                self.derive("edit", version_id, line=example.line, text=text)
+                self._on_this_version(f"Edit line {example.line}", version_id, lambda: self.derive(
+                    "edit", version_id, line=example.line, text=text))
 
         self.app.push_screen(ExampleScreen(example), done)
 
@@ -452,80 +464,3 @@ class DatasetsPane(Pane):
         self.post_message(self.VersionWritten(
             version_id, f"{verb} {prepared.label} as {file_id} ({prepared.lines:,} valid lines"
             + (f", {prepared.skipped:,} invalid left out)" if prepared.skipped else ")")))
-
-    # -- derived versions ---------------------------------------------------------
-    def action_split(self) -> None:
-        from tui.screens.text_prompt import AskName
-
-        if not self.has_version():
-            return
-
-        def done(text: str | None) -> None:
-            if not text or self.version_id is None:
-                return
-            ratio_text, _, seed_text = text.partition(" ")
-            try:
-                ratio, seed = float(ratio_text), int(seed_text or 42)
-            except ValueError:
-                self.notify("Type a ratio and a seed, e.g. 0.9 42", severity="error")
-                return
-            self.derive("split", self.version_id, ratio=ratio, seed=seed)
-
-        self.app.push_screen(AskName("Split valid examples: train ratio and seed", "0.9 42"), done)
-
-    def action_dedupe(self) -> None:
-        if self.has_version():
-            self.derive("dedupe", self.version_id)
-
-    def action_export(self) -> None:
-        from tui.screens.text_prompt import AskName
-
-        if not self.has_version():
-            return
-
-        def done(path: str | None) -> None:
-            if path and self.version_id is not None:
-                self.derive("export", self.version_id, path=path)
-
-        self.app.push_screen(
-            AskName("Export valid examples to (JSONL path)", str(Path.cwd() / "export.jsonl")), done
-        )
-
-    @work(
-        thread=True,
-        exclusive=True,
-        group="dataset-derive",
-        exit_on_error=False,
-        name="dataset operation",
-    )
-    def derive(self, op: str, version_id: int, **kw: Any) -> None:
-        from store import Store
-        from tui.core import dataset_ops
-
-        with Store(self.tunedeck.db_path) as store:
-            if op == "exclude":
-                new = dataset_ops.exclude_lines(store, version_id, kw["lines"])
-                text = f"v{new.version}: line(s) {sorted(kw['lines'])} excluded"
-            elif op == "edit":
-                new = dataset_ops.replace_line(store, version_id, kw["line"], kw["text"])
-                text = f"v{new.version}: line {kw['line']} edited"
-            elif op == "dedupe":
-                new, removed = dataset_ops.dedupe(store, version_id)
-                text = f"v{new.version}: {removed} duplicate(s) removed"
-            elif op == "split":
-                train, valid = dataset_ops.split(
-                    store, version_id, ratio=kw["ratio"], seed=kw["seed"]
-                )
-                self.post_message(self.VersionWritten(
-                    train.id, f"split: train {train.n_examples:,} / valid "
-                    f"{count_of(valid.n_examples, 'example')}", new_view=True))
-                return
-            else:
-                count = dataset_ops.export_valid(store, version_id, kw["path"])
-                self.post_message(
-                    self.VersionWritten(
-                        version_id, f"Exported {count:,} valid examples to {kw['path']}"
-                    )
-                )
-                return
-        self.post_message(self.VersionWritten(new.id, text))

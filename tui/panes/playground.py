@@ -19,14 +19,12 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from store.records import PlaygroundRun
 from tui.core import templates
 from tui.core.config import Capability
-from tui.core.flywheel import dpo_pair, eval_item, sft_example
 from tui.core.inference_prices import estimate_cost
 from tui.core.playground.runner import RunOutcome, RunParams
-from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
+from tui.panes.playground_keep import KeepOutputs
 from tui.ui_text import lines, styled
 from tui.widgets.output_panel import OutputPanel
 from tui.widgets.visible_fields import VisibleInput, VisibleTextArea
@@ -35,7 +33,7 @@ MAX_COMPARE = 4
 DEFAULT_MODEL = "gpt-4o-mini"
 
 
-class PlaygroundPane(Pane):
+class PlaygroundPane(KeepOutputs, Pane):
     # Pane-local styles: parsed when the pane first mounts, not before the first frame.
     DEFAULT_CSS = """
     #pg-main { height: 1fr; }
@@ -488,160 +486,6 @@ class PlaygroundPane(Pane):
         # Turns are a dataset's or a model's text: parts, never markup.
         self.query_one("#pg-turns", Static).update(lines(
             styled((str(t["role"]), "b"), ": ", str(t["content"])[:80]) for t in self.turns[-6:]))
-
-    # -- keeping things ------------------------------------------------------
-    def action_save_prompt(self) -> None:
-        from tui.screens.text_prompt import AskName
-
-        def save(name: str | None) -> None:
-            if not name:
-                return
-            self.prompt_name = name
-            version = self.tunedeck.store.prompts.save(
-                name,
-                self.template_messages(),
-                params=self._safe_params(),
-                model=(self.models() or [None])[0],
-            )
-            self.notify(f"Saved prompt {name} v{version.version}")
-            self._update_status()
-
-        self.app.push_screen(AskName("Save prompt as", self.prompt_name), save)
-
-    def _safe_params(self) -> dict[str, Any]:
-        try:
-            return self.params().as_dict()
-        except ValueError:
-            return {}
-
-    def _chosen_output(self) -> OutputPanel | None:
-        panels = [p for p in self._panels() if p.text]
-        better = [p for p in panels if p.has_class("-better")]
-        return (better or panels or [None])[0]
-
-    def action_save_sft(self) -> None:
-        from tui.screens.text_prompt import EditAndSave
-
-        panel = self._chosen_output()
-        if panel is None:
-            self.notify("No answer to save yet: run first (ctrl+r)", severity="warning")
-            return
-
-        def save(result: tuple[str, str] | None) -> None:
-            if result:
-                dataset, text = result
-                self.save_lines(dataset, [sft_example(self.last_messages, text)], "SFT example")
-
-        self.app.push_screen(
-            EditAndSave("Save as an SFT example", "playground-sft", panel.text), save
-        )
-
-    def action_mark_better(self) -> None:
-        panels = [p for p in self._panels() if p.text]
-        if len(panels) < 2:
-            self.notify(
-                "Compare two models first (model-a, model-b in the model box)", severity="warning"
-            )
-            return
-        from tui.screens.text_prompt import AskName
-
-        choices = ", ".join(f"{p.slot + 1}={p.model}" for p in panels)
-
-        def chosen(answer: str | None) -> None:
-            if not answer or not answer.strip().isdigit():
-                return
-            index = int(answer) - 1
-            best = next((p for p in panels if p.slot == index), None)
-            if best is None:
-                self.notify(f"No output {answer}", severity="error")
-                return
-            worst = next(p for p in panels if p is not best)
-            for p in panels:
-                p.mark_better(p is best)
-            self.save_lines(
-                "playground-dpo", [dpo_pair(self.last_messages, best.text, worst.text)], "DPO pair"
-            )
-
-        self.app.push_screen(AskName(f"Which answer is better? ({choices})", "1"), chosen)
-
-    def action_save_eval_item(self) -> None:
-        from tui.screens.text_prompt import EditAndSave
-
-        panel = self._chosen_output()
-        if not self.last_messages or panel is None:
-            self.notify("Run first: the answer is offered as the reference", severity="warning")
-            return
-
-        def save(result: tuple[str, str] | None) -> None:
-            if result:
-                dataset, reference = result
-                line = eval_item(self.last_messages, reference, self.variables())
-                self.save_lines(dataset, [line], "eval item")
-
-        self.app.push_screen(
-            EditAndSave(
-                "Add as an eval item (edit the reference answer)", "playground-evals", panel.text
-            ),
-            save,
-        )
-
-    @work(thread=True, exclusive=False, group="dataset-write", exit_on_error=False)
-    def save_lines(self, dataset: str, lines: list[dict[str, Any]], what: str) -> None:
-        from store import Store
-        from tui.core.dataset_versions import append_lines
-
-        with Store(self.tunedeck.db_path) as store:
-            version = append_lines(store, dataset, lines)
-        self.app.call_from_thread(
-            self.notify,
-            f"Saved {what} to {dataset} v{version.version} "
-            f"({count_of(version.n_examples, 'example')}, {version.n_invalid:,} invalid)",
-        )
-
-    def action_history(self) -> None:
-        from tui.screens.history import HistoryScreen
-
-        async def reopen(run_id: int | None) -> None:
-            if run_id is not None:
-                await self.reopen(run_id)
-
-        self.app.push_screen(HistoryScreen(self.tunedeck.store), reopen)
-
-    def _reopened_template(self, run: PlaygroundRun) -> tuple[list[dict[str, Any]], str]:
-        """What the user wrote for a run: its prompt version's {{template}} and the values.
-
-        Runs from before variables were kept re-open as the filled prompt they sent.
-        """
-        sent = run.input if isinstance(run.input, list) else []
-        if run.prompt_version_id is None or run.variables is None:
-            return sent, ""
-        store = self.tunedeck.store
-        version = store.prompts.version(run.prompt_version_id)
-        self.prompt_name = next(
-            (p.name for p in store.prompts.list() if p.id == version.prompt_id), self.prompt_name)
-        values = "; ".join(f"{k}={v}" for k, v in run.variables.items())
-        return list(version.messages), values
-
-    async def reopen(self, run_id: int) -> None:
-        run = self.tunedeck.store.prompts.run(run_id)
-        messages, values = self._reopened_template(run)
-        system = next((m["content"] for m in messages if m.get("role") == "system"), "")
-        chat = [m for m in messages if m.get("role") != "system"]
-        self.turns = chat[:-1]
-        self.query_one("#pg-system", TextArea).text = system
-        self.query_one("#pg-user", TextArea).text = str(chat[-1]["content"]) if chat else ""
-        self.query_one("#pg-vars", Input).value = values
-        self.query_one("#pg-models", Input).value = run.model
-        self.query_one("#pg-api", Select).value = run.api
-        self._show_turns()
-        self._update_status()
-        self.last_messages = run.input if isinstance(run.input, list) else []
-        await self.query(OutputPanel).remove()
-        self.query_one("#pg-hint").display = False
-        panel = OutputPanel(0, run.model)
-        await self.query_one("#pg-outputs", Horizontal).mount(panel)
-        panel.run_id = run.id
-        panel.show_run(run)
 
     # -- models --------------------------------------------------------------
     @work(exclusive=True, group="playground-models", exit_on_error=False)
