@@ -21,11 +21,12 @@ from textual.message import Message
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from tui.core.eval_data import eval_items, is_item
 from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
 from tui.panes.dataset_actions import VersionActions
 from tui.ui_text import styled
-from tui.widgets.dataset_stats import render_report
+from tui.widgets.dataset_stats import render_eval_items, render_report
 from tui.widgets.virtual_table import Column, Row, VirtualTable
 
 if TYPE_CHECKING:
@@ -67,9 +68,12 @@ class ExampleSource:
         category: str | None = None,
         search: str | None = None,
         min_tokens: int | None = None,
+        eval_items: bool = False,
     ) -> None:
         self.store = store
         self.version_id = version_id
+        # Eval data: a line is fine when it holds an item (the training verdict does not apply).
+        self.eval_items = eval_items
         self.filters = {
             "status": status,
             "category": category,
@@ -85,18 +89,19 @@ class ExampleSource:
         for ex in self.store.datasets.page_examples(
             self.version_id, offset=offset, limit=limit, **self.filters
         ):
-            ok = ex.status == "valid"
+            as_item = self.eval_items and is_item(ex.data)
+            ok = ex.status == "valid" or as_item
             rows.append(
                 Row(
                     key=ex.line,
                     cells=(
                         str(ex.line),
                         Text("ok", style="green") if ok else Text("ERR", "bold red"),
-                        ex.format or "-",
+                        "item" if as_item else ex.format or "-",
                         "-" if ex.tokens is None else f"{ex.tokens:,}",
                         "-" if ex.n_messages is None else str(ex.n_messages),
-                        ex.category or "",
-                        preview(ex.data, ex.message),
+                        "" if as_item else ex.category or "",
+                        preview(ex.data, None if as_item else ex.message),
                     ),
                 )
             )
@@ -201,6 +206,8 @@ class DatasetsPane(VersionActions, Pane):
                 if version.status == "importing"
                 else ("✓" if (version.report or {}).get("trainable") else "✗")
             )
+            if mark == "✗" and (items := eval_items(store, version)) is not None:
+                mark = "✓" if items.valid else "✗"  # eval data: judged as eval items
             parent = known.get(version.parent_version_id or -1)
             origin = None if parent is None else (
                 f" ←v{parent[1].version}" if parent[0].id == dataset.id
@@ -236,7 +243,10 @@ class DatasetsPane(VersionActions, Pane):
             title += f" from {'' if parent_name == name else parent_name + ' '}v{parent.version}"
         if version.note:
             title += f" ({version.note})"
-        self.query_one("#ds-stats", Static).update(render_report(version.report, title))
+        items = eval_items(store, version)
+        self.query_one("#ds-stats", Static).update(
+            render_report(version.report, title) if items is None
+            else render_eval_items(items, title, version.id))
         filter_name = FILTERS[self.filter_index]
         limit = (version.report or {}).get("token_limit")
         source = ExampleSource(
@@ -246,6 +256,7 @@ class DatasetsPane(VersionActions, Pane):
             min_tokens=limit if filter_name == "over limit" and limit else None,
             category=self.category,
             search=self.search,
+            eval_items=items is not None,
         )
         table = self.query_one("#ds-examples", VirtualTable)
         table.set_source(source)
