@@ -32,20 +32,36 @@ class AskName(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "", *,
-                 allow_empty: bool = False) -> None:
+                 allow_empty: bool = False,
+                 check: Callable[[str], str | None] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
         self.placeholder = placeholder
         self.allow_empty = allow_empty
+        # Why an answer cannot be taken (a path that does not exist), or None: the
+        # dialog then stays open with the text, instead of closing and losing it.
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static(styled((self.title_text, "b"), "  (enter to accept, esc to cancel)"))
             yield VisibleInput(self.value, placeholder=self.placeholder, id="ask-input")
+            error = Static("", id="ask-error")
+            error.display = False
+            yield error
+
+    def on_input_changed(self) -> None:
+        self.query_one("#ask-error", Static).display = False
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
+        problem = self.check(value) if self.check is not None and value else None
+        if problem:
+            error = self.query_one("#ask-error", Static)
+            error.update(plain(problem, "b red"))  # it quotes what was typed: plain text
+            error.display = True
+            return
         if value or self.allow_empty:
             self.dismiss(value)
 
@@ -104,3 +120,12 @@ class EditAndSave(ModalScreen[tuple[str, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class AskPath(AskName):
+    """A file path: a path that does not name a file keeps the dialog open with the text."""
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        from tui.core.path_check import file_problem
+
+        super().__init__(title, value, placeholder, check=file_problem)
