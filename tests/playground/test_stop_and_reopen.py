@@ -89,3 +89,30 @@ def test_runs_from_before_variables_were_kept_reopen_as_sent(tmp_path):
                                          input=[{"role": "user", "content": "Hi 1"}],
                                          prompt_version_id=version.id)
         assert store.prompts.run(run_id).variables is None
+
+
+async def test_f12_clears_the_conversation_and_keeps_the_system_prompt(
+    sandbox, monkeypatch, isolated_home
+):
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_playground(pilot, models="sandbox-small", system="Be brief.",
+                                     user="First question")
+        await run_and_wait(pilot, pane)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert len(pane.turns) == 2
+        pane.focus()
+        await pilot.press("f12")
+        await settle(pilot)
+        assert pane.turns == [] and pane.last_messages == []
+        assert pane.query_one("#pg-user", TextArea).text == ""
+        assert pane.query_one("#pg-system", TextArea).text == "Be brief."
+        assert not pane.query(OutputPanel) and rendered(pane.query_one("#pg-turns")).strip() == ""
+        # The next run starts a fresh conversation; the earlier one stays in the history.
+        pane.query_one("#pg-user", TextArea).text = "Second question"
+        await run_and_wait(pilot, pane)
+        latest = app.store.prompts.runs()[0]
+        assert latest.input == [{"role": "system", "content": "Be brief."},
+                                {"role": "user", "content": "Second question"}]
+        assert len(app.store.prompts.runs()) == 2

@@ -75,6 +75,7 @@ class PlaygroundPane(KeepOutputs, Pane):
         Binding("ctrl+b", "mark_better", "Better → DPO", id="playground.to_dpo"),
         Binding("ctrl+g", "save_eval_item", "→ eval item", id="playground.to_eval"),
         Binding("ctrl+o", "history", "History", id="playground.history"),
+        Binding("f12", "clear_conversation", "New conversation", id="playground.clear"),
         Binding("ctrl+l", "refresh_models", "Refresh models", id="playground.models"),
         Binding("ctrl+f", "fill_from_dataset", "Fill from example", id="playground.fill"),
         Binding("f6", "few_shot", "Few-shot from dataset", id="playground.few_shot"),

@@ -143,6 +143,21 @@ class KeepOutputs:
             f"({count_of(version.n_examples, 'example')}, {version.n_invalid:,} invalid)",
         )
 
+    async def action_clear_conversation(self) -> None:
+        """Start over: no earlier turns, no answers; the system prompt and models stay."""
+        running = [w for w in self.workers if w.group == "playground-run" and w.is_running]
+        if running:
+            self.notify("A run is streaming: esc stops it first", severity="warning")
+            return
+        self.turns = []
+        self.last_messages = []
+        self.query_one("#pg-user", TextArea).text = ""
+        self._show_turns()
+        await self.query(OutputPanel).remove()
+        self.query_one("#pg-hint").display = True
+        self._update_status()
+        self.notify("New conversation: earlier turns and answers cleared (all kept in ctrl+o)")
+
     def action_history(self) -> None:
         from tui.screens.history import HistoryScreen
 
