@@ -180,10 +180,11 @@ class DatasetsPane(VersionActions, Pane):
                     [
                         Column("line", 7, "right"),
                         Column("", 3),
-                        Column("format", 9),
+                        # At 80 columns the preview and the error category stay readable.
+                        Column("format", 9, hide_below=72),
                         Column("tokens", 7, "right"),
-                        Column("msgs", 4, "right"),
-                        Column("category", 22),
+                        Column("msgs", 4, "right", hide_below=72),
+                        Column("category", 22, min_width=14),
                         Column("preview", 0),
                     ],
                     id="ds-examples",
@@ -191,6 +192,11 @@ class DatasetsPane(VersionActions, Pane):
 
     def on_mount(self) -> None:
         self.query_one("#ds-progress").display = False
+
+    def on_resize(self) -> None:
+        # A narrower versions list at 80 columns leaves the examples their preview.
+        if self.size.width:  # not before the first layout
+            self.query_one("#ds-versions").styles.width = 30 if self.size.width >= 100 else 24
 
     # -- reading the store --------------------------------------------------
     def reload(self) -> None:

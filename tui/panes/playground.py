@@ -157,6 +157,20 @@ class PlaygroundPane(KeepOutputs, Pane):
     def on_mount(self) -> None:
         self.query_one("#pg-models", Input).value = self._default_model()
 
+    def on_resize(self) -> None:
+        self._arrange_outputs()
+
+    def _arrange_outputs(self) -> None:
+        """At 80 columns: a narrower form, and compared answers stacked, not side by side,
+        so each panel's model name is readable (side by side both read `sandbox…`)."""
+        if not self.size.width:  # not before the first layout
+            return
+        compose = 52 if self.size.width >= 100 else 40
+        self.query_one("#pg-compose").styles.width = compose
+        count = max(1, len(self._panels()))
+        narrow = (self.size.width - compose) // count < 30
+        self.query_one("#pg-outputs").styles.layout = "vertical" if narrow else "horizontal"
+
     def focus_first(self) -> None:
         # Every field here takes text: focus the pane itself, so its keys
         # (ctrl+r …) work and digits still switch panes. Tab enters the form.
@@ -372,6 +386,7 @@ class PlaygroundPane(KeepOutputs, Pane):
         # starts let the first model finish before the second had begun.
         panels = [OutputPanel(slot, model) for slot, model in enumerate(models)]
         await outputs.mount_all(panels)
+        self._arrange_outputs()
         for slot, (model, panel) in enumerate(zip(models, panels, strict=True)):
             run_id = store.prompts.start_run(
                 profile=self.tunedeck.profile.name,

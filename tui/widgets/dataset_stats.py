@@ -76,17 +76,19 @@ def render_report(report: dict[str, Any] | None, title: str) -> RenderableType:
         else f"epochs {_n(report.get('epochs'))} · billed ≈ {_n(report.get('billed_tokens'))} tokens · "
         "no price known for this model (config [prices.training])"
     )
-    parts: list[RenderableType] = [verdict, counts, token_line]
-    hist = _histogram(tokens)
-    if hist is not None:
-        parts.append(hist)
-    parts.append(cost_line)
+    parts: list[RenderableType] = [verdict, counts]
     errors = report.get("errors") or {}
     if errors:
+        # Right under the counts: at 80×24 the panel's last lines are the ones cut.
         line = Text("errors: ", style="bold red", no_wrap=True, overflow="ellipsis")
         ranked = sorted(errors.items(), key=lambda kv: -kv[1])
         line.append(visible("  ".join(f"{cat} ×{n:,}" for cat, n in ranked)), style="red")
         parts.append(line)
+    parts.append(token_line)
+    hist = _histogram(tokens)
+    if hist is not None:
+        parts.append(hist)
+    parts.append(cost_line)
     return Group(*parts)
 
 
