@@ -71,11 +71,14 @@ async def test_versions_show_their_parent_and_deriving_from_an_old_one_asks(isol
         branch = app.store.datasets.versions(v1.dataset_id)[0]
         assert branch.version == 5 and branch.parent_version_id == v1.id
         assert any("v5 from v1" in n.message for n in app._notifications)
-        # On the latest version nothing is asked.
+        # On the latest version nothing is asked; no duplicates left: nothing new is made.
         await pilot.press("d")
         await settle(pilot)
         assert not isinstance(app.screen, ChooseVersion)
         await wait_for_group(pilot, "dataset-derive")
+        assert len(app.store.datasets.versions(v1.dataset_id)) == 5
+        assert any("v5 unchanged: 0 duplicate(s) removed" in n.message
+                   for n in app._notifications)
 
 
 async def test_deleting_a_version_asks_relinks_and_refuses_when_used(isolated_home):

@@ -150,13 +150,13 @@ class VersionActions:
             source = f"v{store.datasets.version(version_id).version}"
             if op == "exclude":
                 new = dataset_ops.exclude_lines(store, version_id, kw["lines"])
-                text = f"v{new.version} from {source}: line(s) {sorted(kw['lines'])} excluded"
+                detail = f"line(s) {sorted(kw['lines'])} excluded"
             elif op == "edit":
                 new = dataset_ops.replace_line(store, version_id, kw["line"], kw["text"])
-                text = f"v{new.version} from {source}: line {kw['line']} edited"
+                detail = f"line {kw['line']} edited"
             elif op == "dedupe":
                 new, removed = dataset_ops.dedupe(store, version_id)
-                text = f"v{new.version} from {source}: {removed} duplicate(s) removed"
+                detail = f"{removed} duplicate(s) removed"
             elif op == "split":
                 train, valid = dataset_ops.split(
                     store, version_id, ratio=kw["ratio"], seed=kw["seed"]
@@ -174,6 +174,9 @@ class VersionActions:
                     )
                 )
                 return
+        # The same lines as the source find the source itself: nothing new was made.
+        text = (f"{source} unchanged: {detail}" if new.id == version_id
+                else f"v{new.version} from {source}: {detail}")
         self.post_message(self.VersionWritten(new.id, text))
 
     # -- deleting ------------------------------------------------------------------
