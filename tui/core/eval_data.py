@@ -34,36 +34,44 @@ def eval_items(store: Store, version: DatasetVersion) -> EvalItems | None:
     """The eval-item summary of a version whose lines are eval items; None otherwise.
 
     Cheap for training data: only a version with no valid training example whose first
-    line is `{"item": {...}}` is counted (one indexed query, then a sample of lines).
+    line is `{"item": {...}}` is read through.
     """
     if version.status != "ready" or not version.n_examples:
         return None
     if version.n_invalid < version.n_examples:
         return None
-    db = store.db
-    first = db.execute("SELECT data FROM examples WHERE version_id = ? ORDER BY line LIMIT 1",
-                       [version.id]).fetchone()
-    if first is None or not is_item(first[0]):
+    # Lines are stored compressed (store/codec.py): read them through the store, a page
+    # at a time, rather than with SQL on their text.
+    first = store.datasets.example_rows(version.id, limit=1)
+    if not first or not is_item(first[0]["data"]):
         return None
-    total, items = db.execute(
-        "SELECT COUNT(*), SUM(CASE WHEN json_valid(data) AND json_type(data, '$.item') = "
-        "'object' THEN 1 ELSE 0 END) FROM examples WHERE version_id = ?", [version.id]
-    ).fetchone()
-    bad = db.execute(
-        "SELECT MIN(line) FROM examples WHERE version_id = ? AND NOT (json_valid(data) AND "
-        "COALESCE(json_type(data, '$.item'), '') = 'object')", [version.id]).fetchone()[0]
+    total = items = 0
+    bad: int | None = None
     fields: Counter[str] = Counter()
-    for (data,) in db.execute("SELECT data FROM examples WHERE version_id = ? ORDER BY line "
-                              "LIMIT ?", [version.id, _FIELDS_SAMPLE]):
-        if is_item(data):
-            fields.update(json.loads(data)["item"].keys())
+    after = 0
+    while rows := store.datasets.example_rows(version.id, after=after):
+        for row in rows:
+            total += 1
+            parsed = _item_of(row["data"])
+            if parsed is None:
+                bad = row["line"] if bad is None else bad
+                continue
+            items += 1
+            if total <= _FIELDS_SAMPLE:
+                fields.update(parsed.keys())
+        after = rows[-1]["line"]
     return EvalItems(items=int(items or 0), lines=int(total), first_bad_line=bad,
                      fields=[name for name, _ in fields.most_common()])
 
 
-def is_item(data: str) -> bool:
+def _item_of(data: str) -> dict | None:
     try:
         row = json.loads(data)
     except (json.JSONDecodeError, RecursionError):
-        return False
-    return isinstance(row, dict) and isinstance(row.get("item"), dict)
+        return None
+    item = row.get("item") if isinstance(row, dict) else None
+    return item if isinstance(item, dict) else None
+
+
+def is_item(data: str) -> bool:
+    return _item_of(data) is not None
