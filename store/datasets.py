@@ -270,3 +270,15 @@ class DatasetRepo:
         if not rows:
             raise KeyError(f"no line {line} in dataset version {version_id}")
         return _example(rows[0])
+
+    # -- deleting -----------------------------------------------------------
+    def version_uses(self, version_id: int) -> list[str]:
+        from store.dataset_deletion import version_uses
+
+        return version_uses(self.db, version_id)
+
+    def delete_version(self, version_id: int) -> None:
+        """Delete a version nothing uses; VersionInUse (a ValueError) says what does."""
+        from store.dataset_deletion import delete_version
+
+        delete_version(self.db, version_id)

@@ -361,6 +361,19 @@ def m004_packed_examples(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_M005 = [
+    # A playground run re-opens as what the user wrote: the prompt version keeps the
+    # {{variables}} template, this column keeps the values that filled it.
+    "ALTER TABLE playground_runs ADD COLUMN variables_json TEXT",
+]
+
+
+@migrations()
+def m005_playground_run_variables(db: sqlite_utils.Database) -> None:
+    for statement in _M005:
+        db.execute(statement)
+
+
 _M006 = [
     # Prompt optimization (GEPA) from an eval's feedback: one row per optimization. The
     # split, budget and GEPA's run_dir are written before any call, so a crash or a quit

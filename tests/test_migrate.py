@@ -31,6 +31,7 @@ def test_empty_database_upgrades_to_the_full_schema(tmp_path):
     assert {c.name: c.type for c in db["models"].columns}["shutdown_date"] == "TEXT"
     assert {"baseline_model", "baseline_profile", "source_job_id"} <= {
         c.name for c in db["loops"].columns}
+    assert "variables_json" in {c.name for c in db["playground_runs"].columns}
     examples = {c.name for c in db["examples"].columns}
     assert {"version_id", "line", "status", "category", "tokens", "body"} <= examples
     assert {i.name for i in db["examples"].indexes} >= {"examples_by_status"}

@@ -228,9 +228,47 @@ def latest_version(store: Store, dataset_name: str) -> DatasetVersion | None:
     return versions[0] if versions else None
 
 
-def append_lines(store: Store, dataset_name: str, objects: list[dict[str, Any]]) -> DatasetVersion:
-    """A new version of the dataset: its latest lines plus `objects` (created if new)."""
-    parent = latest_version(store, dataset_name)
+def append_target(store: Store, spec: str) -> tuple[str, DatasetVersion | None]:
+    """`name` (its latest ready version) or `name@N` (version N): what an append extends.
+
+    (name, None) for a dataset that does not exist yet; ValueError for a version that does not.
+    """
+    name, at, number = spec.strip().partition("@")
+    name, number = name.strip(), number.strip().lstrip("v")
+    latest = latest_version(store, name)
+    if not at:
+        return name, latest
+    if latest is None:
+        raise ValueError(f"no dataset {name!r} yet: leave out @{number} to create it")
+    dataset = store.datasets.get_by_name(name)
+    found = [v for v in store.datasets.versions(dataset.id)
+             if str(v.version) == number and v.status == "ready"]
+    if not found:
+        raise ValueError(f"{name} has no ready version {number!r} (latest: v{latest.version})")
+    return name, found[0]
+
+
+def describe_append(store: Store, spec: str) -> str:
+    """One line saying what saving to `spec` will extend, for the save dialogs."""
+    try:
+        name, parent = append_target(store, spec)
+    except ValueError as exc:
+        return str(exc)
+    if not name:
+        return "type a dataset name (name@N appends to version N)"
+    if parent is None:
+        return f"creates the dataset {name}"
+    latest = latest_version(store, name)
+    which = "the latest" if latest and latest.id == parent.id else "an older version"
+    return (f"makes a new version of {name} from v{parent.version} ({which}, "
+            f"{count_of(parent.n_examples, 'example')}); name@N appends to version N")
+
+
+def append_lines(store: Store, dataset_name: str, objects: list[dict[str, Any]],
+                 parent: DatasetVersion | None = None) -> DatasetVersion:
+    """A new version of the dataset: the lines of `parent` (default: the latest version)
+    plus `objects`; the dataset is created if new."""
+    parent = parent or latest_version(store, dataset_name)
     lines = list(version_lines(store, parent.id)) if parent else []
     lines.extend(json.dumps(obj, ensure_ascii=False) for obj in objects)
     return write_version(
