@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlite_utils
 
 from store._util import dumps, now_iso
+from store.codec import pack_text, unpack
 from store.db import write
 from store.records import Dataset, DatasetVersion, Example
 
+# The order of a pre-serialised example row (`add_rows`); `body` is `codec.pack`ed.
 EXAMPLE_COLUMNS = (
     "line",
     "status",
@@ -20,8 +22,20 @@ EXAMPLE_COLUMNS = (
     "tokens",
     "assistant_tokens",
     "n_messages",
-    "data",
+    "body",
 )
+_INSERT_EXAMPLE = (
+    f"INSERT OR REPLACE INTO examples (version_id, {', '.join(EXAMPLE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (len(EXAMPLE_COLUMNS) + 1))})"
+)
+ExampleRow = tuple[int, str, str | None, str | None, str | None, int | None, int | None,
+                   int | None, bytes]
+
+
+def _example(row: dict[str, Any]) -> Example:
+    values = dict(row)
+    values["data"] = unpack(values.pop("body"))
+    return Example.from_row(values)
 
 
 class DatasetRepo:
@@ -135,16 +149,56 @@ class DatasetRepo:
 
     # -- examples ---------------------------------------------------------
     def add_examples(self, version_id: int, rows: Iterable[dict[str, Any]]) -> int:
-        """Insert a batch of examples in one transaction; returns the count."""
-        values = [[version_id, *(row.get(c) for c in EXAMPLE_COLUMNS)] for row in rows]
-        placeholders = ", ".join("?" * (len(EXAMPLE_COLUMNS) + 1))
-        with write(self.db):
-            self.db.conn.executemany(
-                f"INSERT OR REPLACE INTO examples (version_id, {', '.join(EXAMPLE_COLUMNS)}) "
-                f"VALUES ({placeholders})",
-                values,
-            )
+        """Insert a batch of examples (dicts with `data` as text) in one transaction."""
+        return self.add_rows(version_id, [
+            (row["line"], row["status"], row.get("format"), row.get("category"),
+             row.get("message"), row.get("tokens"), row.get("assistant_tokens"),
+             row.get("n_messages"), pack_text(row["data"]))
+            for row in rows])
+
+    def add_rows(self, version_id: int, rows: Sequence[ExampleRow], *, line_shift: int = 0,
+                 skip_through: int = 0) -> int:
+        """Insert pre-serialised rows (EXAMPLE_COLUMNS order) in one transaction.
+
+        Lines are renumbered by `line_shift` (rows scanned in a chunk count from 1 there)
+        and those at or below `skip_through` (already stored) are left out. Returns how
+        many were inserted.
+        """
+        if line_shift or skip_through:
+            values = [(version_id, row[0] + line_shift, *row[1:]) for row in rows
+                      if row[0] + line_shift > skip_through]
+        else:
+            values = [(version_id, *row) for row in rows]
+        if values:
+            with write(self.db):
+                self.db.conn.executemany(_INSERT_EXAMPLE, values)
         return len(values)
+
+    def lines(self, version_id: int, *, only_valid: bool = False, after: int = 0,
+              limit: int = 2_000) -> list[tuple[int, str]]:
+        """(line, text) of up to `limit` examples after line `after`, in order."""
+        status = " AND status = 'valid'" if only_valid else ""
+        rows = self.db.execute(
+            f"SELECT line, body FROM examples WHERE version_id = ? AND line > ?{status} "
+            "ORDER BY line LIMIT ?", [version_id, after, limit]).fetchall()
+        return [(line, unpack(body)) for line, body in rows]
+
+    def example_rows(self, version_id: int, *, only_valid: bool = False, after: int = 0,
+                     limit: int = 2_000) -> list[dict[str, Any]]:
+        """line, status, category, tokens and data (the text) of up to `limit` examples
+        after line `after`, in order: what an export writes."""
+        status = " AND status = 'valid'" if only_valid else ""
+        rows = self.db.execute(
+            "SELECT line, status, category, tokens, body FROM examples "
+            f"WHERE version_id = ? AND line > ?{status} ORDER BY line LIMIT ?",
+            [version_id, after, limit]).fetchall()
+        return [{"line": line, "status": st, "category": category, "tokens": tokens,
+                 "data": unpack(body)} for line, st, category, tokens, body in rows]
+
+    def last_line(self, version_id: int) -> int:
+        """The highest line stored for a version (0 when none): where an import resumes."""
+        return self.db.execute("SELECT COALESCE(MAX(line), 0) FROM examples WHERE version_id = ?",
+                               [version_id]).fetchone()[0]
 
     def _where(
         self,
@@ -165,7 +219,7 @@ class DatasetRepo:
             clauses.append("category = ?")
             params.append(category)
         if search:
-            clauses.append("instr(lower(data), lower(?)) > 0")
+            clauses.append("example_contains(body, ?)")
             params.append(search)
         return " AND ".join(clauses), params
 
@@ -197,7 +251,7 @@ class DatasetRepo:
             f"SELECT * FROM examples WHERE {where} ORDER BY line LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
-        return [Example.from_row(r) for r in rows]
+        return [_example(r) for r in rows]
 
     def categories(self, version_id: int) -> list[tuple[str, int]]:
         rows = self.db.execute(
@@ -215,4 +269,16 @@ class DatasetRepo:
         )
         if not rows:
             raise KeyError(f"no line {line} in dataset version {version_id}")
-        return Example.from_row(rows[0])
+        return _example(rows[0])
+
+    # -- deleting -----------------------------------------------------------
+    def version_uses(self, version_id: int) -> list[str]:
+        from store.dataset_deletion import version_uses
+
+        return version_uses(self.db, version_id)
+
+    def delete_version(self, version_id: int) -> None:
+        """Delete a version nothing uses; VersionInUse (a ValueError) says what does."""
+        from store.dataset_deletion import delete_version
+
+        delete_version(self.db, version_id)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from store.codec import body_contains
 from store.migrations import migrations
 
 # Long enough for a second tunedeck (or a headless command) to finish its write.
@@ -41,6 +42,8 @@ def connect(path: str | Path) -> sqlite_utils.Database:
         check_same_thread=False,
         isolation_level=None,
     )
+    # Searching compressed example lines (store/codec.py) needs this on every connection.
+    conn.create_function("example_contains", 2, body_contains, deterministic=True)
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA journal_mode = WAL")

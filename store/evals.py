@@ -10,6 +10,9 @@ from store._util import dumps, maybe_dumps, now_iso
 from store.db import write
 from store.records import Eval, EvalResult, EvalRun
 
+# Runs a prompt optimization's search made (store.optimizations) stay out of run lists.
+_NOT_OPTIMIZATION = "AND id NOT IN (SELECT eval_run_id FROM optimization_runs)"
+
 
 class EvalRepo:
     def __init__(self, db: sqlite_utils.Database) -> None:
@@ -130,8 +133,12 @@ class EvalRepo:
             raise KeyError(f"no eval run {run_id}")
         return EvalRun.from_row(rows[0])
 
-    def runs(self, eval_id: int) -> list[EvalRun]:
-        rows = self.db.query("SELECT * FROM eval_runs WHERE eval_id = ? ORDER BY id", [eval_id])
+    def runs(self, eval_id: int, *, include_optimization: bool = False) -> list[EvalRun]:
+        """The eval's runs; those a prompt optimization's search made are left out unless
+        asked for (dozens of small runs, listed with their optimization instead)."""
+        hide = "" if include_optimization else _NOT_OPTIMIZATION
+        rows = self.db.query(f"SELECT * FROM eval_runs WHERE eval_id = ? {hide} ORDER BY id",
+                             [eval_id])
         return [EvalRun.from_row(r) for r in rows]
 
     def find_run_remote(self, profile: str, remote_id: str) -> EvalRun | None:
@@ -140,10 +147,11 @@ class EvalRepo:
         return EvalRun.from_row(rows[0]) if rows else None
 
     def unfinished_runs(self) -> list[EvalRun]:
-        """Local runs a quit, crash or network loss left queued or in progress."""
+        """Local runs a quit, crash or network loss left queued or in progress (an
+        optimization's search runs resume with their optimization, not on their own)."""
         rows = self.db.query(
             "SELECT * FROM eval_runs WHERE status IN ('queued', 'in_progress') "
-            "AND remote_id IS NULL ORDER BY id"
+            f"AND remote_id IS NULL {_NOT_OPTIMIZATION} ORDER BY id"
         )
         return [EvalRun.from_row(r) for r in rows]
 
@@ -207,6 +215,26 @@ class EvalRepo:
                     now_iso(),
                 ],
             )
+
+    def record_results(self, run_id: int, results: list[dict[str, Any]]) -> None:
+        """Write many items' results in one transaction (keys: record_result's arguments).
+
+        The eval runner writes what finished together at once: a transaction an item cost
+        more than the item's grading at high concurrency.
+        """
+        created = now_iso()
+        with write(self.db):
+            self.db.conn.executemany(
+                """INSERT INTO eval_results (run_id, item_index, remote_id, item_json,
+                   sample_json, status, score, results_json, input_tokens, output_tokens,
+                   latency_ms, cost_usd, error, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (run_id, item_index) DO NOTHING""",
+                [(run_id, r["item_index"], r.get("remote_id"), dumps(r["item"]),
+                  maybe_dumps(r.get("sample")), r["status"], r.get("score"),
+                  dumps(r.get("results") or []), r.get("input_tokens"), r.get("output_tokens"),
+                  r.get("latency_ms"), r.get("cost_usd"), r.get("error"), created)
+                 for r in results])
 
     def done_indexes(self, run_id: int) -> set[int]:
         rows = self.db.execute("SELECT item_index FROM eval_results WHERE run_id = ?", [run_id])

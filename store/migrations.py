@@ -320,3 +320,175 @@ _M003 = [
 def m003_retirement_deployments_retrain(db: sqlite_utils.Database) -> None:
     for statement in _M003:
         db.execute(statement)
+
+
+_M004 = [
+    # Examples keep their line zstd-compressed in `body` (store/codec.py): a 2.4 KB line
+    # left most of a 4 KB page empty, so the database was ~1.4x the files it held.
+    """CREATE TABLE examples_packed (
+        id INTEGER PRIMARY KEY,
+        version_id INTEGER NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,
+        line INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        format TEXT,
+        category TEXT,
+        message TEXT,
+        tokens INTEGER,
+        assistant_tokens INTEGER,
+        n_messages INTEGER,
+        body BLOB NOT NULL,
+        UNIQUE (version_id, line)
+    )""",
+    """INSERT INTO examples_packed (id, version_id, line, status, format, category, message,
+                                    tokens, assistant_tokens, n_messages, body)
+       SELECT id, version_id, line, status, format, category, message, tokens,
+              assistant_tokens, n_messages, tunedeck_pack(data)
+       FROM examples ORDER BY id""",
+    "DROP TABLE examples",
+    "ALTER TABLE examples_packed RENAME TO examples",
+    "CREATE INDEX examples_by_status ON examples (version_id, status, line)",
+    "CREATE INDEX examples_by_category ON examples (version_id, category, line)",
+]
+
+
+@migrations()
+def m004_packed_examples(db: sqlite_utils.Database) -> None:
+    from store.codec import pack_text
+
+    # Stored lines move over compressed, so every dataset already imported stays readable.
+    db.conn.create_function("tunedeck_pack", 1, pack_text, deterministic=True)
+    for statement in _M004:
+        db.execute(statement)
+
+
+_M005 = [
+    # A playground run re-opens as what the user wrote: the prompt version keeps the
+    # {{variables}} template, this column keeps the values that filled it.
+    "ALTER TABLE playground_runs ADD COLUMN variables_json TEXT",
+]
+
+
+@migrations()
+def m005_playground_run_variables(db: sqlite_utils.Database) -> None:
+    for statement in _M005:
+        db.execute(statement)
+
+
+_M006 = [
+    # Prompt optimization (GEPA) from an eval's feedback: one row per optimization. The
+    # split, budget and GEPA's run_dir are written before any call, so a crash or a quit
+    # resumes the same search; the seed's and the best's held-out runs prove the result.
+    """CREATE TABLE optimizations (
+        id INTEGER PRIMARY KEY,
+        status TEXT NOT NULL,
+        stop_reason TEXT,
+        eval_id INTEGER NOT NULL REFERENCES evals(id),
+        seed_version_id INTEGER NOT NULL REFERENCES prompt_versions(id),
+        best_version_id INTEGER REFERENCES prompt_versions(id),
+        profile TEXT NOT NULL,
+        model TEXT NOT NULL,
+        reflection_profile TEXT NOT NULL,
+        reflection_model TEXT NOT NULL,
+        parts_json TEXT NOT NULL DEFAULT '[]',
+        split_json TEXT NOT NULL DEFAULT '{}',
+        seed INTEGER NOT NULL DEFAULT 0,
+        max_metric_calls INTEGER NOT NULL,
+        max_usd REAL,
+        estimate_json TEXT NOT NULL DEFAULT '{}',
+        run_dir TEXT NOT NULL,
+        metric_calls INTEGER NOT NULL DEFAULT 0,
+        reflection_calls INTEGER NOT NULL DEFAULT 0,
+        reflection_cost_usd REAL NOT NULL DEFAULT 0,
+        best_candidate_idx INTEGER,
+        seed_test_run_id INTEGER REFERENCES eval_runs(id),
+        best_test_run_id INTEGER REFERENCES eval_runs(id),
+        comparison_json TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    # Every candidate GEPA scored on the validation split, with its parents.
+    """CREATE TABLE optimization_candidates (
+        optimization_id INTEGER NOT NULL REFERENCES optimizations(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        candidate_json TEXT NOT NULL,
+        parents_json TEXT NOT NULL DEFAULT '[]',
+        val_score REAL,
+        val_scores_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (optimization_id, idx)
+    )""",
+    # The eval runs an optimization's search made: kept like any run, listed apart.
+    # (candidate_hash, batch_key) finds a batch already run, so a resume reuses it.
+    """CREATE TABLE optimization_runs (
+        eval_run_id INTEGER PRIMARY KEY REFERENCES eval_runs(id) ON DELETE CASCADE,
+        optimization_id INTEGER NOT NULL REFERENCES optimizations(id) ON DELETE CASCADE,
+        candidate_hash TEXT NOT NULL,
+        batch_key TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX optimization_runs_by_key ON optimization_runs "
+    "(optimization_id, candidate_hash, batch_key)",
+]
+
+
+@migrations()
+def m006_prompt_optimizations(db: sqlite_utils.Database) -> None:
+    for statement in _M006:
+        db.execute(statement)
+
+
+_M007 = [
+    # A distillation: prompts sampled from a teacher, optionally graded, written as a new SFT
+    # version. The run row says what it was asked (so a resume needs nothing else) and, once
+    # done, what it made; the lineage of a distilled student reads it.
+    """CREATE TABLE distill_runs (
+        id INTEGER PRIMARY KEY,
+        into_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        source_kind TEXT NOT NULL,
+        source_version_id INTEGER REFERENCES dataset_versions(id),
+        source_eval_id INTEGER REFERENCES evals(id),
+        prompt_version_id INTEGER REFERENCES prompt_versions(id),
+        teacher TEXT NOT NULL,
+        teacher_profile TEXT NOT NULL,
+        samples INTEGER NOT NULL DEFAULT 1,
+        filter_eval_id INTEGER REFERENCES evals(id),
+        min_score REAL,
+        params_json TEXT NOT NULL DEFAULT '{}',
+        batch_json TEXT,
+        n_prompts INTEGER,
+        output_version_id INTEGER REFERENCES dataset_versions(id),
+        kept INTEGER,
+        sampled INTEGER,
+        cost_usd REAL,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX distill_runs_by_output ON distill_runs (output_version_id)",
+    # batch_json: a Batch API run's input file, batch id and status, saved before and after
+    # each provider call so a resumed run polls the same batch instead of paying again.
+    # One row per (prompt, sample) answered: a resume skips these, so none is paid twice.
+    """CREATE TABLE distill_samples (
+        run_id INTEGER NOT NULL REFERENCES distill_runs(id) ON DELETE CASCADE,
+        prompt_index INTEGER NOT NULL,
+        sample_index INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        score REAL,
+        messages_json TEXT NOT NULL,
+        answer TEXT,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cost_usd REAL,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, prompt_index, sample_index)
+    )""",
+]
+
+
+@migrations()
+def m007_distillation(db: sqlite_utils.Database) -> None:
+    for statement in _M007:
+        db.execute(statement)

@@ -104,12 +104,14 @@ class PromptRepo:
         params: dict[str, Any] | None = None,
         prompt_version_id: int | None = None,
         compare_group: str | None = None,
+        variables: dict[str, str] | None = None,
     ) -> int:
         with write(self.db):
             return self.db.execute(
                 """INSERT INTO playground_runs (prompt_version_id, profile, model, api,
-                   params_json, input_json, status, compare_group, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)""",
+                   params_json, input_json, status, compare_group, variables_json,
+                   created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)""",
                 [
                     prompt_version_id,
                     profile,
@@ -118,6 +120,7 @@ class PromptRepo:
                     dumps(params or {}),
                     dumps(input),
                     compare_group,
+                    dumps(variables) if variables is not None else None,
                     now_iso(),
                 ],
             ).lastrowid

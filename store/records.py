@@ -89,7 +89,7 @@ class PromptVersion(Record):
 
 
 class PlaygroundRun(Record):
-    json_columns: ClassVar[tuple[str, ...]] = ("params", "input")
+    json_columns: ClassVar[tuple[str, ...]] = ("params", "input", "variables")
     id: int
     prompt_version_id: int | None = None
     profile: str
@@ -108,6 +108,8 @@ class PlaygroundRun(Record):
     latency_ms: float | None = None
     cost_usd: float | None = None
     compare_group: str | None = None
+    # The {{name}} values that filled the prompt version's template (None: older runs).
+    variables: dict[str, str] | None = None
     created_at: str
 
 

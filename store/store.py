@@ -6,10 +6,12 @@ from pathlib import Path
 
 from store.datasets import DatasetRepo
 from store.db import open_db
+from store.distills import DistillRepo
 from store.evals import EvalRepo
 from store.files import DeploymentRepo, FileRepo, ModelRepo
 from store.jobs import JobRepo
 from store.loops import LoopRepo
+from store.optimizations import OptimizationRepo
 from store.prompts import PromptRepo
 
 
@@ -27,6 +29,8 @@ class Store:
         self.jobs = JobRepo(self.db)
         self.loops = LoopRepo(self.db)
         self.deployments = DeploymentRepo(self.db)
+        self.distills = DistillRepo(self.db)
+        self.optimizations = OptimizationRepo(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -13,6 +13,7 @@ EXPECTED_TABLES = {
     "datasets", "dataset_versions", "examples", "prompts", "prompt_versions", "playground_runs",
     "evals", "eval_runs", "eval_results", "provider_files", "jobs", "job_events", "job_metrics",
     "job_checkpoints", "job_result_files", "models", "loops", "deployments",
+    "optimizations", "optimization_candidates", "optimization_runs",
 }
 
 
@@ -30,8 +31,9 @@ def test_empty_database_upgrades_to_the_full_schema(tmp_path):
     assert {c.name: c.type for c in db["models"].columns}["shutdown_date"] == "TEXT"
     assert {"baseline_model", "baseline_profile", "source_job_id"} <= {
         c.name for c in db["loops"].columns}
+    assert "variables_json" in {c.name for c in db["playground_runs"].columns}
     examples = {c.name for c in db["examples"].columns}
-    assert {"version_id", "line", "status", "category", "tokens", "data"} <= examples
+    assert {"version_id", "line", "status", "category", "tokens", "body"} <= examples
     assert {i.name for i in db["examples"].indexes} >= {"examples_by_status"}
 
 
@@ -57,6 +59,43 @@ def test_migration_upgrade_keeps_existing_rows(tmp_path):
     db = open_db(path)
     assert [r["name"] for r in db.query("SELECT name FROM datasets")] == ["kept"]
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_examples_stored_before_packing_stay_readable(tmp_path):
+    """A store at m003 (as main's code left it: lines kept as text since m001) upgrades:
+    every line moves into the compressed `body` column unchanged, m003's tables stay."""
+    from store import Store
+    from store.db import connect
+
+    path = tmp_path / "old.db"
+    db = connect(path)
+    migrations.apply(db, stop_before=["m004_packed_examples"])
+    db.execute("INSERT INTO datasets (id, name, created_at) VALUES (1, 'old', '2026-01-01')")
+    db.execute("INSERT INTO dataset_versions (id, dataset_id, version, content_hash, status, "
+               "created_at) VALUES (1, 1, 1, 'h', 'ready', '2026-01-01')")
+    lines = ['{"messages": [{"role": "user", "content": "caf\u00e9 ✓"}]}', "not json", "x" * 5000]
+    db.execute("INSERT INTO deployments (profile, model, name, status, created_at, updated_at) "
+               "VALUES ('az', 'ft:m', 'dep', 'succeeded', 't', 't')")
+    for n, text in enumerate(lines, 1):
+        db.execute("INSERT INTO examples (version_id, line, status, category, tokens, data) "
+                   "VALUES (1, ?, ?, ?, ?, ?)",
+                   [n, "valid" if n == 1 else "invalid", None if n == 1 else "invalid_json", n, text])
+    db.close()
+    with Store(path) as store:
+        assert [e.data for e in store.datasets.page_examples(1)] == lines
+        assert store.datasets.example(1, 3).data == lines[2]
+        assert store.datasets.count_examples(1, search="CAF") == 1  # search still finds them
+        assert store.datasets.count_examples(1, status="invalid") == 2
+        assert store.datasets.categories(1) == [("invalid_json", 2)]
+        (kind,) = store.db.execute("SELECT DISTINCT typeof(body) FROM examples").fetchone()
+        assert kind == "blob"
+        assert {i.name for i in store.db["examples"].indexes} >= {
+            "examples_by_status", "examples_by_category"}
+        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        names = [m.name for m in migrations.applied(store.db)]
+        assert names[names.index("m003_retirement_deployments_retrain") + 1] \
+            == "m004_packed_examples"
+        assert store.db.execute("SELECT name FROM deployments").fetchall() == [("dep",)]
 
 
 def test_database_file_is_private_and_in_wal_mode(tmp_path):

@@ -138,3 +138,34 @@ def test_playground_compare_streamed(snap_compare, sandbox, monkeypatch, isolate
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("state", ["report", "errors"])
+def test_datasets_at_80_columns(snap_compare, tmp_path, state):
+    """At 80×24 the preview, the error categories and the error summary stay readable."""
+    keys = ("f",) if state == "errors" else ()
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=imported(tmp_path, *keys))
+
+
+def test_playground_compare_at_80_columns(snap_compare):
+    """At 80×24 compared answers stack, so both model names are readable."""
+    async def run_before(pilot) -> None:
+        from tui.widgets.output_panel import OutputPanel
+
+        await ready(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        pane = pilot.app.pane("playground")
+        first = seeded_runs(pilot.app)
+        outputs = pane.query_one("#pg-outputs")
+        pane.query_one("#pg-hint").display = False
+        panels = [OutputPanel(slot, model)
+                  for slot, model in enumerate(("sandbox-small", "sandbox-large"))]
+        await outputs.mount_all(panels)
+        pane._arrange_outputs()
+        for offset, panel in enumerate(panels):
+            panel.run_id = first + offset
+            panel.show_run(pilot.app.store.prompts.run(first + offset))
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui import __version__
@@ -22,6 +22,7 @@ from tui.loop_runner import LoopRunner
 from tui.panes.base import Pane, is_shown
 from tui.panes.registry import PANES, PaneSpec
 from tui.ui_text import styled
+from tui.widgets.key_footer import KeyFooter
 from tui.worker_errors import report_worker_error
 
 if TYPE_CHECKING:
@@ -38,10 +39,14 @@ class TunedeckApp(FlywheelActions, App[None]):
     COMMANDS = App.COMMANDS | {TunedeckCommands}
     PANES: ClassVar[tuple[PaneSpec, ...]] = PANES
     BINDINGS: ClassVar = [
-        Binding("1,f2", "show_pane('datasets')", "Datasets", id="app.pane.datasets"),
-        Binding("2,f3", "show_pane('playground')", "Playground", id="app.pane.playground"),
-        Binding("3,f4", "show_pane('evals')", "Evals", id="app.pane.evals"),
-        Binding("4,f5", "show_pane('jobs')", "Jobs", id="app.pane.jobs"),
+        Binding("1,f2", "show_pane('datasets')", "Datasets", id="app.pane.datasets",
+                show=False),
+        Binding("2,f3", "show_pane('playground')", "Playground", id="app.pane.playground",
+                show=False),
+        Binding("3,f4", "show_pane('evals')", "Evals", id="app.pane.evals",
+                show=False),
+        Binding("4,f5", "show_pane('jobs')", "Jobs", id="app.pane.jobs",
+                show=False),
         Binding("p", "switch_profile", "Profile", id="app.profile"),
         # Shown in help and the palette; the footer keeps to the panes' own keys. Priority:
         # they also answer over a dialog (Textual stops plain app keys at a modal screen),
@@ -86,7 +91,7 @@ class TunedeckApp(FlywheelActions, App[None]):
             for number, pane_cls in enumerate(self.PANES, start=1):
                 with TabPane(f"{number} {pane_cls.pane_title}", id=pane_cls.pane_id):
                     yield Static("", classes="pane-placeholder")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.settings.keymap:

@@ -107,14 +107,14 @@ class FlywheelActions(_Base):
     def _loop_preflight(self: TunedeckApp, request: Any) -> None:
         from tui.core.jobs.spec import JobSpec
         from tui.core.pricing import training_prices_for
-        from tui.core.spend import estimate_eval_run
+        from tui.core.spend import estimate_loop_evals
         from tui.screens.job_preflight import JobPreflight
 
         hyper = {"n_epochs": request.epochs} if request.epochs else {}
         spec = JobSpec(model=request.base_model,
                        training_version_id=request.training_version_id,
                        hyperparameters=hyper)
-        evals_cost = 2 * estimate_eval_run(self.store, request.eval_id, request.base_model)
+        evals_cost = estimate_loop_evals(self.store, request.eval_id, request.base_model)
 
         def confirmed(preflight: Any) -> None:
             if preflight is None:

@@ -30,6 +30,9 @@ COMMAND_MODULES = (
     "tui.commands.card",
     "tui.commands.spend",
     "tui.commands.serve",
+    "tui.commands.distill",
+    "tui.commands.prompt_optimize",
+    "tui.commands.prompt_versions",
 )
 
 SANDBOX_HELP = ("use the local sandbox API on loopback (no key needed): the same sandbox, "

@@ -40,6 +40,10 @@ class TunedeckCommands(Provider):
                          app.action_new_loop))
         commands.append(("Spend ledger", "key f9: cost by day, provider, model, job, eval run",
                          app.action_spend))
+        from tui.screens.optimizations import open_optimizations
+
+        commands.append(("Prompt optimizations", "GEPA on an eval's feedback: candidates, "
+                         "scores, spend, best vs seed", partial(open_optimizations, app)))
         commands.append(("Help: keys", "List every binding", app.action_help))
         return commands
 

@@ -45,14 +45,6 @@ tui.core.finetune.fireworks
 tui.core.jobs.actions
 tui.core.jobs.preflight
 tui.core.loop
-# the sandbox's dialect registry and the routes it patches
-tui.sandbox.dialects
-tui.sandbox.dialects.azure
-tui.sandbox.dialects.fireworks
-tui.sandbox.jobs
-tui.sandbox.routes.chat
-tui.sandbox.routes.files
-tui.sandbox.routes.fine_tuning
 """)
 
 # Workers (`@work`, `run_worker`) without a literal exit_on_error=False, as "path:function".
@@ -116,6 +108,6 @@ tui/core/datasets/validate.py
 OVERSIZED = entries("""
 tui/panes/datasets.py 531
 tui/panes/evals.py 716
-tui/panes/jobs.py 540
+tui/panes/jobs.py 507
 tui/panes/playground.py 642
 """)

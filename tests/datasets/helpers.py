@@ -29,6 +29,16 @@ def assistant(content: object = "Hello", **extra: object) -> dict:
 GOOD = dumps(chat(user(), assistant()))
 
 
+def dpo(prompt: str = "Hi", good: object = "Hello!", bad: object = "Go away.", **extra) -> str:
+    return dumps({"input": {"messages": [user(prompt)]}, "preferred_output": [assistant(good)],
+                  "non_preferred_output": [assistant(bad)], **extra})
+
+
+def rft(**extra) -> str:
+    return dumps(chat({"role": "developer", "content": "Answer with a number."},
+                      user("What is 6 * 7?"), **({"answer": "42"} | extra)))
+
+
 def call(call_id: str = "c1", name: str = "lookup", arguments: object = '{"q": "x"}') -> dict:
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
 
@@ -89,3 +99,14 @@ def run_validate(argv: list[str]) -> int:
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["validate", *argv])
     return args.func(args)
+
+
+def slow_range(path: str, start: int, end: int, limit: int
+               ) -> tuple[tuple[int, int], int, int]:
+    """A chunk task for the scheduler's tests: sleeps a little, returns its range."""
+    import os
+    import random
+    import time
+
+    time.sleep(random.random() * 0.01)
+    return (start, end), os.getpid(), 1

@@ -10,22 +10,14 @@ from tests.datasets.helpers import (
     PNG_URL,
     assistant,
     chat,
+    dpo,
     dumps,
+    rft,
     run_validate,
     user,
     write_lines,
 )
 from tui.core.datasets.validate import iter_line_results, validate_bytes, validate_file
-
-
-def dpo(prompt: str = "Hi", good: object = "Hello!", bad: object = "Go away.", **extra) -> str:
-    return dumps({"input": {"messages": [user(prompt)]}, "preferred_output": [assistant(good)],
-                  "non_preferred_output": [assistant(bad)], **extra})
-
-
-def rft(**extra) -> str:
-    return dumps(chat({"role": "developer", "content": "Answer with a number."},
-                      user("What is 6 * 7?"), **({"answer": "42"} | extra)))
 
 
 def data(lines: list[str]) -> bytes:

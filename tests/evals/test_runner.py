@@ -210,3 +210,40 @@ async def test_resume_after_a_killed_process_samples_no_recorded_item_again(tmp_
         assert indexes == list(range(40))
         assert resumed.status == "completed"
         assert resumed.result_counts["total"] == 40
+
+
+async def test_results_finished_together_are_written_together(store, monkeypatch):
+    """At high concurrency a turn of the loop finishes many items: one transaction for them,
+    each item once, and the progress counts what is written."""
+    run = make_run(store, 200)
+    fake, completions = fake_client(delay=0.01)
+    writes: list[int] = []
+    real = store.evals.record_results
+
+    def counted(run_id, results):
+        writes.append(len(results))
+        real(run_id, results)
+
+    monkeypatch.setattr(store.evals, "record_results", counted)
+    seen: list[int] = []
+    runner = EvalRunner(store, run.id, client=fake, options=RunnerOptions(concurrency=64),
+                        on_progress=lambda p: seen.append(p.done))
+    finished = await runner.run()
+    assert finished.status == "completed" and finished.result_counts["total"] == 200
+    assert sum(writes) == 200 and len(writes) < 200 / 4 and max(writes) > 8
+    assert seen == sorted(seen) and seen[-1] == 200
+    assert sorted(store.evals.done_indexes(run.id)) == list(range(200))
+    assert completions.calls == 200
+
+
+async def test_a_failed_write_fails_the_run(store, monkeypatch):
+    run = make_run(store, 20)
+    fake, _ = fake_client(delay=0.0)
+
+    def broken(run_id, results):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store.evals, "record_results", broken)
+    finished = await EvalRunner(store, run.id, client=fake).run()
+    assert finished.status == "failed" and "disk full" in finished.error
+    assert store.evals.count_results(run.id) == 0

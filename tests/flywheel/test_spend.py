@@ -107,3 +107,21 @@ def test_cli_spend_flags_a_passed_budget(isolated_home, capsys):
     assert main(["spend"]) == 0
     out = capsys.readouterr().out
     assert "$0.001" in out and "Budget work: $0.001 of $0.00 this month, over budget by $0.001" in out
+
+
+def test_one_estimate_rule_for_batch_runs_and_loops(tmp_path):
+    """The Batch discount and the loop's two eval runs are applied in one place each."""
+    from tests.evals.helpers import EXACT, TEMPLATE
+    from tui.core.evals.definition import parse, save_to_store
+    from tui.core.spend import estimate_eval_runs, estimate_loop_evals
+
+    store = Store(tmp_path / "e.db")
+    ev = save_to_store(store, parse({"name": "e", "items": [{"item": {"question": "q"}}],
+                                     "input_messages": TEMPLATE, "testing_criteria": [EXACT]}))
+    for model, cost in (("gpt-4o-mini", 0.2), ("gpt-4o-mini", 0.4), ("gpt-4.1", 3.0)):
+        run = store.evals.create_run(ev.id, model=model)
+        store.evals.update_run(run.id, status="completed", cost_usd=cost)
+    assert estimate_eval_runs(store, ev.id, ["gpt-4o-mini"]) == pytest.approx(0.3)
+    assert estimate_eval_runs(store, ev.id, ["gpt-4o-mini", "gpt-4.1"], batch=True) \
+        == pytest.approx(1.65)
+    assert estimate_loop_evals(store, ev.id, "gpt-4o-mini") == pytest.approx(0.6)

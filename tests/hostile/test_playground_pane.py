@@ -63,7 +63,8 @@ async def test_playground_answers_turns_and_names_are_text(seeded, shots):
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert_shown(app, corpus.USER_TEXT[:60], within=pane.query_one("#pg-turns"))
-        # Few-shot turns from a dataset; a name the prompt cannot parse is said plainly.
+        # Few-shot turns from a dataset; a version that is not stored is said plainly,
+        # with the (hostile) dataset name quoted as data.
         pane.focus()  # (the message box, focused by ctrl+n, takes f6 for itself)
         await pilot.press("f6")
         await settle(pilot)
@@ -72,8 +73,10 @@ async def test_playground_answers_turns_and_names_are_text(seeded, shots):
         await click_everything_hostile(pilot, [corpus.ASSISTANT_TEXT], shots)
         await pilot.press("f6")
         await settle(pilot)
-        await ask(pilot, f"{corpus.DATASET_NAME} 1")
-        assert_toast(app, "datasets: " + corpus.DATASET_NAME, prefix=30)
+        # The hostile name holds an '@' that is no version: it names the dataset whole.
+        await ask(pilot, f"{corpus.DATASET_NAME}@9 1")
+        assert_toast(app, corpus.DATASET_NAME, prefix=30)
+        assert_toast(app, "has no ready version 9")
         # A hostile prompt name: the status line and the toast.
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -64,3 +64,18 @@ def test_unknown_dataset_is_a_usage_error(isolated_home, sandbox, monkeypatch, c
     assert cli("--db", str(tmp_path / "x.db"), "jobs", "create", "--dataset", "nope",
                "--model", MODEL, "--yes") == 2
     assert "no dataset named 'nope'" in capsys.readouterr().err
+
+
+def test_watching_a_job_the_provider_forgot_fails_instead_of_polling_forever(
+        isolated_home, sandbox, monkeypatch, capsys, tmp_path):
+    from tests.jobs.seed import job as seed_job
+
+    configure(isolated_home, sandbox, monkeypatch)
+    db = tmp_path / "cli.db"
+    with Store(db) as store:
+        store.jobs.upsert("sandbox", seed_job(7, "running"))
+        remote_id = store.jobs.list("sandbox")[0].remote_id
+    code = cli("--db", str(db), "jobs", "watch", remote_id, "--interval", "0.05")
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "retrying" not in err and "not found" in err.lower()

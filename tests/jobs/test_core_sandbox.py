@@ -9,6 +9,7 @@ import pytest
 
 from store import Store
 from tests.jobs.helpers import MODEL, counted_client, port, sandbox_profile, stored_version
+from tui.core.finetune.openai_shaped import RESUME_PAGE
 from tui.core.jobs.actions import ActionError, act, launch
 from tui.core.jobs.preflight import run_preflight
 from tui.core.jobs.spec import JobSpec
@@ -111,11 +112,12 @@ async def test_restart_mid_job_resumes_without_refetching(tmp_path, monkeypatch)
         profile = sandbox_profile(server, monkeypatch)
         db = tmp_path / "a.db"
         store = Store(db)
-        job = await launched(store, profile, epochs=4)
+        job = await launched(store, profile, epochs=8)
         first_log: list = []
         client = counted_client(profile, first_log)
+        # Past one resume page of events, so the overlap check below can fail.
         await watch_until(Watcher(port(profile, client), store, profile.name, PollPolicy(0.05)),
-                          lambda: len(store.jobs.metrics(job.id)) >= 25)
+                          lambda: len(store.jobs.metrics(job.id)) >= RESUME_PAGE + 10)
         await client.close()
         known = {e.remote_id for e in store.jobs.events(job.id, limit=10_000)}
         assert store.jobs.get(job.id).status == "running"
@@ -142,7 +144,7 @@ async def test_restart_mid_job_resumes_without_refetching(tmp_path, monkeypatch)
         # no request ever paged back into the history.
         event_queries = [parse_qs(q) for m, p, q in log if p.endswith("/events")]
         assert all("after" not in q for q in event_queries)
-        assert len(known & set(seen)) <= 20 < len(known)
+        assert len(known & set(seen)) <= RESUME_PAGE < len(known)
         steps = [m.step for m in store.jobs.metrics(job.id)]
         assert steps == list(range(1, steps[-1] + 1))
         stored = [e.remote_id for e in store.jobs.events(job.id, limit=10_000)]
@@ -254,3 +256,51 @@ async def test_a_file_the_provider_no_longer_has_is_uploaded_again(tmp_path, san
     assert await ensure_uploaded(port(profile, client), store, profile.name, data,
                                  filename="d.jsonl") == (again, False)
     await client.close()
+
+
+async def test_watching_a_running_job_costs_one_request_a_poll(tmp_path, monkeypatch):
+    """Issue 19: a poll per interval (not two), the job re-read only when an event says it
+    changed (or once a minute), and checkpoints listed at most once a minute while the job
+    runs — yet every checkpoint is in the store when it has finished."""
+    from tui.sandbox.runner import SandboxServer
+
+    with SandboxServer(api_key="sk-sandbox-test", speed=10.0) as server:
+        profile = sandbox_profile(server, monkeypatch)
+        store = Store(tmp_path / "a.db")
+        job = await launched(store, profile, epochs=8)
+        log: list = []
+        client = counted_client(profile, log)
+        fake_now = [0.0]
+        watcher = Watcher(port(profile, client), store, profile.name, PollPolicy(10.0),
+                          clock=lambda: fake_now[0])
+        polls_running = 0
+        running_requests: list = []
+        for _ in range(400):
+            before = len(log)
+            status_before = store.jobs.get(job.id).status
+            delay = await watcher.poll_due()
+            status_after = store.jobs.get(job.id).status
+            if status_before == status_after == "running":
+                polls_running += 1
+                running_requests += log[before:]
+                assert delay == 10.0  # once per interval: events are at most one interval late
+            if status_after == "succeeded":
+                break
+            fake_now[0] += 10.0
+            await asyncio.sleep(0.1)
+        assert store.jobs.get(job.id).status == "succeeded"
+        assert polls_running >= 6, polls_running
+
+        def kind(path: str) -> str:
+            return path.rsplit("/", 1)[-1] if path.count("/") > 4 else "job"
+
+        kinds = [kind(path) for _, path, _ in running_requests]
+        minutes = polls_running * 10.0 / 60
+        assert kinds.count("events") == polls_running
+        assert kinds.count("checkpoints") <= minutes + 1
+        assert kinds.count("job") <= minutes + 1
+        # The provider keeps only the newest checkpoints; every one it lists is stored.
+        listed = await port(profile, client).checkpoints(job.remote_id)
+        assert listed
+        assert {c["id"] for c in listed} <= {c.remote_id for c in store.jobs.checkpoints(job.id)}
+        await client.close()

@@ -31,5 +31,5 @@ async def test_new_job_on_a_local_profile_offers_what_the_server_serves(tmp_path
         await open_jobs(pilot)
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, JobCreate))
-        assert sorted(app.screen.models) == ["sandbox-large", "sandbox-small"]
+        assert sorted(app.screen.models) == ["sandbox-large", "sandbox-small", "sandbox-teacher"]
         assert not any(m.startswith("gpt-") for m in app.screen.models)

@@ -194,5 +194,5 @@ async def test_variables_and_few_shot_come_from_datasets(sandbox, monkeypatch, i
         app.screen.query_one(Input).value = "nope 1"
         await pilot.press("enter")
         await settle(pilot)
-        assert any("no dataset 'nope'" in n.message for n in app._notifications)
+        assert any("no dataset named 'nope'" in n.message for n in app._notifications)
         assert pane.variables() == {"text": "bread", "lang": "German"}

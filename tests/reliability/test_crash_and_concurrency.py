@@ -32,6 +32,22 @@ IMPORT_SCRIPT = textwrap.dedent("""
 """)
 
 
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(c) for c in f.read().split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_import_killed_midway_resumes_without_duplicates(tmp_path):
     data = tmp_path / "big.jsonl"
     write_dataset(data, 60_000)
@@ -52,9 +68,15 @@ def test_import_killed_midway_resumes_without_duplicates(tmp_path):
             continue
         if stored >= 4_000:
             break
+    workers = _children(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 0 < stored < 60_000, "the import finished before it could be killed"
+    # Its scanning workers end with it instead of waiting for work forever.
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert workers and not any(_alive(pid) for pid in workers)
     with Store(db) as store:
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         (version,) = store.datasets.versions(store.datasets.get_by_name("big").id)

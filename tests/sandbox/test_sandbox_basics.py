@@ -28,7 +28,7 @@ async def test_missing_and_wrong_key_get_401_with_openai_error_body(sandbox) -> 
 async def test_models_are_labelled_sandbox_and_base_ones_cannot_be_deleted(c) -> None:
 
     models = (await c.models.list()).data
-    assert [m.id for m in models] == ["sandbox-small", "sandbox-large"]
+    assert [m.id for m in models] == ["sandbox-small", "sandbox-large", "sandbox-teacher"]
     assert {m.owned_by for m in models} == {"tunedeck-sandbox"}
     assert (await c.models.retrieve("sandbox-large")).id == "sandbox-large"
     with pytest.raises(openai.NotFoundError) as info:

@@ -104,3 +104,17 @@ async def test_responses_stream_events_end_with_completed_and_usage(c) -> None:
     assert [e.sequence_number for e in events] == list(range(len(events)))
     done = events[-1].response
     assert done.output_text == text and done.usage.output_tokens == 12
+
+
+async def test_the_teacher_knows_the_capitals_task_but_every_fifth_country(c) -> None:
+    async def ask(n: int) -> str:
+        r = await c.chat.completions.create(model="sandbox-teacher", messages=[
+            {"role": "user", "content": f"What is the capital of country number {n}?"}])
+        return r.choices[0].message.content
+
+    assert await ask(3) == "The capital of country 3 is City3."
+    assert await ask(4) == "I am not sure which city is the capital of country 4."
+    # Outside its task family it echoes, like sandbox-small.
+    other = await c.chat.completions.create(model="sandbox-teacher",
+                                            messages=[{"role": "user", "content": "hi there"}])
+    assert other.choices[0].message.content == "hi there"

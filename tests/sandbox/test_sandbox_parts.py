@@ -114,7 +114,8 @@ def test_tunedeck_sandbox_serves_until_interrupted(tmp_path) -> None:
         base = lines[1].split()[-1]
         request = urllib.request.Request(f"{base}/models", headers={"Authorization": "Bearer sk-cli"})
         with urllib.request.urlopen(request, timeout=10) as r:
-            assert [m["id"] for m in json.load(r)["data"]] == ["sandbox-small", "sandbox-large"]
+            assert [m["id"] for m in json.load(r)["data"]] == ["sandbox-small", "sandbox-large",
+                                                         "sandbox-teacher"]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=15) == 0
     finally:

@@ -45,6 +45,8 @@ def register(subparsers) -> None:
     run.add_argument("--concurrency", "-j", type=int, metavar="N",
                      help="requests in flight (default: the profile's concurrency)")
     run.add_argument("--name", default="", help="name of the run")
+    run.add_argument("--prompt", metavar="NAME[@N]",
+                     help="sample with this saved prompt version instead of the eval's template")
     run.add_argument("--batch", action="store_true",
                      help="sample through the provider's Batch API (half price, may take hours),"
                           " then grade locally; 'eval resume' picks up a batch in flight")
@@ -75,8 +77,10 @@ def register(subparsers) -> None:
                      help="only this eval (repeatable)")
     imp.set_defaults(func=cmd_import)
 
+    from tui.commands.eval_chooser import add_chooser
     from tui.commands.eval_init import add_init
 
+    add_chooser(sub)
     add_init(sub)
 
 
@@ -207,6 +211,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tui.core.evals import service
     from tui.core.evals.definition import DefinitionError
     from tui.core.evals.items import ItemError
+    from tui.core.optimize.optimize_driver import OptimizeError
     from tui.core.providers import MissingKeyError
 
     if args.min_pass_rate is not None and not 0 <= args.min_pass_rate <= 1:
@@ -231,16 +236,26 @@ def cmd_run(args: argparse.Namespace) -> int:
                                   * sum(estimate_eval_run(store, eval_row.id, m) for m in models))
             if budget.exceeds and not args.yes:
                 return _fail(f"{budget.message()} Nothing started; --yes runs it anyway.")
+            version = None
+            if args.prompt:
+                from tui.core.optimize.prompt_runs import with_prompt
+
+                definition, version = with_prompt(store, definition, args.prompt)
             run_ids = [service.new_run(store, eval_row, definition, model=m,
                                        profile=profile.name, name=args.name,
                                        batch=args.batch).id for m in models]
+            if version is not None:
+                from tui.core.optimize.prompt_runs import name_prompt
+
+                name_prompt(store, run_ids, version)
             if args.batch and not args.json:
                 print(f"sampling {count_of(len(run_ids), 'run')} through the Batch API; interrupt "
                       "and 'tunedeck eval resume RUN_ID' to pick the batch up again",
                       file=sys.stderr)
             runs = _execute(store, settings, profile, run_ids, concurrency=args.concurrency,
                             poll=args.poll, allow_unsandboxed=args.allow_unsandboxed_graders)
-        except (service.EvalNotFound, DefinitionError, ItemError, MissingKeyError) as exc:
+        except (service.EvalNotFound, DefinitionError, ItemError, MissingKeyError,
+                OptimizeError) as exc:
             return _fail(str(exc))
         return _report(store, runs, args)
 

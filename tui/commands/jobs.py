@@ -225,11 +225,7 @@ def _outcome(status: str) -> int:
 
 
 def cmd_watch(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
-    import asyncio
-
-    from store.jobs import FINAL_STATUSES
-    from tui.core.jobs.sync import sync_job
-    from tui.core.jobs.watch import PollPolicy, retry_after_of
+    from tui.core.jobs.watch import PollPolicy, Watcher
     from tui.core.pagination import PaginationStopped
 
     job = _find(store, profile, args.job)
@@ -247,32 +243,29 @@ def cmd_watch(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
                 print(f"[{event.level or 'info'}] {event.message}", flush=True)
 
     async def loop() -> Any:
-        nonlocal job
         provider = _provider(profile, max_retries=0)
-        delay: float | None = None
-        errors = 0
+        stopped: list[BaseException] = []
+
+        def on_error(exc: BaseException, wait: float) -> None:
+            if isinstance(exc, PaginationStopped) or job.id in watcher.gone:
+                # Not a passing fault (a list that never ends, a job the provider no
+                # longer knows): polling again would only repeat it.
+                stopped.append(exc)
+                return
+            print(f"(poll failed: {type(exc).__name__}; retrying in {wait:.0f}s)",
+                  file=sys.stderr, flush=True)
+
+        # The same poller as the Jobs pane (one interval between polls, the job read only
+        # when an event says it changed), for this one job, until it has finished.
+        watcher = Watcher(provider, store, profile.name, policy, only={job.id},
+                          on_change=lambda _results: show_new(), on_error=on_error)
         try:
             show_new()
-            while True:
-                try:
-                    result = await sync_job(provider, store, profile.name, job)
-                    errors = 0
-                except PaginationStopped:
-                    show_new()  # what was read and stored is shown, then the command fails
-                    raise  # not a passing fault: polling again would only repeat it
-                except Exception as exc:  # noqa: BLE001 - back off, keep watching
-                    errors += 1
-                    wait = policy.backoff(errors, retry_after_of(exc))
-                    print(f"(poll failed: {type(exc).__name__}; retrying in {wait:.0f}s)",
-                          file=sys.stderr, flush=True)
-                    await asyncio.sleep(wait)
-                    continue
-                job = result.job
-                show_new()
-                if job.status in FINAL_STATUSES:
-                    return job
-                delay = policy.next_delay(delay, result)
-                await asyncio.sleep(delay)
+            await watcher.run(until_idle=True)
+            show_new()  # what was read and stored is shown, then a stuck list fails
+            if stopped:
+                raise stopped[0]
+            return store.jobs.get(job.id)
         finally:
             await provider.close()
 
@@ -284,18 +277,13 @@ def cmd_watch(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
 
 
 def _version_ref(store: Any, ref: str) -> int:
-    name, _, number = ref.rpartition("@") if "@" in ref else (ref, "", "")
+    """NAME or NAME@N (tui.core.refs), as a usage error listing what is stored."""
+    from tui.core.refs import RefError, dataset_version
+
     try:
-        dataset = store.datasets.get_by_name(name)
-    except KeyError:
-        raise _Usage(f"no dataset named {name!r} (tunedeck datasets, or the Datasets pane)") \
-            from None
-    versions = [v for v in store.datasets.versions(dataset.id) if v.status == "ready"]
-    if number:
-        versions = [v for v in versions if str(v.version) == number.lstrip("v")]
-    if not versions:
-        raise _Usage(f"dataset {name!r} has no ready version{' ' + number if number else ''}")
-    return versions[0].id
+        return dataset_version(store, ref).id
+    except RefError as exc:
+        raise _Usage(str(exc)) from None
 
 
 def cmd_create(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:

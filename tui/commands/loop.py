@@ -87,7 +87,7 @@ def cmd_start(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
     from tui.core import loop as loops
     from tui.core.evals.service import EvalNotFound, resolve
     from tui.core.pricing import training_prices_for
-    from tui.core.spend import check_budget, estimate_eval_run
+    from tui.core.spend import check_budget, estimate_loop_evals
 
     try:
         training = _version_ref(store, args.dataset)
@@ -116,8 +116,8 @@ def cmd_start(args: argparse.Namespace, settings: Any, profile: Any, store: Any)
     if not pre.ok:
         store.loops.delete(loop.id)
         raise _Usage("; ".join(pre.problems))
-    adding = (pre.estimated_cost_usd or 0.0) + 2 * estimate_eval_run(store, eval_row.id,
-                                                                     args.model)
+    adding = (pre.estimated_cost_usd or 0.0) + estimate_loop_evals(store, eval_row.id,
+                                                                   args.model)
     budget = check_budget(store, settings, profile.name, adding)
     if budget.budget_usd is not None:
         print(f"  Budget: {budget.message()}", file=out)

@@ -73,21 +73,43 @@ def dedupe(store: Store, version_id: int) -> tuple[DatasetVersion, int]:
     return _derive(store, version, name, kept, f"deduplicated: {removed} removed"), removed
 
 
-def split(
-    store: Store, version_id: int, *, ratio: float = 0.9, seed: int = 42
-) -> tuple[DatasetVersion, DatasetVersion]:
-    """Split the valid examples into `<name>/train` and `<name>/valid` (seeded shuffle)."""
+def split_lines(store: Store, version_id: int, *, ratio: float = 0.9,
+                seed: int = 42) -> tuple[list[str], list[str]]:
+    """The valid examples, shuffled with `seed` and cut at `ratio`: (train, valid)."""
     if not 0 < ratio < 1:
         raise ValueError("the train ratio must be between 0 and 1 (e.g. 0.9)")
-    version, name = _source(store, version_id)
     lines = list(version_lines(store, version_id, only_valid=True))
     if len(lines) < 2:
         raise ValueError("need at least two valid examples to split")
     order = list(range(len(lines)))
     random.Random(seed).shuffle(order)
     cut = min(len(lines) - 1, max(1, round(len(lines) * ratio)))
-    train = [lines[i] for i in sorted(order[:cut])]
-    valid = [lines[i] for i in sorted(order[cut:])]
+    return [lines[i] for i in sorted(order[:cut])], [lines[i] for i in sorted(order[cut:])]
+
+
+def split_problems(store: Store, version_id: int, *, ratio: float = 0.9,
+                   seed: int = 42) -> list[str]:
+    """Why tunedeck's own validator would flag either half of this split ✗ (file-level
+    errors such as too few examples), before anything is written."""
+    from tui.core.datasets.validate import validate_bytes
+
+    version = store.datasets.version(version_id)
+    problems = []
+    for part, lines in zip(("train", "valid"), split_lines(store, version_id, ratio=ratio,
+                                                            seed=seed), strict=True):
+        body = "".join(f"{line}\n" for line in lines).encode("utf-8")
+        report = validate_bytes(body, model=version.model or "gpt-4o-mini")
+        problems += [f"{part}: {e.message.removeprefix('file: ')}"
+                     for e in report.first_errors if e.line == 0]
+    return problems
+
+
+def split(
+    store: Store, version_id: int, *, ratio: float = 0.9, seed: int = 42
+) -> tuple[DatasetVersion, DatasetVersion]:
+    """Split the valid examples into `<name>/train` and `<name>/valid` (seeded shuffle)."""
+    train, valid = split_lines(store, version_id, ratio=ratio, seed=seed)
+    version, name = _source(store, version_id)
     note = f"split of {name} v{version.version} (ratio {ratio}, seed {seed})"
     return (
         _derive(store, version, f"{name}/train", train, note),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,15 +35,23 @@ class ImportResult:
     reused: bool
 
 
-def file_digest(path: Path, progress: Progress | None = None) -> str:
+def file_size(path: Path) -> int:
+    """The regular file's size now (NotRegularFile for a device, FIFO or socket)."""
+    from tui.core.datasets.source import open_regular, size_at_open
+
+    with open_regular(path) as handle:
+        return size_at_open(handle)
+
+
+def file_digest(path: Path, progress: Progress | None = None, limit: int | None = None) -> str:
     """The SHA-256 of the file's first `size` bytes (its size when opened: a file that
-    keeps growing is hashed as it was, like the scan reads it)."""
+    keeps growing is hashed as it was, like the scan reads it), or of its first `limit`."""
     from tui.core.datasets.source import open_regular, size_at_open
 
     digest = hashlib.sha256()
     done = 0
     with open_regular(path) as handle:
-        total = size_at_open(handle)
+        total = size_at_open(handle) if limit is None else min(limit, size_at_open(handle))
         while done < total and (chunk := handle.read(min(CHUNK, total - done))):
             digest.update(chunk)
             done += len(chunk)
@@ -83,49 +91,6 @@ def check_path(raw: str | Path) -> Path:
     return path
 
 
-def _rows(results: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    for result in results:
-        raw = (
-            result.raw.decode("utf-8", errors="replace")
-            if isinstance(result.raw, bytes)
-            else str(result.raw)
-        )
-        yield {
-            "line": result.line,
-            "status": result.status,
-            "format": result.format,
-            "category": result.category,
-            "message": result.message,
-            "tokens": result.tokens,
-            "assistant_tokens": result.assistant_tokens,
-            "n_messages": result.n_messages,
-            "data": raw.rstrip("\r\n"),
-        }
-
-
-def _store_rows(
-    store: Store,
-    version_id: int,
-    rows: Iterable[dict[str, Any]],
-    skip_through: int = 0,
-    on_batch: Callable[[int], None] | None = None,
-) -> int:
-    batch: list[dict[str, Any]] = []
-    stored = 0
-    for row in rows:
-        if row["line"] <= skip_through:
-            continue
-        batch.append(row)
-        if len(batch) >= BATCH:
-            stored += store.datasets.add_examples(version_id, batch)
-            if on_batch is not None:
-                on_batch(row["line"])
-            batch = []
-    if batch:
-        stored += store.datasets.add_examples(version_id, batch)
-    return stored
-
-
 def _finish(store: Store, version_id: int, report: Any, size: int) -> DatasetVersion:
     data = report.model_dump(mode="json")
     store.datasets.finish_version(
@@ -149,28 +114,33 @@ def import_file(
     model: str = "gpt-4o-mini",
     progress: Progress | None = None,
     prices: dict[str, float] | None = None,
+    workers: int = 2,
 ) -> ImportResult:
     """Import a JSONL file as a new version of dataset `name` (default: the file's stem).
 
-    Two streaming passes: a hash (cheap) to find an identical version, then one
-    scan that stores every line's result and builds the report as it goes.
+    Two streaming passes: a hash (cheap) to find an identical version, then one scan
+    (in `workers` processes for a big file) whose rows this process writes as they come,
+    in file order, while the report builds from the same scan.
     """
-    from tui.core.datasets.validate import ReportingScan, UsageError
+    from tui.core.datasets.source import NotRegularFile
+    from tui.core.datasets.validate import UsageError, validate_file_rows
 
     path = check_path(raw_path)
-    size = path.stat().st_size
-    # The hash pass is ~5% of the work; the scan the rest.
-    digest = file_digest(path, (lambda d, t: progress(d // 20, t)) if progress else None)
+    try:
+        # One size for the hash, the scan and the stored version: a file still being
+        # written is imported as it was when the import began.
+        size = file_size(path)
+        # The hash pass is ~5% of the work; the scan the rest.
+        digest = file_digest(path, (lambda d, t: progress(d // 20, t)) if progress else None,
+                             limit=size)
+    except NotRegularFile as exc:  # swapped for a FIFO or device since check_path
+        raise DatasetImportError(f"{path}: {exc}") from None
     dataset = store.datasets.ensure(name or path.stem)
     existing = store.datasets.find_version(dataset.id, digest)
     if existing is not None and existing.status == "ready":
         if progress is not None:
             progress(size, size)
         return ImportResult(existing, reused=True)
-    try:
-        scan = ReportingScan(path, model=model, prices=prices)
-    except (UsageError, ValueError) as exc:
-        raise DatasetImportError(str(exc)) from None
     if existing is None:
         version = store.datasets.create_version(dataset.id, digest, source_path=str(path),
                                                 model=model)
@@ -178,16 +148,22 @@ def import_file(
     else:
         # A crash left this version half-imported: keep its stored lines, store the rest.
         version = existing
-        resume_after = store.db.execute(
-            "SELECT COALESCE(MAX(line), 0) FROM examples WHERE version_id = ?", [version.id]
-        ).fetchone()[0]
+        resume_after = store.datasets.last_line(version.id)
 
-    def on_batch(_line: int) -> None:
+    def deliver(first_line: int, rows: list) -> None:
+        store.datasets.add_rows(version.id, rows, line_shift=first_line - 1,
+                                skip_through=resume_after)
+
+    def scanned(done: int, total: int) -> None:
         if progress is not None:
-            progress(size // 20 + scan.bytes_done * 19 // 20, size)
+            progress(size // 20 + done * 19 // 20, size)
 
-    _store_rows(store, version.id, _rows(scan), skip_through=resume_after, on_batch=on_batch)
-    finished = _finish(store, version.id, scan.report(), size)
+    try:
+        report = validate_file_rows(path, deliver, model=model, prices=prices, workers=workers,
+                                    progress=scanned, limit=size)
+    except (UsageError, ValueError) as exc:
+        raise DatasetImportError(str(exc)) from None
+    finished = _finish(store, version.id, report, size)
     if progress is not None:
         progress(size, size)
     return ImportResult(finished, reused=False)
@@ -196,13 +172,8 @@ def import_file(
 def version_lines(store: Store, version_id: int, *, only_valid: bool = False) -> Iterator[str]:
     """The raw lines of a version, in order (paged, never all in memory)."""
     last = 0
-    status = " AND status = 'valid'" if only_valid else ""
     while True:
-        rows = store.db.execute(
-            f"SELECT line, data FROM examples WHERE version_id = ? AND line > ?{status} "
-            "ORDER BY line LIMIT ?",
-            [version_id, last, BATCH],
-        ).fetchall()
+        rows = store.datasets.lines(version_id, only_valid=only_valid, after=last, limit=BATCH)
         if not rows:
             return
         yield from (data for _, data in rows)
@@ -219,7 +190,8 @@ def write_version(
     model: str = "gpt-4o-mini",
 ) -> DatasetVersion:
     """Store `lines` as a version of `dataset_name` (or find the identical one)."""
-    from tui.core.datasets.validate import iter_line_results, validate_bytes
+    from tui.core.datasets.rows import RowBatch
+    from tui.core.datasets.validate import validate_bytes
 
     body = "".join(f"{line}\n" for line in lines).encode("utf-8")
     digest = hashlib.sha256(body).hexdigest()
@@ -234,9 +206,17 @@ def write_version(
         version = store.datasets.create_version(
             dataset.id, digest, parent_version_id=parent_version_id, note=note, model=model
         )
-    raw = [line.encode("utf-8") for line in lines]
-    _store_rows(store, version.id, _rows(iter_line_results(raw, model=model)))
-    return _finish(store, version.id, validate_bytes(body, model=model), len(body))
+    rows = RowBatch()
+
+    def sink(result: Any) -> None:
+        rows.add(result)
+        if len(rows) >= BATCH:
+            store.datasets.add_rows(version.id, rows.take())
+
+    # One pass: the report and the rows come from the same scan.
+    report = validate_bytes(body, model=model, sink=sink)
+    store.datasets.add_rows(version.id, rows.take())
+    return _finish(store, version.id, report, len(body))
 
 
 def latest_version(store: Store, dataset_name: str) -> DatasetVersion | None:
@@ -248,9 +228,47 @@ def latest_version(store: Store, dataset_name: str) -> DatasetVersion | None:
     return versions[0] if versions else None
 
 
-def append_lines(store: Store, dataset_name: str, objects: list[dict[str, Any]]) -> DatasetVersion:
-    """A new version of the dataset: its latest lines plus `objects` (created if new)."""
-    parent = latest_version(store, dataset_name)
+def append_target(store: Store, spec: str) -> tuple[str, DatasetVersion | None]:
+    """`name` (its latest ready version) or `name@N` (version N): what an append extends.
+
+    (name, None) for a dataset that does not exist yet; ValueError for a version that does not.
+    """
+    name, at, number = spec.strip().partition("@")
+    name, number = name.strip(), number.strip().lstrip("v")
+    latest = latest_version(store, name)
+    if not at:
+        return name, latest
+    if latest is None:
+        raise ValueError(f"no dataset {name!r} yet: leave out @{number} to create it")
+    dataset = store.datasets.get_by_name(name)
+    found = [v for v in store.datasets.versions(dataset.id)
+             if str(v.version) == number and v.status == "ready"]
+    if not found:
+        raise ValueError(f"{name} has no ready version {number!r} (latest: v{latest.version})")
+    return name, found[0]
+
+
+def describe_append(store: Store, spec: str) -> str:
+    """One line saying what saving to `spec` will extend, for the save dialogs."""
+    try:
+        name, parent = append_target(store, spec)
+    except ValueError as exc:
+        return str(exc)
+    if not name:
+        return "type a dataset name (name@N appends to version N)"
+    if parent is None:
+        return f"creates the dataset {name}"
+    latest = latest_version(store, name)
+    which = "the latest" if latest and latest.id == parent.id else "an older version"
+    return (f"makes a new version of {name} from v{parent.version} ({which}, "
+            f"{count_of(parent.n_examples, 'example')}); name@N appends to version N")
+
+
+def append_lines(store: Store, dataset_name: str, objects: list[dict[str, Any]],
+                 parent: DatasetVersion | None = None) -> DatasetVersion:
+    """A new version of the dataset: the lines of `parent` (default: the latest version)
+    plus `objects`; the dataset is created if new."""
+    parent = parent or latest_version(store, dataset_name)
     lines = list(version_lines(store, parent.id)) if parent else []
     lines.extend(json.dumps(obj, ensure_ascii=False) for obj in objects)
     return write_version(

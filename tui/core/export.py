@@ -36,34 +36,21 @@ def guess_format(path: str | Path | None, given: str | None) -> str:
 
 # -- datasets -------------------------------------------------------------
 def resolve_dataset(store: Store, ref: str) -> tuple[str, DatasetVersion]:
-    """`NAME` (latest ready version) or `NAME@N` / `NAME@vN`."""
-    name, _, number = ref.rpartition("@") if "@" in ref else (ref, "", "")
+    """`NAME` (latest ready version) or `NAME@N` / `NAME@vN` (tui.core.refs)."""
+    from tui.core.refs import RefError, dataset_version, parse_ref
+
     try:
-        dataset = store.datasets.get_by_name(name)
-    except KeyError:
-        names = [d.name for d in store.datasets.list()]
-        raise ExportError(f"no dataset named {name!r}; stored datasets: "
-                          + (", ".join(names) if names else "none (import one first)")) from None
-    versions = store.datasets.versions(dataset.id)
-    ready = [v for v in versions if v.status == "ready"]
-    wanted = number.lower().removeprefix("v")
-    chosen = [v for v in ready if str(v.version) == wanted] if number else ready
-    if not chosen:
-        listing = ", ".join(f"v{v.version}" + ("" if v.status == "ready" else f" ({v.status})")
-                            for v in versions) or "none"
-        what = f"no ready version {number}" if number else "no ready version"
-        raise ExportError(f"dataset {name!r} has {what}; its versions: {listing}")
-    return dataset.name, chosen[0]
+        parsed = parse_ref(ref)
+        return parsed.name, dataset_version(store, parsed)
+    except RefError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def _examples(store: Store, version_id: int, only_valid: bool) -> Iterator[dict[str, Any]]:
     last = 0
-    status = " AND status = 'valid'" if only_valid else ""
     while True:
-        rows = list(store.db.query(
-            f"SELECT line, status, category, tokens, data FROM examples "
-            f"WHERE version_id = ? AND line > ?{status} ORDER BY line LIMIT ?",
-            [version_id, last, PAGE]))
+        rows = store.datasets.example_rows(version_id, only_valid=only_valid, after=last,
+                                           limit=PAGE)
         if not rows:
             return
         yield from rows

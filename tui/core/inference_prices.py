@@ -14,6 +14,8 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "gpt-4o": (2.50, 10.00),
     "o4-mini": (1.10, 4.40),
     "sandbox-": (0.0, 0.0),
+    # The sandbox's distillation teacher is priced (like gpt-4.1), so distilling visibly pays.
+    "sandbox-teacher": (2.00, 8.00),
     "ft:sandbox-": (0.0, 0.0),
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tui.core.distill.distill_lineage import lineage as distillation_lineage
 from tui.core.pricing import training_price_per_1m
 
 
@@ -77,17 +78,25 @@ class ModelLineage:
     training_actual_usd: float | None = None
     evals_usd: float = 0.0
     playground_usd: float = 0.0
+    # A distilled student: the distillation that wrote its training data (teacher, its
+    # profile, the filter, the kept fraction and what the teacher's answers cost).
+    distilled: dict[str, Any] | None = None
+
+    @property
+    def distill_usd(self) -> float:
+        return float((self.distilled or {}).get("cost_usd") or 0.0)
 
     @property
     def total_usd(self) -> float:
         training = self.training_actual_usd
         if training is None:
             training = self.training_estimated_usd or 0.0
-        return training + self.evals_usd + self.playground_usd
+        return training + self.evals_usd + self.playground_usd + self.distill_usd
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["total_usd"] = self.total_usd
+        data["distill_usd"] = self.distill_usd
         for run, score in zip(data["runs"], self.runs, strict=True):
             run["delta"] = score.delta
         return data
@@ -200,6 +209,10 @@ def model_lineage(store: Any, model: str, *,
             ref = _dataset_ref(store, role, version_id, job.profile, file_id)
             if ref is not None:
                 lineage.datasets.append(ref)
+        distillation = (store.distills.producing(job.training_version_id)
+                        if job.training_version_id is not None else None)
+        if distillation is not None:
+            lineage.distilled = distillation_lineage(store, distillation)
         lineage.training_estimated_usd = job.estimated_cost_usd
         price = training_price_per_1m(job.model, training_prices)
         if job.trained_tokens and price is not None and lineage.kind == "fine-tuned":

@@ -20,6 +20,11 @@ def _usd(value: float | None) -> str:
     return "—" if value is None else f"${value:,.2f}"
 
 
+def _usd_fine(value: float | None) -> str:
+    """Cents hide a sandbox's or a small distillation's cost; show four decimals below $1."""
+    return _usd(value) if value is None or value >= 1 else f"${value:.4f}"
+
+
 def _heading(title: str, rest: str = "") -> Runs:
     return [(title, "b"), (rest, "")]
 
@@ -33,6 +38,16 @@ def _link_line(link: dict) -> str:
     return (where + f"): old {old} → new {new} on the same eval, fail→pass "
             f"{link['fail_to_pass']}, pass→fail {link['pass_to_fail']}"
             + (f", McNemar p = {p:.3g}" if p is not None else ""))
+
+
+def _distilled_line(info: dict) -> str:
+    fraction = info.get("kept_fraction")
+    kept = "—" if fraction is None else f"{100 * fraction:.0f}%"
+    rule = info.get("filter")
+    graded = f", kept where {rule['eval']}: {rule['keep']}" if rule else ""
+    return (f"from {info['teacher']} on {info['teacher_profile']} (distillation "
+            f"#{info['distillation']}{graded}): kept {kept} of {info['sampled']} answers, "
+            f"teacher cost {_usd_fine(info.get('cost_usd'))}")
 
 
 def card_runs(card: ModelLineage) -> list[Runs]:
@@ -62,6 +77,8 @@ def card_runs(card: ModelLineage) -> list[Runs]:
             lines.append([(f"  {ref.role:<12} {name}{examples} · sha256 {digest}{file_id}", "")])
         if card.loop_id is not None:
             lines.append([(f"  loop         #{card.loop_id} (guided flywheel loop)", "")])
+        if card.distilled:
+            lines.append([("  distilled    " + _distilled_line(card.distilled), "")])
     if card.deployments:
         lines.append([(f"  answers as   {', '.join(card.deployments)} (deployment)", "")])
     if card.shutdown_date:
@@ -96,6 +113,8 @@ def card_runs(card: ModelLineage) -> list[Runs]:
           f"{_usd(card.training_estimated_usd)} estimated", "")],
         [(f"  evals        {_usd(card.evals_usd)}", "")],
         [(f"  playground   {_usd(card.playground_usd)}", "")],
+        *([[(f"  distillation {_usd_fine(card.distill_usd)} (teacher answers)", "")]]
+          if card.distilled else []),
         [("  total        ", ""), (_usd(card.total_usd), "b")],
     ]
     return lines

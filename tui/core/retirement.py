@@ -112,3 +112,36 @@ def retiring(store: Any, *, within_days: int = WINDOW_DAYS, today: date | None =
         if days is not None and days <= within_days:
             out.append(Retiring(model, where, shutdown, days, via, users))
     return sorted(out, key=lambda r: (r.days_left, r.model))
+
+
+def shutdown_note(shutdown: str | None, today: date | None = None) -> tuple[str, str] | None:
+    """(" retires YYYY-MM-DD", style) for a table cell; None when no date is announced.
+    Within the window the note is yellow, once past it red."""
+    if not shutdown:
+        return None
+    days = _days(shutdown, today or date.today())
+    if days is None:
+        return None
+    if days < 0:
+        return f" retired {shutdown[:10]}", "red"
+    return f" retires {shutdown[:10]}", "yellow" if days <= WINDOW_DAYS else "dim"
+
+
+def notice_lines(store: Any, profile: str, today: date | None = None) -> list[str]:
+    """The Jobs pane's notice: models this profile's jobs and eval runs use that retire
+    within the window, and what to do about it in the TUI."""
+    out = []
+    items = retiring(store, profile=profile, today=today)
+    for item in items[:3]:
+        when = (f"retired on {item.shutdown_date}" if item.days_left < 0
+                else f"retires on {item.shutdown_date} ({item.days_left} days)")
+        via = f" with its base model {item.via}" if item.via else ""
+        used = ", ".join(item.used_by[:2]) + (
+            f" and {len(item.used_by) - 2} more" if len(item.used_by) > 2 else "")
+        out.append(f"⚠ {item.model} {when}{via}; used by {used}")
+    if len(items) > 3:
+        out.append(f"  … and {len(items) - 3} more models (the base model column shows dates)")
+    if out:
+        out.append("  R on one of its jobs retrains it on another profile and compares the "
+                   "two on the same eval.")
+    return out

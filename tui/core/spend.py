@@ -1,4 +1,5 @@
-"""The spend ledger: what fine-tuning jobs, eval runs and playground runs cost, and budgets.
+"""The spend ledger: what fine-tuning jobs, eval runs, playground runs and prompt
+optimizations' reflection calls cost, and budgets.
 
 Read from the rows that already carry costs (no second bookkeeping to drift):
 a job's estimate is the pre-flight's, its actual cost is the tokens the
@@ -80,6 +81,13 @@ def ledger(store: Any, settings: Any = None) -> list[SpendEntry]:
     for day, profile, model, cost in rows:
         entries.append(SpendEntry(day, profile, provider(profile), "playground", "playground",
                                   model, None, float(cost)))
+    # A prompt optimization's reflection calls (its search's samples are eval runs above).
+    rows = store.db.execute(
+        """SELECT id, reflection_profile, reflection_model, reflection_cost_usd, created_at
+           FROM optimizations WHERE reflection_cost_usd > 0""").fetchall()
+    for opt_id, profile, model, cost, created in rows:
+        entries.append(SpendEntry(created[:10], profile, provider(profile), "reflection",
+                                  f"optimization #{opt_id}", model, None, float(cost)))
     entries.sort(key=lambda e: (e.day, e.source, e.ref))
     return entries
 
@@ -166,6 +174,22 @@ def check_budget(store: Any, settings: Any, profile: str, adding_usd: float | No
         entries = ledger(store, settings)
     spent = sum(e.usd for e in entries if e.profile == profile and month_of(e.day) == month)
     return BudgetCheck(profile, budget, spent, float(adding_usd or 0.0))
+
+
+def estimate_eval_runs(store: Any, eval_id: int, models: list[str | None], *,
+                       batch: bool = False) -> float:
+    """One more run per model; through the Batch API at its discount (the one place that
+    rule is applied to an estimate: the Evals pane and `tunedeck eval run` both ask here)."""
+    from tui.core.evals.batch import DISCOUNT
+
+    total = sum(estimate_eval_run(store, eval_id, model) for model in models)
+    return total * (DISCOUNT if batch else 1.0)
+
+
+def estimate_loop_evals(store: Any, eval_id: int, base_model: str) -> float:
+    """What a guided loop's evals add to its job: the base model's run and the tuned
+    model's, both estimated from the base model's past runs (the tuned one has none)."""
+    return 2 * estimate_eval_run(store, eval_id, base_model)
 
 
 def estimate_eval_run(store: Any, eval_id: int, model: str | None) -> float:

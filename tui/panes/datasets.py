@@ -21,10 +21,12 @@ from textual.message import Message
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from tui.core.eval_data import eval_items, is_item
 from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
+from tui.panes.dataset_actions import VersionActions
 from tui.ui_text import styled
-from tui.widgets.dataset_stats import render_report
+from tui.widgets.dataset_stats import render_eval_items, render_report
 from tui.widgets.virtual_table import Column, Row, VirtualTable
 
 if TYPE_CHECKING:
@@ -66,9 +68,12 @@ class ExampleSource:
         category: str | None = None,
         search: str | None = None,
         min_tokens: int | None = None,
+        eval_items: bool = False,
     ) -> None:
         self.store = store
         self.version_id = version_id
+        # Eval data: a line is fine when it holds an item (the training verdict does not apply).
+        self.eval_items = eval_items
         self.filters = {
             "status": status,
             "category": category,
@@ -84,25 +89,26 @@ class ExampleSource:
         for ex in self.store.datasets.page_examples(
             self.version_id, offset=offset, limit=limit, **self.filters
         ):
-            ok = ex.status == "valid"
+            as_item = self.eval_items and is_item(ex.data)
+            ok = ex.status == "valid" or as_item
             rows.append(
                 Row(
                     key=ex.line,
                     cells=(
                         str(ex.line),
                         Text("ok", style="green") if ok else Text("ERR", "bold red"),
-                        ex.format or "-",
+                        "item" if as_item else ex.format or "-",
                         "-" if ex.tokens is None else f"{ex.tokens:,}",
                         "-" if ex.n_messages is None else str(ex.n_messages),
-                        ex.category or "",
-                        preview(ex.data, ex.message),
+                        "" if as_item else ex.category or "",
+                        preview(ex.data, None if as_item else ex.message),
                     ),
                 )
             )
         return rows
 
 
-class DatasetsPane(Pane):
+class DatasetsPane(VersionActions, Pane):
     # Pane-local styles: parsed when the pane first mounts, not before the first frame.
     DEFAULT_CSS = """
     #ds-main { height: 1fr; }
@@ -131,6 +137,8 @@ class DatasetsPane(Pane):
         Binding("w", "export", "Export", id="datasets.export"),
         Binding("u", "upload", "Upload", id="datasets.upload"),
         Binding("l", "loop", "Loop", id="datasets.loop"),
+        Binding("delete", "delete_version", "Delete version", id="datasets.delete",
+                key_display="del"),
     ]
 
     class ImportProgress(Message):
@@ -172,10 +180,11 @@ class DatasetsPane(Pane):
                     [
                         Column("line", 7, "right"),
                         Column("", 3),
-                        Column("format", 9),
+                        # At 80 columns the preview and the error category stay readable.
+                        Column("format", 9, hide_below=72),
                         Column("tokens", 7, "right"),
-                        Column("msgs", 4, "right"),
-                        Column("category", 22),
+                        Column("msgs", 4, "right", hide_below=72),
+                        Column("category", 22, min_width=14),
                         Column("preview", 0),
                     ],
                     id="ds-examples",
@@ -184,10 +193,17 @@ class DatasetsPane(Pane):
     def on_mount(self) -> None:
         self.query_one("#ds-progress").display = False
 
+    def on_resize(self) -> None:
+        # A narrower versions list at 80 columns leaves the examples their preview.
+        if self.size.width:  # not before the first layout
+            self.query_one("#ds-versions").styles.width = 30 if self.size.width >= 100 else 24
+
     # -- reading the store --------------------------------------------------
     def reload(self) -> None:
         store = self.tunedeck.store
         versions = [(d, v) for d in store.datasets.list() for v in store.datasets.versions(d.id)]
+        # Each version names its parent: versions branch (a dedupe of v1 is not v5 + dedupe).
+        known = {v.id: (d, v) for d, v in versions}
         option_list = self.query_one("#ds-versions", OptionList)
         option_list.clear_options()
         for dataset, version in versions:
@@ -196,13 +212,16 @@ class DatasetsPane(Pane):
                 if version.status == "importing"
                 else ("✓" if (version.report or {}).get("trainable") else "✗")
             )
-            option_list.add_option(
-                Option(
-                    styled(f"{mark} ", dataset.name,
-                           f" v{version.version}  {version.n_examples:,}"),
-                    id=str(version.id),
-                )
-            )
+            if mark == "✗" and (items := eval_items(store, version)) is not None:
+                mark = "✓" if items.valid else "✗"  # eval data: judged as eval items
+            parent = known.get(version.parent_version_id or -1)
+            origin = None if parent is None else (
+                f" ←v{parent[1].version}" if parent[0].id == dataset.id
+                else f" ←{parent[0].name} v{parent[1].version}")
+            option_list.add_option(Option(
+                styled(f"{mark} ", dataset.name, f" v{version.version}",
+                       (origin, "dim") if origin else None, f"  {version.n_examples:,}"),
+                id=str(version.id)))
         empty = not versions
         self.show_empty(empty)
         self.query_one("#ds-main").display = not empty
@@ -224,9 +243,16 @@ class DatasetsPane(Pane):
         version = store.datasets.version(self.version_id)
         name = next(d.name for d in store.datasets.list() if d.id == version.dataset_id)
         title = f"{name} v{version.version}"
+        if version.parent_version_id is not None:
+            parent = store.datasets.version(version.parent_version_id)
+            parent_name = next(d.name for d in store.datasets.list() if d.id == parent.dataset_id)
+            title += f" from {'' if parent_name == name else parent_name + ' '}v{parent.version}"
         if version.note:
             title += f" ({version.note})"
-        self.query_one("#ds-stats", Static).update(render_report(version.report, title))
+        items = eval_items(store, version)
+        self.query_one("#ds-stats", Static).update(
+            render_report(version.report, title) if items is None
+            else render_eval_items(items, title, version.id))
         filter_name = FILTERS[self.filter_index]
         limit = (version.report or {}).get("token_limit")
         source = ExampleSource(
@@ -236,6 +262,7 @@ class DatasetsPane(Pane):
             min_tokens=limit if filter_name == "over limit" and limit else None,
             category=self.category,
             search=self.search,
+            eval_items=items is not None,
         )
         table = self.query_one("#ds-examples", VirtualTable)
         table.set_source(source)
@@ -317,9 +344,11 @@ class DatasetsPane(Pane):
                 return
             action, text = result
             if action == "exclude":
-                self.derive("exclude", version_id, lines={example.line})
+                self._on_this_version(f"Exclude line {example.line}", version_id, lambda:
+                                      self.derive("exclude", version_id, lines={example.line}))
             elif action == "edit":
-                self.derive("edit", version_id, line=example.line, text=text)
+                self._on_this_version(f"Edit line {example.line}", version_id, lambda: self.derive(
+                    "edit", version_id, line=example.line, text=text))
 
         self.app.push_screen(ExampleScreen(example), done)
 
@@ -452,80 +481,3 @@ class DatasetsPane(Pane):
         self.post_message(self.VersionWritten(
             version_id, f"{verb} {prepared.label} as {file_id} ({prepared.lines:,} valid lines"
             + (f", {prepared.skipped:,} invalid left out)" if prepared.skipped else ")")))
-
-    # -- derived versions ---------------------------------------------------------
-    def action_split(self) -> None:
-        from tui.screens.text_prompt import AskName
-
-        if not self.has_version():
-            return
-
-        def done(text: str | None) -> None:
-            if not text or self.version_id is None:
-                return
-            ratio_text, _, seed_text = text.partition(" ")
-            try:
-                ratio, seed = float(ratio_text), int(seed_text or 42)
-            except ValueError:
-                self.notify("Type a ratio and a seed, e.g. 0.9 42", severity="error")
-                return
-            self.derive("split", self.version_id, ratio=ratio, seed=seed)
-
-        self.app.push_screen(AskName("Split valid examples: train ratio and seed", "0.9 42"), done)
-
-    def action_dedupe(self) -> None:
-        if self.has_version():
-            self.derive("dedupe", self.version_id)
-
-    def action_export(self) -> None:
-        from tui.screens.text_prompt import AskName
-
-        if not self.has_version():
-            return
-
-        def done(path: str | None) -> None:
-            if path and self.version_id is not None:
-                self.derive("export", self.version_id, path=path)
-
-        self.app.push_screen(
-            AskName("Export valid examples to (JSONL path)", str(Path.cwd() / "export.jsonl")), done
-        )
-
-    @work(
-        thread=True,
-        exclusive=True,
-        group="dataset-derive",
-        exit_on_error=False,
-        name="dataset operation",
-    )
-    def derive(self, op: str, version_id: int, **kw: Any) -> None:
-        from store import Store
-        from tui.core import dataset_ops
-
-        with Store(self.tunedeck.db_path) as store:
-            if op == "exclude":
-                new = dataset_ops.exclude_lines(store, version_id, kw["lines"])
-                text = f"v{new.version}: line(s) {sorted(kw['lines'])} excluded"
-            elif op == "edit":
-                new = dataset_ops.replace_line(store, version_id, kw["line"], kw["text"])
-                text = f"v{new.version}: line {kw['line']} edited"
-            elif op == "dedupe":
-                new, removed = dataset_ops.dedupe(store, version_id)
-                text = f"v{new.version}: {removed} duplicate(s) removed"
-            elif op == "split":
-                train, valid = dataset_ops.split(
-                    store, version_id, ratio=kw["ratio"], seed=kw["seed"]
-                )
-                self.post_message(self.VersionWritten(
-                    train.id, f"split: train {train.n_examples:,} / valid "
-                    f"{count_of(valid.n_examples, 'example')}", new_view=True))
-                return
-            else:
-                count = dataset_ops.export_valid(store, version_id, kw["path"])
-                self.post_message(
-                    self.VersionWritten(
-                        version_id, f"Exported {count:,} valid examples to {kw['path']}"
-                    )
-                )
-                return
-        self.post_message(self.VersionWritten(new.id, text))

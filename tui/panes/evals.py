@@ -248,13 +248,13 @@ class EvalsPane(Pane):
 
     # -- actions -----------------------------------------------------------
     def action_open_file(self) -> None:
-        from tui.screens.text_prompt import AskName
+        from tui.screens.text_prompt import AskPath
 
         def chosen(path: str | None) -> None:
             if path:
                 self.load_file(path.strip())
 
-        self.app.push_screen(AskName("Eval file (JSON)", placeholder="evals/my.eval.json"), chosen)
+        self.app.push_screen(AskPath("Eval file (JSON)", placeholder="evals/my.eval.json"), chosen)
 
     @work(thread=True, exclusive=True, group="eval-load", exit_on_error=False,
           name="open eval file")

@@ -18,33 +18,22 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from tui.core.config import Capability
+
+# The catalogue per profile kind lives with the port's other form choices (re-exported).
+from tui.core.finetune.form_choices import (  # noqa: F401
+    LISTED_KINDS,
+    SANDBOX_MODELS,
+    base_model_choices,
+)
+from tui.core.finetune.form_choices import OPENAI_MODELS as DEFAULT_MODELS  # noqa: F401
 from tui.core.jobs.present import age, eta, progress_bar, status_style
 from tui.core.pricing import training_prices_for
 from tui.panes.base import Pane
-from tui.ui_text import cells, rich_plain, styled
-
-DEFAULT_MODELS = (
-    "gpt-4.1-mini-2025-04-14",
-    "gpt-4.1-2025-04-14",
-    "gpt-4.1-nano-2025-04-14",
-    "gpt-4o-mini-2024-07-18",
-    "gpt-4o-2024-08-06",
-    "o4-mini-2025-04-16",
-)
-SANDBOX_MODELS = ("sandbox-small", "sandbox-large")
-# Kinds whose base models only the server itself can list (no known catalogue).
-LISTED_KINDS = ("local", "compatible")
+from tui.panes.job_model_keys import JobModelKeys
+from tui.ui_text import cells, lines, plain, rich_plain, styled
 
 
-def base_model_choices(kind: str, cached: list[str]) -> list[str]:
-    """Base models to offer for a new job: the provider's catalogue, then what it listed."""
-    if kind in LISTED_KINDS:
-        return [m for m in cached if not m.startswith("ft:")]
-    defaults = SANDBOX_MODELS if kind == "sandbox" else DEFAULT_MODELS
-    return list(dict.fromkeys([*defaults, *cached]))
-
-
-class JobsPane(Pane):
+class JobsPane(JobModelKeys, Pane):
     pane_id = "jobs"
     pane_title = "Jobs"
     empty_text = (
@@ -66,6 +55,7 @@ class JobsPane(Pane):
         Binding("g", "try_model", "Try in playground", id="jobs.playground"),
         Binding("e", "eval_model", "Eval vs base", id="jobs.eval"),
         Binding("k", "model_card", "Model card", id="jobs.card"),
+        Binding("R", "retrain", "Retrain elsewhere", id="jobs.retrain"),
     ]
     # Wall clock for ages and ETAs; tests pin it for deterministic snapshots.
     clock: ClassVar[Callable[[], float]] = time.time
@@ -94,6 +84,7 @@ class JobsPane(Pane):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="jobs-capability", classes="notice")
+        yield Static("", id="jobs-retiring", classes="notice")
         table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("job", "status", "method", "base model", "progress", "ETA",
                           "tokens", "age", "fine-tuned model")
@@ -119,6 +110,7 @@ class JobsPane(Pane):
         table.clear()
         progress = store.jobs.progress(profile.name)
         now = self.now()
+        dates = self._show_retiring()
         for job in store.jobs.list(profile.name):
             step, total = progress.get(job.id, (None, None))
             # The provider's fields are Text cells (a str cell is markup); the figures
@@ -126,7 +118,8 @@ class JobsPane(Pane):
             table.add_row(
                 *cells(job.remote_id),
                 rich_plain(job.status, status_style(job.status), end=""),
-                *cells(job.method or "-", job.model),
+                *cells(job.method or "-"), retiring_cell(job.model,
+                                                         dates.get((profile.name, job.model))),
                 progress_bar(step, total) if job.status != "succeeded" or step else "-",
                 eta(job, now),
                 f"{job.trained_tokens:,}" if job.trained_tokens else "-",
@@ -142,6 +135,17 @@ class JobsPane(Pane):
         self.show_empty(table.row_count == 0)
         table.display = table.row_count > 0
         self._ensure_watching(can)
+
+    def _show_retiring(self) -> dict[tuple[str, str], str]:
+        """The notice of models in use that retire soon; the profile's shutdown dates."""
+        from tui.core.retirement import notice_lines
+
+        store, name = self.tunedeck.store, self.tunedeck.profile.name
+        notice = self.query_one("#jobs-retiring", Static)
+        found = notice_lines(store, name)
+        notice.update(lines(plain(line, "yellow") for line in found))  # model names: data
+        notice.display = bool(found)
+        return store.models.shutdown_dates(name)
 
     def selected_job_id(self) -> int | None:
         table = self.query_one("#jobs-table", DataTable)
@@ -310,6 +314,10 @@ class JobsPane(Pane):
         provider = self._provider()
         try:
             jobs = await sync_all(provider, self.tunedeck.store, profile.name)
+            # The shutdown dates come with the model list (the notice and the dates column).
+            from tui.core.retirement import refresh_models
+
+            await refresh_models(provider, self.tunedeck.store, profile.name)
         finally:
             await provider.close()
         self.notify(f"Synced {len(jobs)} job(s) from {profile.name}")
@@ -352,7 +360,7 @@ class JobsPane(Pane):
             # A local engine or compatible server: its models are whatever it serves.
             self.list_models_then_new_job()
             return
-        models = base_model_choices(profile.kind, cached)
+        models = base_model_choices(profile.kind, cached, profile)
 
         def chosen(spec: Any) -> None:
             if spec is not None:
@@ -361,7 +369,10 @@ class JobsPane(Pane):
         graders = [(f"{ev.name}: {c.get('name', c.get('type', '?'))}", c)
                    for ev in self.tunedeck.store.evals.list()
                    for c in ev.testing_criteria or [] if isinstance(c, dict)]
-        self.tunedeck.push_screen(JobCreate(versions, models, graders=graders), chosen)
+        from tui.core.finetune.form_choices import form_choices
+
+        self.tunedeck.push_screen(JobCreate(versions, models, graders=graders,
+                                            choices=form_choices(profile)), chosen)
 
     def preflight(self, spec: Any) -> None:
         from tui.screens.job_preflight import JobPreflight
@@ -395,7 +406,7 @@ class JobsPane(Pane):
                                     profile=self.tunedeck.profile.name))
                         if _is_api_error(exc) else f"{type(exc).__name__}: {exc}",
                         title="Launch failed", severity="error", timeout=15)
-            self._status("Launch failed; the form's values are kept in the pre-flight note.")
+            self._status(_launch_failed_hint(exc))
             return
         finally:
             await provider.close()
@@ -418,6 +429,7 @@ class JobsPane(Pane):
 
         job = self.tunedeck.store.jobs.get(job_id)
         try:
+            _provider_can(self.tunedeck.settings.profiles.get(job.profile), action)
             check_action(job, action)
         except ActionError as exc:
             self.notify(str(exc), severity="warning")
@@ -455,81 +467,36 @@ class JobsPane(Pane):
         if self.watcher is not None:
             self.watcher.add(job.id)
 
-    def action_copy(self) -> None:
-        job_id = self.chosen_job_id()
-        if job_id is not None:
-            self.copy_model(job_id)
 
-    def copy_model(self, job_id: int, name: str | None = None) -> None:
-        """Copy the fine-tuned model (or a checkpoint's) id: OSC 52, works through tmux/SSH."""
-        job = self.tunedeck.store.jobs.get(job_id)
-        name = name or job.fine_tuned_model
-        if not name:
-            self.notify(f"{job.remote_id} has no fine-tuned model yet ({job.status})",
-                        severity="warning")
-            return
-        self.tunedeck.copy_to_clipboard(name)
-        self.notify(f"Copied {name}")
+def retiring_cell(model: str, shutdown: str | None) -> Any:
+    """The base model, with its shutdown date where one is announced (data: a Text cell)."""
+    from rich.text import Text
+
+    from tui.core.retirement import shutdown_note
+
+    (cell,) = cells(model)
+    note = shutdown_note(shutdown)
+    return cell if note is None else Text.assemble(cell, Text(*note))
 
 
-    async def try_model(self, job_id: int, name: str | None = None) -> None:
-        """Open the playground comparing the fine-tuned model (or a checkpoint) with its base."""
-        job = self.tunedeck.store.jobs.get(job_id)
-        name = name or job.fine_tuned_model
-        if not name:
-            self.notify(f"{job.remote_id} has no fine-tuned model yet ({job.status})",
-                        severity="warning")
-            return
-        await self.tunedeck.try_model_in_playground(name)
+def _provider_can(profile: Any, action: str) -> None:
+    """Refuse before asking, not after: Together has no pause, Fireworks none either."""
+    from tui.core.finetune import capabilities_for, rules_of
+    from tui.core.finetune.port import Feature
+    from tui.core.jobs.actions import ActionError
 
-    async def eval_model(self, job_id: int, name: str | None = None) -> None:
-        """Run an eval on the fine-tuned model and on its base, then compare the two runs."""
-        from tui.screens.text_prompt import AskName
+    if profile is not None and not capabilities_for(profile).can(Feature(action)):
+        raise ActionError(f"{rules_of(profile).provider} cannot {action} a job: "
+                          f"{capabilities_for(profile).why_not(Feature(action))}")
 
-        job = self.tunedeck.store.jobs.get(job_id)
-        name = name or job.fine_tuned_model
-        evals = self.tunedeck.store.evals.list()
-        if not name:
-            self.notify(f"{job.remote_id} has no fine-tuned model yet ({job.status})",
-                        severity="warning")
-            return
-        if not evals:
-            self.notify("No evals yet: open an eval file in the Evals pane (3, then o)",
-                        severity="warning")
-            return
 
-        async def chosen(answer: str | None) -> None:
-            match = next((e for e in evals if e.name == (answer or "").strip()), None)
-            if match is None:
-                if answer:
-                    self.notify(f"No eval named {answer!r}", severity="error")
-                return
-            while len(self.tunedeck.screen_stack) > 1:
-                self.tunedeck.pop_screen()
-            await self.tunedeck.action_show_pane("evals")
-            if self.tunedeck.pane("evals").evaluate_against_base(match.id, job.model, name):
-                self.notify(f"Evaluating {name} and {job.model} on {match.name}; the "
-                            "comparison opens when both runs finish")
+def _launch_failed_hint(exc: BaseException) -> str:
+    from tui.core.errors import TRAINING_NOT_AVAILABLE
 
-        names = ", ".join(e.name for e in evals[:6])
-        self.tunedeck.push_screen(AskName(f"Eval to run ({names})", evals[0].name), chosen)
-
-    async def action_eval_model(self) -> None:
-        job_id = self.chosen_job_id()
-        if job_id is not None:
-            await self.eval_model(job_id)
-
-    def action_model_card(self) -> None:
-        job_id = self.chosen_job_id()
-        if job_id is None:
-            return
-        job = self.tunedeck.store.jobs.get(job_id)
-        self.tunedeck.show_model_card(job.fine_tuned_model or job.model)
-
-    async def action_try_model(self) -> None:
-        job_id = self.chosen_job_id()
-        if job_id is not None:
-            await self.try_model(job_id)
+    if getattr(exc, "code", None) == TRAINING_NOT_AVAILABLE:
+        return ("OpenAI takes no new fine-tuning jobs here: R on a job retrains it on another "
+                "profile (the notice names those that still train).")
+    return "Launch failed; the form's values are kept in the pre-flight note."
 
 
 def _is_api_error(exc: BaseException) -> bool:

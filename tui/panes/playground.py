@@ -21,11 +21,10 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from tui.core import templates
 from tui.core.config import Capability
-from tui.core.flywheel import dpo_pair, eval_item, sft_example
 from tui.core.inference_prices import estimate_cost
 from tui.core.playground.runner import RunOutcome, RunParams
-from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
+from tui.panes.playground_keep import KeepOutputs
 from tui.ui_text import lines, styled
 from tui.widgets.output_panel import OutputPanel
 from tui.widgets.visible_fields import VisibleInput, VisibleTextArea
@@ -34,7 +33,7 @@ MAX_COMPARE = 4
 DEFAULT_MODEL = "gpt-4o-mini"
 
 
-class PlaygroundPane(Pane):
+class PlaygroundPane(KeepOutputs, Pane):
     # Pane-local styles: parsed when the pane first mounts, not before the first frame.
     DEFAULT_CSS = """
     #pg-main { height: 1fr; }
@@ -76,6 +75,7 @@ class PlaygroundPane(Pane):
         Binding("ctrl+b", "mark_better", "Better → DPO", id="playground.to_dpo"),
         Binding("ctrl+g", "save_eval_item", "→ eval item", id="playground.to_eval"),
         Binding("ctrl+o", "history", "History", id="playground.history"),
+        Binding("f12", "clear_conversation", "New conversation", id="playground.clear"),
         Binding("ctrl+l", "refresh_models", "Refresh models", id="playground.models"),
         Binding("ctrl+f", "fill_from_dataset", "Fill from example", id="playground.fill"),
         Binding("f6", "few_shot", "Few-shot from dataset", id="playground.few_shot"),
@@ -156,6 +156,20 @@ class PlaygroundPane(Pane):
 
     def on_mount(self) -> None:
         self.query_one("#pg-models", Input).value = self._default_model()
+
+    def on_resize(self) -> None:
+        self._arrange_outputs()
+
+    def _arrange_outputs(self) -> None:
+        """At 80 columns: a narrower form, and compared answers stacked, not side by side,
+        so each panel's model name is readable (side by side both read `sandbox…`)."""
+        if not self.size.width:  # not before the first layout
+            return
+        compose = 52 if self.size.width >= 100 else 40
+        self.query_one("#pg-compose").styles.width = compose
+        count = max(1, len(self._panels()))
+        narrow = (self.size.width - compose) // count < 30
+        self.query_one("#pg-outputs").styles.layout = "vertical" if narrow else "horizontal"
 
     def focus_first(self) -> None:
         # Every field here takes text: focus the pane itself, so its keys
@@ -372,6 +386,7 @@ class PlaygroundPane(Pane):
         # starts let the first model finish before the second had begun.
         panels = [OutputPanel(slot, model) for slot, model in enumerate(models)]
         await outputs.mount_all(panels)
+        self._arrange_outputs()
         for slot, (model, panel) in enumerate(zip(models, panels, strict=True)):
             run_id = store.prompts.start_run(
                 profile=self.tunedeck.profile.name,
@@ -381,6 +396,7 @@ class PlaygroundPane(Pane):
                 params=params.as_dict(),
                 prompt_version_id=version.id,
                 compare_group=group,
+                variables=self.variables(),
             )
             panel.start(run_id)
             self.stream(slot, run_id, model, filled, params, api)
@@ -428,8 +444,6 @@ class PlaygroundPane(Pane):
     def _record(self, run_id: int, model: str, status: str, outcome: RunOutcome) -> None:
         panel_text = next((p.text for p in self._panels() if p.run_id == run_id), "")
         text = outcome.output_text or panel_text
-        if status == "stopped" and not text:
-            status = "error"
         prices = self.tunedeck.settings.prices
         cost = estimate_cost(
             model,
@@ -439,9 +453,10 @@ class PlaygroundPane(Pane):
             output_overrides=prices.output,
         )
         error = outcome.extra.get("error_text") or (str(outcome.error) if outcome.error else None)
+        # esc is the user's choice, not a failure: "stopped", with what arrived and no error.
         self.tunedeck.store.prompts.finish_run(
             run_id,
-            status="incomplete" if status == "stopped" else status,
+            status=status,
             output_text=text,
             error=error,
             input_tokens=outcome.input_tokens,
@@ -487,142 +502,6 @@ class PlaygroundPane(Pane):
         # Turns are a dataset's or a model's text: parts, never markup.
         self.query_one("#pg-turns", Static).update(lines(
             styled((str(t["role"]), "b"), ": ", str(t["content"])[:80]) for t in self.turns[-6:]))
-
-    # -- keeping things ------------------------------------------------------
-    def action_save_prompt(self) -> None:
-        from tui.screens.text_prompt import AskName
-
-        def save(name: str | None) -> None:
-            if not name:
-                return
-            self.prompt_name = name
-            version = self.tunedeck.store.prompts.save(
-                name,
-                self.template_messages(),
-                params=self._safe_params(),
-                model=(self.models() or [None])[0],
-            )
-            self.notify(f"Saved prompt {name} v{version.version}")
-            self._update_status()
-
-        self.app.push_screen(AskName("Save prompt as", self.prompt_name), save)
-
-    def _safe_params(self) -> dict[str, Any]:
-        try:
-            return self.params().as_dict()
-        except ValueError:
-            return {}
-
-    def _chosen_output(self) -> OutputPanel | None:
-        panels = [p for p in self._panels() if p.text]
-        better = [p for p in panels if p.has_class("-better")]
-        return (better or panels or [None])[0]
-
-    def action_save_sft(self) -> None:
-        from tui.screens.text_prompt import EditAndSave
-
-        panel = self._chosen_output()
-        if panel is None:
-            self.notify("No answer to save yet: run first (ctrl+r)", severity="warning")
-            return
-
-        def save(result: tuple[str, str] | None) -> None:
-            if result:
-                dataset, text = result
-                self.save_lines(dataset, [sft_example(self.last_messages, text)], "SFT example")
-
-        self.app.push_screen(
-            EditAndSave("Save as an SFT example", "playground-sft", panel.text), save
-        )
-
-    def action_mark_better(self) -> None:
-        panels = [p for p in self._panels() if p.text]
-        if len(panels) < 2:
-            self.notify(
-                "Compare two models first (model-a, model-b in the model box)", severity="warning"
-            )
-            return
-        from tui.screens.text_prompt import AskName
-
-        choices = ", ".join(f"{p.slot + 1}={p.model}" for p in panels)
-
-        def chosen(answer: str | None) -> None:
-            if not answer or not answer.strip().isdigit():
-                return
-            index = int(answer) - 1
-            best = next((p for p in panels if p.slot == index), None)
-            if best is None:
-                self.notify(f"No output {answer}", severity="error")
-                return
-            worst = next(p for p in panels if p is not best)
-            for p in panels:
-                p.mark_better(p is best)
-            self.save_lines(
-                "playground-dpo", [dpo_pair(self.last_messages, best.text, worst.text)], "DPO pair"
-            )
-
-        self.app.push_screen(AskName(f"Which answer is better? ({choices})", "1"), chosen)
-
-    def action_save_eval_item(self) -> None:
-        from tui.screens.text_prompt import EditAndSave
-
-        panel = self._chosen_output()
-        if not self.last_messages or panel is None:
-            self.notify("Run first: the answer is offered as the reference", severity="warning")
-            return
-
-        def save(result: tuple[str, str] | None) -> None:
-            if result:
-                dataset, reference = result
-                line = eval_item(self.last_messages, reference, self.variables())
-                self.save_lines(dataset, [line], "eval item")
-
-        self.app.push_screen(
-            EditAndSave(
-                "Add as an eval item (edit the reference answer)", "playground-evals", panel.text
-            ),
-            save,
-        )
-
-    @work(thread=True, exclusive=False, group="dataset-write", exit_on_error=False)
-    def save_lines(self, dataset: str, lines: list[dict[str, Any]], what: str) -> None:
-        from store import Store
-        from tui.core.dataset_versions import append_lines
-
-        with Store(self.tunedeck.db_path) as store:
-            version = append_lines(store, dataset, lines)
-        self.app.call_from_thread(
-            self.notify,
-            f"Saved {what} to {dataset} v{version.version} "
-            f"({count_of(version.n_examples, 'example')}, {version.n_invalid:,} invalid)",
-        )
-
-    def action_history(self) -> None:
-        from tui.screens.history import HistoryScreen
-
-        async def reopen(run_id: int | None) -> None:
-            if run_id is not None:
-                await self.reopen(run_id)
-
-        self.app.push_screen(HistoryScreen(self.tunedeck.store), reopen)
-
-    async def reopen(self, run_id: int) -> None:
-        run = self.tunedeck.store.prompts.run(run_id)
-        messages = run.input if isinstance(run.input, list) else []
-        system = next((m["content"] for m in messages if m.get("role") == "system"), "")
-        chat = [m for m in messages if m.get("role") != "system"]
-        self.turns = chat[:-1]
-        self.query_one("#pg-system", TextArea).text = system
-        self.query_one("#pg-user", TextArea).text = str(chat[-1]["content"]) if chat else ""
-        self.query_one("#pg-models", Input).value = run.model
-        self.query_one("#pg-api", Select).value = run.api
-        self.last_messages = messages
-        await self.query(OutputPanel).remove()
-        self.query_one("#pg-hint").display = False
-        panel = OutputPanel(0, run.model)
-        await self.query_one("#pg-outputs", Horizontal).mount(panel)
-        panel.run_id = run.id
-        panel.show_run(run)
 
     # -- models --------------------------------------------------------------
     @work(exclusive=True, group="playground-models", exit_on_error=False)

@@ -1,7 +1,13 @@
 """The sandbox's honest models: deterministic base models and nearest-example fine-tunes.
 
 Base models answer from the last user message (`sandbox-small` echoes it,
-`sandbox-large` echoes it with the word order reversed). A fine-tuned model
+`sandbox-large` echoes it with the word order reversed), shaped by the system
+prompt's directives (tui/sandbox/directives.py). `sandbox-teacher` is
+the sandbox's big, priced model for distillation: it knows the sandbox's task
+family "What is the capital of country number N?" (answering "The capital of
+country N is CityN."), except that it is unsure of every fifth country
+(N % 5 == 4), so a grader filter has something to drop; anything else it
+echoes like `sandbox-small`. A fine-tuned model
 answers with the target of the training example whose prompt is nearest to the
 question (token overlap), among the examples it has seen; with nothing similar
 it falls back to its base model. Training replays exactly that: each step the
@@ -20,13 +26,14 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from tui.sandbox import grading, structured
+from tui.sandbox import directives, grading, structured
 from tui.sandbox.engine import (
     Generation,
     GenerationParams,
@@ -46,7 +53,8 @@ from tui.sandbox.text import (
     truncate,
 )
 
-BASE_MODELS = ("sandbox-small", "sandbox-large")
+BASE_MODELS = ("sandbox-small", "sandbox-large", "sandbox-teacher")
+_CAPITAL_QUESTION = re.compile(r"capital of country number (\d+)", re.IGNORECASE)
 _BASE_CONFIDENCE = 0.2  # how sure an untrained model is of its echo
 _VALID_SAMPLE = 32  # validation examples scored on intermediate steps
 _FULL_VALID_CAP = 500
@@ -249,6 +257,8 @@ class SandboxEngine:
                     best, best_sim = target, sim
             if best is not None:
                 text = best
+        # The system prompt's directives, or a reflection's proposal (tui/sandbox/directives.py).
+        text = directives.respond(messages, text)
         if params.json_schema is not None:
             schema = params.json_schema or {"type": "object", "properties": {"answer": {"type": "string"}}}
             text = orjson.dumps(structured.fill(schema, text)).decode()
@@ -264,7 +274,19 @@ class SandboxEngine:
             return f"Hello from {model}."
         if model == "sandbox-large":
             return " ".join(reversed(question.split()))
+        if model == "sandbox-teacher":
+            return _teacher_answer(question)
         return question
+
+
+def _teacher_answer(question: str) -> str:
+    found = _CAPITAL_QUESTION.search(question)
+    if found is None:
+        return question
+    n = int(found.group(1))
+    if n % 5 == 4:  # the teacher's known blind spot: deterministic, so tests can count it
+        return f"I am not sure which city is the capital of country {n}."
+    return f"The capital of country {n} is City{n}."
 
 
 def _mean(values: Any) -> float:

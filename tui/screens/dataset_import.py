@@ -57,6 +57,11 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[tuple[str, str, str] | None]
         self.query_one("#import-path", Input).value = str(event.path)
         self.query_one("#import-name", Input).focus()
 
+    @on(Input.Changed, "#import-path")
+    def _path_changed(self) -> None:
+        # The error was about the path as it was: once it is edited, it no longer applies.
+        self.query_one("#import-error", Static).display = False
+
     @on(Input.Submitted)
     def action_submit(self) -> None:
         path = self.query_one("#import-path", Input).value.strip()

@@ -124,7 +124,16 @@ class GraderEditorScreen(ReportsWorkerErrors, ModalScreen[list[dict[str, Any]] |
         self.dismiss(self.criteria)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        from tui.screens.version_choice import ConfirmChange
+
+        if self.query_one("#grader-editor-text", TextArea).text == self.initial:
+            self.dismiss(None)
+            return
+        # Edits are the user's work: esc asks before throwing them away.
+        self.app.push_screen(ConfirmChange(styled(
+            ("Discard your edits to the graders?", "b"),
+            "\ny discards them; n keeps editing (ctrl+s saves).")),
+            lambda yes: self.dismiss(None) if yes else None)
 
     def action_try(self) -> None:
         trial = self.query_one("#grader-editor-trial", Static)

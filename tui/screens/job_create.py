@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+from tui.core.finetune.form_choices import FormChoices
 from tui.core.jobs.spec import (
     HYPERPARAMETERS,
     METHODS,
@@ -58,6 +59,7 @@ class JobCreate(ModalScreen[JobSpec | None]):
     JobCreate .form-row > Input, JobCreate .form-row > Select { width: 1fr; }
     JobCreate Input.-invalid { border: tall $error; }
     JobCreate #job-form-grader { height: 7; }
+    JobCreate #job-form-method-note { height: auto; padding: 0 1 0 27; display: none; }
     JobCreate #job-form-errors { color: $error; height: auto; padding: 0 1; }
     JobCreate #job-form-buttons { height: auto; }
     JobCreate Button { margin-right: 2; }
@@ -74,6 +76,7 @@ class JobCreate(ModalScreen[JobSpec | None]):
         *,
         initial: dict[str, Any] | None = None,
         graders: list[tuple[str, dict[str, Any]]] | None = None,
+        choices: FormChoices | None = None,
     ) -> None:
         super().__init__()
         # Labels name datasets and evals (data): Content prompts, not markup.
@@ -82,12 +85,23 @@ class JobCreate(ModalScreen[JobSpec | None]):
         self.initial = initial or {}
         # (label, criterion) from the store's evals: RFT can reuse an eval's grader.
         self.graders = graders or []
+        # The profile's provider: its methods, hyperparameters, options and suffix rule.
+        self.choices = choices
+
+    def _method_options(self) -> list[tuple[Any, str]]:
+        if self.choices is None:
+            return [(m, m) for m in METHODS]
+        # A method the provider cannot train stays listed, marked, with the reason below.
+        return [(m if why is None else styled(m, ("  not on " + self.choices.provider,
+                                                      "dim")), m)
+                for m, why in self.choices.methods]
 
     def compose(self) -> ComposeResult:
         value = self.initial.get
         with Vertical(id="job-form"):
-            yield Static("[b]New fine-tuning job[/b]  ctrl+s: pre-flight (nothing is sent yet) · "
-                         "esc: cancel")
+            where = f" on {self.choices.provider}" if self.choices else ""
+            yield Static(styled(("New fine-tuning job", "b"), where,
+                                "  ctrl+s: pre-flight (nothing is sent yet) · esc: cancel"))
             with VerticalScroll():
                 yield from self._row("training data", Select(
                     self.versions, prompt="pick a dataset version", id="job-form-training",
@@ -100,8 +114,9 @@ class JobCreate(ModalScreen[JobSpec | None]):
                     placeholder="e.g. gpt-4.1-mini-2025-04-14",
                     suggester=SuggestFromList(self.models, case_sensitive=False)))
                 yield from self._row("method", Select(
-                    [(m, m) for m in METHODS], allow_blank=False, id="job-form-method",
+                    self._method_options(), allow_blank=False, id="job-form-method",
                     value=value("method", "supervised")))
+                yield Static("", id="job-form-method-note")
                 for name in ALL_HYPER:
                     yield from self._row(HYPER_LABELS[name], Input(
                         str(value(name, "auto")), id=f"job-form-{name}", placeholder="auto"),
@@ -114,8 +129,13 @@ class JobCreate(ModalScreen[JobSpec | None]):
                     value("grader", GRADER_EXAMPLE), id="job-form-grader", language=None),
                     name="grader")
                 yield from self._row("", Static("", id="job-form-grader-check"), name="grader")
-                yield from self._row("suffix (≤64)", Input(
-                    value("suffix", ""), id="job-form-suffix", max_length=64))
+                yield from self._option_rows()
+                limit = self.choices.suffix_max if self.choices else 64
+                yield from self._row("suffix" + (f" (≤{limit})" if limit else " (none)"), Input(
+                    value("suffix", ""), id="job-form-suffix", max_length=limit or 0,
+                    disabled=limit is None,
+                    placeholder=(self.choices.suffix_rule if self.choices else "") if limit
+                    else f"{self.choices.provider if self.choices else ''} takes no suffix"))
                 yield from self._row("seed", Input(value("seed", ""), id="job-form-seed",
                                                    placeholder="random"))
                 yield from self._row("metadata", Input(
@@ -131,6 +151,30 @@ class JobCreate(ModalScreen[JobSpec | None]):
         if name is not None:
             row.add_class(f"hp-{name}")
         yield row
+
+    def _option_rows(self) -> ComposeResult:
+        """The provider's own settings (Azure's training type, Nebius's LoRA…), blank = unset."""
+        for option in self.choices.options if self.choices else ():
+            given = str((self.initial.get("options") or {}).get(option.name, ""))
+            if option.choices:
+                widget: Any = Select([(c, c) for c in option.choices],
+                                     prompt=f"profile default ({option.default})"
+                                     if option.default else "provider default",
+                                     value=given or Select.NULL,
+                                     id=f"job-form-opt-{option.name}")
+            else:
+                widget = Input(given, id=f"job-form-opt-{option.name}",
+                               placeholder=f"default · {option.wording}")
+            yield from self._row(option.name.replace("_", " "), widget, name="option")
+
+    def options(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for option in self.choices.options if self.choices else ():
+            widget = self.query_one(f"#job-form-opt-{option.name}")
+            value = widget.value if isinstance(widget, Input | Select) else None
+            if isinstance(value, str) and value.strip():
+                out[option.name] = value.strip()
+        return out
 
     def on_mount(self) -> None:
         self._show_method_fields()
@@ -170,7 +214,12 @@ class JobCreate(ModalScreen[JobSpec | None]):
 
     def _show_method_fields(self) -> None:
         method = self._method()
-        wanted = set(HYPERPARAMETERS[method]) | ({"grader"} if method == "reinforcement" else set())
+        shown = self.choices.hyperparameters[method] if self.choices else HYPERPARAMETERS[method]
+        wanted = set(shown) | ({"grader"} if method == "reinforcement" else set())
+        why = self.choices.method_problem(method) if self.choices else None
+        note = self.query_one("#job-form-method-note", Static)
+        note.update(plain(f"✗ {why}", "red") if why else "")
+        note.display = why is not None
         for name in (*ALL_HYPER, "grader"):
             for row in self.query(f".hp-{name}"):
                 row.display = name in wanted
@@ -202,14 +251,20 @@ class JobCreate(ModalScreen[JobSpec | None]):
             "seed": self.query_one("#job-form-seed", Input).value,
             "metadata": self.query_one("#job-form-metadata", Input).value,
         }
-        for name in HYPERPARAMETERS[method]:
+        shown = self.choices.hyperparameters[method] if self.choices else HYPERPARAMETERS[method]
+        for name in shown:
             out[name] = self.query_one(f"#job-form-{name}", Input).value
+        out["options"] = self.options()
         if method == "reinforcement":
             out["grader"] = self.query_one("#job-form-grader", TextArea).text
         return out
 
     @on(Button.Pressed, "#job-form-submit")
     def action_submit(self) -> None:
+        why = self.choices.method_problem(self._method()) if self.choices else None
+        if why:
+            self.query_one("#job-form-errors", Static).update(plain(f"• method: {why}"))
+            return
         try:
             spec = parse_form(self.values())
         except SpecError as exc:

@@ -64,6 +64,8 @@ class JobPreflight(ReportsWorkerErrors, ModalScreen[Preflight | None]):
         self.title = title
         self.confirm_text = confirm_text
         self.preflight: Preflight | None = None
+        # Lines shown above the pre-flight (a retrain's plan: what was carried over).
+        self.head_lines: list[str] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="job-preflight-box"):
@@ -109,7 +111,9 @@ class JobPreflight(ReportsWorkerErrors, ModalScreen[Preflight | None]):
             return
         pre = self.preflight = message.preflight
         # Lines name datasets, files and models, and quote the data: parts, not markup.
-        rows: list = [plain(line) for line in pre.summary_lines()]
+        rows: list = [plain(line, "b" if i == 0 else "") for i, line in
+                      enumerate(self.head_lines)]
+        rows += [plain(line) for line in pre.summary_lines()]
         rows += [plain(f"⚠ {w}", "yellow") for w in pre.warnings]
         rows += [plain(f"✗ {p}", "red") for p in pre.problems]
         budget = message.budget

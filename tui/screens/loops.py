@@ -37,7 +37,9 @@ class LoopsScreen(ModalScreen[None]):
     LoopsScreen #loops-keys { height: 1; color: $text-muted; }
     """
     BINDINGS: ClassVar = [
-        Binding("escape,q", "dismiss", "Close", id="loops.close"),
+        # q quits here as everywhere else (it used to close the view); esc closes it.
+        Binding("escape", "dismiss", "Close", id="loops.close"),
+        Binding("q", "app.quit", "Quit", id="loops.quit"),
         Binding("n", "new_loop", "New loop", id="loops.new"),
         Binding("c", "compare", "Comparison", id="loops.compare"),
         Binding("k", "model_card", "Model card", id="loops.card"),

@@ -23,6 +23,7 @@ class ModelCardScreen(ReportsWorkerErrors, TextViewScreen):
     BINDINGS: ClassVar = [
         Binding("escape,q", "dismiss", "Close", id="model_card.close"),
         Binding("g", "try_model", "Try in playground", id="model_card.playground"),
+        Binding("R", "retrain", "Retrain elsewhere", id="model_card.retrain"),
     ]
 
     def __init__(self, model: str, db_path: Path,
@@ -45,8 +46,19 @@ class ModelCardScreen(ReportsWorkerErrors, TextViewScreen):
         with Store(self.db_path) as store:
             card = model_lineage(store, self.model, training_prices=self.training_prices)
         text = lines([*(from_runs(runs) for runs in card_runs(card)), "",
-                      plain("g try in the playground · esc close", "dim")])
+                      plain("g try in the playground · R retrain elsewhere · esc close", "dim")])
         self.app.call_from_thread(self.query_one(f"#{self.text_id}", Static).update, text)
+
+    def action_retrain(self) -> None:
+        """The job that trained this model (or, for a base model, none) on another profile."""
+        from tui.retrain_flow import start_retrain
+
+        job = self.app.store.jobs.by_model(self.model)  # type: ignore[attr-defined]
+        if job is None:
+            self.notify(f"No job in the store trained {self.model}: retrain elsewhere starts "
+                        "from a fine-tuning job (Jobs, 4)", severity="warning", markup=False)
+            return
+        start_retrain(self.app, job.id)
 
     def action_try_model(self) -> None:
         app = self.app

@@ -7,6 +7,9 @@ characters (tui/widgets/visible_fields.py) and keep the text exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
 from tui.core.untrusted import count_controls
-from tui.ui_text import styled
+from tui.ui_text import plain, styled
 from tui.widgets.visible_fields import VisibleInput, VisibleTextArea
 
 
@@ -29,20 +32,36 @@ class AskName(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel")]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "", *,
-                 allow_empty: bool = False) -> None:
+                 allow_empty: bool = False,
+                 check: Callable[[str], str | None] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
         self.placeholder = placeholder
         self.allow_empty = allow_empty
+        # Why an answer cannot be taken (a path that does not exist), or None: the
+        # dialog then stays open with the text, instead of closing and losing it.
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static(styled((self.title_text, "b"), "  (enter to accept, esc to cancel)"))
             yield VisibleInput(self.value, placeholder=self.placeholder, id="ask-input")
+            error = Static("", id="ask-error")
+            error.display = False
+            yield error
+
+    def on_input_changed(self) -> None:
+        self.query_one("#ask-error", Static).display = False
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
+        problem = self.check(value) if self.check is not None and value else None
+        if problem:
+            error = self.query_one("#ask-error", Static)
+            error.update(plain(problem, "b red"))  # it quotes what was typed: plain text
+            error.display = True
+            return
         if value or self.allow_empty:
             self.dismiss(value)
 
@@ -58,18 +77,23 @@ class EditAndSave(ModalScreen[tuple[str, str] | None]):
         Binding("escape", "cancel", "Cancel", id="edit.cancel"),
     ]
 
-    def __init__(self, title: str, target: str, text: str, target_label: str = "dataset") -> None:
+    def __init__(self, title: str, target: str, text: str, target_label: str = "dataset",
+                 *, describe: Callable[[str], str] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.target = target
         self.text = text
         self.target_label = target_label
+        # What saving to the typed target will do (which version it extends), kept current.
+        self.describe = describe
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box tall"):
             yield Static(styled((self.title_text, "b"), "  (ctrl+s saves, esc cancels)"))
             yield Static(f"{self.target_label}:", markup=False)
             yield VisibleInput(self.target, id="edit-target")
+            if self.describe is not None:
+                yield Static(plain(self.describe(self.target)), id="edit-target-hint")
             yield Static("text (edit freely):")
             controls = count_controls(self.text)
             if controls:
@@ -82,6 +106,11 @@ class EditAndSave(ModalScreen[tuple[str, str] | None]):
     def on_mount(self) -> None:
         self.query_one("#edit-text", TextArea).focus()
 
+    @on(Input.Changed, "#edit-target")
+    def _target_changed(self, event: Input.Changed) -> None:
+        if self.describe is not None:
+            self.query_one("#edit-target-hint", Static).update(plain(self.describe(event.value)))
+
     def action_save(self) -> None:
         target = self.query_one("#edit-target", Input).value.strip()
         if not target:
@@ -91,3 +120,12 @@ class EditAndSave(ModalScreen[tuple[str, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class AskPath(AskName):
+    """A file path: a path that does not name a file keeps the dialog open with the text."""
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        from tui.core.path_check import file_problem
+
+        super().__init__(title, value, placeholder, check=file_problem)

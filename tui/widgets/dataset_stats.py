@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from tui.core.eval_data import EvalItems
 from tui.core.untrusted import visible
 
 BARS = " ▁▂▃▄▅▆▇█"
@@ -82,15 +83,33 @@ def render_report(report: dict[str, Any] | None, title: str) -> RenderableType:
         else f"epochs {_n(report.get('epochs'))} · billed ≈ {_n(report.get('billed_tokens'))} tokens · "
         "no price known for this model (config [prices.training])"
     )
-    parts: list[RenderableType] = [verdict, counts, token_line]
-    hist = _histogram(tokens)
-    if hist is not None:
-        parts.append(hist)
-    parts.append(cost_line)
+    parts: list[RenderableType] = [verdict, counts]
     errors = report.get("errors") or {}
     if errors:
+        # Right under the counts: at 80×24 the panel's last lines are the ones cut.
         line = Text("errors: ", style="bold red", no_wrap=True, overflow="ellipsis")
         ranked = sorted(errors.items(), key=lambda kv: -kv[1])
         line.append(visible("  ".join(f"{cat} ×{n:,}" for cat, n in ranked)), style="red")
         parts.append(line)
+    parts.append(token_line)
+    hist = _histogram(tokens)
+    if hist is not None:
+        parts.append(hist)
+    parts.append(cost_line)
     return Group(*parts)
+
+
+def render_eval_items(summary: EvalItems, title: str, version_id: int) -> RenderableType:
+    """A version of eval items: judged as eval data, not against the fine-tuning rules."""
+    verdict = Text(f"{visible(title)}  ", style="bold")
+    if summary.valid:
+        verdict.append("✓ eval items", style="bold green")
+    else:
+        verdict.append(f"✗ line {summary.first_bad_line} is not an eval item", style="bold red")
+    verdict.append("   data for an eval, not for fine-tuning", style="dim")
+    counts = Text(f"{summary.items:,} of {summary.lines:,} lines are "
+                  '{"item": {...}} objects · fields: ')
+    counts.append(visible(", ".join(summary.fields[:12]) or "none"))
+    use = Text("An eval reads it as its data source: "
+               f'{{"type": "dataset_version", "id": {version_id}}}', style="dim")
+    return Group(verdict, counts, use)

@@ -46,6 +46,7 @@ class OutputPanel(Vertical):
     OutputPanel.-running { border: round $accent; }
     OutputPanel.-error { border: round $error; }
     OutputPanel.-incomplete { border: round $warning; }
+    OutputPanel.-stopped { border: round $secondary; }
     OutputPanel.-better { border: double $success; }
     OutputPanel > .output-stats { color: $text-muted; height: auto; }
     OutputPanel > VerticalScroll { height: 1fr; }

@@ -27,6 +27,7 @@ from textual.strip import Strip
 from tui.core.untrusted import visible
 
 PAGE_SIZE = 200
+FLEX_MIN = 24  # what the flexible column (a preview, a name) needs to say something
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class Column:
     title: str
     width: int  # 0 = take the remaining width
     justify: str = "left"
+    # Narrow tables (80 columns): a column may give way so the flexible one stays readable.
+    hide_below: int = 0  # hidden when the table is narrower than this
+    min_width: int = 0  # shrinks down to this while the flexible column has under FLEX_MIN
 
 
 @dataclass(frozen=True)
@@ -144,14 +148,28 @@ class VirtualTable(ScrollView, can_focus=True):
 
     # -- rendering ---------------------------------------------------------
     def _widths(self, total: int) -> list[int]:
-        fixed = sum(c.width + 1 for c in self.columns if c.width)
-        flexible = [c for c in self.columns if not c.width]
-        rest = max(8, total - fixed - len(flexible)) // max(1, len(flexible))
-        return [c.width or rest for c in self.columns]
+        """Each column's width; 0 for a column hidden at this width."""
+        shown = [total >= c.hide_below for c in self.columns]
+        widths = [c.width if on else 0 for c, on in zip(self.columns, shown, strict=True)]
+        n_flex = sum(1 for c, on in zip(self.columns, shown, strict=True) if on and not c.width)
+
+        def rest() -> int:
+            used = sum(w + 1 for w in widths if w)
+            return (total - used - n_flex) // max(1, n_flex)
+
+        for index, column in enumerate(self.columns):
+            short = FLEX_MIN - rest()
+            if n_flex and short > 0 and widths[index] and column.min_width:
+                widths[index] = max(column.min_width, widths[index] - short * n_flex)
+        flex = max(8, rest())
+        return [w or (flex if on and not c.width else 0)
+                for c, w, on in zip(self.columns, widths, shown, strict=True)]
 
     def _line(self, cells: Sequence[str | Text], style: Style, width: int) -> Strip:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         for column, cell_width, cell in zip(self.columns, self._widths(width), cells, strict=False):
+            if not cell_width:
+                continue  # hidden at this width
             # Rows are data: a str cell is plain text with its controls made visible
             # (a Text cell was built from parts by its source, see tui/ui_text.py).
             cell_text = cell.copy() if isinstance(cell, Text) else Text(visible(cell))

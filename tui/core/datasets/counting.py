@@ -54,18 +54,30 @@ def _json(value: object) -> str:
         return str(value)
 
 
-def count_messages(messages: list, count: Callable[[str], int]) -> tuple[int, int]:
-    """(tokens, assistant tokens) of a messages list."""
+def count_messages(messages: list, count: Callable[[str], int],
+                   fresh: Callable[[str], int] | None = None) -> tuple[int, int]:
+    """(tokens, assistant tokens) of a messages list.
+
+    `fresh`, when given, counts the content of user, assistant and tool messages (text
+    that seldom repeats) and `count` everything else: roles, names, system and developer
+    prompts, which a dataset repeats on every line (a caching counter counts each once).
+    """
     total = TOKENS_PER_REPLY
     assistant = 0
+    fresh = fresh or count
     for message in messages:
         total += TOKENS_PER_MESSAGE
         if type(message) is not dict:
             total += count(_json(message))
             continue
-        trained = message.get("role") == "assistant" and message.get("weight", 1) != 0
+        role = message.get("role")
+        trained = role == "assistant" and message.get("weight", 1) != 0
+        content_count = count if role == "system" or role == "developer" else fresh
         for key, value in message.items():
-            n = count(value) if type(value) is str else value_tokens(count, key, value)
+            if type(value) is str:
+                n = content_count(value) if key == "content" else count(value)
+            else:
+                n = value_tokens(count, key, value)
             total += n
             if key == "name":
                 total += TOKENS_PER_NAME

@@ -48,13 +48,16 @@ def line_method(obj: object) -> str | None:
         return None
     if type(messages) is list and messages:
         last = messages[-1]
-        ends_with_assistant = type(last) is dict and last.get("role") == "assistant"
-        has_assistant = any(type(m) is dict and m.get("role") == "assistant" for m in messages)
-        extra_keys = not obj.keys() <= SFT_KEYS
+        if type(last) is dict and last.get("role") == "assistant":
+            return "supervised"  # ends with the answer to train on (checked first: most lines)
         # Reinforcement rows are prompts (the model writes the answer), usually with
         # reference fields for the graders.
-        if not ends_with_assistant and (extra_keys or not has_assistant):
+        if not obj.keys() <= SFT_KEYS:
             return "reinforcement"
+        for m in messages:
+            if type(m) is dict and m.get("role") == "assistant":
+                return "supervised"
+        return "reinforcement"
     return "supervised"
 
 

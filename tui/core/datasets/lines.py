@@ -32,14 +32,17 @@ def is_too_long(raw: bytes, size: int) -> bool:
 
 
 def read_range(path: str | os.PathLike[str], start: int = 0, end: int | None = None,
-               max_line: int = MAX_LINE_BYTES) -> Iterator[Line]:
+               max_line: int = MAX_LINE_BYTES, limit: int | None = None) -> Iterator[Line]:
     """Lines that start in [start, end) of a file (`start` must be a line start).
 
     Only a regular file is read (NotRegularFile otherwise), and no further than
     its size when opened: a file that keeps growing still comes to an end.
+    `limit` stops it earlier: at the size a caller saw when it opened the file
+    (a chunked scan's workers each open it later, and read what the caller planned).
     """
     with open_regular(path, buffering=_BLOCK) as f:
-        left = size_at_open(f) - start  # bytes this reader may still read
+        size = size_at_open(f) if limit is None else min(limit, size_at_open(f))
+        left = size - start  # bytes this reader may still read
         f.seek(start)
         pos = start
         readline = f.readline
@@ -92,29 +95,3 @@ def from_iterable(lines: Iterable[bytes | str]) -> Iterator[Line]:
         else:
             yield pos, stripped, size
         pos += size
-
-
-def line_starts(path: str | os.PathLike[str], parts: int) -> list[int]:
-    """Offsets that cut a file into about `parts` byte ranges, each starting a line."""
-    cuts = [0]
-    with open_regular(path) as f:
-        total = size_at_open(f)
-        for k in range(1, parts):
-            target = total * k // parts
-            if target <= cuts[-1]:
-                continue
-            f.seek(target - 1)
-            # Skip to just after the next newline (the byte before `target` may be one).
-            while True:
-                block = f.read(_BLOCK)
-                if not block:
-                    target = total
-                    break
-                nl = block.find(b"\n")
-                if nl >= 0:
-                    target = f.tell() - len(block) + nl + 1
-                    break
-            if cuts[-1] < target < total:
-                cuts.append(target)
-    cuts.append(total)
-    return cuts

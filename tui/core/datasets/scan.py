@@ -77,7 +77,10 @@ class LineScanner:
                                      f"{bad.start + 1})", warnings)
             return self._invalid(line, offset, raw, "invalid_json", f"line: not JSON ({exc})",
                                  warnings)
-        check_special = b"<|" in raw or b"\\u" in raw
+        # Special tokens all start with "<|", and "<" is either itself or \u003c/\u003C in JSON:
+        # a line with neither can hold none, and most lines skip the per-string checks.
+        # (A one-byte search is memchr; this costs a third of `b"<|" in raw or b"\\u" in raw`.)
+        check_special = b"<" in raw or b"\\u003" in raw
         fmt, ex = check_example(obj, self.method, method_source=self.method_source,
                                 check_special=check_special)
         warnings.extend(ex.warn)
@@ -86,7 +89,7 @@ class LineScanner:
             return LineResult(line, "invalid", fmt, category, message, None, None, None, raw,
                               offset, ex.err, warnings)
         messages = example_messages(obj, fmt)
-        tokens, assistant = count_messages(messages, self.counter)
+        tokens, assistant = count_messages(messages, self.counter, self.counter.fresh)
         if tokens > self.token_limit:
             warnings.append(("over_token_limit",
                              f"line: {tokens:,} tokens; {self.model} trains on the first "

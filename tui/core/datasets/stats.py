@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from tui.core.datasets.lines import Line
 from tui.core.datasets.scan import LineResult, LineScanner, is_blank
@@ -82,8 +82,9 @@ class Accumulator:
             if len(first) < FIRST_N:
                 first.append((line, category, message))
 
-    def feed(self, lines: Iterable[Line], scanner: LineScanner, first_line: int = 1) -> None:
-        """Scan and add every line (numbered from `first_line`)."""
+    def feed(self, lines: Iterable[Line], scanner: LineScanner, first_line: int = 1,
+             sink: Callable[[LineResult], None] | None = None) -> None:
+        """Scan and add every line (numbered from `first_line`); `sink` gets each result too."""
         number = first_line - 1
         scan = scanner.scan
         add = self.add
@@ -93,7 +94,10 @@ class Accumulator:
             if is_blank(offset, raw, size):
                 self.add_blank(number)
             else:
-                add(scan(number, offset, raw, size))
+                result = scan(number, offset, raw, size)
+                add(result)
+                if sink is not None:
+                    sink(result)
         self.lines = number - first_line + 1
 
     def merge(self, other: Accumulator) -> None:

@@ -171,15 +171,20 @@ class TokenCounter:
         self._count = count_function(self.encoding)
         return self._count(text)
 
+    def fresh(self, text: str) -> int:
+        """Count without the cache: for text that seldom repeats (users' and answers' text),
+        where hashing and storing every string costs more than the repeats save."""
+        try:
+            return self._count(text)
+        except ValueError:
+            # Lone surrogates cannot be UTF-8 encoded: replace them as tiktoken does.
+            return self._count(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+
     def __call__(self, text: str) -> int:
         cached = self._cache.get(text)
         if cached is not None:
             return cached
-        try:
-            n = self._count(text)
-        except ValueError:
-            # Lone surrogates cannot be UTF-8 encoded: replace them as tiktoken does.
-            n = self._count(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+        n = self.fresh(text)
         if len(text) <= self.max_chars:
             if len(self._cache) >= self.max_entries:
                 self._cache.clear()

@@ -3,9 +3,11 @@
 * `validate_file(path, …)` streams a file (in worker processes when large);
 * `validate_bytes(data, …)` checks an in-memory file (the sandbox's uploads);
 * `iter_line_results(path_or_lines, …)` yields one `LineResult` per non-blank
-  line (the store import).
+  line;
+* `validate_file_rows(path, deliver, …)` is validate_file that also hands over
+  every line's store row (the store import, in one pass).
 
-All three detect the method from the file's first lines when none is given,
+All of them detect the method from the file's first lines when none is given,
 and give the same verdict on the same bytes.
 """
 
@@ -19,7 +21,7 @@ from pathlib import Path
 from tui.core.datasets.formats import detect_method, normalize_method
 from tui.core.datasets.lines import Line, from_iterable, read_range, split_bytes
 from tui.core.datasets.overlap import overlap
-from tui.core.datasets.parallel import scan_file
+from tui.core.datasets.parallel import scan_file, scan_file_rows
 from tui.core.datasets.report import LineError, ValidationReport, ValidationSummary, build_report
 from tui.core.datasets.scan import LineResult, LineScanner, is_blank, scan_lines
 from tui.core.datasets.source import readable_problem
@@ -100,14 +102,17 @@ def validate_file(path: str | os.PathLike[str], *, model: str = DEFAULT_MODEL,
 
 
 def validate_bytes(data: bytes, *, model: str = DEFAULT_MODEL, method: str | None = None,
-                   epochs: int | None = None,
-                   prices: dict[str, float] | None = None) -> ValidationReport:
-    """Validate an in-memory JSONL file (same rules and verdict as validate_file)."""
+                   epochs: int | None = None, prices: dict[str, float] | None = None,
+                   sink: Callable[[LineResult], None] | None = None) -> ValidationReport:
+    """Validate an in-memory JSONL file (same rules and verdict as validate_file).
+
+    `sink` gets each non-blank line's result on the way (one pass for a derived version).
+    """
     data = bytes(data)
     chosen, detected = resolve_method(method, split_bytes(data))
     scanner = LineScanner(model, chosen, method_source=_source(detected, chosen))
     acc = Accumulator(scanner.token_limit)
-    acc.feed(split_bytes(data), scanner)
+    acc.feed(split_bytes(data), scanner, sink=sink)
     return build_report(acc, path=None, model=model, method=chosen, method_detected=detected,
                         encoding=scanner.encoding, epochs=epochs, prices=prices)
 
@@ -141,41 +146,22 @@ def iter_line_results(path_or_lines: str | os.PathLike[str] | bytes | Iterable[b
     return scan_lines(lines, scanner)
 
 
-class ReportingScan:
-    """Per-line results of a file and, once they are all consumed, its report — one pass.
+def validate_file_rows(path: str | os.PathLike[str], deliver: Callable[[int, list], None], *,
+                       model: str = DEFAULT_MODEL, method: str | None = None, workers: int = 2,
+                       progress: Callable[[int, int], None] | None = None,
+                       epochs: int | None = None,
+                       prices: dict[str, float] | None = None,
+                       limit: int | None = None) -> ValidationReport:
+    """validate_file's report, with every line's store row handed to `deliver` on the way.
 
-    The store import needs both; scanning twice would double the cost of an import.
+    One pass for both (the store import): worker processes scan, count and build the
+    rows; `deliver(first_line, rows)` gets them in file order (see scan_file_rows).
+    `limit`: scan no more than the file's first `limit` bytes (what the import hashed).
     """
-
-    def __init__(self, path: str | os.PathLike[str], *, model: str = DEFAULT_MODEL,
-                 method: str | None = None, epochs: int | None = None,
-                 prices: dict[str, float] | None = None) -> None:
-        self.path = check_path(path)
-        self.model = model
-        self.epochs = epochs
-        self.prices = prices
-        self.method, self.detected = resolve_method(method, read_range(self.path))
-        self.scanner = LineScanner(model, self.method,
-                                   method_source=_source(self.detected, self.method))
-        self.acc = Accumulator(self.scanner.token_limit)
-        self.bytes_done = 0
-
-    def __iter__(self) -> Iterator[LineResult]:
-        acc, scan = self.acc, self.scanner.scan
-        number = 0
-        for offset, raw, size in read_range(self.path):
-            number += 1
-            acc.size += size
-            self.bytes_done = offset + size
-            if is_blank(offset, raw, size):
-                acc.add_blank(number)
-                continue
-            result = scan(number, offset, raw, size)
-            acc.add(result)
-            yield result
-        acc.lines = number
-
-    def report(self) -> ValidationReport:
-        return build_report(self.acc, path=str(self.path), model=self.model, method=self.method,
-                            method_detected=self.detected, encoding=self.scanner.encoding,
-                            epochs=self.epochs, prices=self.prices)
+    p = check_path(path)
+    chosen, detected = resolve_method(method, read_range(p))
+    scanner = LineScanner(model, chosen, method_source=_source(detected, chosen))
+    acc, _ = scan_file_rows(str(p), scanner, deliver, workers=workers, progress=progress,
+                            limit=limit)
+    return build_report(acc, path=str(p), model=model, method=chosen, method_detected=detected,
+                        encoding=scanner.encoding, epochs=epochs, prices=prices)

@@ -10,6 +10,13 @@ yet and are run once more.
 Concurrency is C worker tasks pulling from one lazy item iterator: at most C
 items (and so at most C sampling calls) are in flight, and memory holds C
 items, not the data set.
+
+Results are written in batches: what finishes in one turn of the event loop is
+written in one transaction on the next (at most FLUSH_MAX at once), then
+counted and announced (`on_result`, `on_progress`). A lone item is written on
+the very next turn, so nothing waits; at C=128 a transaction an item cost more
+than the item's grading. An item counts as recorded once written: a crash
+between finishing and writing runs it again, once.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from store._util import now_iso
 from tui.core.evals import graders
 from tui.core.evals.context import build_messages, normalize_sample
 from tui.core.evals.definition import EvalDefinition
+from tui.core.evals.fastchat import chat_sample_json
 from tui.core.evals.items import iter_source
 from tui.core.evals.retry import FatalProviderError, RetryPolicy, with_retries
 from tui.core.evals.summary import item_score, item_status, summarize
@@ -31,6 +39,7 @@ from tui.core.inference_prices import estimate_cost
 
 CHAT_PARAMS = ("temperature", "top_p", "seed", "max_completion_tokens", "reasoning_effort",
                "response_format")
+FLUSH_MAX = 256  # results written in one transaction at most
 
 
 @dataclass
@@ -146,6 +155,10 @@ class EvalRunner:
         self._fatal: str | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._started = 0.0
+        self._unwritten: list[dict[str, Any]] = []  # finished items waiting for their write
+        self._flush_handle: asyncio.Handle | None = None
+        self._write_error: BaseException | None = None
+        self._fast: Any = None  # fastchat.FastChat while a run samples through it
         self.env = graders.GraderEnv(
             call_model=self._grader_call, embed=self._embed,
             allow_unsandboxed_graders=self.options.allow_unsandboxed_graders)
@@ -174,6 +187,10 @@ class EvalRunner:
                                     started_at=self.run_row.started_at or now_iso(), error=None)
         self._items = self._pending(done)
         self._started = time.perf_counter()
+        if self.model and self.options.api == "chat":
+            from tui.core.evals.fastchat import FastChat
+
+            self._fast = FastChat.for_client(self.client)
         self._tasks = [asyncio.ensure_future(self._worker())
                        for _ in range(max(1, self.options.concurrency))]
         try:
@@ -182,10 +199,21 @@ class EvalRunner:
             self.cancel()
             self._cancelled = True
             results = []
+        finally:
+            if self._fast is not None:
+                await self._fast.close()
+                self._fast = None
+        try:
+            self._flush()  # what finished before a cancel or a quit is kept
+        except Exception as exc:  # noqa: BLE001 - reported as the run's failure below
+            self._write_error = exc
         problems = [r for r in results if isinstance(r, Exception)]
         if self._detached:
             return self.store.evals.run(self.run_id)
-        if self._fatal:
+        if self._write_error is not None:
+            status = "failed"
+            error = f"{type(self._write_error).__name__}: {self._write_error}"
+        elif self._fatal:
             status, error = "failed", self._fatal
         elif self._cancelled:
             status, error = "canceled", None
@@ -225,6 +253,9 @@ class EvalRunner:
                 self._fatal = f"{exc}"
                 self.cancel()
                 return
+            # Items that never wait (samples given, instant graders) still let the write of
+            # what they finished run between them.
+            await asyncio.sleep(0)
 
     async def _sample_item(self, index: int, item: dict[str, Any]) -> Sampled | None:
         """Sample one item from the run's model (the batch runner reads its output instead)."""
@@ -269,23 +300,51 @@ class EvalRunner:
             grader_cost = self._grader_cost(results)
             if grader_cost or cost is not None:
                 cost = (cost or 0.0) + grader_cost
-        status = item_status(results, sample_error)
-        self.store.evals.record_result(
-            self.run_id, index, item=item, status=status, sample=sample,
-            score=item_score(results), results=results, input_tokens=usage_in,
-            output_tokens=usage_out, latency_ms=latency, cost_usd=cost, error=sample_error,
-        )
+        self._record({
+            "item_index": index, "item": item, "status": item_status(results, sample_error),
+            "sample": sample, "score": item_score(results), "results": results,
+            "input_tokens": usage_in, "output_tokens": usage_out, "latency_ms": latency,
+            "cost_usd": cost, "error": sample_error})
+
+    # -- writing results -------------------------------------------------------
+    def _record(self, result: dict[str, Any]) -> None:
+        """Queue a finished item's result; it is written with the others of this turn."""
+        self._unwritten.append(result)
+        if len(self._unwritten) >= FLUSH_MAX:
+            self._flush()
+        elif self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_soon(self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        self._flush_handle = None
+        try:
+            self._flush()
+        except Exception as exc:  # noqa: BLE001 - a failed write ends the run, as it always did
+            self._write_error = exc
+            self.cancel()
+
+    def _flush(self) -> None:
+        """Write the queued results in one transaction, then count and announce them."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        batch, self._unwritten = self._unwritten, []
+        if not batch:
+            return
+        self.store.evals.record_results(self.run_id, batch)
         p = self.progress
-        p.done += 1
-        p.done_this_session += 1
-        if status == "pass":
-            p.passed += 1
-        elif status == "fail":
-            p.failed += 1
-        else:
-            p.errored += 1
-        if self.on_result is not None:
-            self.on_result(index, status)
+        for result in batch:
+            status = result["status"]
+            p.done += 1
+            p.done_this_session += 1
+            if status == "pass":
+                p.passed += 1
+            elif status == "fail":
+                p.failed += 1
+            else:
+                p.errored += 1
+            if self.on_result is not None:
+                self.on_result(result["item_index"], status)
         self._notify()
 
     def _notify(self) -> None:
@@ -312,9 +371,15 @@ class EvalRunner:
         api = self.options.api
         timing: dict[str, float] = {}
 
+        fast = self._fast
+
         async def call():
             timing["start"] = time.perf_counter()
             kwargs = sampling_kwargs(params, api)
+            if fast is not None:
+                return await fast.create(model=self.model, messages=messages,
+                                         timeout=self.options.timeout_s,
+                                         extra_headers=self.options.extra_headers, **kwargs)
             if api == "responses":
                 return await self.client.responses.create(
                     model=self.model, input=messages, timeout=self.options.timeout_s,
@@ -340,6 +405,8 @@ class EvalRunner:
                 "finish_reason": finish, "usage": usage,
                 **{k: v for k, v in params.items() if k in CHAT_PARAMS},
             }
+        elif fast is not None:
+            sample = chat_sample_json(response, messages, params, self.model, CHAT_PARAMS)
         else:
             sample = chat_sample(response, messages, params, self.model)
         sample["attempts"] = attempts

@@ -44,7 +44,9 @@ EVENT_PAGE = 100
 # While a known job is watched, new events are few: a small first page keeps a quiet poll
 # cheap and limits what a resumed watcher sees again (the API pages only towards older
 # events, so the page that holds our cursor is re-sent).
-RESUME_PAGE = 20
+# 50 holds the metrics of a fast job's 10 s interval in one page (20 needed a second
+# request per poll in bench/jobs_poller.py).
+RESUME_PAGE = 50
 FIND_WINDOW = 1000  # newest jobs searched for the one a loop launched before a crash
 ALL_METHODS = ("supervised", "dpo", "reinforcement")
 

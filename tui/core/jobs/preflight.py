@@ -60,6 +60,7 @@ class Preflight:
     problems: list[str] = field(default_factory=list)  # block the launch
     warnings: list[str] = field(default_factory=list)
     provider: str = "OpenAI"  # whose rules it was checked against
+    rules_note: str = ""  # those rules in a line (minimum examples, the suffix rule)
 
     @property
     def ok(self) -> bool:
@@ -69,7 +70,9 @@ class Preflight:
         """The pre-flight in plain words, one fact a line (the screen and the CLI print it)."""
         spec = self.spec
         hyper = ", ".join(f"{k}={v}" for k, v in spec.hyperparameters.items()) or "all auto"
-        out = [
+        out = [f"Provider: {self.provider} (profile {self.profile}) · {self.rules_note}"] \
+            if self.rules_note else []
+        out += [
             f"Base model: {spec.model}   method: {spec.method}   hyperparameters: {hyper}",
             f"Training: {self.training.label}: {count_of(self.training.lines, 'example')}"
             + (f", {count_of(self.training.skipped, 'invalid line')} left out"
@@ -173,6 +176,7 @@ def run_preflight(
         pre.examples = training.lines
         pre.tokens_total = _stored_tokens(store, spec.training_version_id)
     minimum = rules.minimum(spec.method)
+    pre.rules_note = _rules_note(rules, spec.method)
     if pre.examples < minimum and not pre.problems:
         pre.problems.append(f"Training file has {count_of(pre.examples, 'example')}, but must have at "
                             f"least {minimum} examples" + (
@@ -197,6 +201,22 @@ def run_preflight(
         spec.model, spec.method, pre.billed_tokens, prices
     )
     return pre
+
+
+def _rules_note(rules: ProviderRules, method: str) -> str:
+    from tui.core.wording import count_of
+
+    parts = [f"at least {count_of(rules.minimum(method), 'example')}"]
+    if rules.max_examples is not None:
+        parts[0] += f", at most {rules.max_examples:,}"
+    if rules.suffix_max is None:
+        parts.append("no suffix")
+    else:
+        parts.append(f"suffix ≤ {rules.suffix_max} characters"
+                     + (f", {rules.suffix_rule}" if rules.suffix_rule else ""))
+    if rules.max_file_bytes is not None:
+        parts.append(f"files ≤ {human_size(rules.max_file_bytes)}")
+    return "; ".join(parts)
 
 
 def _check_provider_rules(pre: Preflight, rules: ProviderRules,

@@ -39,6 +39,8 @@ class SyncResult:
     checkpoints: int = 0
     result_file: bool = False
     retrieved: bool = False
+    checkpoints_deferred: bool = False  # an event mentioned one; the list was not read yet
+    checkpoints_listed: bool = False
 
     @property
     def status_changed(self) -> bool:
@@ -106,6 +108,16 @@ async def _store_checkpoints(provider: FineTuningProvider, store: Store, job: Jo
     return store.jobs.add_checkpoints(job.id, checkpoints)
 
 
+async def list_checkpoints(provider: FineTuningProvider, store: Store, job: Job, *,
+                           count: Callable[..., None] | None = None) -> int:
+    """Read and store a job's checkpoint list now; returns how many were new."""
+    meter = _Meter(provider, count)
+    try:
+        return await _store_checkpoints(provider, store, job)
+    finally:
+        meter.tick()
+
+
 def _mentions_checkpoint(events: list[dict[str, Any]]) -> bool:
     return any("checkpoint" in str(e.get("message") or "").lower() for e in events)
 
@@ -118,13 +130,18 @@ async def sync_job(
     *,
     retrieve: bool | None = True,
     count: Callable[..., None] | None = None,
+    defer_checkpoints: bool = False,
 ) -> SyncResult:
     """Fetch what is new about one job and store it.
 
     retrieve=True always re-reads the job object; None re-reads it only when an
-    event other than metrics arrived (status changes come with one), False only
+    event other than metrics or a checkpoint's arrived (status changes come with
+    one), False only
     when any event arrived. A quiet poll then costs one request where the provider
     lists events (more where events are made from the job and its metrics).
+    defer_checkpoints=True leaves the checkpoint list unread when an event of a
+    running job mentions one and says so in `checkpoints_deferred` (the watcher
+    reads it later, once per minute at most); a finished job's list is always read.
     """
     meter = _Meter(provider, count)
     result = SyncResult(job=job, status_before=job.status)
@@ -132,7 +149,10 @@ async def sync_job(
         events = await _new_events(provider, store, job, job.last_event_id)
         meter.tick()
         if retrieve is None:
-            wanted = any(e.get("type") != "metrics" for e in events)
+            # A checkpoint's event changes the checkpoint list, not the job object:
+            # it costs a checkpoints request below, not a job read too.
+            wanted = any(e.get("type") != "metrics" and not _mentions_checkpoint([e])
+                         for e in events)
         else:
             wanted = retrieve or bool(events)
         if wanted:
@@ -155,10 +175,14 @@ async def sync_job(
         job = store.jobs.get(job.id)
         final = job.status in FINAL_STATUSES
         can_list = provider.capabilities.can(Feature.CHECKPOINTS)
-        if can_list and (_mentions_checkpoint(events) or (
+        mentioned = _mentions_checkpoint(events)
+        if can_list and mentioned and defer_checkpoints and not final:
+            result.checkpoints_deferred = True
+        elif can_list and (mentioned or (
                 final and job.status == "succeeded" and not store.jobs.checkpoints(job.id)
                 and result.status_before not in FINAL_STATUSES)):
             result.checkpoints = await _store_checkpoints(provider, store, job)
+            result.checkpoints_listed = True
             meter.tick()
         if final:
             result.result_file = await _fetch_results(provider, store, job)

@@ -1,9 +1,12 @@
 """The poller: watches a profile's unfinished jobs, adaptively and politely.
 
-Per job: fast (interval/2) while it moves, slowing by 1.5x per quiet poll up to
-3x the interval, and slow for queued/paused jobs. A quiet poll costs one
-request (the events list); the job object is re-read when events arrive and
-every third quiet poll. Errors back off exponentially (doubling, capped at 5
+Per job: once per interval while it is unfinished, so no event reaches the
+store later than one interval after the provider lists it; a paused job is
+polled at 3x the interval. A poll costs one request (the events list); the job
+object is re-read when an event other than metrics arrives (status changes come
+with one), for jobs still validating or queued (some providers change those
+silently), and otherwise once a minute for the ETA. Checkpoints are listed only
+when an event mentions one, and once when a job succeeds. Errors back off exponentially (doubling, capped at 5
 minutes), and a 429's Retry-After is always honoured. Finished jobs are never
 polled: only `JobRepo.unfinished` is watched. A job the provider no longer
 knows (404), or whose events it will not stop listing (PaginationStopped), is
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from store import Store
-from tui.core.jobs.sync import SyncResult, hydrate, sync_job
+from tui.core.jobs.sync import FINAL_STATUSES, SyncResult, hydrate, list_checkpoints, sync_job
 from tui.core.pagination import PaginationStopped
 
 if TYPE_CHECKING:
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
 
 MAX_BACKOFF_S = 300.0
 SLOW_STATUSES = frozenset({"validating_files", "queued", "paused"})
+# A running job's ETA and trained-token counts live on the job object only: re-read it
+# this often even when only metrics events arrive.
+RETRIEVE_EVERY_S = 60.0
 
 
 @dataclass
@@ -35,20 +41,21 @@ class PollPolicy:
     interval: float = 10.0
 
     @property
-    def fast(self) -> float:
-        return self.interval / 2
-
-    @property
     def slowest(self) -> float:
         return self.interval * 3
 
+    @property
+    def retrieve_every(self) -> int:
+        """Polls between two reads of the job object when nothing says it changed."""
+        return max(1, round(RETRIEVE_EVERY_S / self.interval))
+
     def next_delay(self, previous: float | None, result: SyncResult) -> float:
-        if result.moved:
-            return self.fast if result.job.status not in SLOW_STATUSES else self.interval
+        # Polling faster than the interval while a job moves would be the only way to
+        # see its events sooner, and it doubled the requests (issue 19): one interval
+        # is the promise made to the user, and what `poll_interval_s` says.
         if result.job.status == "paused":
             return self.slowest
-        base = previous if previous is not None else self.interval
-        return min(self.slowest, max(self.interval, base * 1.5))
+        return self.interval
 
     def backoff(self, errors: int, retry_after: float | None) -> float:
         delay = min(MAX_BACKOFF_S, self.interval * (2 ** max(0, errors - 1)))
@@ -86,6 +93,8 @@ class _JobState:
     due: float = 0.0
     delay: float | None = None
     since_retrieve: int = 0
+    checkpoints_pending: bool = False  # an event mentioned a checkpoint not yet listed
+    checkpoints_read_at: float | None = None
     gone: bool = False  # the provider answered 404: it no longer knows this job
 
 
@@ -119,6 +128,7 @@ class Watcher:
         on_change: Listener | None = None,
         on_error: ErrorListener | None = None,
         clock: Callable[[], float] = time.monotonic,
+        only: set[int] | None = None,
     ) -> None:
         self.provider = provider
         self.store = store
@@ -127,6 +137,7 @@ class Watcher:
         self.on_change = on_change
         self.on_error = on_error
         self.clock = clock
+        self.only = only  # watch just these jobs (`tunedeck jobs watch JOB`), else all
         self.stats = WatchStats()
         self._jobs: dict[int, _JobState] = {}
         self.gone: list[int] = []  # ids of jobs the provider no longer knows
@@ -156,6 +167,8 @@ class Watcher:
         if now < self._blocked_until:
             return self._blocked_until - now
         unfinished = self.store.jobs.unfinished(self.profile)
+        if self.only is not None:
+            unfinished = [job for job in unfinished if job.id in self.only]
         ids = {job.id for job in unfinished}
         for stale in set(self._jobs) - ids:
             del self._jobs[stale]
@@ -167,16 +180,29 @@ class Watcher:
                     continue
                 first = job.last_event_id is None
                 # The job object is re-read when a non-metrics event arrives, and at least
-                # every third poll (ETA, silent status changes).
-                retrieve = True if state.since_retrieve >= 2 or job.status in SLOW_STATUSES \
-                    else None
+                # once a minute (ETA, silent status changes).
+                overdue = state.since_retrieve + 1 >= self.policy.retrieve_every
+                retrieve = True if overdue or job.status in SLOW_STATUSES else None
                 try:
                     if first:
                         result = await hydrate(self.provider, self.store, self.profile, job,
                                                count=self._count)
                     else:
-                        result = await sync_job(self.provider, self.store, self.profile, job,
-                                                retrieve=retrieve, count=self._count)
+                        # Checkpoints come at epoch ends; listing them on every mention
+                        # cost a request per poll on short epochs. Once a minute is soon
+                        # enough for a list the user reads after the job.
+                        read_at = state.checkpoints_read_at
+                        due_list = read_at is None or now - read_at >= RETRIEVE_EVERY_S
+                        result = await sync_job(
+                            self.provider, self.store, self.profile, job,
+                            retrieve=retrieve, count=self._count,
+                            defer_checkpoints=not due_list)
+                        # A finished job is not polled again: what was deferred is read now.
+                        if state.checkpoints_pending and not result.checkpoints_listed and (
+                                due_list or result.job.status in FINAL_STATUSES):
+                            result.checkpoints = await list_checkpoints(
+                                self.provider, self.store, result.job, count=self._count)
+                            result.checkpoints_listed = True
                 except Exception as exc:
                     if not (_is_not_found(exc) or isinstance(exc, PaginationStopped)):
                         raise
@@ -189,6 +215,11 @@ class Watcher:
                         job.id)
                     await _call(self.on_error, exc, 0.0)
                     continue
+                if result.checkpoints_listed:
+                    state.checkpoints_pending = False
+                    state.checkpoints_read_at = now
+                elif result.checkpoints_deferred:
+                    state.checkpoints_pending = True
                 self.stats.polls += 1
                 state.since_retrieve = 0 if result.retrieved else state.since_retrieve + 1
                 state.delay = self.policy.next_delay(state.delay, result)

@@ -10,19 +10,10 @@ from store.records import DatasetVersion
 
 
 def find_version(store: Store, spec: str) -> DatasetVersion:
-    """`name` (latest ready version) or `name@N`."""
-    name, _, number = spec.partition("@")
-    try:
-        dataset = store.datasets.get_by_name(name.strip())
-    except KeyError:
-        known = ", ".join(d.name for d in store.datasets.list()) or "none yet"
-        raise ValueError(f"no dataset {name.strip()!r} (datasets: {known})") from None
-    versions = [v for v in store.datasets.versions(dataset.id) if v.status == "ready"]
-    if number.strip():
-        versions = [v for v in versions if str(v.version) == number.strip()]
-    if not versions:
-        raise ValueError(f"dataset {spec!r} has no such ready version")
-    return versions[0]
+    """`name` (latest ready version), `name@N` or `name@vN`; a ValueError says what exists."""
+    from tui.core.refs import dataset_version
+
+    return dataset_version(store, spec)
 
 
 def example_variables(data: Any) -> dict[str, str]:

@@ -19,6 +19,7 @@ Mounted by tui.sandbox.app:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 OPENAI, AZURE, BEDROCK, TOGETHER, FIREWORKS = "openai", "azure", "bedrock", "together", \
@@ -60,20 +61,23 @@ def owns(record: dict[str, Any] | None, name: str) -> bool:
     return record is not None and (record.get("_dialect") or OPENAI) == name
 
 
+# Filled in by the dialect modules (azure.py, fireworks.py) when tui.sandbox.app imports
+# them to mount their routes: a dialect whose chat names a deployment or a loaded LoRA
+# maps that name to the model that answers. A registry, not imports from here, so the
+# OpenAI routes that call resolve_model and the dialects built on those routes form no
+# import cycle.
+MODEL_RESOLVERS: dict[str, Callable[[Any, str], str]] = {}
+
+
 def resolve_model(request: Any, sb: Any, model: str) -> str:
     """The sandbox model a dialect's chat request calls (Azure: a deployment's model;
     Fireworks: a loaded LoRA); a model another dialect trained is unknown here."""
     from tui.sandbox.errors import APIError
 
     where = dialect(request)
-    if where == AZURE:
-        from tui.sandbox.dialects import azure
-
-        model = azure.resolve(sb, model)
-    elif where == FIREWORKS:
-        from tui.sandbox.dialects import fireworks
-
-        model = fireworks.resolve(sb, model)
+    resolver = MODEL_RESOLVERS.get(where)
+    if resolver is not None:
+        model = resolver(sb, model)
     record = sb.state.get("models", model)
     if record is not None and not owns(record, where):
         raise APIError(404, f"The model `{model}` does not exist or you do not have access "

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.sandbox.dialects import AZURE, owns
+from tui.sandbox.dialects import AZURE, MODEL_RESOLVERS, owns
 from tui.sandbox.errors import APIError
 from tui.sandbox.web import body, ok, path, sandbox
 
@@ -131,3 +131,6 @@ ARM_ROUTES = [
     Route(_ARM, put_deployment, methods=["PUT"]),
     Route(_ARM, get_deployment, methods=["GET"]),
 ]
+
+
+MODEL_RESOLVERS[AZURE] = resolve

@@ -38,7 +38,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tui.sandbox import jobs
-from tui.sandbox.dialects import FIREWORKS, mine
+from tui.sandbox.dialects import FIREWORKS, MODEL_RESOLVERS, mine
 from tui.sandbox.errors import APIError, bad_request, conflict
 from tui.sandbox.routes import chat
 from tui.sandbox.routes.files import store_file
@@ -514,3 +514,6 @@ ROUTES = [
     Route("/upload/{token}", put_upload, methods=["PUT"]),
     Route("/files/{token}", metrics_file, methods=["GET"]),
 ]
+
+
+MODEL_RESOLVERS[FIREWORKS] = resolve

@@ -1,0 +1,160 @@
+"""Dataset versions branch visibly: parents shown, the source of a derivation chosen,
+versions deleted on request (and kept while something uses them), splits checked first."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList
+
+from tests.apphelpers import SIZE, make_app, ready, rendered, settle, wait_for_group
+from tests.datasets_pane.test_datasets_pane import sft
+from tui.core.dataset_versions import write_version
+from tui.screens.version_choice import ChooseVersion, ConfirmChange
+
+
+def seed_three_versions(store) -> list:
+    """v1; v2 = v1 + a fix; v3 = v2 + another (each derived from the one before)."""
+    lines = [sft(i) for i in range(20)] + [sft(0)]  # one duplicate
+    v1 = write_version(store, "support", lines)
+    v2 = write_version(store, "support", lines + [sft(100)], parent_version_id=v1.id,
+                       note="added 100")
+    v3 = write_version(store, "support", lines + [sft(100), sft(101)], parent_version_id=v2.id,
+                       note="added 101")
+    return [v1, v2, v3]
+
+
+def version_list(pane) -> str:
+    options = pane.query_one("#ds-versions", OptionList)
+    return "\n".join(str(options.get_option_at_index(i).prompt)
+                     for i in range(options.option_count))
+
+
+async def select(pilot, pane, version_id: int) -> None:
+    options = pane.query_one("#ds-versions", OptionList)
+    options.highlighted = next(i for i in range(options.option_count)
+                               if options.get_option_at_index(i).id == str(version_id))
+    await settle(pilot)
+    assert pane.version_id == version_id
+
+
+async def test_versions_show_their_parent_and_deriving_from_an_old_one_asks(isolated_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        v1, v2, v3 = seed_three_versions(app.store)
+        pane = app.pane("datasets")
+        pane.reload()
+        await settle(pilot)
+        listing = version_list(pane)
+        assert "support v3 ←v2" in listing and "support v2 ←v1" in listing
+        await select(pilot, pane, v1.id)
+        assert "support v1" in rendered(pane.query_one("#ds-stats"))
+        # d on the old v1: asked, and enter (the default) takes the latest, v3.
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ChooseVersion)
+        choices = app.screen.query_one("#choice-versions", OptionList)
+        shown = " | ".join(str(choices.get_option_at_index(i).prompt) for i in range(2))
+        assert "the latest: support v3" in shown and "the selected: support v1" in shown
+        await pilot.press("enter")
+        await wait_for_group(pilot, "dataset-derive")
+        newest = app.store.datasets.versions(v1.dataset_id)[0]
+        assert newest.version == 4 and newest.parent_version_id == v3.id
+        assert newest.n_examples == 22  # v3's 23 lines less the duplicate: v2's and v3's kept
+        assert any("v4 from v3" in n.message for n in app._notifications)
+        assert "support v4 ←v3" in version_list(pane)
+        # Choosing the selected older one is possible too, and said.
+        await select(pilot, pane, v1.id)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await wait_for_group(pilot, "dataset-derive")
+        branch = app.store.datasets.versions(v1.dataset_id)[0]
+        assert branch.version == 5 and branch.parent_version_id == v1.id
+        assert any("v5 from v1" in n.message for n in app._notifications)
+        # On the latest version nothing is asked; no duplicates left: nothing new is made.
+        await pilot.press("d")
+        await settle(pilot)
+        assert not isinstance(app.screen, ChooseVersion)
+        await wait_for_group(pilot, "dataset-derive")
+        assert len(app.store.datasets.versions(v1.dataset_id)) == 5
+        assert any("v5 unchanged: 0 duplicate(s) removed" in n.message
+                   for n in app._notifications)
+
+
+async def test_deleting_a_version_asks_relinks_and_refuses_when_used(isolated_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        v1, v2, v3 = seed_three_versions(app.store)
+        store = app.store
+        store.evals.create("uses v3", testing_criteria=[], dataset_version_id=v3.id)
+        pane = app.pane("datasets")
+        pane.reload()
+        await settle(pilot)
+        # v3 is an eval's data: kept, and the user is told why.
+        await select(pilot, pane, v3.id)
+        await pilot.press("delete")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmChange)
+        assert any("used by eval" in n.message and "uses v3" in n.message
+                   for n in app._notifications)
+        # v2: asked first; n keeps it.
+        await select(pilot, pane, v2.id)
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmChange)
+        assert "Delete support v2?" in rendered(app.screen.query_one("#confirm-question"))
+        await pilot.press("n")
+        await settle(pilot)
+        assert [v.version for v in store.datasets.versions(v1.dataset_id)] == [3, 2, 1]
+        # y deletes it: its lines go, v3 now descends from v1.
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("y")
+        await wait_for_group(pilot, "dataset-derive")
+        assert [v.version for v in store.datasets.versions(v1.dataset_id)] == [3, 1]
+        assert store.datasets.version(v3.id).parent_version_id == v1.id
+        assert store.datasets.count_examples(v2.id) == 0
+        assert "support v3 ←v1" in version_list(pane)
+        assert pane.version_id == v3.id
+
+
+async def test_split_warns_before_writing_a_validation_set_tunedeck_would_flag(isolated_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        source = write_version(app.store, "support", [sft(i) for i in range(40)])
+        pane = app.pane("datasets")
+        pane.reload()
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "0.9 42"  # 36 / 4: the 4 would be flagged ✗
+        await pilot.press("enter")
+        await wait_for_group(pilot, "dataset-derive")
+        assert isinstance(app.screen, ConfirmChange)
+        warning = " ".join(rendered(app.screen.query_one("#confirm-question")).split())
+        assert "valid: 4 valid example(s); fine-tuning needs at least 10" in warning
+        await pilot.press("n")
+        await settle(pilot)
+        assert [d.name for d in app.store.datasets.list()] == ["support"]  # nothing written
+        # A ratio that leaves both halves valid splits at once.
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "0.75 42"
+        await pilot.press("enter")
+        await wait_for_group(pilot, "dataset-derive")
+        await wait_for_group(pilot, "dataset-derive")
+        assert not isinstance(app.screen, ConfirmChange)
+        valid = app.store.datasets.get_by_name("support/valid")
+        assert app.store.datasets.versions(valid.id)[0].n_examples == 10
+        # And split anyway is the user's call.
+        await select(pilot, pane, source.id)
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one(Input).value = "0.9 42"
+        await pilot.press("enter")
+        await wait_for_group(pilot, "dataset-derive")
+        await pilot.press("y")
+        await wait_for_group(pilot, "dataset-derive")
+        assert app.store.datasets.versions(valid.id)[0].n_examples == 4
