@@ -50,7 +50,7 @@ def test_an_eval_from_a_stored_dataset(isolated_home, tmp_path, capsys):
     assert main(["--sandbox", "eval", "run", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["result_counts"]["total"] == 5
     assert main(["eval", "init", "--from-dataset", "nope"]) == 2
-    assert "no dataset 'nope'" in capsys.readouterr().err
+    assert "no dataset named 'nope'" in capsys.readouterr().err
 
 
 def test_conversations_split_at_the_last_answer():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from store import Store
-from tests.apphelpers import make_app, ready, rendered, settle
+from tests.apphelpers import make_app, ready, rendered, settle, until
 from tui.core.paths import default_db_path
 
 FINE_TUNED = "ft:gpt-4.1-mini-2025-04-14:acme:support:BxYz12"
@@ -39,11 +39,16 @@ def seed() -> None:
 
 
 async def open_on_run(pilot, key: str = "r4"):
+    from tui.widgets.eval_runs import column_widths
+
     await ready(pilot)
     await pilot.press("3")
     await settle(pilot)
     pane = pilot.app.pane("evals")
     table = pane.query_one("#eval-runs-table")
+    # The first fill may come before the list has its size; it refits once laid out.
+    await until(pilot, lambda: table.size.width > 0 and table.widths == column_widths(
+        table.size.width, table.rows_shown))
     table.focus()
     table.move_cursor(row=table.get_row_index(key))
     await settle(pilot)

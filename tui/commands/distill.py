@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -69,7 +69,8 @@ class _Usage(Exception):
 
 def cmd_distill(args: argparse.Namespace) -> int:
     from store import Store
-    from tui.core.config import ConfigError, load_settings
+    from tui.commands.plumbing import cli_settings
+    from tui.core.config import ConfigError
     from tui.core.distill.distiller import DistillError
     from tui.core.paths import default_db_path
     from tui.core.providers import MissingKeyError
@@ -77,7 +78,7 @@ def cmd_distill(args: argparse.Namespace) -> int:
 
     out = sys.stderr if args.json else sys.stdout
     try:
-        settings = load_settings()
+        settings = cli_settings(args)  # --sandbox: the TUI's sandbox session
         with Store(args.db or default_db_path()) as store:
             run = _resumed(store, args) if args.resume is not None else _started(store, args,
                                                                                  settings)

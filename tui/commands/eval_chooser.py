@@ -32,14 +32,14 @@ def _fail(message: str) -> int:
 
 def cmd_chooser(args: argparse.Namespace) -> int:
     from store.store import Store
-    from tui.core.config import load_settings
+    from tui.commands.plumbing import cli_settings
     from tui.core.evals.chooser import build_chooser
     from tui.core.export import ExportError, resolve_eval
     from tui.core.paths import default_db_path
 
     if not 0 < args.target <= 100:
         return _fail("--target is a percentage between 0 and 100")
-    settings = load_settings()
+    settings = cli_settings(args)  # --sandbox: the TUI's sandbox session's prices
     with Store(args.db or default_db_path()) as store:
         try:
             evaluation = resolve_eval(store, args.eval)

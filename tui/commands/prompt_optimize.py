@@ -19,7 +19,8 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
 PROG = "tunedeck prompt optimize"
 
 

@@ -17,7 +17,7 @@ import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_USAGE = 0, 2
+from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

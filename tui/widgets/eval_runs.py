@@ -157,6 +157,18 @@ class RunList(DataTable):
             for row in rows:
                 self.add_row(*row_cells(row, widths), key=row.key)
 
+    def on_resize(self) -> None:
+        # A fill before the list had its size (the store opens after the first frame)
+        # used the fallback width; the first real size fits the columns again, cursor kept.
+        if not self.rows_shown or column_widths(self.size.width, self.rows_shown) == self.widths:
+            return
+        key = None
+        if self.row_count:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        self.show(self.rows_shown)
+        if key is not None:
+            self.keep_cursor(key)
+
     def keep_cursor(self, key: str) -> None:
         with self.prevent(DataTable.RowHighlighted):
             try:
