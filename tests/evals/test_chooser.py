@@ -150,3 +150,22 @@ async def test_the_chooser_screen_charts_the_runs_and_moves_the_target(isolated_
         assert f"run {big} (gpt-4.1 · prod) is both the best and the cheapest" in text
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, ModelChooserScreen))
+
+
+async def test_C_in_the_evals_pane_opens_the_chooser_for_the_selected_eval(isolated_home):
+    from tests.apphelpers import SIZE, make_app, ready, rendered, settle, until
+    from tui.core.paths import default_db_path
+    from tui.screens.model_chooser import ModelChooserScreen
+
+    with Store(default_db_path()) as store:
+        ev = stored_eval(store)
+        stored_run(store, ev.id, "gpt-4.1", set(range(N)), 0.010)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        app.pane("evals").selected_eval = ev.id
+        await pilot.press("C")
+        await until(pilot, lambda: isinstance(app.screen, ModelChooserScreen) and "1 completed"
+                    in rendered(app.screen.query_one("#model-chooser-detail")))

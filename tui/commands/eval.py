@@ -230,10 +230,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             models = args.model or [definition.model]
             if args.batch and not profile.has(Capability.BATCH):
                 return _fail(f"profile {profile.name!r} has no Batch API (capability 'batch')")
-            from tui.core.spend import check_budget, estimate_eval_run
+            from tui.core.spend import check_budget, estimate_eval_runs
 
-            budget = check_budget(store, settings, profile.name, (0.5 if args.batch else 1.0)
-                                  * sum(estimate_eval_run(store, eval_row.id, m) for m in models))
+            budget = check_budget(store, settings, profile.name, estimate_eval_runs(
+                store, eval_row.id, models, batch=args.batch))
             if budget.exceeds and not args.yes:
                 return _fail(f"{budget.message()} Nothing started; --yes runs it anyway.")
             version = None

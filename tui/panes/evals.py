@@ -82,6 +82,7 @@ class EvalsPane(Pane):
         # P, not p: p switches the profile in every pane, as README and help say.
         Binding("P", "use_prompt", "Use a saved prompt", id="evals.prompt"),
         Binding("k", "model_card", "Model card", id="evals.card"),
+        Binding("C", "chooser", "Model chooser", id="evals.chooser"),
     ]
 
     class RunProgress(Message):
@@ -292,8 +293,7 @@ class EvalsPane(Pane):
 
     def _ask_models(self, *, batch: bool) -> None:
         if self.selected_eval is None:
-            self.app.notify("open an eval file first (o)", severity="warning")
-            return
+            return self.app.notify("open an eval file first (o)", severity="warning")
         from tui.core.evals.definition import from_store
         from tui.screens.text_prompt import AskName
 
@@ -315,12 +315,11 @@ class EvalsPane(Pane):
     def _start_within_budget(self, eval_id: int, models: str, *, batch: bool) -> None:
         """Start the runs, asking first when their estimated cost would pass the budget."""
         from tui.core.evals.service import parse_models
-        from tui.core.spend import check_budget, estimate_eval_run
+        from tui.core.spend import check_budget, estimate_eval_runs
 
         store, tunedeck = self.tunedeck.store, self.tunedeck
-        estimate = sum(estimate_eval_run(store, eval_id, m) for m in parse_models(models))
-        check = check_budget(store, tunedeck.settings, tunedeck.profile.name,
-                             estimate * (0.5 if batch else 1.0))
+        estimate = estimate_eval_runs(store, eval_id, parse_models(models), batch=batch)
+        check = check_budget(store, tunedeck.settings, tunedeck.profile.name, estimate)
         if not check.exceeds:
             self.start_runs(eval_id, models, batch=batch)
             return
@@ -366,8 +365,7 @@ class EvalsPane(Pane):
         if run_id is None or run_id in self.running:
             return
         if self.tunedeck.store.evals.run(run_id).status == "completed":
-            self.app.notify("this run is complete", severity="warning")
-            return
+            return self.app.notify("this run is complete", severity="warning")
         self.launch(run_id)
         self.reload()
 
@@ -444,17 +442,24 @@ class EvalsPane(Pane):
     def action_model_card(self) -> None:
         """The card of the selected run's model: where it came from, how it scores."""
         if self.selected_run is None:
-            self.app.notify("Pick a run first", severity="warning")
-            return
+            return self.app.notify("Pick a run first", severity="warning")
         self.tunedeck.show_model_card(self.tunedeck.store.evals.run(self.selected_run).model)
+
+    def action_chooser(self) -> None:
+        """Every run of the selected eval on pass rate against cost: which to ship."""
+        from tui.screens.model_chooser import ModelChooserScreen
+
+        if self.selected_eval is None:
+            return self.app.notify("Open or pick an eval first", severity="warning")
+        self.app.push_screen(ModelChooserScreen(self.tunedeck.db_path, self.selected_eval,
+                                                prices=self.tunedeck.settings.prices))
 
     def action_use_prompt(self) -> None:
         """Make a saved playground prompt version the eval's input messages."""
         from tui.screens.text_prompt import AskName
 
         if self.selected_eval is None:
-            self.app.notify("Open or pick an eval first", severity="warning")
-            return
+            return self.app.notify("Open or pick an eval first", severity="warning")
         store = self.tunedeck.store
         names = ", ".join(p.name for p in store.prompts.list()[:6]) or "none saved yet"
 
@@ -462,21 +467,16 @@ class EvalsPane(Pane):
             if not answer or self.selected_eval is None:
                 return
             from tui.core.evals.context import template_messages
+            from tui.core.refs import RefError, prompt_version
 
-            name, _, number = answer.strip().partition("@")
-            versions = store.prompts.versions(name)
-            if number:
-                versions = [v for v in versions if str(v.version) == number]
-            if not versions:
-                self.app.notify(f"No saved prompt {answer!r} (prompts: {names})",
-                                severity="error")
-                return
-            version = versions[0]
-            store.evals.update(self.selected_eval,
-                               input_messages=template_messages(version.messages),
-                               prompt_version_id=version.id)
-            self.app.notify(f"The eval now uses prompt {name} v{version.version}; its "
-                            "{{variables}} are filled from each item")
+            try:  # NAME, NAME@N or NAME@vN, as everywhere (tui.core.refs)
+                version = prompt_version(store, answer)
+            except RefError as exc:
+                return self.app.notify(str(exc), severity="error")
+            store.evals.update(self.selected_eval, prompt_version_id=version.id,
+                               input_messages=template_messages(version.messages))
+            self.app.notify(f"The eval now uses prompt {answer.strip()} (v{version.version}); "
+                            "its {{variables}} are filled from each item")
             self.reload()
 
         self.app.push_screen(AskName(f"Saved prompt[@version] to use ({names})"), chosen)
@@ -603,8 +603,7 @@ class EvalsPane(Pane):
         run_id = self.selected_run
         row = items.row_at(items.cursor_row) if run_id is not None else None
         if run_id is None or row is None:
-            self.app.notify("select a run with results first", severity="warning")
-            return
+            return self.app.notify("select a run with results first", severity="warning")
         chosen = self.selected_items.setdefault(run_id, set())
         chosen.symmetric_difference_update({row.key})
         if not chosen:
@@ -649,8 +648,7 @@ class EvalsPane(Pane):
     # -- graders -----------------------------------------------------------
     def action_edit_graders(self) -> None:
         if self.selected_eval is None:
-            self.app.notify("open or pick an eval first", severity="warning")
-            return
+            return self.app.notify("open or pick an eval first", severity="warning")
         from tui.screens.grader_editor import GraderEditorScreen
 
         eval_id = self.selected_eval

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.binding import Binding
@@ -103,11 +103,12 @@ class ModelChooserScreen(ReportsWorkerErrors, TextViewScreen):
     ]
 
     def __init__(self, db_path: Path, eval_id: int, *, target: float = 0.9,
-                 input_prices: dict[str, float] | None = None,
-                 output_prices: dict[str, float] | None = None) -> None:
+                 prices: Any = None) -> None:
+        """`prices`: the settings' Prices (their input/output overrides price the runs)."""
         super().__init__(styled(("Reading the runs…", "dim")))
         self.db_path, self.eval_id, self.target = db_path, eval_id, target
-        self.prices = {"input_prices": input_prices, "output_prices": output_prices}
+        self.prices = {"input_prices": dict(prices.input) or None if prices else None,
+                       "output_prices": dict(prices.output) or None if prices else None}
 
     def on_mount(self) -> None:
         self.load()
