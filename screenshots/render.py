@@ -119,6 +119,7 @@ async def launch_qa_job(app, name: str, repeats: int, epochs: int):
     from openai import AsyncOpenAI
 
     from tui.core.dataset_versions import write_version
+    from tui.core.finetune import provider_for
     from tui.core.jobs.actions import launch
     from tui.core.jobs.preflight import run_preflight
     from tui.core.jobs.spec import JobSpec
@@ -131,8 +132,8 @@ async def launch_qa_job(app, name: str, repeats: int, epochs: int):
         model="sandbox-small", training_version_id=version.id,
         hyperparameters={"n_epochs": epochs}, suffix=name))
     client = AsyncOpenAI(base_url=app.profile.base_url, api_key=os.environ[SANDBOX_KEY_ENV])
-    try:
-        return await launch(client, app.store, pre)
+    try:  # through the fine-tuning port, as the Jobs pane launches
+        return await launch(provider_for(app.profile, client), app.store, pre)
     finally:
         await client.close()
 
@@ -285,6 +286,35 @@ async def eval_base_vs_fine_tuned(pilot: Pilot) -> None:
     pane.action_compare()
 
 
+async def model_chooser(pilot: Pilot) -> None:
+    """Base, fine-tuned, a bigger model and the teacher on one eval, priced as if they were
+    real models (the sandbox's are free), then the chooser (C)."""
+    app = pilot.app
+    prices = app.settings.prices
+    prices.input.update({"sandbox-small": 0.15, "ft:sandbox-small": 0.30,
+                         "sandbox-large": 2.5, "sandbox-teacher": 2.0})
+    prices.output.update({"sandbox-small": 0.60, "ft:sandbox-small": 1.20,
+                          "sandbox-large": 10.0, "sandbox-teacher": 8.0})
+    await eval_base_vs_fine_tuned(pilot)
+    await pilot.press("escape")
+    store, pane = app.store, app.pane("evals")
+    eval_id = store.evals.list()[0].id
+    for model in ("sandbox-large", "sandbox-teacher"):
+        pane.start_run(eval_id, model)
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if not pane.running and all(r.status not in ("queued", "in_progress")
+                                        for r in store.evals.runs(eval_id)):
+                break
+    pane.selected_eval = eval_id
+    app.clear_notifications()
+    await pilot.press("C")
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if "completed runs" in str(app.screen.query("#model-chooser-detail").first().render()):
+            break
+
+
 SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
     # name, keys after setup, setup, uses the sandbox profile
     ("datasets-empty", [], None, False),
@@ -295,6 +325,7 @@ SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
     ("evals-empty", ["3"], None, False),
     ("evals-compare", [], eval_base_vs_fine_tuned, True),
     ("evals-graders", [], grader_editor, True),
+    ("evals-chooser", [], model_chooser, True),
     ("jobs-empty", ["4"], None, False),
     ("jobs-running", [], running_job, True),
     ("jobs-running-detail", [], running_job_detail, True),
