@@ -196,3 +196,20 @@ async def test_variables_and_few_shot_come_from_datasets(sandbox, monkeypatch, i
         await settle(pilot)
         assert any("no dataset named 'nope'" in n.message for n in app._notifications)
         assert pane.variables() == {"text": "bread", "lang": "German"}
+
+
+async def test_the_status_line_names_a_chosen_model_that_retires(sandbox, monkeypatch,
+                                                                 isolated_home):
+    # Issue 16: shutdown dates in the Playground's model list; the sandbox's /v1/models
+    # announces sandbox-small's for 2027-01-14, as OpenAI's does for gpt-4o's fine-tunes.
+    from tests.apphelpers import until
+
+    app = sandbox_app(sandbox, monkeypatch, isolated_home)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_playground(pilot, models="sandbox-large", user="hi")
+        await until(pilot, lambda: app.store.models.list("sandbox"))  # fetched on first show
+        await settle(pilot)
+        assert "retires" not in rendered(pane.query_one("#pg-status"))
+        pane.query_one("#pg-models", Input).value = "sandbox-large, sandbox-small"
+        await until(pilot, lambda: "sandbox-small retires 2027-01-14" in " ".join(rendered(
+            pane.query_one("#pg-status")).split()))

@@ -264,9 +264,25 @@ class PlaygroundPane(KeepOutputs, Pane):
             for index, name in enumerate(names):
                 parts += [", "] if index else []
                 parts.append((name, "red") if name in missing else name)
-        self.query_one("#pg-status", Static).update(styled(*parts))
         models = self.models()
+        parts += self._retirement_parts(models)
+        self.query_one("#pg-status", Static).update(styled(*parts))
         self.count_tokens(self.filled_messages(), models[0] if models else DEFAULT_MODEL)
+
+    def _retirement_parts(self, models: list[str]) -> list[str | tuple[str, str]]:
+        """" · MODEL retires YYYY-MM-DD" for each chosen model with an announced shutdown
+        (a fine-tune's comes from its base): what to retrain before it stops answering."""
+        if not self.tunedeck.store_ready.is_set():
+            return []
+        from tui.core.retirement import shutdown_note, shutdown_of
+
+        parts: list[str | tuple[str, str]] = []
+        for model in models:
+            note = shutdown_note(shutdown_of(self.tunedeck.store, self.tunedeck.profile.name,
+                                             model)[0])
+            if note:
+                parts += [" · ", model, note]
+        return parts
 
     class TokensCounted(Message):
         def __init__(self, tokens: int | None) -> None:
