@@ -8,25 +8,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tui.app import TunedeckApp
+    from tui.host import Host
 
 _Base: Any = object
 
 
 class FlywheelActions(_Base):
-    def action_loops(self: TunedeckApp, select: int | None = None) -> None:
+    def action_loops(self: Host, select: int | None = None) -> None:
         from tui.screens.loops import LoopsScreen
 
         if self.store_ready.is_set() and not self._already_open(LoopsScreen, "loops view"):
             self.push_screen(LoopsScreen(select))
 
-    def action_spend(self: TunedeckApp) -> None:
+    def action_spend(self: Host) -> None:
         from tui.screens.spend import SpendScreen
 
         if self.store_ready.is_set() and not self._already_open(SpendScreen, "spend ledger"):
             self.push_screen(SpendScreen())
 
-    def _already_open(self: TunedeckApp, kind: type, what: str) -> bool:
+    def _already_open(self: Host, kind: type, what: str) -> bool:
         """One of each view in the stack: F8 over F9 over F8 would pile them up."""
         if isinstance(self.screen, kind):
             return True
@@ -35,7 +35,7 @@ class FlywheelActions(_Base):
             return True
         return False
 
-    def show_model_card(self: TunedeckApp, model: str | None) -> None:
+    def show_model_card(self: Host, model: str | None) -> None:
         if not model:
             self.notify("No model selected", severity="warning")
             return
@@ -44,7 +44,7 @@ class FlywheelActions(_Base):
         self.push_screen(ModelCardScreen(model, self.db_path,
                                          dict(self.settings.prices.training)))
 
-    def open_comparison(self: TunedeckApp, run_a: int, run_b: int) -> None:
+    def open_comparison(self: Host, run_a: int, run_b: int) -> None:
         from tui.core.evals.compare import compare_runs, trend
         from tui.screens.eval_compare import EvalCompareScreen, describe
 
@@ -57,7 +57,7 @@ class FlywheelActions(_Base):
         a, b = store.evals.run(run_a), store.evals.run(run_b)
         self.push_screen(EvalCompareScreen(describe(comparison, a, b, trend(store, a.eval_id))))
 
-    async def try_model_in_playground(self: TunedeckApp, model: str) -> None:
+    async def try_model_in_playground(self: Host, model: str) -> None:
         """The playground, with a fine-tuned model (or checkpoint) beside its base."""
         from textual.widgets import Input
 
@@ -69,7 +69,7 @@ class FlywheelActions(_Base):
         self.pane("playground").query_one("#pg-models", Input).value = ", ".join(models)
         self.notify(f"Playground: {' vs '.join(models)}; write a message and press ctrl+r")
 
-    def action_new_loop(self: TunedeckApp, version_id: int | None = None) -> None:
+    def action_new_loop(self: Host, version_id: int | None = None) -> None:
         """Form -> the job's pre-flight with the budget -> the loop starts and is shown."""
         from tui.core.config import Capability
         from tui.core.providers import MissingCapabilityError, require
@@ -104,7 +104,7 @@ class FlywheelActions(_Base):
 
         self.push_screen(LoopStart(versions, evals, models, version_id=version_id), chosen)
 
-    def _loop_preflight(self: TunedeckApp, request: Any) -> None:
+    def _loop_preflight(self: Host, request: Any) -> None:
         from tui.core.jobs.spec import JobSpec
         from tui.core.pricing import training_prices_for
         from tui.core.spend import estimate_loop_evals

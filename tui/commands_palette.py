@@ -9,12 +9,12 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from tui.app import TunedeckApp
+    from tui.host import Host
 
 
 class TunedeckCommands(Provider):
     def _commands(self) -> list[tuple[str, str, object]]:
-        app: TunedeckApp = self.app  # type: ignore[assignment]
+        app: Host = self.app  # type: ignore[assignment]
         commands: list[tuple[str, str, object]] = []
         for pane_cls in app.PANES:
             commands.append(

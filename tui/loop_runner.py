@@ -14,11 +14,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tui.app import TunedeckApp
+    from tui.host import Host
 
 
 class LoopRunner:
-    def __init__(self, app: TunedeckApp) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
         # loop id -> (event loop, driver) while a worker drives it
         self.running: dict[int, tuple[asyncio.AbstractEventLoop, Any]] = {}

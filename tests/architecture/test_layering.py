@@ -43,6 +43,9 @@ RULES = {
     "engines never import the UI, the CLI or the server": (ENGINE_FILES, UI + CLI + SERVERS),
     "the CLI is headless": (CLI_FILES, UI),
     "the UI does not reach the servers, engines or CLI": (UI_FILES, SERVERS + ENGINES + CLI),
+    # The App imports them; they see it only as tui.host.Host (no cycle through the App).
+    "panes, screens and widgets see the App only as Host": (
+        tuple(f for f in UI_FILES if f != "tui/app.py"), ("tui.app",)),
 }
 
 

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from tui.worker_errors import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from tui.app import TunedeckApp
+    from tui.host import Host
 
 
 def is_shown(widget: Widget) -> bool:
@@ -32,7 +32,7 @@ class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
     empty_text: ClassVar[str] = ""
 
     @property
-    def tunedeck(self) -> TunedeckApp:
+    def tunedeck(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

@@ -7,7 +7,7 @@ asks this screen to re-read (`reload`) when something arrived.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rich.text import Text
 from textual import work
@@ -33,11 +33,25 @@ from tui.widgets.loss_chart import LossChart
 from tui.worker_errors import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from tui.panes.jobs import JobsPane
+    from tui.host import Host
 
 
 def _clock_time(epoch: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
+
+
+class DetailOwner(Protocol):
+    """What the detail asks of the Jobs pane that opened it (the pane's actions on a job),
+    so the detail does not import the pane, nor the pane through it the App."""
+
+    @property
+    def tunedeck(self) -> Host: ...
+    def now(self) -> float: ...
+    def action_refresh(self) -> None: ...
+    def confirm_action(self, job_id: int, action: str) -> None: ...
+    def copy_model(self, job_id: int, name: str | None = None) -> None: ...
+    async def try_model(self, job_id: int, name: str | None = None) -> None: ...
+    async def eval_model(self, job_id: int, name: str | None = None) -> None: ...
 
 
 class JobDetail(ReportsWorkerErrors, Screen[None]):
@@ -67,7 +81,7 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
         Binding("R", "retrain", "Retrain elsewhere", id="jobs.detail.retrain"),
     ]
 
-    def __init__(self, pane: JobsPane, job_id: int) -> None:
+    def __init__(self, pane: DetailOwner, job_id: int) -> None:
         super().__init__()
         self.pane = pane
         self.job_id = job_id

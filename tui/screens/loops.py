@@ -19,7 +19,7 @@ from tui.core.untrusted import visible
 from tui.ui_text import lines, styled
 
 if TYPE_CHECKING:
-    from tui.app import TunedeckApp
+    from tui.host import Host
 
 MARKS = {"done": ("✓", "green"), "active": ("▶", "yellow"), "todo": ("·", "dim"),
          "failed": ("✗", "red")}
@@ -52,7 +52,7 @@ class LoopsScreen(ModalScreen[None]):
         self.selected: int | None = select
 
     @property
-    def tunedeck(self) -> TunedeckApp:
+    def tunedeck(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

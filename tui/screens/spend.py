@@ -19,7 +19,7 @@ from tui.ui_text import lines, rich_plain, styled
 from tui.worker_errors import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from tui.app import TunedeckApp
+    from tui.host import Host
 
 BAR = 30
 
@@ -56,7 +56,7 @@ class SpendScreen(ReportsWorkerErrors, ModalScreen[None]):
         self.by = "day"
 
     @property
-    def tunedeck(self) -> TunedeckApp:
+    def tunedeck(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
