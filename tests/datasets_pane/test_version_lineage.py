@@ -134,7 +134,7 @@ async def test_split_warns_before_writing_a_validation_set_tunedeck_would_flag(i
         await wait_for_group(pilot, "dataset-derive")
         assert isinstance(app.screen, ConfirmChange)
         warning = " ".join(rendered(app.screen.query_one("#confirm-question")).split())
-        assert "valid: 4 valid example(s); fine-tuning needs at least 10" in warning
+        assert "valid: 4 valid examples; fine-tuning needs at least 10" in warning
         await pilot.press("n")
         await settle(pilot)
         assert [d.name for d in app.store.datasets.list()] == ["support"]  # nothing written
