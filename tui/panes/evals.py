@@ -255,7 +255,7 @@ class EvalsPane(Pane):
             if path:
                 self.load_file(path.strip())
 
-        self.app.push_screen(AskPath("Eval file (JSON)", placeholder="evals/my.eval.json"), chosen)
+        self.app.push_screen(AskPath.for_eval_file(), chosen)
 
     @work(thread=True, exclusive=True, group="eval-load", exit_on_error=False,
           name="open eval file")

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Static
 
 from tui.ui_text import plain
+from tui.widgets.path_suggester import PathSuggester
 from tui.widgets.visible_fields import VisibleDirectoryTree, VisibleInput
 from tui.worker_errors import ReportsWorkerErrors
 
@@ -38,7 +39,8 @@ class ImportScreen(ReportsWorkerErrors, ModalScreen[tuple[str, str, str] | None]
                 "[b]Import a JSONL file[/b]  (enter or ctrl+s imports, esc cancels; "
                 "pick a file in the tree or type its path)"
             )
-            yield VisibleInput(placeholder="path, e.g. ~/data/train.jsonl", id="import-path")
+            yield VisibleInput(placeholder="path, e.g. ~/data/train.jsonl (→ completes it)",
+                               id="import-path", suggester=PathSuggester())
             error = Static("", id="import-error")
             error.display = False  # shown only with something to say
             yield error

@@ -8,13 +8,14 @@ characters (tui/widgets/visible_fields.py) and keep the text exactly.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import DirectoryTree, Input, Static, TextArea
 
 from tui.core.untrusted import count_controls
 from tui.ui_text import plain, styled
@@ -123,9 +124,38 @@ class EditAndSave(ModalScreen[tuple[str, str] | None]):
 
 
 class AskPath(AskName):
-    """A file path: a path that does not name a file keeps the dialog open with the text."""
+    """A file path, typed (with inline completion: → accepts it) or picked from a tree of
+    the files with `suffixes` under `start_dir`. A path that does not name a file keeps
+    the dialog open with the text."""
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, title: str, value: str = "", placeholder: str = "", *,
+                 start_dir: Path | None = None, suffixes: tuple[str, ...] = ()) -> None:
         from tui.core.path_check import file_problem
 
         super().__init__(title, value, placeholder, check=file_problem)
+        self.start_dir = start_dir or Path.cwd()
+        self.suffixes = suffixes
+
+    @classmethod
+    def for_eval_file(cls) -> AskPath:
+        return cls("Eval file (JSON)", placeholder="evals/my.eval.json", suffixes=(".json",))
+
+    def compose(self) -> ComposeResult:
+        from tui.widgets.path_suggester import PathSuggester
+        from tui.widgets.visible_fields import FileTree
+
+        with Vertical(classes="modal-box tall"):
+            yield Static(styled((self.title_text, "b"), "  (enter to accept, → completes "
+                                "the path, tab to the tree, esc to cancel)"))
+            yield VisibleInput(self.value, placeholder=self.placeholder, id="ask-input",
+                               suggester=PathSuggester())
+            error = Static("", id="ask-error")
+            error.display = False
+            yield error
+            yield FileTree(self.start_dir, suffixes=self.suffixes, id="ask-tree")
+
+    @on(DirectoryTree.FileSelected)
+    def _picked(self, event: DirectoryTree.FileSelected) -> None:
+        field = self.query_one("#ask-input", Input)
+        field.value = str(event.path)
+        field.focus()

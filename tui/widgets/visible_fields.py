@@ -11,6 +11,10 @@ the widget's width, so the layout never moves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
 from rich.segment import Segment
 from rich.text import Text
 from textual.strip import Strip
@@ -49,3 +53,26 @@ class VisibleDirectoryTree(DirectoryTree):
 
     def process_label(self, label: str | Text) -> Text:
         return super().process_label(visible(label) if isinstance(label, str) else label)
+
+
+class FileTree(VisibleDirectoryTree):
+    """A folder tree showing folders and only the files a dialog can open (`suffixes`,
+    e.g. (".json",); empty shows every file). Hidden entries stay hidden."""
+
+    def __init__(self, path: str | Path, *, suffixes: tuple[str, ...] = (),
+                 **kwargs: Any) -> None:
+        super().__init__(path, **kwargs)
+        self.suffixes = tuple(suffix.lower() for suffix in suffixes)
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        shown = []
+        for path in paths:
+            if path.name.startswith("."):
+                continue
+            try:
+                if path.is_dir() or not self.suffixes \
+                        or path.name.lower().endswith(self.suffixes):
+                    shown.append(path)
+            except OSError:  # a broken link, a vanished file: not openable anyway
+                continue
+        return shown
