@@ -44,3 +44,19 @@ def test_first_hour_wording_is_singular_and_plural(tmp_path) -> None:
                                  "token_limit": 65536, "trainable": True}, "t"))
     shown = console.export_text()
     assert "1 line · 1 example ·" in shown
+
+
+async def test_empty_state_paragraphs_reflow_at_80_columns():
+    """An empty pane's text wraps to the terminal, not at hard 80-column breaks that
+    left ragged half-lines ("provider" alone on a line) over SSH (issue 21 walk)."""
+    from tests.apphelpers import make_app, ready
+    from tui.panes.base import EmptyState
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        state = app.screen.query(EmptyState).first()
+        lines = [line.text.rstrip() for line in state.render_lines(state.region.reset_offset)]
+        words = [line.split() for line in lines if line.strip()]
+        assert words and all(len(w) > 1 for w in words), lines
+        assert "\n\n" in str(state.render()) and "provider\n" not in str(state.render())

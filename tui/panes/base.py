@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -21,7 +22,15 @@ def is_shown(widget: Widget) -> bool:
 
 
 class EmptyState(Static):
-    """What the pane is for and the first thing to do, shown while it has nothing."""
+    """What the pane is for and the first thing to do, shown while it has nothing.
+
+    The text is written in short source lines; a single newline joins (the
+    paragraph reflows to the terminal: hard breaks at 80 columns left ragged
+    half-lines on an 80-column SSH session), a blank line stays a paragraph break.
+    """
+
+    def __init__(self, text: str = "", **kwargs: Any) -> None:
+        super().__init__(re.sub(r"(?<!\n)\n(?!\n)", " ", text), **kwargs)
 
 
 class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
