@@ -82,8 +82,8 @@ def cmd_distill(args: argparse.Namespace) -> int:
         with Store(args.db or default_db_path()) as store:
             run = _resumed(store, args) if args.resume is not None else _started(store, args,
                                                                                  settings)
-            profile = settings.profile(run.teacher_profile)
-            return _drive(args, settings, profile, store, run, out)
+            settings.profile(run.teacher_profile)  # a profile gone from the config: usage
+            return _drive(args, settings, store, run, out)
     except (_Usage, ConfigError, RefError, KeyError) as exc:
         print(f"tunedeck distill: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -131,38 +131,26 @@ def _started(store: Any, args: argparse.Namespace, settings: Any):
         min_score=args.min_score, params=params)
 
 
-def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any, run: Any,
-           out: Any) -> int:
-    from tui.core.distill.distill_batch import BatchSampler
+def _drive(args: argparse.Namespace, settings: Any, store: Any, run: Any, out: Any) -> int:
     from tui.core.distill.distill_lineage import lineage
-    from tui.core.distill.distill_report import preflight, preflight_text
-    from tui.core.distill.distiller import Distiller
-    from tui.core.distill.teacher import Teacher
-    from tui.core.evals.batch import DISCOUNT
-    from tui.core.evals.service import client_for, options_for
+    from tui.core.distill.distill_report import preflight_text
+    from tui.core.distill.drive import drive
 
     student_eval = _student_eval(store, args, run)
-    overrides = {"concurrency": args.concurrency} if args.concurrency else {}
-    options = options_for(profile, settings, **overrides)
     report: dict[str, Any] = {"distillation": run.id}
+    calls: list[int] = []
 
-    async def go(probe_only: bool) -> Any:
-        async with client_for(profile) as client:
-            params = dict(run.params or {})
-            batch = bool(params.pop("batch", False))
-            teacher = Teacher(client, run.teacher, options, params)
-            distiller = Distiller(store, run.id, teacher)
-            try:
-                if probe_only:
-                    return await preflight(distiller, args.probe,
-                                           discount=DISCOUNT if batch else 1.0)
-                sampler = BatchSampler(distiller, poll_s=args.poll) if batch else None
-                return await distiller.run_all(sampler)
-            finally:
-                report["teacher_calls"] = report.get("teacher_calls", 0) + teacher.calls
+    def go(probe_only: bool) -> Any:
+        try:
+            return asyncio.run(drive(store, settings, run.id,
+                                     probe=args.probe if probe_only else None,
+                                     concurrency=args.concurrency, poll_s=args.poll,
+                                     calls=calls))
+        finally:
+            report["teacher_calls"] = sum(calls)
 
     if args.resume is None and args.probe > 0:
-        pre = asyncio.run(go(probe_only=True))
+        pre = go(probe_only=True)
         report["preflight"] = pre.as_dict()
         print(f"Pre-flight: {preflight_text(pre)}", file=out)
         if not args.yes:
@@ -173,7 +161,7 @@ def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any, ru
                 print(f"Stopped after the probe; `tunedeck distill --resume {run.id}` goes on.",
                       file=out)
                 return EXIT_FAILED
-    done = asyncio.run(go(probe_only=False))
+    done = go(probe_only=False)
     report["lineage"] = info = lineage(store, done)
     cost = "unpriced" if info["cost_usd"] is None else f"${info['cost_usd']:.4f}"
     print(f"Distillation {done.id}: kept {info['kept']} of {info['sampled']} teacher answers"
