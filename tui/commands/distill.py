@@ -28,7 +28,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="prompts: the version's conversations up to their last user turn")
     source.add_argument("--from-eval", metavar="EVAL",
                         help="prompts: the eval's items through its input_messages")
+    source.add_argument("--from-stored", action="store_true",
+                        help="prompts: the profile's stored chat completions (OpenAI's "
+                        "store: true) matching --metadata, imported as a dataset version")
     source.add_argument("--resume", type=int, metavar="ID", help="continue distillation ID")
+    p.add_argument("--metadata", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
+                   help="with --from-stored: keep the completions whose metadata has every pair")
+    p.add_argument("--stored-model", metavar="MODEL",
+                   help="with --from-stored: only the completions made by MODEL")
+    p.add_argument("--stored-limit", type=int, metavar="N",
+                   help="with --from-stored: at most N completions (the oldest first)")
     p.add_argument("--teacher", metavar="MODEL", help="the model whose answers are kept")
     p.add_argument("--teacher-profile", metavar="P",
                    help="provider profile of the teacher (default: --profile or the default)")
@@ -112,8 +121,9 @@ def _started(store: Any, args: argparse.Namespace, settings: Any):
     from tui.core.distill.distiller import start
     from tui.core.refs import dataset_version
 
-    if not (args.from_dataset or args.from_eval):
-        raise _Usage("give --from-dataset NAME[@N] or --from-eval EVAL (or --resume ID)")
+    if not (args.from_dataset or args.from_eval or args.from_stored):
+        raise _Usage("give --from-dataset NAME[@N], --from-eval EVAL or --from-stored "
+                     "(or --resume ID)")
     if not args.teacher or not args.into:
         raise _Usage("--teacher MODEL and --into NAME are needed")
     profile = settings.profile(args.teacher_profile or args.profile)
@@ -121,14 +131,27 @@ def _started(store: Any, args: argparse.Namespace, settings: Any):
         else {}
     if args.batch:
         params["batch"] = True  # kept with the run: a resume samples the same way
+    version_id = dataset_version(store, args.from_dataset).id if args.from_dataset else None
+    if args.from_stored:
+        version_id = _stored_version(store, args, profile)
     return start(
         store, into=args.into, teacher=args.teacher, teacher_profile=profile.name,
-        from_version_id=dataset_version(store, args.from_dataset).id if args.from_dataset
-        else None,
+        from_version_id=version_id,
         from_eval_id=_eval_id(store, args.from_eval) if args.from_eval else None,
         samples=args.samples,
         filter_eval_id=_eval_id(store, args.filter_eval) if args.filter_eval else None,
         min_score=args.min_score, params=params)
+
+
+def _stored_version(store: Any, args: argparse.Namespace, profile: Any) -> int:
+    from tui.core.distill.stored import import_stored, parse_metadata
+
+    try:
+        metadata = parse_metadata(",".join(args.metadata))
+    except ValueError as exc:
+        raise _Usage(str(exc)) from None
+    return asyncio.run(import_stored(store, profile, metadata, model=args.stored_model,
+                                     limit=args.stored_limit))
 
 
 def _drive(args: argparse.Namespace, settings: Any, store: Any, run: Any, out: Any) -> int:
