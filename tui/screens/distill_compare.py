@@ -55,7 +55,7 @@ def describe(store: Any, three: Any, distill: Any) -> Content:
             ("student tuned", three.student_tuned or "—", three.tuned_run_id,
              three.tuned_pass_rate)):
         run = runs.get(run_id) if run_id is not None else None
-        rows.append(styled((label, "b"), "  ", f"{str(model)[:34]:<34} ",
+        rows.append(styled((label, "b"), "  ", f"{str(model)[:38]:<38} ",
                            (_bar(rate or 0.0), "green" if label.startswith("student t")
                             else ""), f" {_pct(rate)}   eval cost {_cost(run)}"))
     rows += ["", _versus(store, "base → tuned", three.base_run_id, three.tuned_run_id),
