@@ -62,6 +62,7 @@ async def test_D_on_a_dataset_version_distills_it_into_a_new_version(tmp_path, s
         await until(pilot, lambda: isinstance(app.screen, DistillRunScreen))
         await until(pilot, lambda: app.store.distills.get(run_id).status == "done", timeout=30)
         await until(pilot, lambda: app.screen.done)
+        await settle(pilot)
         shown = rendered(app.screen.query_one("#distill-run-text"))
         assert "Kept     10 of 12 answers (83%)" in shown
         info = lineage(app.store, app.store.distills.get(run_id))
@@ -112,6 +113,7 @@ async def test_D_on_an_eval_then_the_student_loop_ends_on_the_three_way(tmp_path
         await until(pilot, lambda: app.screen.preflight is not None)
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, DistillCompareScreen), timeout=90)
+        await settle(pilot)  # the screen is pushed; its text is laid out a frame later
         text = rendered(app.screen.query_one("#distill-compare-detail"))
         assert "Teacher vs student on eval capitals" in text
         assert f"teacher        {TEACHER}" in text and " 83.3%" in text
@@ -146,3 +148,36 @@ async def test_a_confirmed_distillation_resumes_when_the_app_starts(tmp_path, sa
         assert len(app.store.distills.samples(runs[1].id)) == 3
         done = app.store.distills.get(runs[0].id)
         assert (done.sampled, done.kept) == (12, 12)
+
+
+async def test_quitting_mid_distillation_stops_its_driver_and_keeps_the_run(tmp_path, sandbox,
+                                                                            monkeypatch):
+    """The Batch API run is in flight when the app quits: the worker stops (no thread
+    outlives the app), the run stays confirmed and sampling, its batch remembered."""
+    from tests.jobs.helpers import sandbox_profile
+    from tui.core.distill.distiller import start
+    from tui.core.distill.drive import unfinished
+    from tui.sandbox import batch_runner
+
+    monkeypatch.setattr(batch_runner, "REQUEST_SECONDS", 1e6)  # the batch never finishes
+    profile = sandbox_profile(sandbox, monkeypatch)
+    with Store(tmp_path / "t.db") as store:
+        version = stored_version(store, name="capitals", n=12)
+        run = start(store, into="out", teacher=TEACHER, teacher_profile=profile.name,
+                    from_version_id=version, params={"batch": True})
+    app = make(tmp_path, sandbox, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.store_ready.wait()
+        app.distills.start(run.id)
+        await until(pilot, lambda: (app.store.distills.get(run.id).batch or {}).get("id"))
+        assert app.distills.is_running(run.id)
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + 5
+    while app.distills.running:
+        assert asyncio.get_running_loop().time() < deadline, "the driver outlived the app"
+        await asyncio.sleep(0.05)
+    with Store(tmp_path / "t.db") as store:
+        kept = store.distills.get(run.id)
+        assert kept.status == "sampling" and kept.batch["id"].startswith("batch")
+        assert [r.id for r in unfinished(store)] == [run.id]
