@@ -181,3 +181,41 @@ async def test_quitting_mid_distillation_stops_its_driver_and_keeps_the_run(tmp_
         kept = store.distills.get(run.id)
         assert kept.status == "sampling" and kept.batch["id"].startswith("batch")
         assert [r.id for r in unfinished(store)] == [run.id]
+
+
+async def test_the_form_takes_stored_completions_by_metadata(tmp_path, sandbox, monkeypatch):
+    from tests.distill.test_distill_stored import make_stored, question
+
+    await make_stored(sandbox)  # three completions tagged app=support, one app=other
+    with Store(tmp_path / "t.db") as store:
+        stored_version(store, name="capitals", n=12)
+    app = make(tmp_path, sandbox, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.store_ready.wait()
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("D")
+        await until(pilot, lambda: isinstance(app.screen, DistillForm))
+        form = app.screen
+        form.query_one("#distill-form-source", Select).value = "stored"
+        form.query_one("#distill-form-metadata", Input).value = "app=support"
+        form.query_one("#distill-form-into", Input).value = "support-distilled"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, DistillPreflight))
+        pre = app.screen
+        await until(pilot, lambda: not pre.query_one("#distill-preflight-go").disabled,
+                    timeout=30)
+        await settle(pilot)
+        text = rendered(pre.query_one("#distill-preflight-text"))
+        assert "stored chat completions app=support" in text
+        assert "3 × 1 samples = 3 answers" in text
+        await pilot.press("y")
+        await until(pilot, lambda: app.store.distills.get(pre.run_id).status == "done",
+                    timeout=30)
+        info = lineage(app.store, app.store.distills.get(pre.run_id))
+        assert info["source"] == "stored-completions[app=support]@1"
+        assert info["into"] == "support-distilled@1" and info["sampled"] == 3
+        from tui.core.dataset_versions import version_lines
+
+        first = version_lines(app.store, app.store.distills.get(pre.run_id).output_version_id)
+        assert question(0) in next(iter(first))

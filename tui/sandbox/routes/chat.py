@@ -117,4 +117,4 @@ async def _stream(sb: Sandbox, model: str, gen: Generation, n: int, include_usag
     yield b"data: [DONE]\n\n"
 
 
-ROUTES = [Route("/chat/completions", create, methods=["POST"]), *stored.ROUTES]
+ROUTES = [Route("/chat/completions", create, methods=["POST"])]
