@@ -45,10 +45,10 @@ class DistillForm(ModalScreen[DistillRequest | None]):
     DistillForm { align: center middle; }
     DistillForm > #distill-form {
         width: 96; max-width: 100%; height: auto; max-height: 100%; border: thick $accent;
-        background: $surface; padding: 0 1;
+        background: $surface; padding: 0 1; overflow-y: auto;
     }
     DistillForm .form-row { height: auto; }
-    DistillForm .form-row > Label { width: 20; padding: 1 1 0 0; text-align: right; }
+    DistillForm .form-row > Label { width: 21; padding: 1 1 0 0; text-align: right; }
     DistillForm .form-row > Input, DistillForm .form-row > Select { width: 1fr; }
     DistillForm #distill-form-errors { color: $error; height: auto; padding: 0 1; }
     DistillForm #distill-form-buttons { height: auto; }
@@ -100,7 +100,7 @@ class DistillForm(ModalScreen[DistillRequest | None]):
                 yield Select([(plain(p), p) for p in self.profiles], value=self.profile,
                              allow_blank=False, id="distill-form-profile")
             with Horizontal(classes="form-row"):
-                yield Label("Asked")
+                yield Label("Asked · in flight")
                 yield Select([("live (bounded concurrency)", "live"),
                               ("Batch API (half price, slower)", "batch")], value="live",
                              allow_blank=False, id="distill-form-mode")
