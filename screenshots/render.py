@@ -315,6 +315,77 @@ async def model_chooser(pilot: Pilot) -> None:
             break
 
 
+def capitals_eval_file() -> Path:
+    """Twelve "capital of country number N" items: the sandbox's distillation task
+    (sandbox-teacher knows all but every fifth country; sandbox-small only echoes)."""
+    data = WORK / "capitals-items.jsonl"
+    data.write_text("".join(json.dumps({"item": {
+        "question": f"What is the capital of country number {i}?",
+        "answer": f"The capital of country {i} is City{i}."}}) + "\n" for i in range(12)))
+    definition = WORK / "capitals.eval.json"
+    definition.write_text(json.dumps({
+        "name": "capitals", "data": data.name,
+        "input_messages": {"type": "template", "template": [
+            {"role": "user", "content": "{{item.question}}"}]},
+        "testing_criteria": [{"type": "string_check", "name": "exact",
+                              "input": "{{sample.output_text}}",
+                              "reference": "{{item.answer}}", "operation": "eq"}]}))
+    return definition
+
+
+async def until_screen(pilot: Pilot, ready: Callable[[], bool], steps: int = 1200) -> None:
+    for _ in range(steps):
+        if ready():
+            return
+        await pilot.pause(0.05)
+
+
+async def distill_preflight(pilot: Pilot) -> None:
+    """D on the capitals eval (Evals pane): the form, then the pre-flight after its sample."""
+    from tui.core.evals import definition as defs
+    from tui.screens.distill_preflight import DistillPreflight
+
+    app = pilot.app
+    eval_row = defs.save_to_store(app.store, defs.load(capitals_eval_file()))
+    await pilot.press("3")
+    await settle(pilot)
+    app.pane("evals").reload()
+    app.pane("evals").selected_eval = eval_row.id
+    await pilot.press("D")
+    await settle(pilot)
+    await pilot.press("ctrl+s")
+    await until_screen(pilot, lambda: isinstance(app.screen, DistillPreflight)
+                       and not app.screen.query_one("#distill-preflight-go").disabled)
+    app.clear_notifications()
+
+
+async def distill_compare(pilot: Pilot) -> None:
+    """The whole distill flow: y after the pre-flight, the run, l for the student loop on
+    sandbox-small, its job pre-flight, and the three-way comparison at the loop's end."""
+    from textual.widgets import Input
+
+    from tui.screens.distill_compare import DistillCompareScreen
+    from tui.screens.distill_run import DistillRunScreen
+    from tui.screens.job_preflight import JobPreflight
+    from tui.screens.loop_start import LoopStart
+
+    app = pilot.app
+    await distill_preflight(pilot)
+    await pilot.press("y")
+    await until_screen(pilot, lambda: isinstance(app.screen, DistillRunScreen)
+                       and app.screen.done)
+    await pilot.press("l")
+    await until_screen(pilot, lambda: isinstance(app.screen, LoopStart))
+    app.screen.query_one("#loop-form-model", Input).value = "sandbox-small"
+    app.screen.query_one("#loop-form-epochs", Input).value = "2"
+    await pilot.press("ctrl+s")
+    await until_screen(pilot, lambda: isinstance(app.screen, JobPreflight)
+                       and app.screen.preflight is not None)
+    await pilot.press("y")
+    await until_screen(pilot, lambda: isinstance(app.screen, DistillCompareScreen), 4000)
+    app.clear_notifications()
+
+
 SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
     # name, keys after setup, setup, uses the sandbox profile
     ("datasets-empty", [], None, False),
@@ -326,6 +397,8 @@ SHOTS: list[tuple[str, list[str], Setup | None, bool]] = [
     ("evals-compare", [], eval_base_vs_fine_tuned, True),
     ("evals-graders", [], grader_editor, True),
     ("evals-chooser", [], model_chooser, True),
+    ("distill-preflight", [], distill_preflight, True),
+    ("distill-compare", [], distill_compare, True),
     ("jobs-empty", ["4"], None, False),
     ("jobs-running", [], running_job, True),
     ("jobs-running-detail", [], running_job_detail, True),

@@ -18,7 +18,7 @@ from store.records import Record
 
 FINAL = frozenset({"done", "failed"})
 _FIELDS = {"status", "n_prompts", "output_version_id", "kept", "sampled", "cost_usd", "error",
-           "batch"}
+           "batch", "params"}
 
 
 class DistillRun(Record):
@@ -92,6 +92,8 @@ class DistillRepo:
         if "batch" in fields:  # the Batch API state is stored as JSON
             batch = fields.pop("batch")
             fields["batch_json"] = None if batch is None else dumps(batch)
+        if "params" in fields:  # the run's settings (a confirmation, concurrency) beside them
+            fields["params_json"] = dumps(fields.pop("params") or {})
         sets = ", ".join(f"{k} = ?" for k in fields)
         with write(self.db):
             self.db.execute(f"UPDATE distill_runs SET {sets}, updated_at = ? WHERE id = ?",

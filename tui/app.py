@@ -18,6 +18,7 @@ from tui.commands_palette import TunedeckCommands
 from tui.core.config import Profile, Settings
 from tui.core.providers import key_status
 from tui.core.untrusted import visible
+from tui.distill_runner import DistillRunner
 from tui.loop_runner import LoopRunner
 from tui.panes.base import Pane, is_shown
 from tui.panes.registry import PANES, PaneSpec
@@ -74,6 +75,7 @@ class TunedeckApp(FlywheelActions, App[None]):
         self._first_frame_done = False
         self._pane_mount_lock = asyncio.Lock()
         self.loops = LoopRunner(self)
+        self.distills = DistillRunner(self)
         # Set once the store is open; tests and the first reloads wait on it.
         self.store_ready = asyncio.Event()
 
@@ -130,6 +132,7 @@ class TunedeckApp(FlywheelActions, App[None]):
         self.call_later(self.ensure_pane, "evals")
         # Guided loops left running by the last session go on.
         self.loops.resume_unfinished()
+        self.distills.resume_unfinished()  # and confirmed distillations still sampling
         # Reloading may have hidden what had focus (an empty pane hides its list).
         self.call_after_refresh(self._refocus_active_pane)
 
@@ -145,6 +148,7 @@ class TunedeckApp(FlywheelActions, App[None]):
 
     def on_unmount(self) -> None:
         self.loops.stop_all()
+        self.distills.stop_all()
         if self._store is not None:
             self._store.close()
 

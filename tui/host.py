@@ -21,6 +21,7 @@ class Host(Protocol):
     profile: Any  # tui.core.config.Profile
     store_ready: asyncio.Event
     loops: Any  # tui.loop_runner.LoopRunner: guided loops running in this session
+    distills: Any  # tui.distill_runner.DistillRunner: distillations running in this session
     PANES: Any  # the pane classes, in tab order (the palette lists their actions)
 
     @property

@@ -96,6 +96,8 @@ class LoopRunner:
             finally:
                 self.running.pop(loop_id, None)
                 self._changed(loop_id)
+            if finished.stage == "done" and app.is_running:
+                self._three_way(store, finished)
         if not app.is_running:  # the app quit: the loop resumes at its next start
             return
         if finished.stage == "done":
@@ -110,3 +112,14 @@ class LoopRunner:
             # at the next start, or when started again from the loops view.
             app.call_from_thread(app.notify, f"Loop #{loop_id} is {finished.error}",
                                  title="Flywheel loop", severity="warning", timeout=15)
+
+    def _three_way(self, store: Any, loop: Any) -> None:
+        """A student loop (trained on a distilled version) ends on the three-way comparison."""
+        from tui.distill_flow import after_loop
+
+        try:
+            after_loop(self.app, store, loop)
+        except Exception as exc:  # noqa: BLE001 - the loop is done either way; say why
+            self.app.call_from_thread(self.app.notify, f"Loop #{loop.id}: the teacher's run "
+                                      f"of the eval failed: {exc}", title="Distill",
+                                      severity="warning", timeout=10)

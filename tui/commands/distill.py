@@ -28,7 +28,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="prompts: the version's conversations up to their last user turn")
     source.add_argument("--from-eval", metavar="EVAL",
                         help="prompts: the eval's items through its input_messages")
+    source.add_argument("--from-stored", action="store_true",
+                        help="prompts: the profile's stored chat completions (OpenAI's "
+                        "store: true) matching --metadata, imported as a dataset version")
     source.add_argument("--resume", type=int, metavar="ID", help="continue distillation ID")
+    p.add_argument("--metadata", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
+                   help="with --from-stored: keep the completions whose metadata has every pair")
+    p.add_argument("--stored-model", metavar="MODEL",
+                   help="with --from-stored: only the completions made by MODEL")
+    p.add_argument("--stored-limit", type=int, metavar="N",
+                   help="with --from-stored: at most N completions (the oldest first)")
     p.add_argument("--teacher", metavar="MODEL", help="the model whose answers are kept")
     p.add_argument("--teacher-profile", metavar="P",
                    help="provider profile of the teacher (default: --profile or the default)")
@@ -82,8 +91,8 @@ def cmd_distill(args: argparse.Namespace) -> int:
         with Store(args.db or default_db_path()) as store:
             run = _resumed(store, args) if args.resume is not None else _started(store, args,
                                                                                  settings)
-            profile = settings.profile(run.teacher_profile)
-            return _drive(args, settings, profile, store, run, out)
+            settings.profile(run.teacher_profile)  # a profile gone from the config: usage
+            return _drive(args, settings, store, run, out)
     except (_Usage, ConfigError, RefError, KeyError) as exc:
         print(f"tunedeck distill: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -112,8 +121,9 @@ def _started(store: Any, args: argparse.Namespace, settings: Any):
     from tui.core.distill.distiller import start
     from tui.core.refs import dataset_version
 
-    if not (args.from_dataset or args.from_eval):
-        raise _Usage("give --from-dataset NAME[@N] or --from-eval EVAL (or --resume ID)")
+    if not (args.from_dataset or args.from_eval or args.from_stored):
+        raise _Usage("give --from-dataset NAME[@N], --from-eval EVAL or --from-stored "
+                     "(or --resume ID)")
     if not args.teacher or not args.into:
         raise _Usage("--teacher MODEL and --into NAME are needed")
     profile = settings.profile(args.teacher_profile or args.profile)
@@ -121,48 +131,49 @@ def _started(store: Any, args: argparse.Namespace, settings: Any):
         else {}
     if args.batch:
         params["batch"] = True  # kept with the run: a resume samples the same way
+    version_id = dataset_version(store, args.from_dataset).id if args.from_dataset else None
+    if args.from_stored:
+        version_id = _stored_version(store, args, profile)
     return start(
         store, into=args.into, teacher=args.teacher, teacher_profile=profile.name,
-        from_version_id=dataset_version(store, args.from_dataset).id if args.from_dataset
-        else None,
+        from_version_id=version_id,
         from_eval_id=_eval_id(store, args.from_eval) if args.from_eval else None,
         samples=args.samples,
         filter_eval_id=_eval_id(store, args.filter_eval) if args.filter_eval else None,
         min_score=args.min_score, params=params)
 
 
-def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any, run: Any,
-           out: Any) -> int:
-    from tui.core.distill.distill_batch import BatchSampler
+def _stored_version(store: Any, args: argparse.Namespace, profile: Any) -> int:
+    from tui.core.distill.stored import import_stored, parse_metadata
+
+    try:
+        metadata = parse_metadata(",".join(args.metadata))
+    except ValueError as exc:
+        raise _Usage(str(exc)) from None
+    return asyncio.run(import_stored(store, profile, metadata, model=args.stored_model,
+                                     limit=args.stored_limit))
+
+
+def _drive(args: argparse.Namespace, settings: Any, store: Any, run: Any, out: Any) -> int:
     from tui.core.distill.distill_lineage import lineage
-    from tui.core.distill.distill_report import preflight, preflight_text
-    from tui.core.distill.distiller import Distiller
-    from tui.core.distill.teacher import Teacher
-    from tui.core.evals.batch import DISCOUNT
-    from tui.core.evals.service import client_for, options_for
+    from tui.core.distill.distill_report import preflight_text
+    from tui.core.distill.drive import drive
 
     student_eval = _student_eval(store, args, run)
-    overrides = {"concurrency": args.concurrency} if args.concurrency else {}
-    options = options_for(profile, settings, **overrides)
     report: dict[str, Any] = {"distillation": run.id}
+    calls: list[int] = []
 
-    async def go(probe_only: bool) -> Any:
-        async with client_for(profile) as client:
-            params = dict(run.params or {})
-            batch = bool(params.pop("batch", False))
-            teacher = Teacher(client, run.teacher, options, params)
-            distiller = Distiller(store, run.id, teacher)
-            try:
-                if probe_only:
-                    return await preflight(distiller, args.probe,
-                                           discount=DISCOUNT if batch else 1.0)
-                sampler = BatchSampler(distiller, poll_s=args.poll) if batch else None
-                return await distiller.run_all(sampler)
-            finally:
-                report["teacher_calls"] = report.get("teacher_calls", 0) + teacher.calls
+    def go(probe_only: bool) -> Any:
+        try:
+            return asyncio.run(drive(store, settings, run.id,
+                                     probe=args.probe if probe_only else None,
+                                     concurrency=args.concurrency, poll_s=args.poll,
+                                     calls=calls))
+        finally:
+            report["teacher_calls"] = sum(calls)
 
     if args.resume is None and args.probe > 0:
-        pre = asyncio.run(go(probe_only=True))
+        pre = go(probe_only=True)
         report["preflight"] = pre.as_dict()
         print(f"Pre-flight: {preflight_text(pre)}", file=out)
         if not args.yes:
@@ -173,7 +184,7 @@ def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any, ru
                 print(f"Stopped after the probe; `tunedeck distill --resume {run.id}` goes on.",
                       file=out)
                 return EXIT_FAILED
-    done = asyncio.run(go(probe_only=False))
+    done = go(probe_only=False)
     report["lineage"] = info = lineage(store, done)
     cost = "unpriced" if info["cost_usd"] is None else f"${info['cost_usd']:.4f}"
     print(f"Distillation {done.id}: kept {info['kept']} of {info['sampled']} teacher answers"

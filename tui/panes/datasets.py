@@ -137,6 +137,7 @@ class DatasetsPane(VersionActions, Pane):
         Binding("w", "export", "Export", id="datasets.export"),
         Binding("u", "upload", "Upload", id="datasets.upload"),
         Binding("l", "loop", "Loop", id="datasets.loop"),
+        Binding("D", "distill", "Distill", id="datasets.distill"),
         Binding("delete", "delete_version", "Delete version", id="datasets.delete",
                 key_display="del"),
     ]
@@ -429,6 +430,12 @@ class DatasetsPane(VersionActions, Pane):
     def action_loop(self) -> None:
         """The guided loop on this dataset version: baseline, fine-tune, eval, compare."""
         self.tunedeck.action_new_loop(self.version_id)
+
+    def action_distill(self) -> None:
+        """A teacher's graded answers to this version's prompts, as a new version."""
+        from tui.distill_flow import from_version
+
+        from_version(self.tunedeck, self.version_id)
 
     def action_upload(self) -> None:
         from tui.core.config import Capability

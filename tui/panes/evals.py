@@ -83,6 +83,7 @@ class EvalsPane(Pane):
         Binding("P", "use_prompt", "Use a saved prompt", id="evals.prompt"),
         Binding("k", "model_card", "Model card", id="evals.card"),
         Binding("C", "chooser", "Model chooser", id="evals.chooser"),
+        Binding("D", "distill", "Distill", id="evals.distill"),
     ]
 
     class RunProgress(Message):
@@ -453,6 +454,12 @@ class EvalsPane(Pane):
             return self.app.notify("Open or pick an eval first", severity="warning")
         self.app.push_screen(ModelChooserScreen(self.tunedeck.db_path, self.selected_eval,
                                                 prices=self.tunedeck.settings.prices))
+
+    def action_distill(self) -> None:
+        """A teacher's graded answers to this eval's items, as a new SFT version."""
+        from tui.distill_flow import from_eval
+
+        from_eval(self.tunedeck, self.selected_eval)
 
     def action_use_prompt(self) -> None:
         """Make a saved playground prompt version the eval's input messages."""

@@ -24,6 +24,8 @@ KINDS = (
     # The other providers' dialects: Azure deployments (ARM), Fireworks datasets,
     # deployments and loaded LoRAs, and signed upload URLs waiting for their bytes.
     "deployments", "fw_datasets", "fw_deployments", "fw_deployed", "signed",
+    # Chat completions created with `store: true`, with their input messages.
+    "chat_completions",
 )
 
 

@@ -73,7 +73,14 @@ async def student_loop(store: Any, settings: Any, distill_id: int, *, eval_id: i
                         training_version_id=run.output_version_id, base_model=student,
                         hyperparameters=hyperparameters)
     loop = await drive_loop(store, settings, loop.id, poll_s=poll_s, provider=provider)
-    teacher_id = await teacher_run(store, settings, run, eval_id)
+    return await three_way(store, settings, run, loop)
+
+
+async def three_way(store: Any, settings: Any, run: Any, loop: Any) -> ThreeWay:
+    """A finished loop on a distilled version beside its teacher: the teacher's run of the
+    loop's eval is made (or reused), and the three pass rates are put side by side."""
+    student = loop.base_model
+    teacher_id = await teacher_run(store, settings, run, loop.eval_id)
     tuned = store.jobs.get(loop.job_id).fine_tuned_model if loop.job_id else None
     return ThreeWay(
         loop_id=loop.id, teacher=run.teacher, student_base=student, student_tuned=tuned,
@@ -81,3 +88,8 @@ async def student_loop(store: Any, settings: Any, distill_id: int, *, eval_id: i
         tuned_run_id=loop.tuned_run_id, teacher_pass_rate=_rate(store, teacher_id),
         base_pass_rate=_rate(store, loop.baseline_run_id),
         tuned_pass_rate=_rate(store, loop.tuned_run_id), stage=loop.stage, error=loop.error)
+
+
+def distilled_loop(store: Any, loop: Any) -> Any:
+    """The distillation that wrote the loop's training version, if it was distilled."""
+    return store.distills.producing(loop.training_version_id)

@@ -9,10 +9,20 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from tui.sandbox.routes import batches, chat, evals, files, fine_tuning, models, responses
+    from tui.sandbox.routes import (
+        batches,
+        chat,
+        chat_stored,
+        evals,
+        files,
+        fine_tuning,
+        models,
+        responses,
+    )
 
     routes: list[BaseRoute] = []
-    for module in (models, files, chat, responses, fine_tuning, batches, evals):
+    # Stored completions are OpenAI's alone: the dialects do not list them.
+    for module in (models, files, chat, chat_stored, responses, fine_tuning, batches, evals):
         routes += module.ROUTES
     return routes
 

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from tui.sandbox import inference
 from tui.sandbox.engine import Generation, GenerationParams
 from tui.sandbox.errors import bad_request
+from tui.sandbox.routes import chat_stored as stored
 from tui.sandbox.service import Sandbox
 from tui.sandbox.shapes import dump, new_id, now
 from tui.sandbox.web import body, ok, require, sandbox
@@ -80,7 +81,10 @@ async def create(request: Request) -> Response:
         return resolve_model(request, sb, name)
 
     if not data.get("stream"):
-        return ok(await complete(sb, data, resolve))
+        answer = await complete(sb, data, resolve)
+        if data.get("store") is True:
+            stored.remember(sb, data, answer)
+        return ok(answer)
     model, messages, params, n = parse(data)
     options = data.get("stream_options") or {}
     if not isinstance(options, dict):
