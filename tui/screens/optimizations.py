@@ -83,9 +83,9 @@ def front_rows(candidates: list[dict], best_idx: int | None) -> list[Content | s
     shown = sorted(found.wins, key=lambda idx: (not found.wins[idx], idx))[:12]
     items = found.items[:36]
     rows: list[Content | str] = [
-        "", styled(("Pareto front over validation items", "b"),
-                   f" · candidates {', '.join(map(str, found.on_front())) or 'none yet'} "
-                   "are best on some item"),
+        "", styled(("Pareto front over validation items", "b"), " · on it: ",
+                   ", ".join(f"#{idx}" for idx in found.on_front()) or "none yet",
+                   " (● best on that item, ○ scored, · failed)"),
         styled(("  cand  ", "dim"), ("".join(f"{n + 1:>3}" for n in range(len(items))), "dim"))]
     scores = {c["idx"]: c["val_scores"] for c in candidates}
     for idx in sorted(shown):
