@@ -7,6 +7,7 @@ into the app's real SQLite file; tiny budgets so it ends in seconds.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from textual.widgets import Checkbox, Input, TextArea
@@ -14,6 +15,7 @@ from textual.widgets import Checkbox, Input, TextArea
 from store import Store
 from tests.apphelpers import SIZE, make_app, ready, rendered, settle, until
 from tests.optimize.helpers import MODEL, SEED_SYSTEM, capitals_eval, configure
+from tests.optimize.test_optimize_resume import slow_sandbox  # noqa: F401 (a fixture)
 from tui.core.paths import home_dir
 from tui.optimize_flow import OWNER_FILE
 from tui.sandbox.directives import LAST_WORD, UPPER
@@ -165,4 +167,49 @@ async def test_an_optimization_the_tui_left_unfinished_resumes_at_the_next_start
         await until(pilot, lambda: app.store.optimizations.get(opt.id).status == "done",
                     timeout=60)
         assert any("resumed" in n.message for n in app._notifications)
+        assert app.store.prompts.versions("capitals")[0].version == 2
+
+
+async def test_quitting_mid_search_pauses_it_and_the_next_start_finishes_it(
+        isolated_home, slow_sandbox, monkeypatch):  # noqa: F811 (the fixture)
+    import threading
+
+    from tui import optimize_flow
+    from tui.core.config import load_settings
+    from tui.core.optimize import optimize_driver as driver
+
+    ended = threading.Event()
+    original = optimize_flow._drive
+
+    def drive_and_tell(app, opt_id):  # the real driver; the test only learns when it ends
+        try:
+            original(app, opt_id)
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(optimize_flow, "_drive", drive_and_tell)
+    app = _app_with_eval(isolated_home, slow_sandbox, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.store.prompts.save("capitals", [{"role": "system", "content": SEED_SYSTEM},
+                                            {"role": "user", "content": "{{item.question}}"}])
+        chosen = driver.plan(app.store, load_settings(), prompt="capitals",
+                             eval_ref="capitals-upper", model=MODEL, profile="sandbox",
+                             reflection_model=MODEL, reflection_profile="sandbox",
+                             max_metric_calls=24, max_usd=None, seed=1)
+        optimize_flow.begin(app, chosen)
+        opt = app.store.optimizations.list()[0]
+        await until(pilot, lambda: app.store.optimizations.candidates(opt.id), timeout=60)
+    # The app quit mid-search: the driver stops after its iteration, nothing proved yet.
+    assert await asyncio.to_thread(ended.wait, 60)
+    with Store(home_dir() / "tunedeck.db") as store:
+        paused = store.optimizations.get(opt.id)
+        assert paused.status == "searching" and paused.best_version_id is None
+        assert paused.metric_calls < 24
+    ended.clear()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await until(pilot, lambda: app.store.optimizations.get(opt.id).status == "done",
+                    timeout=90)
         assert app.store.prompts.versions("capitals")[0].version == 2
