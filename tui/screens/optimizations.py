@@ -178,7 +178,8 @@ class OptimizationsScreen(ModalScreen[None]):
         detail = self.query_one("#opt-detail", Static)
         if self.selected is None:
             detail.update(styled(
-                "No optimization yet. Start one headless: ",
+                "No optimization yet. Start one with ", ("f10", "b"), " in the Playground (on a "
+                "saved prompt) or ", ("O", "b"), " in Evals, or headless: ",
                 ("tunedeck prompt optimize --prompt NAME --eval E --model M "
                  "--reflection-model R", "b"), " — it shows here while it runs."))
             return
