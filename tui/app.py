@@ -133,6 +133,8 @@ class TunedeckApp(FlywheelActions, App[None]):
         # Guided loops left running by the last session go on.
         self.loops.resume_unfinished()
         self.distills.resume_unfinished()  # and confirmed distillations still sampling
+        from tui.optimize_flow import resume_unfinished  # prompt optimizations go on too
+        resume_unfinished(self)
         # Reloading may have hidden what had focus (an empty pane hides its list).
         self.call_after_refresh(self._refocus_active_pane)
 

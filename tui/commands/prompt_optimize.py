@@ -147,15 +147,14 @@ def _start(args: argparse.Namespace, settings: Any, profile: Any, store: Any) ->
         print(f"  {line}", file=out)
     total = chosen.estimate.total_usd
     if args.max_usd is not None:
+        from tui.core.optimize.optimize_preflight import cap_problem
+
         if chosen.estimate.unpriced:
-            raise _Usage(f"a dollar cap needs prices: none known for "
-                         f"{', '.join(chosen.estimate.unpriced)} (config.toml [prices.input] "
-                         "and [prices.output], USD per 1M tokens)")
+            raise _Usage(cap_problem(chosen.estimate, args.max_usd) or "")
         print(f"  dollar cap: ${args.max_usd:.4f}", file=out)
-        if total is not None and chosen.estimate.proof_usd and \
-                chosen.estimate.proof_usd >= args.max_usd:
-            raise _Usage(f"the held-out proof alone (≈ ${chosen.estimate.proof_usd:.4f}) "
-                         "would pass the dollar cap")
+        problem = cap_problem(chosen.estimate, args.max_usd)
+        if problem:
+            raise _Usage(problem)
     budget = check_budget(store, settings, task_profile.name, total)
     if budget.budget_usd is not None:
         print(f"  Budget: {budget.message()}", file=out)

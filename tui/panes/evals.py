@@ -84,6 +84,7 @@ class EvalsPane(Pane):
         Binding("k", "model_card", "Model card", id="evals.card"),
         Binding("C", "chooser", "Model chooser", id="evals.chooser"),
         Binding("D", "distill", "Distill", id="evals.distill"),
+        Binding("O", "optimize", "Optimize a prompt", id="evals.optimize"),
     ]
 
     class RunProgress(Message):
@@ -445,6 +446,11 @@ class EvalsPane(Pane):
         if self.selected_run is None:
             return self.app.notify("Pick a run first", severity="warning")
         self.tunedeck.show_model_card(self.tunedeck.store.evals.run(self.selected_run).model)
+
+    def action_optimize(self) -> None:
+        from tui.optimize_flow import start_optimize  # GEPA on this eval (a prompt it used)
+
+        start_optimize(self.tunedeck, eval_id=self.selected_eval)
 
     def action_chooser(self) -> None:
         """Every run of the selected eval on pass rate against cost: which to ship."""

@@ -80,6 +80,7 @@ class PlaygroundPane(KeepOutputs, Pane):
         Binding("ctrl+f", "fill_from_dataset", "Fill from example", id="playground.fill"),
         Binding("f6", "few_shot", "Few-shot from dataset", id="playground.few_shot"),
         Binding("f7", "model_card", "Model card", id="playground.card"),
+        Binding("f10", "optimize", "Optimize prompt", id="playground.optimize"),
     ]
 
     class RunDelta(Message):
@@ -338,6 +339,12 @@ class PlaygroundPane(KeepOutputs, Pane):
         """The card of the last model listed (with `base, ft:…` that is the fine-tuned one)."""
         models = self.models()
         self.tunedeck.show_model_card(models[-1] if models else None)
+
+    def action_optimize(self) -> None:
+        from tui.optimize_flow import start_optimize  # GEPA on an eval, from the saved prompt
+
+        saved = self.tunedeck.store.prompts.versions(self.prompt_name)
+        start_optimize(self.tunedeck, version_id=saved[0].id if saved else None)
 
     def action_few_shot(self) -> None:
         from tui.screens.text_prompt import AskName

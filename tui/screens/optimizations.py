@@ -52,6 +52,7 @@ def detail_rows(data: dict, diff: list[str]) -> list[Content | str]:
         mark = ("★ ", "green") if c["idx"] == best_idx else "  "
         parents = f" from {', '.join(map(str, c['parents']))}" if c["parents"] else " seed"
         rows.append(styled(mark, f"{c['idx']:>3}  {_pct(c['val_score']):>6}{parents}"))
+    rows += front_rows(data["candidates"], best_idx)
     held = data["held_out"]
     if held:
         rows += ["", styled(("Held-out", "b"), f" seed {_pct(held['seed_pass_rate'])} → best "
@@ -70,6 +71,37 @@ def detail_rows(data: dict, diff: list[str]) -> list[Content | str]:
     return rows
 
 
+def front_rows(candidates: list[dict], best_idx: int | None) -> list[Content | str]:
+    """The Pareto front over validation items as a grid: a row per candidate (at most 12,
+    the front first), a column per validation item; ● best on that item, ○ scored
+    something there, · nothing."""
+    from tui.core.optimize.pareto import front
+
+    found = front(candidates)
+    if not found.items:
+        return []
+    shown = sorted(found.wins, key=lambda idx: (not found.wins[idx], idx))[:12]
+    items = found.items[:36]
+    rows: list[Content | str] = [
+        "", styled(("Pareto front over validation items", "b"), " · on it: ",
+                   ", ".join(f"#{idx}" for idx in found.on_front()) or "none yet",
+                   " (● best on that item, ○ scored, · failed)"),
+        styled(("  cand  ", "dim"), ("".join(f"{n + 1:>3}" for n in range(len(items))), "dim"))]
+    scores = {c["idx"]: c["val_scores"] for c in candidates}
+    for idx in sorted(shown):
+        cells = []
+        for item in items:
+            if item in found.wins[idx]:
+                cells.append(("  ●", "green"))
+            elif scores[idx].get(item, 0.0) > 0:
+                cells.append(("  ○", "yellow"))
+            else:
+                cells.append(("  ·", "dim"))
+        mark = "★" if idx == best_idx else " "
+        rows.append(styled(f"  {mark}{idx:>3} ", *cells, f"  {len(found.wins[idx])} won"))
+    return rows
+
+
 class OptimizationsScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     OptimizationsScreen { align: center middle; }
@@ -84,6 +116,8 @@ class OptimizationsScreen(ModalScreen[None]):
     BINDINGS: ClassVar = [
         Binding("escape,q", "dismiss", "Close", id="optimizations.close"),
         Binding("x", "stop", "Stop the search", id="optimizations.stop"),
+        Binding("c", "compare", "Held-out comparison", id="optimizations.compare"),
+        Binding("v", "best_version", "Best prompt version", id="optimizations.best"),
     ]
 
     def __init__(self, select: int | None = None) -> None:
@@ -104,7 +138,8 @@ class OptimizationsScreen(ModalScreen[None]):
                 yield OptionList(id="opt-list")
                 with VerticalScroll(id="opt-detail-scroll"):
                     yield Static("", id="opt-detail")
-            yield Static("x stop the search (best so far kept) · esc close", id="opt-keys")
+            yield Static("x stop the search (best so far kept) · c held-out comparison · "
+                         "v the best prompt version · esc close", id="opt-keys")
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_view)
@@ -143,7 +178,8 @@ class OptimizationsScreen(ModalScreen[None]):
         detail = self.query_one("#opt-detail", Static)
         if self.selected is None:
             detail.update(styled(
-                "No optimization yet. Start one headless: ",
+                "No optimization yet. Start one with ", ("f10", "b"), " in the Playground (on a "
+                "saved prompt) or ", ("O", "b"), " in Evals, or headless: ",
                 ("tunedeck prompt optimize --prompt NAME --eval E --model M "
                  "--reflection-model R", "b"), " — it shows here while it runs."))
             return
@@ -163,6 +199,40 @@ class OptimizationsScreen(ModalScreen[None]):
         request_stop(self.tunedeck.store, opt.id)
         self.notify(f"Optimization #{opt.id} stops after its current iteration; the best so "
                     "far is saved and proved on the held-out items")
+
+
+    def action_compare(self) -> None:
+        """Seed and best on the held-out items, paired (the claim of the optimization)."""
+        if self.selected is None:
+            return
+        opt = self.tunedeck.store.optimizations.get(self.selected)
+        if opt.seed_test_run_id is None or opt.best_test_run_id is None or \
+                self.tunedeck.store.evals.run(opt.best_test_run_id).status != "completed":
+            self.notify(f"Optimization #{opt.id} has no held-out proof yet ({opt.status})",
+                        severity="warning")
+            return
+        if opt.seed_test_run_id == opt.best_test_run_id:
+            self.notify("The seed stayed the best: nothing to compare", severity="warning")
+            return
+        self.tunedeck.open_comparison(opt.seed_test_run_id, opt.best_test_run_id)
+
+    def action_best_version(self) -> None:
+        from tui.core.optimize.optimize_report import summary
+        from tui.screens.text_view import TextViewScreen
+
+        if self.selected is None:
+            return
+        best = summary(self.tunedeck.store, self.selected)["best"]
+        if not best.get("id"):
+            self.notify("No version saved yet: the best is saved when the search ends",
+                        severity="warning")
+            return
+        version = self.tunedeck.store.prompts.version(best["id"])
+        rows: list[Content | str] = [styled((best["ref"], "b"), " · ", version.note or "")]
+        for message in version.messages:
+            rows += ["", styled((f"[{message.get('role', '?')}]", "b $accent")),
+                     styled(str(message.get("content", "")))]
+        self.app.push_screen(TextViewScreen(lines(rows)))
 
 
 def open_optimizations(app: Any) -> None:

@@ -4,7 +4,8 @@
 calls and cost; nothing is sent. `create` writes it to the store. `run` drives
 it (again after a quit or a crash: GEPA resumes from its run_dir and the
 adapter reuses every batch already recorded) through the search, then the
-held-out proof. `request_stop` ends the search gracefully after the current
+held-out proof. `pause` (the TUI quitting) ends this process's run after the
+current iteration and leaves the optimization where it was, to resume later. `request_stop` ends the search gracefully after the current
 iteration (GEPA's stop file); the best so far is still saved and proved, as
 when the dollar cap or the metric-call budget is reached.
 """
@@ -113,6 +114,16 @@ def plan(store: Any, settings: Any, *, prompt: str, eval_ref: str, model: str, p
                 max_usd=max_usd, parts=list(parts or ["system"]))
 
 
+def plan_by_ids(store: Any, settings: Any, *, version_id: int, eval_id: int,
+                **rest: Any) -> Plan:
+    """`plan` for a version and an eval picked by id (the TUI's form)."""
+    from tui.core.optimize.held_out import prompt_name
+
+    version = store.prompts.version(version_id)
+    return plan(store, settings, prompt=f"{prompt_name(store, version)}@{version.version}",
+                eval_ref=store.evals.get(eval_id).name, **rest)
+
+
 def runs_root() -> Path:
     from tui.core.paths import home_dir
 
@@ -160,7 +171,8 @@ class Session:
         return base_messages(version.messages, self.definition.input_messages)
 
 
-def _search(session: Session, on_change: Callable[[], None] | None) -> None:
+def _search(session: Session, on_change: Callable[[], None] | None,
+            pause: Callable[[], bool] | None = None) -> None:
     import gepa
 
     from tui.core.optimize.gepa_adapter import SearchFailed, TunedeckAdapter
@@ -190,7 +202,8 @@ def _search(session: Session, on_change: Callable[[], None] | None) -> None:
             seed_candidate=seed_candidate(session.messages, opt.parts or ["system"]),
             trainset=insts(split.train), valset=insts(split.val), adapter=adapter,
             reflection_lm=reflector, reflection_minibatch_size=MINIBATCH,
-            max_metric_calls=opt.max_metric_calls, stop_callbacks=[cap, reflector.failed],
+            max_metric_calls=opt.max_metric_calls,
+            stop_callbacks=[cap, reflector.failed, *([lambda _state: pause()] if pause else [])],
             run_dir=opt.run_dir,
             callbacks=[StoreRecorder(store, opt.id, on_change)], seed=opt.seed,
             raise_on_exception=True, display_progress_bar=False,
@@ -202,6 +215,8 @@ def _search(session: Session, on_change: Callable[[], None] | None) -> None:
             reason = "budget"
     except BudgetReached:
         reason = "budget"
+    if pause is not None and pause() and reason == "metric calls" and not cap.reached:
+        return  # still "searching": GEPA's run_dir and the store resume it at the next start
     if reflector.error is not None:
         raise SearchFailed(f"the reflection model failed: {reflector.error}")
     if best_idx is None:  # cut short: the best candidate scored so far on validation
@@ -214,7 +229,7 @@ def _search(session: Session, on_change: Callable[[], None] | None) -> None:
 
 
 def run(store: Any, settings: Any, opt_id: int, *,
-        on_change: Callable[[], None] | None = None):
+        on_change: Callable[[], None] | None = None, pause: Callable[[], bool] | None = None):
     """Drive (or resume) an optimization to its end; returns the final row.
 
     Blocking: GEPA is synchronous, so this runs its own event loop for the calls. Call it
@@ -252,9 +267,9 @@ def run(store: Any, settings: Any, opt_id: int, *,
         reflection_options=service.options_for(reflection_profile, settings))
     try:
         if row.status == "searching":
-            _search(session, on_change)
+            _search(session, on_change, pause)
         session.row = store.optimizations.get(opt_id)
-        if session.row.status == "proving":
+        if session.row.status == "proving" and not (pause is not None and pause()):
             if session.row.stop_reason == "budget" and session.row.max_usd is not None:
                 _check_proof_budget(session)
             held_out.prove(session)

@@ -114,3 +114,15 @@ def estimate(*, items: list[dict[str, Any]], messages: list[dict[str, Any]],
         proof_usd=None if per_item is None else per_item * proof_calls,
         reflection_usd=None if per_reflection is None else per_reflection * reflections,
         unpriced=unpriced)
+
+
+def cap_problem(est: Estimate, max_usd: float | None) -> str | None:
+    """Why a dollar cap cannot hold for this estimate (None: it can, or there is none)."""
+    if max_usd is None:
+        return None
+    if est.unpriced:
+        return (f"a dollar cap needs prices: none known for {', '.join(est.unpriced)} "
+                "(config.toml [prices.input] and [prices.output], USD per 1M tokens)")
+    if est.total_usd is not None and est.proof_usd and est.proof_usd >= max_usd:
+        return f"the held-out proof alone (≈ ${est.proof_usd:.4f}) would pass the dollar cap"
+    return None

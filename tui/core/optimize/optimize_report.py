@@ -55,7 +55,8 @@ def summary(store: Any, opt_id: int) -> dict[str, Any]:
                    "estimated_usd": (opt.estimate or {}).get("total_usd")},
         "seed": seed, "best": best,
         "candidates": [{"idx": c.idx, "parents": c.parents, "val_score": c.val_score,
-                        "candidate": c.candidate} for c in candidates],
+                        "val_scores": c.val_scores or {}, "candidate": c.candidate}
+                       for c in candidates],
         "held_out": comparison or None,
         "seed_test_run_id": opt.seed_test_run_id, "best_test_run_id": opt.best_test_run_id,
         "run_dir": opt.run_dir,
