@@ -97,5 +97,4 @@ tui/core/datasets/validate.py
 OVERSIZED = entries("""
 tui/panes/datasets.py 483
 tui/panes/jobs.py 507
-tui/panes/playground.py 537
 """)
