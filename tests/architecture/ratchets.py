@@ -96,5 +96,4 @@ tui/core/datasets/validate.py
 # it is under its cap.
 OVERSIZED = entries("""
 tui/panes/datasets.py 483
-tui/panes/jobs.py 507
 """)
