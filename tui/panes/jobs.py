@@ -46,12 +46,14 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
     BINDINGS: ClassVar = [
         Binding("n", "new_job", "New job", id="jobs.new"),
         Binding("o", "open", "Open", id="jobs.open"),
-        Binding("r", "refresh", "Refresh now", id="jobs.refresh"),
-        Binding("s", "sync", "Sync from provider", id="jobs.sync"),
+        # Out of the footer, in help and the palette: at 120 columns twelve keys did not fit
+        # (the watcher refreshes by itself; pause and resume are for some providers only).
+        Binding("r", "refresh", "Refresh now", id="jobs.refresh", show=False),
+        Binding("s", "sync", "Sync jobs", id="jobs.sync"),
         Binding("c", "job('cancel')", "Cancel job", id="jobs.cancel"),
-        Binding("z", "job('pause')", "Pause", id="jobs.pause"),
-        Binding("u", "job('resume')", "Resume", id="jobs.resume"),
-        Binding("y", "copy", "Copy model id", id="jobs.copy"),
+        Binding("z", "job('pause')", "Pause", id="jobs.pause", show=False),
+        Binding("u", "job('resume')", "Resume", id="jobs.resume", show=False),
+        Binding("y", "copy", "Copy model id", id="jobs.copy", show=False),
         Binding("g", "try_model", "Try in playground", id="jobs.playground"),
         Binding("e", "eval_model", "Eval vs base", id="jobs.eval"),
         Binding("k", "model_card", "Model card", id="jobs.card"),
