@@ -125,3 +125,19 @@ def test_one_estimate_rule_for_batch_runs_and_loops(tmp_path):
     assert estimate_eval_runs(store, ev.id, ["gpt-4o-mini", "gpt-4.1"], batch=True) \
         == pytest.approx(1.65)
     assert estimate_loop_evals(store, ev.id, "gpt-4o-mini") == pytest.approx(0.6)
+
+
+def test_nothing_that_cost_nothing_is_listed_whatever_its_source(tmp_path):
+    # Issue 21 item 15: F9 left out $0 eval and playground runs but listed $0 jobs (a
+    # sandbox job's estimate is $0). One rule now: a spend line is something that cost.
+    store = seeded(tmp_path)
+    before = len(spend.ledger(store, settings()))
+    store.jobs.upsert("work", job(3, "succeeded", trained_tokens=1_000, model="sandbox-small"),
+                      estimated_cost_usd=0.0)
+    store.jobs.upsert("work", job(4, "running"), estimated_cost_usd=0.0)
+    free_run = store.evals.create_run(store.evals.list()[0].id, model="m", profile="work")
+    store.evals.update_run(free_run.id, status="completed", cost_usd=0.0)
+    rid = store.prompts.start_run(profile="work", model="m", input=[])
+    store.prompts.finish_run(rid, status="done", output_text="", cost_usd=0.0)
+    entries = spend.ledger(store, settings())
+    assert len(entries) == before and all(e.usd > 0 for e in entries)

@@ -35,3 +35,21 @@ async def test_the_datasets_keys_all_fit_at_120_columns(isolated_home):
         shown = visible_keys(app, 120)
         pane_keys = [app.get_key_display(b) for b in app.pane("datasets").BINDINGS]
         assert [k for k in pane_keys if k not in shown] == []
+
+
+async def test_the_jobs_keys_that_matter_fit_at_120_columns(isolated_home):
+    # Issue 21 item 21: twelve keys took 165 columns, so the docked `?` covered `g` and
+    # `e`, `k` and `R` were cut. A key counts only when `?` does not cover it.
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await ready(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        keys = list(app.query_one("KeyFooter").query(FooterKey))
+        help_x = next(k.region.x for k in keys if k.key_display == "?")
+        clear = [k.key_display for k in keys if k.region.width and k.key_display != "?"
+                 and k.region.right <= help_x]
+        assert [k for k in ("n", "o", "s", "c", "g", "e", "k", "R") if k not in clear] == []
+        # Kept out of the footer, still in help and the palette (by binding id).
+        hidden = {b.id for b in app.pane("jobs").BINDINGS if not b.show}
+        assert hidden == {"jobs.refresh", "jobs.pause", "jobs.resume", "jobs.copy"}

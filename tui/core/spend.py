@@ -4,7 +4,8 @@ optimizations' reflection calls cost, and budgets.
 Read from the rows that already carry costs (no second bookkeeping to drift):
 a job's estimate is the pre-flight's, its actual cost is the tokens the
 provider billed at the configured training price; eval and playground runs
-record their cost item by item as they go. A profile's `budget_usd` is a
+record their cost item by item as they go. Only what cost something is listed:
+an entry of $0, from any source, is left out. A profile's `budget_usd` is a
 calendar-month (UTC) budget: `check_budget` tells whether spending more
 would pass it, so callers can ask first.
 """
@@ -62,7 +63,9 @@ def ledger(store: Any, settings: Any = None) -> list[SpendEntry]:
         price = training_price_per_1m(job.model, prices)
         if job.trained_tokens and price is not None and job.status == "succeeded":
             actual = job.trained_tokens * price / 1_000_000
-        if actual is None and job.estimated_cost_usd is None:
+        # The rule for every source: a line is something that cost. A job at $0 (the
+        # sandbox's, a local engine's) is left out like a $0 eval or playground run.
+        if (actual if actual is not None else job.estimated_cost_usd or 0.0) <= 0:
             continue
         entries.append(SpendEntry(_day_from_epoch(job.remote_created_at, job.created_at),
                                   job.profile, provider(job.profile), "job", job.remote_id,

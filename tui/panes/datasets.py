@@ -7,12 +7,9 @@ in a VirtualTable paged from SQLite, so 100k lines open instantly.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,91 +18,16 @@ from textual.message import Message
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from tui.core.eval_data import eval_items, is_item
+from tui.core.eval_data import eval_items
 from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
 from tui.panes.dataset_actions import VersionActions
 from tui.ui_text import styled
+from tui.widgets.dataset_examples import ExampleSource
 from tui.widgets.dataset_stats import render_eval_items, render_report
-from tui.widgets.virtual_table import Column, Row, VirtualTable
-
-if TYPE_CHECKING:
-    from store import Store
+from tui.widgets.virtual_table import Column, VirtualTable
 
 FILTERS = ("all", "invalid", "over limit")
-
-
-def preview(data: str, message: str | None) -> str:
-    if message:
-        return message
-    try:
-        obj = json.loads(data)
-    except (json.JSONDecodeError, RecursionError):
-        return data[:120]
-    if isinstance(obj, dict):
-        source = obj.get("input", obj) if "input" in obj else obj
-        if "item" in obj and isinstance(obj["item"], dict):
-            return json.dumps(obj["item"], ensure_ascii=False)[:200]
-        messages = source.get("messages") if isinstance(source, dict) else None
-        if isinstance(messages, list):
-            for m in messages:
-                if isinstance(m, dict) and m.get("role") == "user":
-                    content = m.get("content")
-                    text = content if isinstance(content, str) else json.dumps(content)
-                    return text.replace("\n", " ")[:200]
-    return data[:120]
-
-
-class ExampleSource:
-    """Rows of one dataset version, filtered, paged from the store."""
-
-    def __init__(
-        self,
-        store: Store,
-        version_id: int,
-        *,
-        status: str | None = None,
-        category: str | None = None,
-        search: str | None = None,
-        min_tokens: int | None = None,
-        eval_items: bool = False,
-    ) -> None:
-        self.store = store
-        self.version_id = version_id
-        # Eval data: a line is fine when it holds an item (the training verdict does not apply).
-        self.eval_items = eval_items
-        self.filters = {
-            "status": status,
-            "category": category,
-            "search": search,
-            "min_tokens": min_tokens,
-        }
-
-    def count(self) -> int:
-        return self.store.datasets.count_examples(self.version_id, **self.filters)
-
-    def fetch(self, offset: int, limit: int) -> Sequence[Row]:
-        rows = []
-        for ex in self.store.datasets.page_examples(
-            self.version_id, offset=offset, limit=limit, **self.filters
-        ):
-            as_item = self.eval_items and is_item(ex.data)
-            ok = ex.status == "valid" or as_item
-            rows.append(
-                Row(
-                    key=ex.line,
-                    cells=(
-                        str(ex.line),
-                        Text("ok", style="green") if ok else Text("ERR", "bold red"),
-                        "item" if as_item else ex.format or "-",
-                        "-" if ex.tokens is None else f"{ex.tokens:,}",
-                        "-" if ex.n_messages is None else str(ex.n_messages),
-                        "" if as_item else ex.category or "",
-                        preview(ex.data, None if as_item else ex.message),
-                    ),
-                )
-            )
-        return rows
 
 
 class DatasetsPane(VersionActions, Pane):

@@ -23,24 +23,25 @@ from textual.widgets import DataTable, ProgressBar, Static
 
 from tui.core.wording import count_of
 from tui.panes.base import Pane
-from tui.ui_text import lines, plain, styled
+from tui.panes.eval_definition_edits import DefinitionEdits
+from tui.panes.eval_results_out import ResultsOut
+from tui.panes.eval_run_start import RunStarts
+from tui.ui_text import lines, styled
 from tui.widgets.eval_items import COLUMNS, EvalItemSource
 from tui.widgets.eval_runs import (
     RunList,
-    RunRow,
     eta_text,
-    eval_heading,
     fit,
+    list_rows,
     live_status,
     pass_rate,
-    run_row,
 )
 from tui.widgets.virtual_table import VirtualTable
 
 FILTERS = (None, "pass", "fail", "error")
 
 
-class EvalsPane(Pane):
+class EvalsPane(RunStarts, DefinitionEdits, ResultsOut, Pane):
     pane_id = "evals"
     pane_title = "Evals"
     empty_text = (
@@ -127,20 +128,8 @@ class EvalsPane(Pane):
     # -- reading the store -------------------------------------------------
     def reload(self) -> None:
         self._resume_batches()
-        repo = self.tunedeck.store.evals
-        rows: list[RunRow] = []
-        for ev in repo.list():
-            runs = repo.runs(ev.id)
-            rows.append(eval_heading(ev.id, ev.name, len(runs)))
-            for run in runs:
-                status = run.status
-                live = self.live.get(run.id)
-                if live is not None and run.id in self.running:
-                    status = live_status(live)
-                elif status in ("queued", "in_progress") and run.id not in self.launched \
-                        and run.id not in self.running:
-                    status = "interrupted"
-                rows.append(run_row(run, status, marked=run.id == self.marked_run))
+        rows = list_rows(self.tunedeck.store.evals, live=self.live, running=self.running,
+                         launched=self.launched, marked=self.marked_run)
         runs_list = self.query_one(RunList)
         runs_list.show(rows, fallback_width=self.size.width // 2)
         empty = not rows
@@ -168,17 +157,6 @@ class EvalsPane(Pane):
         return f"r{self.selected_run}" if self.selected_run is not None else \
             f"e{self.selected_eval}"
 
-    def _resume_batches(self) -> None:
-        """Once per session: poll again the batches a quit left in flight (this profile's)."""
-        if self._batches_resumed:
-            return
-        self._batches_resumed = True
-        from tui.core.evals.batch import is_batch_run
-
-        for run in self.tunedeck.store.evals.unfinished_runs():
-            if is_batch_run(run) and run.profile in (None, self.tunedeck.profile.name):
-                self.launch(run.id)
-
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None and event.row_key.value:
             self._select_key(event.row_key.value)
@@ -204,24 +182,16 @@ class EvalsPane(Pane):
             return
         run = store.evals.run(self.selected_run)
         from tui.core.evals.summary import summarize
+        from tui.core.evals.summary_text import score_lines
 
         s = summarize(store, run.id)
-        counts = s["result_counts"]
         # The eval's and graders' names, the model and the run's error are data: the
         # summary is built from parts (an eval named "support QA [/draft]" is text).
         rows: list = [styled((store.evals.get(run.eval_id).name, "b"), f" · run {run.id} · ",
                              run.model or "given samples", f" · {run.status}",
                              *((" · ", (run.error, "red")) if run.error else ())),
-                      f"{counts['passed']}/{counts['total']} passed ({100 * s['pass_rate']:.1f}%) · "
-                      f"{counts['failed']} failed · {counts['errored']} errored"]
-        for c in s["per_testing_criteria_results"]:
-            rows.append(f"  {c['testing_criteria']}: {100 * c['pass_rate']:.1f}% pass · "
-                        f"mean {c['mean_score']:.3f}")
-        tokens = sum(u["total_tokens"] for u in s["per_model_usage"])
-        p50 = s["latency_ms"]["p50"]
-        rows.append(f"tokens {tokens} · ${s['cost_usd']:.4f}"
-                     + (f" · p50 {p50:.0f} ms" if p50 else "")
-                     + f" · filter {FILTERS[self.filter_index] or 'all'} · sort {self.order}")
+                      *score_lines(s, filter_label=FILTERS[self.filter_index] or "all",
+                                   order=self.order)]
         from tui.core.evals.batch import FINAL, batch_state, describe, is_batch_run
 
         state = batch_state(run) if is_batch_run(run) else None
@@ -282,81 +252,6 @@ class EvalsPane(Pane):
 
     def action_run(self) -> None:
         self._ask_models(batch=False)
-
-    def action_run_batch(self) -> None:
-        from tui.core.config import Capability
-
-        profile = self.tunedeck.profile
-        if not profile.has(Capability.BATCH):
-            self.app.notify(f"Profile {profile.name!r} has no Batch API (capability 'batch'): "
-                            "r runs the eval live instead", title="Evals", severity="warning")
-            return
-        self._ask_models(batch=True)
-
-    def _ask_models(self, *, batch: bool) -> None:
-        if self.selected_eval is None:
-            return self.app.notify("open an eval file first (o)", severity="warning")
-        from tui.core.evals.definition import from_store
-        from tui.screens.text_prompt import AskName
-
-        definition = from_store(self.tunedeck.store.evals.get(self.selected_eval))
-        eval_id = self.selected_eval
-
-        def chosen(answer: str | None) -> None:
-            if answer is not None:
-                self._start_within_budget(eval_id, answer, batch=batch)
-
-        title = ("Models to sample through the Batch API, half price (comma-separated: "
-                 "one run each)" if batch else
-                 "Models to evaluate, comma-separated: one run each (empty: the items' "
-                 "own samples)")
-        # Empty means the items' own samples, so a non-batch run accepts it.
-        self.app.push_screen(AskName(title, value=definition.model or "", allow_empty=not batch),
-                             chosen)
-
-    def _start_within_budget(self, eval_id: int, models: str, *, batch: bool) -> None:
-        """Start the runs, asking first when their estimated cost would pass the budget."""
-        from tui.core.evals.service import parse_models
-        from tui.core.spend import check_budget, estimate_eval_runs
-
-        store, tunedeck = self.tunedeck.store, self.tunedeck
-        estimate = estimate_eval_runs(store, eval_id, parse_models(models), batch=batch)
-        check = check_budget(store, tunedeck.settings, tunedeck.profile.name, estimate)
-        if not check.exceeds:
-            self.start_runs(eval_id, models, batch=batch)
-            return
-        from tui.screens.job_confirm import JobConfirm
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.start_runs(eval_id, models, batch=batch)
-
-        self.app.push_screen(JobConfirm(plain(f"{check.message()} Run anyway?"), yes="Run"),
-                             answered)
-
-    def start_runs(self, eval_id: int, models: str, *, batch: bool = False) -> list[int]:
-        """One run per model in a comma-separated list, all started at once."""
-        from tui.core.evals.service import parse_models
-
-        started = [self.start_run(eval_id, m, batch=batch) for m in parse_models(models)]
-        return [r for r in started if r is not None]
-
-    def start_run(self, eval_id: int, model: str | None, *, batch: bool = False) -> int | None:
-        from tui.core.evals import service
-        from tui.core.evals.definition import DefinitionError, from_store
-
-        store = self.tunedeck.store
-        eval_row = store.evals.get(eval_id)
-        try:
-            run = service.new_run(store, eval_row, from_store(eval_row), model=model,
-                                  profile=self.tunedeck.profile.name, batch=batch)
-        except (DefinitionError, ValueError, OSError) as exc:
-            self.app.notify(str(exc), title="Evals", severity="error")
-            return None
-        self.selected_run = run.id
-        self.launch(run.id)
-        self.reload()
-        return run.id
 
     def launch(self, run_id: int) -> None:
         self.launched.add(run_id)
@@ -467,60 +362,6 @@ class EvalsPane(Pane):
 
         from_eval(self.tunedeck, self.selected_eval)
 
-    def action_use_prompt(self) -> None:
-        """Make a saved playground prompt version the eval's input messages."""
-        from tui.screens.text_prompt import AskName
-
-        if self.selected_eval is None:
-            return self.app.notify("Open or pick an eval first", severity="warning")
-        store = self.tunedeck.store
-        names = ", ".join(p.name for p in store.prompts.list()[:6]) or "none saved yet"
-
-        def chosen(answer: str | None) -> None:
-            if not answer or self.selected_eval is None:
-                return
-            from tui.core.evals.context import template_messages
-            from tui.core.refs import RefError, prompt_version
-
-            try:  # NAME, NAME@N or NAME@vN, as everywhere (tui.core.refs)
-                version = prompt_version(store, answer)
-            except RefError as exc:
-                return self.app.notify(str(exc), severity="error")
-            store.evals.update(self.selected_eval, prompt_version_id=version.id,
-                               input_messages=template_messages(version.messages))
-            self.app.notify(f"The eval now uses prompt {answer.strip()} (v{version.version}); "
-                            "its {{variables}} are filled from each item")
-            self.reload()
-
-        self.app.push_screen(AskName(f"Saved prompt[@version] to use ({names})"), chosen)
-
-    def evaluate_against_base(self, eval_id: int, base_model: str, tuned_model: str) -> bool:
-        """Run the eval on a fine-tuned model (and its base, unless a finished run exists),
-        then open the comparison when both are done."""
-        store = self.tunedeck.store
-        done = [r for r in store.evals.runs(eval_id)
-                if r.model == base_model and r.status == "completed"]
-        base_id = done[-1].id if done else self.start_run(eval_id, base_model)
-        tuned_id = self.start_run(eval_id, tuned_model)
-        if base_id is None or tuned_id is None:
-            return False
-        self.compare_when_done = (base_id, tuned_id)
-        self._maybe_compare()
-        return True
-
-    def _maybe_compare(self) -> None:
-        if self.compare_when_done is None:
-            return
-        base_id, tuned_id = self.compare_when_done
-        store = self.tunedeck.store
-        if any(store.evals.run(r).status in ("queued", "in_progress")
-               for r in (base_id, tuned_id)):
-            return
-        self.compare_when_done = None
-        self.marked_run, self.selected_run = base_id, tuned_id
-        self.reload()
-        self.action_compare()
-
     def on_evals_pane_run_progress(self, message: RunProgress) -> None:
         self.live[message.run_id] = message
         if message.status != "in_progress":
@@ -584,32 +425,6 @@ class EvalsPane(Pane):
             return
         self.tunedeck.open_comparison(a, b)
 
-    def action_export(self) -> None:
-        if self.selected_run is None:
-            return
-        from tui.core.paths import export_path
-        from tui.screens.text_prompt import AskName
-
-        run = self.tunedeck.store.evals.run(self.selected_run)
-        name = self.tunedeck.store.evals.get(run.eval_id).name
-        # The same folder as the Datasets pane's export (where tunedeck was started).
-        default = str(export_path(f"{name}-run-{run.id}", ".csv"))
-
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            from tui.core.evals.export import export_csv, export_jsonl
-
-            writer = export_csv if path.endswith(".csv") else export_jsonl
-            try:
-                n = writer(self.tunedeck.store, self.selected_run, path)
-            except OSError as exc:
-                self.app.notify(str(exc), severity="error")
-                return
-            self.app.notify(f"wrote {n} results to {path}", title="Export")
-
-        self.app.push_screen(AskName("Export to (.csv or .jsonl)", value=default), chosen)
-
     def action_select_item(self) -> None:
         """Select or unselect the item under the cursor (t then uses only the selected)."""
         items = self.query_one("#eval-items", VirtualTable)
@@ -625,103 +440,3 @@ class EvalsPane(Pane):
         self.show_run()
         items.cursor_row = min(cursor + 1, max(0, items.row_count - 1))
 
-    def action_to_dataset(self) -> None:
-        run_id = self.selected_run
-        if run_id is None:
-            return
-        from tui.screens.text_prompt import AskName
-
-        chosen_items = set(self.selected_items.get(run_id) or ())
-
-        def chosen(answer: str | None) -> None:
-            if not answer:
-                return
-            name, _, kind = answer.partition(":")
-            from tui.core.evals.flywheel import failures_to_dataset
-
-            try:
-                version, n = failures_to_dataset(self.tunedeck.store, run_id, name.strip(),
-                                                 kind=(kind.strip() or "sft"),
-                                                 indexes=chosen_items or None)
-            except ValueError as exc:
-                self.app.notify(str(exc), severity="warning")
-                return
-            if chosen_items:
-                self.selected_items.pop(run_id, None)
-                self.show_run()
-            self.app.notify(f"{count_of(n, 'line')} added: dataset {name.strip()!r} "
-                            f"v{version.version}",
-                            title="Selected → data" if chosen_items else "Failures → data")
-
-        what = (f"the {count_of(len(chosen_items), 'selected item')}" if chosen_items
-                else "the failures (space selects items)")
-        self.app.push_screen(AskName(f"Dataset for {what} (name, or name:dpo)",
-                                     value="eval-fixes"), chosen)
-
-    # -- graders -----------------------------------------------------------
-    def action_edit_graders(self) -> None:
-        if self.selected_eval is None:
-            return self.app.notify("open or pick an eval first", severity="warning")
-        from tui.screens.grader_editor import GraderEditorScreen
-
-        eval_id = self.selected_eval
-        eval_row = self.tunedeck.store.evals.get(eval_id)
-
-        def saved(criteria: list[dict[str, Any]] | None) -> None:
-            if criteria is None:
-                return
-            self.tunedeck.store.evals.update(eval_id, testing_criteria=criteria)
-            note = (" (the eval file on disk is unchanged)" if eval_row.definition_path
-                    else "")
-            self.app.notify(f"{count_of(len(criteria), 'grader')} saved for {eval_row.name!r}; the "
-                            f"next run uses them{note}", title="Graders")
-            self.reload()
-
-        self.app.push_screen(GraderEditorScreen(eval_row.name, eval_row.testing_criteria or [],
-                                                self._trial_item(eval_row), self._try_graders),
-                             saved)
-
-    def _trial_item(self, eval_row: Any):
-        """The item a try grades: the selected result of this eval's run, else its first item."""
-        from tui.core.evals.definition import from_store
-        from tui.core.evals.items import ItemError, iter_source
-        from tui.screens.grader_editor import TrialItem
-
-        store = self.tunedeck.store
-        run_id = self.selected_run
-        if run_id is not None and store.evals.run(run_id).eval_id == eval_row.id:
-            items = self.query_one("#eval-items", VirtualTable)
-            row = items.row_at(items.cursor_row)
-            result = store.evals.result(run_id, row.key) if row is not None else None
-            if result is not None:
-                return TrialItem(f"item {result.item_index} of run {run_id}", result.item or {},
-                                 result.sample or None)
-        try:
-            first = next(iter_source(from_store(eval_row).source, store), None)
-        except (ItemError, OSError, KeyError, ValueError):
-            first = None
-        if first is None:
-            return None
-        return TrialItem("item 0", first["item"], first.get("sample"))
-
-    async def _try_graders(self, criteria: list[dict[str, Any]], trial_item: Any):
-        """Grade one item with the editor's criteria (runs in the editor's async worker)."""
-        from tui.core.evals import graders, service
-        from tui.core.evals.context import normalize_sample
-        from tui.core.evals.definition import from_store
-        from tui.core.evals.grader_edit import try_criteria
-
-        definition = from_store(self.tunedeck.store.evals.get(self.selected_eval or 0))
-        sample = normalize_sample(trial_item.sample) if trial_item.sample else None
-        needs_client = sample is None or any(graders.uses_models(c) for c in criteria)
-        client = service.client_for(self.tunedeck.profile) if needs_client else None
-        try:
-            return await try_criteria(criteria, trial_item.item, sample, client=client,
-                                      model=definition.model,
-                                      input_messages=definition.input_messages,
-                                      sampling_params=definition.sampling_params,
-                                      allow_unsandboxed_graders=bool(
-                                          self.tunedeck.settings.allow_unsandboxed_graders))
-        finally:
-            if client is not None:
-                await client.close()

@@ -27,13 +27,13 @@ from tui.core.finetune.form_choices import (  # noqa: F401
 )
 from tui.core.finetune.form_choices import OPENAI_MODELS as DEFAULT_MODELS  # noqa: F401
 from tui.core.jobs.present import age, eta, progress_bar, status_style
-from tui.core.pricing import training_prices_for
 from tui.panes.base import Pane
+from tui.panes.job_launch import JobLaunch, is_api_error
 from tui.panes.job_model_keys import JobModelKeys
 from tui.ui_text import cells, lines, plain, rich_plain, styled
 
 
-class JobsPane(JobModelKeys, Pane):
+class JobsPane(JobLaunch, JobModelKeys, Pane):
     pane_id = "jobs"
     pane_title = "Jobs"
     empty_text = (
@@ -46,12 +46,14 @@ class JobsPane(JobModelKeys, Pane):
     BINDINGS: ClassVar = [
         Binding("n", "new_job", "New job", id="jobs.new"),
         Binding("o", "open", "Open", id="jobs.open"),
-        Binding("r", "refresh", "Refresh now", id="jobs.refresh"),
-        Binding("s", "sync", "Sync from provider", id="jobs.sync"),
+        # Out of the footer, in help and the palette: at 120 columns twelve keys did not fit
+        # (the watcher refreshes by itself; pause and resume are for some providers only).
+        Binding("r", "refresh", "Refresh now", id="jobs.refresh", show=False),
+        Binding("s", "sync", "Sync jobs", id="jobs.sync"),
         Binding("c", "job('cancel')", "Cancel job", id="jobs.cancel"),
-        Binding("z", "job('pause')", "Pause", id="jobs.pause"),
-        Binding("u", "job('resume')", "Resume", id="jobs.resume"),
-        Binding("y", "copy", "Copy model id", id="jobs.copy"),
+        Binding("z", "job('pause')", "Pause", id="jobs.pause", show=False),
+        Binding("u", "job('resume')", "Resume", id="jobs.resume", show=False),
+        Binding("y", "copy", "Copy model id", id="jobs.copy", show=False),
         Binding("g", "try_model", "Try in playground", id="jobs.playground"),
         Binding("e", "eval_model", "Eval vs base", id="jobs.eval"),
         Binding("k", "model_card", "Model card", id="jobs.card"),
@@ -325,99 +327,6 @@ class JobsPane(JobModelKeys, Pane):
         if self.watcher is not None:
             self.watcher.refresh_now()
 
-    @work(exclusive=True, group="jobs-models", exit_on_error=False, name="list models")
-    async def list_models_then_new_job(self) -> None:
-        from tui.core.providers import make_client
-        from tui.core.served_models import served_models
-
-        profile = self.tunedeck.profile
-        self._status(f"Asking {profile.name} which models it serves…")
-        async with make_client(profile) as client:
-            models = await served_models(client)
-        self.tunedeck.store.models.replace(profile.name, models)
-        self.action_new_job(listed=True)
-
-    def action_new_job(self, listed: bool = False) -> None:
-        from tui.core.providers import MissingCapabilityError, require
-        from tui.screens.job_create import JobCreate
-
-        profile = self.tunedeck.profile
-        try:
-            require(profile, Capability.FINE_TUNING)
-        except MissingCapabilityError as exc:
-            self.notify(str(exc), severity="warning")
-            return
-        store = self.tunedeck.store
-        from tui.core.dataset_versions import ready_version_choices
-
-        versions = ready_version_choices(store)
-        if not versions:
-            self.notify("No dataset versions yet: import a JSONL file in Datasets (1) first.",
-                        severity="warning")
-            return
-        cached = [m.model_id for m in store.models.list(profile.name)]
-        if profile.kind in LISTED_KINDS and not cached and not listed:
-            # A local engine or compatible server: its models are whatever it serves.
-            self.list_models_then_new_job()
-            return
-        models = base_model_choices(profile.kind, cached, profile)
-
-        def chosen(spec: Any) -> None:
-            if spec is not None:
-                self.preflight(spec)
-
-        graders = [(f"{ev.name}: {c.get('name', c.get('type', '?'))}", c)
-                   for ev in self.tunedeck.store.evals.list()
-                   for c in ev.testing_criteria or [] if isinstance(c, dict)]
-        from tui.core.finetune.form_choices import form_choices
-
-        self.tunedeck.push_screen(JobCreate(versions, models, graders=graders,
-                                            choices=form_choices(profile)), chosen)
-
-    def preflight(self, spec: Any) -> None:
-        from tui.screens.job_preflight import JobPreflight
-
-        def confirmed(preflight: Any) -> None:
-            if preflight is not None:
-                self.launch_job(preflight)
-
-        self.tunedeck.push_screen(
-            JobPreflight(spec, self.tunedeck.profile.name, self.tunedeck.db_path,
-                         training_prices_for(self.tunedeck.profile.kind,
-                                             self.tunedeck.settings.prices.training,
-                                             profile=self.tunedeck.profile),
-                         settings=self.tunedeck.settings),
-            confirmed,
-        )
-
-    @work(exclusive=True, group="jobs-launch", exit_on_error=False, name="launch job")
-    async def launch_job(self, preflight: Any) -> None:
-        from tui.core.errors import explain
-        from tui.core.jobs.actions import launch
-
-        provider = self._provider()
-        self._status("Launching: uploading what the provider does not have yet…")
-        try:
-            job = await launch(provider, self.tunedeck.store, preflight,
-                               say=lambda text: self._status(text))
-        except Exception as exc:  # noqa: BLE001 - explained, nothing stored is lost
-            self.notify(str(explain(exc, key_env=self.tunedeck.profile.api_key_env,
-                                    settings=self.tunedeck.settings,
-                                    profile=self.tunedeck.profile.name))
-                        if _is_api_error(exc) else f"{type(exc).__name__}: {exc}",
-                        title="Launch failed", severity="error", timeout=15)
-            self._status(_launch_failed_hint(exc))
-            return
-        finally:
-            await provider.close()
-        self.notify(f"Launched {job.remote_id} ({job.status})", title="Fine-tuning job")
-        self.reload()
-        table = self.query_one("#jobs-table", DataTable)
-        table.move_cursor(row=table.get_row_index(str(job.id)))
-        table.focus()
-        if self.watcher is not None:
-            self.watcher.add(job.id)
-
     def action_job(self, action: str) -> None:
         job_id = self.chosen_job_id()
         if job_id is not None:
@@ -457,7 +366,7 @@ class JobsPane(JobModelKeys, Pane):
             job = await act(provider, self.tunedeck.store, self.tunedeck.store.jobs.get(job_id),
                             action)
         except Exception as exc:  # noqa: BLE001
-            text = str(explain(exc)) if _is_api_error(exc) else str(exc)
+            text = str(explain(exc)) if is_api_error(exc) else str(exc)
             self.notify(text, title=f"Could not {action}", severity="error", timeout=10)
             return
         finally:
@@ -488,20 +397,3 @@ def _provider_can(profile: Any, action: str) -> None:
     if profile is not None and not capabilities_for(profile).can(Feature(action)):
         raise ActionError(f"{rules_of(profile).provider} cannot {action} a job: "
                           f"{capabilities_for(profile).why_not(Feature(action))}")
-
-
-def _launch_failed_hint(exc: BaseException) -> str:
-    from tui.core.errors import TRAINING_NOT_AVAILABLE
-
-    if getattr(exc, "code", None) == TRAINING_NOT_AVAILABLE:
-        return ("OpenAI takes no new fine-tuning jobs here: R on a job retrains it on another "
-                "profile (the notice names those that still train).")
-    return "Launch failed; the form's values are kept in the pre-flight note."
-
-
-def _is_api_error(exc: BaseException) -> bool:
-    try:
-        import openai
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, openai.APIError)

@@ -8,7 +8,6 @@ example, ctrl+b (compare) a DPO pair, ctrl+g an eval item.
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -22,18 +21,25 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from tui.core import templates
 from tui.core.config import Capability
 from tui.core.inference_prices import estimate_cost
+from tui.core.playground.compose_fields import (
+    parse_models,
+    parse_params,
+    parse_variables,
+    prompt_messages,
+)
 from tui.core.playground.runner import RunOutcome, RunParams
+from tui.core.playground.status_line import shutdown_parts, status_parts
 from tui.panes.base import EmptyState, Pane
+from tui.panes.playground_examples import DatasetExamples
 from tui.panes.playground_keep import KeepOutputs
 from tui.ui_text import lines, styled
 from tui.widgets.output_panel import OutputPanel
 from tui.widgets.visible_fields import VisibleInput, VisibleTextArea
 
-MAX_COMPARE = 4
 DEFAULT_MODEL = "gpt-4o-mini"
 
 
-class PlaygroundPane(KeepOutputs, Pane):
+class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
     # Pane-local styles: parsed when the pane first mounts, not before the first frame.
     DEFAULT_CSS = """
     #pg-main { height: 1fr; }
@@ -199,56 +205,26 @@ class PlaygroundPane(KeepOutputs, Pane):
 
     # -- composing -----------------------------------------------------------
     def models(self) -> list[str]:
-        raw = self.query_one("#pg-models", Input).value
-        return [m.strip() for m in raw.split(",") if m.strip()][:MAX_COMPARE]
+        return parse_models(self.query_one("#pg-models", Input).value)
 
     def variables(self) -> dict[str, str]:
-        values: dict[str, str] = {}
-        for pair in self.query_one("#pg-vars", Input).value.split(";"):
-            name, sep, value = pair.partition("=")
-            if sep and name.strip():
-                values[name.strip()] = value.strip()
-        return values
+        return parse_variables(self.query_one("#pg-vars", Input).value)
 
     def template_messages(self) -> list[dict[str, Any]]:
         """The prompt as saved: variables still as {{name}}."""
-        messages: list[dict[str, Any]] = []
-        system = self.query_one("#pg-system", TextArea).text.strip()
-        if system:
-            messages.append({"role": "system", "content": system})
-        messages.extend(self.turns)
-        user = self.query_one("#pg-user", TextArea).text.strip()
-        if user:
-            messages.append({"role": "user", "content": user})
-        return messages
+        return prompt_messages(self.query_one("#pg-system", TextArea).text, self.turns,
+                               self.query_one("#pg-user", TextArea).text)
 
     def filled_messages(self) -> list[dict[str, Any]]:
         return templates.fill_messages(self.template_messages(), self.variables())
 
     def params(self) -> RunParams:
-        def number(widget_id: str, kind: type) -> Any:
-            raw = self.query_one(widget_id, Input).value.strip()
-            if not raw:
-                return None
-            try:
-                return kind(raw)
-            except ValueError:
-                raise ValueError(f"{widget_id[4:]} must be a number, not {raw!r}") from None
-
-        schema_raw = self.query_one("#pg-schema", Input).value.strip()
-        try:
-            schema = json.loads(schema_raw) if schema_raw else None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"the JSON schema is not valid JSON: {exc}") from None
         effort = self.query_one("#pg-effort", Select).value
-        return RunParams(
-            temperature=number("#pg-temperature", float),
-            top_p=number("#pg-top-p", float),
-            max_output_tokens=number("#pg-max-tokens", int),
-            seed=number("#pg-seed", int),
-            reasoning_effort=effort if isinstance(effort, str) else None,
-            json_schema=schema,
-        )
+        return parse_params(**{field: self.query_one(f"#pg-{field.replace('_', '-')}",
+                                                     Input).value
+                               for field in ("temperature", "top_p", "max_tokens", "seed")},
+                            effort=effort if isinstance(effort, str) else None,
+                            schema=self.query_one("#pg-schema", Input).value)
 
     @on(TextArea.Changed)
     @on(Input.Changed, "#pg-vars")
@@ -256,34 +232,12 @@ class PlaygroundPane(KeepOutputs, Pane):
     def _update_status(self) -> None:
         names = templates.message_variables(self.template_messages())
         missing = [n for n in names if n not in self.variables()]
-        # The prompt's name and its variables' names may come from data: parts, not markup.
-        parts = ["prompt ", (self.prompt_name, "b")]
-        if self._tokens is not None:
-            parts.append(f" · {self._tokens:,} tokens")
-        if names:
-            parts.append(" · variables: ")
-            for index, name in enumerate(names):
-                parts += [", "] if index else []
-                parts.append((name, "red") if name in missing else name)
         models = self.models()
-        parts += self._retirement_parts(models)
+        parts = status_parts(self.prompt_name, self._tokens, names, missing)
+        if self.tunedeck.store_ready.is_set():
+            parts += shutdown_parts(self.tunedeck.store, self.tunedeck.profile.name, models)
         self.query_one("#pg-status", Static).update(styled(*parts))
         self.count_tokens(self.filled_messages(), models[0] if models else DEFAULT_MODEL)
-
-    def _retirement_parts(self, models: list[str]) -> list[str | tuple[str, str]]:
-        """" · MODEL retires YYYY-MM-DD" for each chosen model with an announced shutdown
-        (a fine-tune's comes from its base): what to retrain before it stops answering."""
-        if not self.tunedeck.store_ready.is_set():
-            return []
-        from tui.core.retirement import shutdown_note, shutdown_of
-
-        parts: list[str | tuple[str, str]] = []
-        for model in models:
-            note = shutdown_note(shutdown_of(self.tunedeck.store, self.tunedeck.profile.name,
-                                             model)[0])
-            if note:
-                parts += [" · ", model, note]
-        return parts
 
     class TokensCounted(Message):
         def __init__(self, tokens: int | None) -> None:
@@ -305,36 +259,6 @@ class PlaygroundPane(KeepOutputs, Pane):
             self._tokens = message.tokens
             self._update_status()
 
-    # -- from datasets ------------------------------------------------------
-    def action_fill_from_dataset(self) -> None:
-        from tui.screens.text_prompt import AskName
-
-        def chosen(answer: str | None) -> None:
-            if not answer:
-                return
-            from tui.core.playground.from_dataset import (
-                example_at,
-                example_variables,
-                find_version,
-            )
-
-            spec, _, line = answer.rpartition(" ")
-            try:
-                version = find_version(self.tunedeck.store, spec or answer)
-                values = example_variables(example_at(self.tunedeck.store, version,
-                                                      int(line or 1)))
-            except (ValueError, KeyError) as exc:
-                self.notify(str(exc).strip("'\""), severity="error")
-                return
-            wanted = templates.message_variables(self.template_messages())
-            picked = {k: v for k, v in values.items() if not wanted or k in wanted}
-            self.query_one("#pg-vars", Input).value = "; ".join(
-                f"{k}={v.replace(';', ',')}" for k, v in picked.items())
-            self.notify(f"Filled {', '.join(picked) or 'nothing'} from line {line or 1}")
-
-        self.app.push_screen(AskName("Fill variables from an example: dataset[@version] line",
-                                     "playground-evals 1"), chosen)
-
     def action_model_card(self) -> None:
         """The card of the last model listed (with `base, ft:…` that is the fine-tuned one)."""
         models = self.models()
@@ -345,29 +269,6 @@ class PlaygroundPane(KeepOutputs, Pane):
 
         saved = self.tunedeck.store.prompts.versions(self.prompt_name)
         start_optimize(self.tunedeck, version_id=saved[0].id if saved else None)
-
-    def action_few_shot(self) -> None:
-        from tui.screens.text_prompt import AskName
-
-        def chosen(answer: str | None) -> None:
-            if not answer:
-                return
-            from tui.core.playground.from_dataset import few_shot_turns, find_version
-
-            spec, _, count = answer.rpartition(" ")
-            try:
-                version = find_version(self.tunedeck.store, spec or answer)
-                turns = few_shot_turns(self.tunedeck.store, version, int(count or 3))
-            except ValueError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.turns = turns + self.turns
-            self._show_turns()
-            self.notify(f"Added {len(turns) // 2} example(s) as few-shot turns")
-            self._update_status()
-
-        self.app.push_screen(AskName("Few-shot from a dataset: dataset[@version] count",
-                                     "playground-sft 3"), chosen)
 
     # -- running -------------------------------------------------------------
     def _panels(self) -> list[OutputPanel]:

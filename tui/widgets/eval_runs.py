@@ -133,6 +133,26 @@ def run_row(run: Any, status: str, *, marked: bool) -> RunRow:
     return RunRow(f"r{run.id}", label, pass_rate(run.result_counts), run.model or "-", status)
 
 
+def list_rows(repo: Any, *, live: dict[int, Any], running: Any, launched: Any,
+              marked: int | None) -> list[RunRow]:
+    """Every eval's heading with its runs beneath: a run with a thread shows its live
+    status; one queued or in progress without a thread (a quit left it) is "interrupted"."""
+    rows: list[RunRow] = []
+    for ev in repo.list():
+        runs = repo.runs(ev.id)
+        rows.append(eval_heading(ev.id, ev.name, len(runs)))
+        for run in runs:
+            status = run.status
+            progress = live.get(run.id)
+            if progress is not None and run.id in running:
+                status = live_status(progress)
+            elif status in ("queued", "in_progress") and run.id not in launched \
+                    and run.id not in running:
+                status = "interrupted"
+            rows.append(run_row(run, status, marked=run.id == marked))
+    return rows
+
+
 class RunList(DataTable):
     """The run list: rows in columns of fixed widths, rebuilt only when the widths change,
     the cursor put back on the selected row after every re-read."""
