@@ -157,6 +157,9 @@ def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None,
     import asyncio
 
     from tui.core.evals import service
+    from tui.core.workbench import Workbench
+
+    workbench = Workbench.on(store, settings, profile)
 
     async def go():
         client = None
@@ -176,7 +179,8 @@ def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None,
                                              allowed=options.allow_unsandboxed_graders)
                 if notice:
                     print(f"tunedeck eval: {notice}", file=sys.stderr)
-                runs.append(await service.execute(store, run_id, client=client, options=options))
+                runs.append(await workbench.execute_eval(run_id, client=client,
+                                                         options=options))
             return runs
         finally:
             if client is not None:
