@@ -102,3 +102,38 @@ def test_switching_profile_changes_whose_runs_are_recorded(workbench):
     assert workbench.switch_profile(other).name == other
     run_id = _start(workbench)
     assert workbench.store.prompts.run(run_id).profile == other
+
+
+def test_an_eval_run_exports_as_csv(workbench, tmp_path):
+    run = make_run(workbench.store, 4)
+    asyncio.run(workbench.execute_eval(run.id))
+    target = tmp_path / "results.csv"
+    assert workbench.export_eval_run(run.id, str(target)) == 4
+    assert target.read_text().count("\n") >= 5  # a header and one row per item
+
+
+def test_spend_counts_a_recorded_playground_run(workbench):
+    # Priced (USD per 1M tokens) in the settings, as `[prices.input]` / `[prices.output]` do.
+    workbench.settings.prices.input["sandbox-small"] = 1000.0
+    workbench.settings.prices.output["sandbox-small"] = 2000.0
+    run_id = _start(workbench)
+    asyncio.run(workbench.record_playground_run(
+        run_id, model="sandbox-small", messages=MESSAGES, params=RunParams(), api="chat"))
+    assert (workbench.store.prompts.run(run_id).cost_usd or 0) > 0
+    entries, budgets = workbench.spend()
+    assert [(e.source, e.profile, e.model) for e in entries] == [
+        ("playground", "sandbox", "sandbox-small")]
+    assert budgets == []  # no profile has a budget here
+
+
+def test_sync_pulls_the_provider_s_files_into_a_fresh_database(workbench, tmp_path):
+    version = workbench.import_dataset(_sft_file(tmp_path), name="support",
+                                       model="gpt-4o-mini").version
+    _, file_id, _ = asyncio.run(workbench.upload_dataset_version(version.id))
+    # Another machine's database knows nothing of that file until it syncs.
+    with Workbench(workbench.settings, tmp_path / "other.db", "sandbox") as other:
+        assert other.store.files.list("sandbox") == []
+        said: list[str] = []
+        report = asyncio.run(other.sync(("files",), say=said.append))
+        assert report.added() >= 1
+        assert file_id in [f.remote_id for f in other.store.files.list("sandbox")]

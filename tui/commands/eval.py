@@ -308,16 +308,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tui.core.evals.export import export_csv, export_jsonl
+    from tui.core.workbench import Workbench
 
-    store, _, _ = _open(args)
+    store, settings, profile = _open(args)
     with store:
         try:
             store.evals.run(args.run_id)
         except KeyError:
             return _fail(f"no eval run {args.run_id}")
-        writer = export_csv if args.file.endswith(".csv") else export_jsonl
-        n = writer(store, args.run_id, args.file)
+        n = Workbench.on(store, settings, profile).export_eval_run(args.run_id, args.file)
     print(f"wrote {n} results to {args.file}")
     return EXIT_OK
 

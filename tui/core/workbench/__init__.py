@@ -204,16 +204,21 @@ class Workbench:
         return service.jail_notice(store or self.store, run_id, allowed=allowed)
 
     async def drive_loop(self, loop_id: int, *, store: Store | None = None,
-                         say: Callable[[str], None] | None = None,
-                         on_progress: Callable[[Any], None] | None = None,
-                         started: Callable[[Any], None] | None = None) -> Any:
-        """Drive a guided loop from its stage to its end (or a wait); returns the loop."""
+                         **options: Any) -> Any:
+        """Drive a guided loop from its stage to its end (or a wait); returns the loop.
+        `options`: say, on_progress, started, poll_s, allow_unsandboxed_graders
+        (see core/loop_drive.py). The loop's own profile runs it, not the active one."""
         from tui.core.loop_drive import drive_loop
 
-        kwargs: dict[str, Any] = {"on_progress": on_progress, "started": started}
-        if say is not None:
-            kwargs["say"] = say
-        return await drive_loop(store or self.store, self.settings, loop_id, **kwargs)
+        return await drive_loop(store or self.store, self.settings, loop_id, **options)
+
+    async def launch_job(self, preflight: Any, *, provider: Any,
+                         say: Callable[[str], None], store: Store | None = None) -> Any:
+        """Upload what the provider lacks and create the fine-tuning job a pre-flight
+        approved; returns the stored job. The caller owns (and closes) `provider`."""
+        from tui.core.jobs.actions import launch
+
+        return await launch(provider, store or self.store, preflight, say=say)
 
     async def sync(self, parts: tuple[str, ...], *, say: Callable[[str], None],
                    store: Store | None = None, provider: Any = None) -> Any:
@@ -228,6 +233,13 @@ class Workbench:
         finally:
             if own:
                 await provider.close()
+
+    def export_eval_run(self, run_id: int, path: str, *, store: Store | None = None) -> int:
+        """Write a run's results to `path` (CSV for .csv, JSONL otherwise); the row count."""
+        from tui.core.evals.export import export_csv, export_jsonl
+
+        writer = export_csv if path.endswith(".csv") else export_jsonl
+        return writer(store or self.store, run_id, path)
 
     def spend(self, *, store: Store | None = None) -> tuple[list[Any], list[Any]]:
         """The spend ledger's entries and every budgeted profile's month so far."""
