@@ -45,6 +45,10 @@ class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
         tab re-reads when it is shown)."""
         if self.tunedeck.store_ready.is_set() and is_shown(self):
             self.reload()
+            # A reload may hide what had focus (an emptied list): keep the pane's keys live.
+            focused = self.screen.focused
+            if self.screen is self.app.screen and (focused is None or not is_shown(focused)):
+                self.focus_first()
 
     def compose(self) -> ComposeResult:
         yield EmptyState(self.empty_text, classes="empty-state")
