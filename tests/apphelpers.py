@@ -45,13 +45,18 @@ async def until(pilot, predicate, timeout: float = 20.0) -> None:
 SANDBOX_KEY_ENV = "TUNEDECK_TEST_SANDBOX_KEY"
 
 
-def sandbox_app(server, monkeypatch, home) -> TunedeckApp:
-    """An app whose active profile is a sandbox server (over real loopback HTTP)."""
+def use_sandbox_profile(server, monkeypatch, home) -> None:
+    """config.toml's default profile is a sandbox server (over real loopback HTTP)."""
     monkeypatch.setenv(SANDBOX_KEY_ENV, server.api_key)
     (home / "config.toml").write_text(
         f'default_profile = "sandbox"\n[profiles.sandbox]\nkind = "sandbox"\n'
         f'base_url = "{server.base_url}"\napi_key_env = "{SANDBOX_KEY_ENV}"\n'
     )
+
+
+def sandbox_app(server, monkeypatch, home) -> TunedeckApp:
+    """An app whose active profile is a sandbox server (over real loopback HTTP)."""
+    use_sandbox_profile(server, monkeypatch, home)
     return make_app()
 
 

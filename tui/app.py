@@ -18,10 +18,12 @@ from tui.commands_palette import TunedeckCommands
 from tui.core.config import Profile, Settings
 from tui.core.providers import key_status
 from tui.core.untrusted import visible
+from tui.core.workbench import Workbench
 from tui.distill_runner import DistillRunner
 from tui.loop_runner import LoopRunner
 from tui.panes.base import Pane, is_shown
 from tui.panes.registry import PANES, PaneSpec
+from tui.store_changes import StoreChanges
 from tui.ui_text import styled
 from tui.widgets.key_footer import KeyFooter
 from tui.worker_errors import report_worker_error
@@ -67,23 +69,38 @@ class TunedeckApp(FlywheelActions, App[None]):
         sandbox: SandboxServer | None = None,
     ) -> None:
         super().__init__()
-        self.settings = settings
-        self.db_path = db_path
+        # The headless application layer: settings, store, active profile, use cases.
+        self.workbench = Workbench(settings, db_path, profile)
         self.sandbox = sandbox
-        self.profile: Profile = settings.profile(profile)
-        self._store: Store | None = None
         self._first_frame_done = False
         self._pane_mount_lock = asyncio.Lock()
         self.loops = LoopRunner(self)
         self.distills = DistillRunner(self)
+        # The one "the store has news" signal every pane and screen re-reads on.
+        self.store_changes = StoreChanges(self)
         # Set once the store is open; tests and the first reloads wait on it.
         self.store_ready = asyncio.Event()
 
+    # The App's state is the Workbench's; these read through to it.
+    @property
+    def settings(self) -> Settings:
+        return self.workbench.settings
+
+    @property
+    def db_path(self) -> Path:
+        return self.workbench.db_path
+
+    @property
+    def profile(self) -> Profile:
+        return self.workbench.profile
+
+    @profile.setter
+    def profile(self, profile: Profile) -> None:
+        self.workbench.profile = profile
+
     @property
     def store(self) -> Store:
-        if self._store is None:
-            raise RuntimeError("the store is not open yet")
-        return self._store
+        return self.workbench.store
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -112,14 +129,13 @@ class TunedeckApp(FlywheelActions, App[None]):
     def open_store(self) -> None:
         # Importing the store (sqlite-utils, pydantic records) and running
         # migrations happens off the UI thread, after the first frame.
-        from store import Store
-
-        store = Store(self.db_path)
-        self.call_from_thread(self._store_opened, store)
+        self.call_from_thread(self._store_opened, self.workbench.connect())
 
     def _store_opened(self, store: Store) -> None:
-        self._store = store
+        self.workbench.use_store(store)
         self.store_ready.set()
+        # From now on, commits by other connections (workers, other processes) show.
+        self.store_changes.watch(store)
         # A pane still being mounted reloads itself when its mount finishes
         # (_mount_pane); its widgets may not exist yet.
         for pane in self.query(Pane):
@@ -151,8 +167,8 @@ class TunedeckApp(FlywheelActions, App[None]):
     def on_unmount(self) -> None:
         self.loops.stop_all()
         self.distills.stop_all()
-        if self._store is not None:
-            self._store.close()
+        self.store_changes.stop()
+        self.workbench.close()
 
     def refresh_profile(self) -> None:
         """Header and key banner for the active profile; panes re-read for it."""
@@ -257,7 +273,7 @@ class TunedeckApp(FlywheelActions, App[None]):
 
         def chosen(name: str | None) -> None:
             if name and name != self.profile.name:
-                self.profile = self.settings.profile(name)
+                self.workbench.switch_profile(name)
                 self.refresh_profile()
                 self.notify(f"Active profile: {name}")
 

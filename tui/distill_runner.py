@@ -1,17 +1,17 @@
 """Drives the distillations of the running app: one thread worker per run.
 
 The same `drive` as `tunedeck distill` (tui.core.distill.drive), in a thread with
-its own store connection and event loop, so sampling hundreds of prompts never
+its own store connection and event loop (tui/core/background.py), so sampling hundreds of prompts never
 touches the UI thread. At store-open the app resumes every confirmed run still
 sampling (a quit or a kill stopped it): only the answers it lacks are asked for.
-Screens follow a run through `listeners` (called on the UI thread).
+Screens follow a run through the app's one `store_changed` signal, announced on each
+progress step (progress is not all a store write).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ class DistillRunner:
         # run id -> (event loop, the task driving it) while a worker drives it
         self.running: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = {}
         self.progress: dict[int, Any] = {}  # run id -> its last DistillProgress
-        self.listeners: list[Callable[[int], None]] = []
 
     def is_running(self, run_id: int) -> bool:
         return run_id in self.running
@@ -54,16 +53,11 @@ class DistillRunner:
         for event_loop, task in list(self.running.values()):
             event_loop.call_soon_threadsafe(task.cancel)
 
-    def _notify(self, run_id: int) -> None:
-        for listener in list(self.listeners):
-            listener(run_id)
-
     def _changed(self, run_id: int) -> None:
         if self.app.is_running:
-            self.app.call_from_thread(self._notify, run_id)
+            self.app.call_from_thread(self.app.store_changes.announce)
 
     def _drive(self, run_id: int) -> None:
-        from store import Store
         from tui.core.distill.drive import drive
 
         app = self.app
@@ -76,23 +70,22 @@ class DistillRunner:
                 last[0] = now
                 self._changed(run_id)
 
-        async def go() -> Any:
+        async def go(store: Any) -> Any:
             task = asyncio.current_task()
             assert task is not None
             self.running[run_id] = (asyncio.get_running_loop(), task)
             return await drive(store, app.settings, run_id, on_progress=progress)
 
         error: str | None = None
-        with Store(app.db_path) as store:
-            try:
-                asyncio.run(go())
-            except asyncio.CancelledError:
-                return  # the app quit: the run resumes at the next start
-            except Exception as exc:  # noqa: BLE001 - said to the user; the run stays resumable
-                error = str(exc)
-            finally:
-                self.running.pop(run_id, None)
-                self._changed(run_id)
+        try:
+            app.workbench.run_in_thread(go)
+        except asyncio.CancelledError:
+            return  # the app quit: the run resumes at the next start
+        except Exception as exc:  # noqa: BLE001 - said to the user; the run stays resumable
+            error = str(exc)
+        finally:
+            self.running.pop(run_id, None)
+            self._changed(run_id)
         if app.is_running:
             app.call_from_thread(self._finished, run_id, error)
 

@@ -15,6 +15,10 @@ from typing import Any, Protocol
 
 
 class Host(Protocol):
+    # The headless application layer (tui.core.workbench.Workbench): the store, the
+    # settings, the active profile and the use cases. The attributes below read through
+    # to it and stay for the code that used them first.
+    workbench: Any
     # State the panes read (the store only once `store_ready` is set).
     settings: Any  # tui.core.config.Settings
     db_path: Path
@@ -22,6 +26,7 @@ class Host(Protocol):
     store_ready: asyncio.Event
     loops: Any  # tui.loop_runner.LoopRunner: guided loops running in this session
     distills: Any  # tui.distill_runner.DistillRunner: distillations running in this session
+    store_changes: Any  # tui.store_changes.StoreChanges: subscribe to re-read after writes
     PANES: Any  # the pane classes, in tab order (the palette lists their actions)
 
     @property

@@ -1,16 +1,16 @@
 """Drives the guided loops of the running app: one thread worker per loop.
 
-Each worker opens its own store connection and event loop (the loop's eval
-runs write a row per item: that stays off the UI thread). At store-open the
+Each worker runs on its own store connection and event loop
+(`Workbench.run_in_thread`: the loop's eval runs write a row per item, which stays
+off the UI thread). At store-open the
 app resumes every unfinished loop, so a loop survives quitting and restarts.
-Screens re-read the store when `LoopRunner.changed` fires.
+Views re-read the store on `store_changed`, which the workers announce.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ class LoopRunner:
         self.app = app
         # loop id -> (event loop, driver) while a worker drives it
         self.running: dict[int, tuple[asyncio.AbstractEventLoop, Any]] = {}
-        self.listeners: list[Callable[[int], None]] = []
 
     def is_running(self, loop_id: int) -> bool:
         return loop_id in self.running
@@ -46,10 +45,12 @@ class LoopRunner:
 
     def stop(self, loop_id: int) -> None:
         """Stop driving (the loop keeps its stage and resumes at the next start)."""
+        from tui.core.background import call_in_loop
+
         entry = self.running.get(loop_id)
         if entry is not None:
             event_loop, driver = entry
-            event_loop.call_soon_threadsafe(driver.cancel)
+            call_in_loop(event_loop, driver.cancel)
 
     def stop_all(self) -> None:
         """On quit: every driver stops at its next safe point (nothing is lost; the loops
@@ -57,46 +58,41 @@ class LoopRunner:
         for loop_id in list(self.running):
             self.stop(loop_id)
 
-    def _notify_changed(self, loop_id: int) -> None:
-        for listener in list(self.listeners):
-            listener(loop_id)
-
     def _changed(self, loop_id: int) -> None:
+        # Progress and start/stop (not all of it a store write): views re-read.
         if self.app.is_running:
-            self.app.call_from_thread(self._notify_changed, loop_id)
+            self.app.call_from_thread(self.app.store_changes.announce)
 
     def _drive(self, loop_id: int) -> None:
-        from store import Store
         from tui.core import loop as loops
-        from tui.core.loop_drive import drive_loop
 
         app = self.app
-        settings = app.settings
-        with Store(app.db_path) as store:
-            last = [0.0]
+        workbench = app.workbench
+        last = [0.0]
 
-            def progress(_p: Any) -> None:
-                now = time.monotonic()
-                if now - last[0] >= 0.25:
-                    last[0] = now
-                    self._changed(loop_id)
-
-            def say(text: str) -> None:
+        def progress(_p: Any) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 0.25:
+                last[0] = now
                 self._changed(loop_id)
 
-            async def go() -> Any:
-                def started(driver: Any) -> None:
-                    self.running[loop_id] = (asyncio.get_running_loop(), driver)
+        def say(text: str) -> None:
+            self._changed(loop_id)
 
-                return await drive_loop(store, settings, loop_id, say=say,
-                                        on_progress=progress, started=started)
+        def started(driver: Any) -> None:
+            self.running[loop_id] = (asyncio.get_running_loop(), driver)
 
-            try:
-                finished = asyncio.run(go())
-            finally:
-                self.running.pop(loop_id, None)
-                self._changed(loop_id)
-            if finished.stage == "done" and app.is_running:
+        async def go(store: Any) -> Any:
+            return await workbench.drive_loop(loop_id, store=store, say=say,
+                                              on_progress=progress, started=started)
+
+        try:
+            finished = workbench.run_in_thread(go)
+        finally:
+            self.running.pop(loop_id, None)
+            self._changed(loop_id)
+        if finished.stage == "done" and app.is_running:
+            with workbench.connect() as store:  # this thread's own connection
                 self._three_way(store, finished)
         if not app.is_running:  # the app quit: the loop resumes at its next start
             return

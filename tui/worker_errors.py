@@ -15,13 +15,18 @@ from textual.worker import Worker, WorkerState
 
 
 def report_worker_error(app: App, worker: Worker) -> None:
-    """Notify a failed worker's error, keys redacted; never raise."""
+    """Notify a failed worker's error, explained (a provider error says what to do next),
+    keys redacted; never raise."""
     error = worker.error
     if error is None:
         return
-    from tui.core.secrets import redact
+    from tui.core.errors import describe_failure
 
-    message = redact(f"{type(error).__name__}: {error}", getattr(app, "settings", None))
+    settings = getattr(app, "settings", None)
+    profile = getattr(app, "profile", None)
+    message = describe_failure(error, settings=settings,
+                               key_env=getattr(profile, "api_key_env", "OPENAI_API_KEY"),
+                               profile=getattr(profile, "name", None))
     app.notify(message, title=worker.name or "Background task failed", severity="error",
                timeout=10)
 

@@ -157,6 +157,9 @@ def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None,
     import asyncio
 
     from tui.core.evals import service
+    from tui.core.workbench import Workbench
+
+    workbench = Workbench.on(store, settings, profile)
 
     async def go():
         client = None
@@ -176,7 +179,8 @@ def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None,
                                              allowed=options.allow_unsandboxed_graders)
                 if notice:
                     print(f"tunedeck eval: {notice}", file=sys.stderr)
-                runs.append(await service.execute(store, run_id, client=client, options=options))
+                runs.append(await workbench.execute_eval(run_id, client=client,
+                                                         options=options))
             return runs
         finally:
             if client is not None:
@@ -304,16 +308,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tui.core.evals.export import export_csv, export_jsonl
+    from tui.core.workbench import Workbench
 
-    store, _, _ = _open(args)
+    store, settings, profile = _open(args)
     with store:
         try:
             store.evals.run(args.run_id)
         except KeyError:
             return _fail(f"no eval run {args.run_id}")
-        writer = export_csv if args.file.endswith(".csv") else export_jsonl
-        n = writer(store, args.run_id, args.file)
+        n = Workbench.on(store, settings, profile).export_eval_run(args.run_id, args.file)
     print(f"wrote {n} results to {args.file}")
     return EXIT_OK
 

@@ -289,10 +289,10 @@ def _version_ref(store: Any, ref: str) -> int:
 def cmd_create(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
     from pathlib import Path
 
-    from tui.core.jobs.actions import launch
     from tui.core.jobs.preflight import run_preflight
     from tui.core.jobs.spec import HYPERPARAMETERS, SpecError, parse_form
     from tui.core.pricing import training_prices_for
+    from tui.core.workbench import Workbench
 
     values: dict[str, Any] = {
         "model": args.model, "method": args.method,
@@ -327,7 +327,8 @@ def cmd_create(args: argparse.Namespace, settings: Any, profile: Any, store: Any
     async def go() -> Any:
         provider = _provider(profile)
         try:
-            return await launch(provider, store, pre, say=lambda t: print(t, file=out))
+            return await Workbench.on(store, settings, profile).launch_job(
+                pre, provider=provider, say=lambda t: print(t, file=out))
         finally:
             await provider.close()
 

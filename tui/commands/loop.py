@@ -139,11 +139,11 @@ def _drive(args: argparse.Namespace, settings: Any, profile: Any, store: Any,
            loop_id: int) -> int:
     import asyncio
 
-    from tui.core.loop_drive import drive_loop
+    from tui.core.workbench import Workbench
 
     out = sys.stderr if args.json else sys.stdout
-    loop = asyncio.run(drive_loop(
-        store, settings, loop_id, poll_s=args.poll,
+    loop = asyncio.run(Workbench.on(store, settings, profile).drive_loop(
+        loop_id, poll_s=args.poll,
         allow_unsandboxed_graders=bool(getattr(args, "allow_unsandboxed_graders", False)),
         say=lambda text: print(text, file=out, flush=True)))
     if args.json:

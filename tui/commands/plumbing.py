@@ -32,3 +32,14 @@ def cli_settings(args: Any) -> Any:
 
         use_sandbox(settings, session)
     return settings
+
+
+def cli_workbench(args: Any) -> Any:
+    """The headless Workbench a command runs its use case on: `cli_settings`, the
+    `--profile` it names (or the default) and `--db` (or the default database).
+    Raises ConfigError for a bad config or an unknown profile; the store opens on `with`."""
+    from tui.core.paths import default_db_path
+    from tui.core.workbench import Workbench
+
+    return Workbench(cli_settings(args), getattr(args, "db", None) or default_db_path(),
+                     getattr(args, "profile", None))

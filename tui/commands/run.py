@@ -32,14 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from store import Store
-    from tui.commands.plumbing import cli_settings
+    from tui.commands.plumbing import cli_workbench
     from tui.core import templates
     from tui.core.config import ConfigError
-    from tui.core.inference_prices import estimate_cost
-    from tui.core.paths import default_db_path
-    from tui.core.playground.runner import RunParams, stream_run
-    from tui.core.providers import MissingKeyError, make_client
+    from tui.core.playground.runner import RunParams
 
     variables = {}
     for pair in args.var:
@@ -49,12 +45,12 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         variables[name] = value
     try:
-        settings = cli_settings(args)
-        profile = settings.profile(args.profile)
+        workbench = cli_workbench(args)
     except ConfigError as exc:
         print(f"tunedeck run: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    with Store(args.db or default_db_path()) as store:
+    with workbench:
+        store = workbench.store
         versions = store.prompts.versions(args.prompt)
         if args.version is not None:
             versions = [v for v in versions if v.version == args.version]
@@ -74,33 +70,18 @@ def run(args: argparse.Namespace) -> int:
         messages = templates.fill_messages(version.messages, variables)
         params = RunParams(**{k: v for k, v in (version.params or {}).items()
                               if k in RunParams.__dataclass_fields__})
-        run_id = store.prompts.start_run(profile=profile.name, model=args.model,
-                                         input=messages, api=args.api,
-                                         params=params.as_dict(),
-                                         prompt_version_id=version.id)
-
-        async def go():
-            async with make_client(profile) as client:
-                return await stream_run(
-                    client, model=args.model, messages=messages, params=params, api=args.api,
-                    on_delta=None if args.json else lambda t: print(t, end="", flush=True),
-                    key_env=profile.api_key_env)
-
-        try:
-            outcome = asyncio.run(go())
-        except MissingKeyError as exc:
-            store.prompts.finish_run(run_id, status="error", output_text="", error=str(exc))
-            print(f"tunedeck run: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-        cost = estimate_cost(args.model, outcome.input_tokens, outcome.output_tokens,
-                             input_overrides=settings.prices.input,
-                             output_overrides=settings.prices.output)
-        error = str(outcome.error) if outcome.error else None
-        store.prompts.finish_run(
-            run_id, status=outcome.status, output_text=outcome.output_text, error=error,
-            input_tokens=outcome.input_tokens, cached_tokens=outcome.cached_tokens,
-            output_tokens=outcome.output_tokens, reasoning_tokens=outcome.reasoning_tokens,
-            ttft_ms=outcome.ttft_ms, latency_ms=outcome.latency_ms, cost_usd=cost)
+        # The same start and finish as the Playground pane's (tui/core/playground/record.py).
+        run_id = workbench.start_playground_run(model=args.model, messages=messages,
+                                                api=args.api, params=params,
+                                                prompt_version_id=version.id)
+        outcome = asyncio.run(workbench.record_playground_run(
+            run_id, model=args.model, messages=messages, params=params, api=args.api,
+            on_delta=None if args.json else lambda t: print(t, end="", flush=True)))
+    if "error_text" in outcome.extra:  # it never reached the model (no key, no capability)
+        print(f"tunedeck run: {outcome.extra['error_text']}", file=sys.stderr)
+        return EXIT_FAILED
+    cost = outcome.extra.get("cost_usd")
+    error = str(outcome.error) if outcome.error else None
     if args.json:
         print(json.dumps({
             "run_id": run_id, "prompt": args.prompt, "version": version.version,

@@ -25,19 +25,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from store import Store
     from tui.commands.failures import settings_or_report
     from tui.core.paths import default_db_path
-    from tui.core.spend import check_budget, ledger, totals
+    from tui.core.spend import totals
+    from tui.core.workbench import Workbench
 
     settings = settings_or_report("tunedeck spend", args)
     if settings is None:
         return EXIT_USAGE
-    with Store(args.db or default_db_path()) as store:
-        entries = ledger(store, settings)
-        budgets = [check_budget(store, settings, name, 0.0, entries=entries)
-                   for name, profile in settings.profiles.items()
-                   if profile.budget_usd is not None]
+    with Workbench(settings, args.db or default_db_path()) as workbench:
+        entries, budgets = workbench.spend()
     groups = totals(entries, args.by)
     if args.json:
         print(json.dumps({

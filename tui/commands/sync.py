@@ -59,24 +59,22 @@ def exit_code(report) -> int:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from store import Store
-    from tui.commands.plumbing import cli_settings
+    from tui.commands.plumbing import cli_workbench
     from tui.core.config import ConfigError
-    from tui.core.finetune import provider_for
-    from tui.core.paths import default_db_path
     from tui.core.providers import MissingKeyError
-    from tui.core.sync import CAPABILITY, parse_only, sync_profile
+    from tui.core.sync import CAPABILITY, parse_only
 
     try:
         parts = parse_only(args.only)
-        profile = cli_settings(args).profile(args.profile)
+        workbench = cli_workbench(args)
+        profile = workbench.profile
     except (ValueError, ConfigError) as exc:
         return _fail(str(exc))
     if not any(profile.has(CAPABILITY[p]) for p in parts):
         return _fail(f"profile {profile.name!r} ({profile.kind}) has none of "
                      f"{', '.join(parts)}: nothing to sync")
     try:
-        provider = provider_for(profile)
+        provider = workbench.provider()
     except MissingKeyError as exc:
         return _fail(str(exc))
     progress = sys.stderr if args.json else sys.stdout
@@ -86,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
 
     async def go():
         try:
-            with Store(args.db or default_db_path()) as store:
-                return await sync_profile(provider, store, profile, parts=parts, say=say)
+            with workbench:
+                return await workbench.sync(parts, say=say, provider=provider)
         finally:
             await provider.close()
 

@@ -134,3 +134,22 @@ def _message(exc: BaseException) -> str:
         if isinstance(error, dict) and error.get("message"):
             return str(error["message"])
     return str(exc) or type(exc).__name__
+
+
+def is_provider_error(exc: BaseException) -> bool:
+    """An error the OpenAI SDK raised (what `explain` knows how to explain)."""
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - the SDK is a dependency
+        return False
+    return isinstance(exc, openai.APIError)
+
+
+def describe_failure(exc: BaseException, *, key_env: str = "OPENAI_API_KEY", model: str = "",
+                     settings: Any = None, profile: str | None = None) -> str:
+    """One line for any failure a user is shown: a provider error explained (what
+    happened, what to do), anything else as `Type: message`; keys redacted either way."""
+    if is_provider_error(exc):
+        return str(explain(exc, key_env=key_env, model=model, settings=settings,
+                           profile=profile))
+    return redact(f"{type(exc).__name__}: {exc}", settings)

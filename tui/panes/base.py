@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -43,6 +44,20 @@ class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
     @property
     def tunedeck(self) -> Host:
         return self.app  # type: ignore[return-value]
+
+    @on(events.Mount)
+    def _subscribe_store_changes(self) -> None:
+        self.tunedeck.store_changes.subscribe(self, self._store_changed)
+
+    def _store_changed(self) -> None:
+        """New data in the store: the pane on screen re-reads it (one hidden in another
+        tab re-reads when it is shown)."""
+        if self.tunedeck.store_ready.is_set() and is_shown(self):
+            self.reload()
+            # A reload may hide what had focus (an emptied list): keep the pane's keys live.
+            focused = self.screen.focused
+            if self.screen is self.app.screen and (focused is None or not is_shown(focused)):
+                self.focus_first()
 
     def compose(self) -> ComposeResult:
         yield EmptyState(self.empty_text, classes="empty-state")

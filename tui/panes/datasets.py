@@ -84,6 +84,13 @@ class DatasetsPane(VersionActions, Pane):
             self.text = text
             self.new_view = new_view
 
+    class WriteFailed(Message):
+        """An import or upload wrote nothing; `text` says why (and what to do)."""
+
+        def __init__(self, title: str, text: str) -> None:
+            super().__init__()
+            self.title, self.text = title, text
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.version_id: int | None = None
@@ -297,22 +304,17 @@ class DatasetsPane(VersionActions, Pane):
         name="import dataset",
     )
     def run_import(self, path: str, name: str, model: str) -> None:
-        from store import Store
-        from tui.core.dataset_versions import DatasetImportError, import_file
+        from tui.core.dataset_versions import DatasetImportError
 
+        workbench = self.tunedeck.workbench
         try:
-            with Store(self.tunedeck.db_path) as store:
-                result = import_file(
-                    store,
-                    path,
-                    name=name,
-                    model=model,
+            with workbench.connect() as store:  # this worker thread's own connection
+                result = workbench.import_dataset(
+                    path, name=name, model=model, store=store,
                     progress=lambda done, total: self.post_message(
-                        self.ImportProgress(done, total)
-                    ),
-                )
+                        self.ImportProgress(done, total)))
         except DatasetImportError as exc:
-            self.post_message(self.VersionWritten(-1, str(exc)))
+            self.post_message(self.WriteFailed("Nothing imported", str(exc)))
             return
         version = result.version
         text = (
@@ -336,11 +338,12 @@ class DatasetsPane(VersionActions, Pane):
         bar = self.query_one("#ds-progress", ProgressBar)
         bar.update(total=max(1, message.total), progress=message.done)
 
+    def on_datasets_pane_write_failed(self, message: WriteFailed) -> None:
+        self.query_one("#ds-progress").display = False
+        self.notify(message.text, title=message.title, severity="error", timeout=10)
+
     def on_datasets_pane_version_written(self, message: VersionWritten) -> None:
         self.query_one("#ds-progress").display = False
-        if message.version_id < 0:
-            self.notify(message.text, title="Nothing imported", severity="error", timeout=10)
-            return
         self.version_id = message.version_id
         if message.new_view:
             self.filter_index, self.search, self.category = 0, None, None
@@ -377,35 +380,19 @@ class DatasetsPane(VersionActions, Pane):
     @work(thread=True, exclusive=True, group="dataset-upload", exit_on_error=False,
           name="upload dataset")
     def run_upload(self, version_id: int) -> None:
-        # A thread with its own event loop: reading a big version's lines from
-        # SQLite must not happen on the UI thread.
-        import asyncio
+        # A thread with its own event loop and connection: reading a big version's lines
+        # from SQLite must not happen on the UI thread.
+        workbench = self.tunedeck.workbench
 
-        from store import Store
-        from tui.core.finetune import provider_for
-        from tui.core.jobs.preflight import prepare_file
-        from tui.core.jobs.upload import ensure_uploaded
+        async def upload(store):
+            return await workbench.upload_dataset_version(
+                version_id, store=store,
+                progress=lambda d, t: self.post_message(self.ImportProgress(d, t)))
 
-        profile = self.tunedeck.profile
-        with Store(self.tunedeck.db_path) as store:
-            prepared = prepare_file(store, profile.name, version_id, "train")
-            if not prepared.lines:
-                self.post_message(self.VersionWritten(-1, "No valid examples to upload"))
-                return
-
-            async def upload() -> tuple[str, bool]:
-                provider = provider_for(profile)
-                try:
-                    return await ensure_uploaded(
-                        provider, store, profile.name, prepared.data,
-                        filename=prepared.filename, dataset_version_id=version_id,
-                        sha256=prepared.sha256,
-                        progress=lambda d, t: self.post_message(self.ImportProgress(d, t)),
-                    )
-                finally:
-                    await provider.close()
-
-            file_id, fresh = asyncio.run(upload())
+        prepared, file_id, fresh = workbench.run_in_thread(upload)
+        if file_id is None:
+            self.post_message(self.WriteFailed("Nothing uploaded", "No valid examples to upload"))
+            return
         verb = "Uploaded" if fresh else "Already on the provider:"
         self.post_message(self.VersionWritten(
             version_id, f"{verb} {prepared.label} as {file_id} ({prepared.lines:,} valid lines"

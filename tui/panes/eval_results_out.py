@@ -28,11 +28,8 @@ class ResultsOut:
         def chosen(path: str | None) -> None:
             if not path:
                 return
-            from tui.core.evals.export import export_csv, export_jsonl
-
-            writer = export_csv if path.endswith(".csv") else export_jsonl
             try:
-                n = writer(self.tunedeck.store, self.selected_run, path)
+                n = self.tunedeck.workbench.export_eval_run(self.selected_run, path)
             except OSError as exc:
                 self.app.notify(str(exc), severity="error")
                 return

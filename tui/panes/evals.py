@@ -269,11 +269,10 @@ class EvalsPane(RunStarts, DefinitionEdits, ResultsOut, Pane):
     def on_unmount(self) -> None:
         """Closing: stop every run's thread without cancelling anything at the provider.
         Runs stay in progress; a batch run is polled again when the pane next opens."""
+        from tui.core.background import call_in_loop
+
         for loop, runner in list(self.running.values()):
-            try:
-                loop.call_soon_threadsafe(runner.detach)
-            except RuntimeError:  # its loop already closed
-                pass
+            call_in_loop(loop, runner.detach)
 
     def action_cancel(self) -> None:
         entry = self.running.get(self.selected_run or -1)
@@ -283,51 +282,41 @@ class EvalsPane(RunStarts, DefinitionEdits, ResultsOut, Pane):
 
     @work(thread=True, group="eval-run", exit_on_error=False, name="eval run")
     def execute(self, run_id: int) -> None:
-        from store.store import Store
+        import time
+
         from tui.core.evals import service
 
-        profile, settings = self.tunedeck.profile, self.tunedeck.settings
-        with Store(self.tunedeck.db_path) as store:
-            model = store.evals.run(run_id).model
-            notice = service.jail_notice(store, run_id,
-                                         allowed=bool(settings.allow_unsandboxed_graders))
+        workbench = self.tunedeck.workbench
+        last = [0.0]
+
+        def progress(p) -> None:
+            now = time.monotonic()
+            if now - last[0] < 0.1 and p.status == "in_progress" and p.done != p.total:
+                return
+            last[0] = now
+            self.post_message(self.RunProgress(run_id, p.done, p.total, p.pass_rate,
+                                               p.eta_s, p.status,
+                                               dict(p.batch) if p.batch else None))
+
+        def keep(runner) -> None:
+            self.running[run_id] = (asyncio.get_running_loop(), runner)
+            self.launched.discard(run_id)
+
+        async def go(store):
+            notice = workbench.eval_jail_notice(run_id, store=store)
             if notice:  # no OS jail here: said before the run, not only per item
                 self.notify(notice, title="Python graders", severity="warning", timeout=15,
                             markup=False)
-            client = service.client_for(profile) if model else None
-            last = [0.0]
+            options = service.options_for(workbench.profile, workbench.settings,
+                                          batch_poll_s=self.batch_poll_s)
+            return await workbench.execute_eval(run_id, store=store, options=options,
+                                                on_progress=progress, runner_ref=keep)
 
-            def progress(p) -> None:
-                import time
-
-                now = time.monotonic()
-                if now - last[0] < 0.1 and p.status == "in_progress" and p.done != p.total:
-                    return
-                last[0] = now
-                self.post_message(self.RunProgress(run_id, p.done, p.total, p.pass_rate,
-                                                   p.eta_s, p.status,
-                                                   dict(p.batch) if p.batch else None))
-
-            async def go():
-                def keep(runner) -> None:
-                    self.running[run_id] = (asyncio.get_running_loop(), runner)
-                    self.launched.discard(run_id)
-
-                try:
-                    return await service.execute(store, run_id, client=client,
-                                                 options=service.options_for(
-                                                     profile, settings,
-                                                     batch_poll_s=self.batch_poll_s),
-                                                 on_progress=progress, runner_ref=keep)
-                finally:
-                    if client is not None:
-                        await client.close()
-
-            try:
-                run = asyncio.run(go())
-            finally:
-                self.running.pop(run_id, None)
-                self.launched.discard(run_id)
+        try:
+            run = workbench.run_in_thread(go)
+        finally:
+            self.running.pop(run_id, None)
+            self.launched.discard(run_id)
         if run.status in ("queued", "in_progress"):
             return  # detached: the app is closing, the run resumes next time
         self.post_message(self.RunProgress(run_id, 0, 0, 0.0, None, run.status))

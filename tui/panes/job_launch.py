@@ -88,19 +88,17 @@ class JobLaunch:
 
     @work(exclusive=True, group="jobs-launch", exit_on_error=False, name="launch job")
     async def launch_job(self, preflight: Any) -> None:
-        from tui.core.errors import explain
-        from tui.core.jobs.actions import launch
+        from tui.core.errors import describe_failure
 
         provider = self._provider()
         self._status("Launching: uploading what the provider does not have yet…")
         try:
-            job = await launch(provider, self.tunedeck.store, preflight,
-                               say=lambda text: self._status(text))
+            job = await self.tunedeck.workbench.launch_job(
+                preflight, provider=provider, say=lambda text: self._status(text))
         except Exception as exc:  # noqa: BLE001 - explained, nothing stored is lost
-            self.notify(str(explain(exc, key_env=self.tunedeck.profile.api_key_env,
-                                    settings=self.tunedeck.settings,
-                                    profile=self.tunedeck.profile.name))
-                        if is_api_error(exc) else f"{type(exc).__name__}: {exc}",
+            profile = self.tunedeck.profile
+            self.notify(describe_failure(exc, key_env=profile.api_key_env, profile=profile.name,
+                                         settings=self.tunedeck.settings),
                         title="Launch failed", severity="error", timeout=15)
             self._status(_launch_failed_hint(exc))
             return

@@ -262,11 +262,9 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
         app.bell()
 
     def _reload_details(self) -> None:
-        from tui.screens.job_detail import JobDetail
-
-        for screen in self.tunedeck.screen_stack:
-            if isinstance(screen, JobDetail):
-                screen.reload()
+        # An open JobDetail re-reads on store_changed; the watcher wrote on the UI thread's
+        # connection, which data_version does not count, so it is announced here.
+        self.tunedeck.store_changes.announce()
 
     # -- actions ----------------------------------------------------------------
     def action_refresh(self) -> None:

@@ -19,15 +19,13 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from tui.core import templates
-from tui.core.config import Capability
-from tui.core.inference_prices import estimate_cost
 from tui.core.playground.compose_fields import (
     parse_models,
     parse_params,
     parse_variables,
     prompt_messages,
 )
-from tui.core.playground.runner import RunOutcome, RunParams
+from tui.core.playground.runner import RunParams
 from tui.core.playground.status_line import shutdown_parts, status_parts
 from tui.panes.base import EmptyState, Pane
 from tui.panes.playground_examples import DatasetExamples
@@ -312,16 +310,9 @@ class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
         await outputs.mount_all(panels)
         self._arrange_outputs()
         for slot, (model, panel) in enumerate(zip(models, panels, strict=True)):
-            run_id = store.prompts.start_run(
-                profile=self.tunedeck.profile.name,
-                model=model,
-                input=filled,
-                api=api,
-                params=params.as_dict(),
-                prompt_version_id=version.id,
-                compare_group=group,
-                variables=self.variables(),
-            )
+            run_id = self.tunedeck.workbench.start_playground_run(
+                model=model, messages=filled, api=api, params=params,
+                prompt_version_id=version.id, compare_group=group, variables=self.variables())
             panel.start(run_id)
             self.stream(slot, run_id, model, filled, params, api)
 
@@ -335,62 +326,14 @@ class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
         params: RunParams,
         api: str,
     ) -> None:
-        from tui.core.playground.runner import stream_run
-        from tui.core.providers import make_client, require
-
-        profile = self.tunedeck.profile
-        outcome = RunOutcome()
-        status = "error"
+        # The one record-a-run sequence, shared with `tunedeck run` (core/playground/record.py).
         try:
-            require(profile, Capability.CHAT if api == "chat" else Capability.RESPONSES)
-            client = make_client(profile)
-            outcome = await stream_run(
-                client,
-                model=model,
-                messages=messages,
-                params=params,
-                api=api,  # type: ignore[arg-type]
+            await self.tunedeck.workbench.record_playground_run(
+                run_id, model=model, messages=messages, params=params, api=api,
                 on_delta=lambda text: self.post_message(self.RunDelta(slot, text)),
-                key_env=profile.api_key_env,
-            )
-            status = outcome.status
-        except Exception as exc:  # noqa: BLE001 - shown in the panel, with its cause
-            outcome.extra["error_text"] = str(exc)
-            status = "error"
-        except BaseException:
-            # Cancelled (esc, or the app closing): keep what arrived.
-            status = "stopped"
-            raise
+                shown=lambda: next((p.text for p in self._panels() if p.run_id == run_id), ""))
         finally:
-            self._record(run_id, model, status, outcome)
             self.post_message(self.RunFinished(slot, run_id))
-
-    def _record(self, run_id: int, model: str, status: str, outcome: RunOutcome) -> None:
-        panel_text = next((p.text for p in self._panels() if p.run_id == run_id), "")
-        text = outcome.output_text or panel_text
-        prices = self.tunedeck.settings.prices
-        cost = estimate_cost(
-            model,
-            outcome.input_tokens,
-            outcome.output_tokens,
-            input_overrides=prices.input,
-            output_overrides=prices.output,
-        )
-        error = outcome.extra.get("error_text") or (str(outcome.error) if outcome.error else None)
-        # esc is the user's choice, not a failure: "stopped", with what arrived and no error.
-        self.tunedeck.store.prompts.finish_run(
-            run_id,
-            status=status,
-            output_text=text,
-            error=error,
-            input_tokens=outcome.input_tokens,
-            cached_tokens=outcome.cached_tokens,
-            output_tokens=outcome.output_tokens,
-            reasoning_tokens=outcome.reasoning_tokens,
-            ttft_ms=outcome.ttft_ms,
-            latency_ms=outcome.latency_ms,
-            cost_usd=cost,
-        )
 
     def on_playground_pane_run_delta(self, message: RunDelta) -> None:
         for panel in self._panels():

@@ -68,18 +68,15 @@ class DistillRunScreen(ModalScreen[str | None]):
             yield Static("", id="distill-run-keys")
 
     def on_mount(self) -> None:
-        self.host.distills.listeners.append(self._changed)
-        self._changed(self.run_id)
+        self.host.store_changes.subscribe(self, self._changed)
+        self._changed()
 
-    def on_unmount(self) -> None:
-        if self._changed in self.host.distills.listeners:
-            self.host.distills.listeners.remove(self._changed)
-
-    def _changed(self, run_id: int) -> None:
+    def _changed(self) -> None:
         from tui.core.distill.distill_lineage import lineage
 
-        if run_id != self.run_id or not self.is_mounted:
+        if not self.is_mounted:
             return
+        run_id = self.run_id
         store = self.host.store
         run = store.distills.get(run_id)
         totals = store.distills.totals(run_id)

@@ -153,10 +153,9 @@ class GraderEditorScreen(ReportsWorkerErrors, ModalScreen[list[dict[str, Any]] |
         try:
             self.trial = await self.try_call(criteria, item)
         except Exception as exc:  # noqa: BLE001 - shown in the editor, the editor stays
-            from tui.core.errors import explain
+            from tui.core.errors import describe_failure
 
-            text = str(explain(exc)) if type(exc).__module__.startswith("openai") \
-                else f"{type(exc).__name__}: {exc}"
+            text = describe_failure(exc)
             box.update(styled(("Could not try the graders:", "red"), " ", text))
             return
         box.update(describe_trial(self.trial, item.label))

@@ -114,6 +114,7 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
         table.add_columns("step", "checkpoint model", "train loss", "valid loss",
                           "train acc", "valid acc")
         self._ready = True
+        self.pane.tunedeck.store_changes.subscribe(self, self.reload)
         self.reload()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:

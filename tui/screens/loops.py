@@ -66,18 +66,9 @@ class LoopsScreen(ModalScreen[None]):
                          "esc close", id="loops-keys")
 
     def on_mount(self) -> None:
-        self.tunedeck.loops.listeners.append(self._loop_changed)
-        self.set_interval(1.0, self.refresh_loops)
+        self.tunedeck.store_changes.subscribe(self, self.refresh_loops)
         self.refresh_loops()
         self.query_one("#loops-list", OptionList).focus()
-
-    def on_unmount(self) -> None:
-        listeners = self.tunedeck.loops.listeners
-        if self._loop_changed in listeners:
-            listeners.remove(self._loop_changed)
-
-    def _loop_changed(self, _loop_id: int) -> None:
-        self.refresh_loops()
 
     def refresh_loops(self) -> None:
         store = self.tunedeck.store

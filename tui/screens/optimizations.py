@@ -142,7 +142,9 @@ class OptimizationsScreen(ModalScreen[None]):
                          "v the best prompt version · esc close", id="opt-keys")
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.refresh_view)
+        # A search runs in `tunedeck prompt optimize` (another process): its commits
+        # reach this view through store_changed's data_version timer.
+        self.tunedeck.store_changes.subscribe(self, self.refresh_view)
         self.refresh_view()
         self.query_one("#opt-list", OptionList).focus()
 

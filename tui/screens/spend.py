@@ -76,15 +76,11 @@ class SpendScreen(ReportsWorkerErrors, ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="spend", exit_on_error=False, name="spend ledger")
     def load(self) -> None:
-        from store import Store
-        from tui.core.spend import check_budget, ledger, totals
+        from tui.core.spend import totals
 
-        settings = self.tunedeck.settings
-        with Store(self.tunedeck.db_path) as store:
-            entries = ledger(store, settings)
-            budgets = [check_budget(store, settings, name, 0.0, entries=entries)
-                       for name, profile in settings.profiles.items()
-                       if profile.budget_usd is not None]
+        workbench = self.tunedeck.workbench
+        with workbench.connect() as store:  # this worker thread's own connection
+            entries, budgets = workbench.spend(store=store)
         self.app.call_from_thread(self.show, totals(entries, self.by), budgets, entries)
 
     def show(self, groups: list[Any], budgets: list[Any], entries: list[Any]) -> None:
