@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from tui.ui_text import lines, styled
+from tui.worker_errors import ReportsWorkerErrors
 
 
 @dataclass
@@ -36,7 +37,7 @@ class OptimizeChoices:
     model: str
 
 
-class OptimizeForm(ModalScreen[Any]):
+class OptimizeForm(ReportsWorkerErrors, ModalScreen[Any]):
     DEFAULT_CSS = """
     OptimizeForm { align: center middle; }
     OptimizeForm > Vertical { width: 110; height: auto; max-height: 95%;
