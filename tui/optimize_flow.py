@@ -28,6 +28,10 @@ def start_optimize(app: Any, *, version_id: int | None = None,
     from tui.screens.optimize_start import OptimizeChoices, OptimizeForm
 
     store = app.store
+    if version_id is None and eval_id is not None:
+        from tui.core.optimize.seed_prompt import seed_from_eval
+
+        version_id = seed_from_eval(store, eval_id)
     versions = [(f"{p.name}@{v.version}", v.id) for p in store.prompts.list()
                 for v in store.prompts.versions(p.name)]
     evals = [(e.name, e.id) for e in store.evals.list()]
@@ -38,9 +42,6 @@ def start_optimize(app: Any, *, version_id: int | None = None,
     if not evals:
         app.notify("Add an eval first (Evals, o): it scores the candidates", severity="warning")
         return
-    if version_id is None and eval_id is not None:
-        used = [r.prompt_version_id for r in store.evals.runs(eval_id) if r.prompt_version_id]
-        version_id = used[-1] if used else None
     model = ""
     if version_id is not None:
         model = store.prompts.version(version_id).model or ""
