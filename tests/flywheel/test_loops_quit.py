@@ -22,3 +22,21 @@ async def test_q_in_the_loops_view_quits(tmp_path) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert app.return_code == 0  # the app is exiting, not back on a pane
+
+
+async def test_q_in_the_optimizations_view_quits_too(tmp_path) -> None:
+    from tui.screens.optimizations import OptimizationsScreen
+
+    app = seeded_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.push_screen(OptimizationsScreen())
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, OptimizationsScreen)
+        app.push_screen(OptimizationsScreen())
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0

@@ -114,7 +114,9 @@ class OptimizationsScreen(ModalScreen[None]):
     OptimizationsScreen #opt-keys { height: 1; color: $text-muted; }
     """
     BINDINGS: ClassVar = [
-        Binding("escape,q", "dismiss", "Close", id="optimizations.close"),
+        # q quits here as everywhere else (as in the loops view); esc closes the view.
+        Binding("escape", "dismiss", "Close", id="optimizations.close"),
+        Binding("q", "app.quit", "Quit", id="optimizations.quit"),
         Binding("x", "stop", "Stop the search", id="optimizations.stop"),
         Binding("c", "compare", "Held-out comparison", id="optimizations.compare"),
         Binding("v", "best_version", "Best prompt version", id="optimizations.best"),
