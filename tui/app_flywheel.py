@@ -102,6 +102,9 @@ class FlywheelActions(_Base):
             if request is not None:
                 self._loop_preflight(request)
 
+        if version_id is None:  # the version in view in Datasets, when it can train
+            current = self.workbench.current_version_id
+            version_id = current if current in {v for _, v in versions} else None
         self.push_screen(LoopStart(versions, evals, models, version_id=version_id), chosen)
 
     def _loop_preflight(self: Host, request: Any) -> None:

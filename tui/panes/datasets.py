@@ -93,10 +93,19 @@ class DatasetsPane(VersionActions, Pane):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.version_id: int | None = None
+        self._version_id: int | None = None
         self.filter_index = 0
         self.search: str | None = None
         self.category: str | None = None
+
+    @property
+    def version_id(self) -> int | None:
+        return self._version_id
+
+    @version_id.setter
+    def version_id(self, value: int | None) -> None:
+        self._version_id = value
+        self.tunedeck.workbench.current_version_id = value  # what the job/loop forms start on
 
     def compose(self) -> ComposeResult:
         yield EmptyState(self.empty_text, classes="empty-state")

@@ -67,7 +67,10 @@ class JobLaunch:
                    for c in ev.testing_criteria or [] if isinstance(c, dict)]
         from tui.core.finetune.form_choices import form_choices
 
-        self.tunedeck.push_screen(JobCreate(versions, models, graders=graders,
+        current = self.tunedeck.workbench.current_version_id
+        initial = ({"training_version_id": current}
+                   if current in {v for _, v in versions} else None)
+        self.tunedeck.push_screen(JobCreate(versions, models, graders=graders, initial=initial,
                                             choices=form_choices(profile)), chosen)
 
     def preflight(self, spec: Any) -> None:

@@ -32,6 +32,9 @@ class Workbench:
         self.db_path = Path(db_path)
         self.profile: Profile = settings.profile(profile)
         self._store: Store | None = None
+        # The dataset version the user has in view (Datasets pane): the job and loop forms
+        # start from it rather than from whichever version is listed first.
+        self.current_version_id: int | None = None
 
     @classmethod
     def on(cls, store: Store, settings: Settings, profile: Profile) -> Workbench:
