@@ -50,7 +50,7 @@ async def test_spend_ledger_groups_by_hostile_names(seeded, isolated_home, shots
     async with app.run_test(headless=False, size=SIZE, notifications=True) as pilot:
         await ready(pilot)
         await pilot.press("f9")
-        await until(pilot, lambda: shows(app, "#spend-title", "entries"))
+        await until(pilot, lambda: shows(app, "#spend-title", " total "))
         assert_shown(app, PROFILE, within=app.screen.query_one("#spend-budgets"), prefix=12)
         while "by model" not in str(app.screen.query_one("#spend-title").render()):
             await pilot.press("g")
