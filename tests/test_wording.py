@@ -60,3 +60,40 @@ async def test_empty_state_paragraphs_reflow_at_80_columns():
         words = [line.split() for line in lines if line.strip()]
         assert words and all(len(w) > 1 for w in words), lines
         assert "\n\n" in str(state.render()) and "provider\n" not in str(state.render())
+
+
+async def test_the_help_filters_its_keys_after_slash():
+    """A searchable help (issue 21, 'also expected'): `/` focuses a filter, typing keeps
+    only the bindings whose key, action or id match; ? and q still close it before `/`."""
+    from textual.widgets import Input
+
+    from tests.apphelpers import make_app, ready, rendered, settle
+    from tui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        everything = rendered(app.screen.query_one("#help-text"))
+        assert "datasets.import" in everything and "jobs.new" in everything
+        await pilot.press("slash")
+        await settle(pilot)
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"distill")
+        await settle(pilot)
+        shown = rendered(app.screen.query_one("#help-text"))
+        assert "datasets.distill" in shown and "evals.distill" in shown
+        assert "datasets.import" not in shown and "jobs.new" not in shown
+        await pilot.press(*"zzz")
+        await settle(pilot)
+        assert "No key matches 'distillzzz'" in rendered(app.screen.query_one("#help-text"))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        await pilot.press("q")  # before `/`, q still closes help
+        await settle(pilot)
+        assert not isinstance(app.screen, HelpScreen)

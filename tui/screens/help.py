@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from tui.ui_text import lines, plain, styled
 
@@ -24,6 +24,7 @@ def binding_rows(bindings: list[BindingType], keymap: dict[str, str]) -> list[tu
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark,f1", "dismiss", "Close help", id="help.close"),
+        Binding("slash", "filter", "Filter keys", id="help.filter"),
     ]
 
     def __init__(self, sections: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
@@ -31,21 +32,44 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
+        yield Input(placeholder="/ filters: type part of a key, an action or an id",
+                    id="help-filter")
+        with VerticalScroll(id="help-body"):
+            yield Static(self._text(""), id="help-text")
+
+    def on_mount(self) -> None:
+        # The filter waits for `/`: focused at once, it would swallow `?` and `q`, which
+        # close help.
+        self.query_one("#help-body").focus()
+
+    def _text(self, query: str):
         # Keys come from the user's keymap: parts, not markup (a key named "[" is text).
+        needle = query.strip().casefold()
         rows: list = [
             styled(("tunedeck — keys", "b"),
                    "  (remap any binding by its id in config.toml [keymap])"),
             "",
         ]
         for title, bindings in self.sections:
+            shown = [b for b in bindings
+                     if not needle or any(needle in part.casefold() for part in b)]
+            if not shown:
+                continue
             rows.append(styled((title, "b $accent")))
-            for keys, description, binding_id in bindings:
+            for keys, description, binding_id in shown:
                 rows.append(styled("  ", (f"{keys:<22}", "b"), f" {description:<34} ",
                                    (binding_id, "dim")))
             rows.append("")
+        if needle and len(rows) == 2:
+            rows.append(plain(f"No key matches {query.strip()!r}.", "dim"))
         rows.append(plain("ctrl+p opens the command palette: every action, searchable.", "dim"))
-        with VerticalScroll(id="help-body"):
-            yield Static(lines(rows), id="help-text")
+        return lines(rows)
+
+    def action_filter(self) -> None:
+        self.query_one("#help-filter", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#help-text", Static).update(self._text(event.value))
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
