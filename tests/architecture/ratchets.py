@@ -28,12 +28,6 @@ tui/local/serving.py:<module> -> tui.sandbox.engine
 
 # Modules on an import cycle (TYPE_CHECKING and function-local imports count).
 CYCLE_MEMBERS = entries("""
-# the provider port and the loop: fireworks.py reads the loop token, the loop preflights
-tui.core.finetune.factory
-tui.core.finetune.fireworks
-tui.core.jobs.actions
-tui.core.jobs.preflight
-tui.core.loop
 """)
 
 # Workers (`@work`, `run_worker`) without a literal exit_on_error=False, as "path:function".

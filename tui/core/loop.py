@@ -26,8 +26,7 @@ from store.jobs import FINAL_STATUSES
 from store.loops import FINAL_STAGES
 from store.records import Loop
 from tui.core.evals.runner import Progress, RunnerOptions
-
-LOOP_METADATA_KEY = "tunedeck_loop"
+from tui.core.jobs.spec import LOOP_METADATA_KEY
 
 
 class LoopError(Exception):

@@ -206,7 +206,7 @@ class FireworksProvider:
 
     def create_kwargs(self, spec: JobSpec, training_file: str,
                       validation_file: str | None) -> dict[str, Any]:
-        from tui.core.loop import LOOP_METADATA_KEY
+        from tui.core.jobs.spec import LOOP_METADATA_KEY
 
         hyper, options = spec.hyperparameters, spec.options
         config: dict[str, Any] = {"base_model": spec.model}

@@ -10,6 +10,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+# The metadata key a guided loop stamps on its jobs, so a job found on the provider can be
+# matched back to its loop (Fireworks has no metadata field and carries it in the name).
+LOOP_METADATA_KEY = "tunedeck_loop"
+
 METHODS = ("supervised", "dpo", "reinforcement")
 REASONING_EFFORTS = ("low", "medium", "high")
 MAX_METADATA = 16
