@@ -107,3 +107,19 @@ async def test_a_new_run_on_the_provider_is_added_once(sandbox, tmp_path, monkey
         again = await sync_profile(port(profile, client), store, profile)
         assert again.added() == 0
     await client.close()
+
+
+def test_the_quick_job_sync_links_jobs_to_their_dataset_versions(sandbox, isolated_home,
+                                                                  monkeypatch, tmp_path):
+    # `jobs list --sync` (and the Jobs pane's `s`) share sync_job_list with `sync`: a job
+    # trained on a known upload gets its dataset version (lineage), not only its row.
+    configure(isolated_home, sandbox.base_url, sandbox.api_key, monkeypatch)
+    db = tmp_path / "quick.db"
+    seeded = seed(sandbox, db)
+    assert run_cli(db, "sync", "--only", "files") == 0
+    with Store(db) as store:
+        assert store.jobs.by_remote_id("acct", seeded["job"]) is None
+    assert run_cli(db, "jobs", "list", "--sync") == 0
+    with Store(db) as store:
+        job = store.jobs.by_remote_id("acct", seeded["job"])
+        assert job.training_version_id == seeded["version_id"]

@@ -149,14 +149,12 @@ def _find(store: Any, profile: Any, ref: str, *, fetch: bool = True) -> Any:
 
 def cmd_list(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
     if args.sync:
-        from tui.core.jobs.sync import sync_all
-        from tui.core.retirement import refresh_models
+        from tui.core.sync import sync_job_list
 
         async def pull() -> None:
             provider = _provider(profile)
             try:
-                await sync_all(provider, store, profile.name)
-                await refresh_models(provider, store, profile.name)
+                await sync_job_list(provider, store, profile.name)
             finally:
                 await provider.close()
 

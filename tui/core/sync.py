@@ -258,6 +258,21 @@ async def _sync_jobs(provider: FineTuningProvider, store: Store, profile: str,
             "(tunedeck jobs list shows them)")
 
 
+async def sync_job_list(provider: FineTuningProvider, store: Store, profile: str) -> list[Any]:
+    """The quick sync (Jobs pane `s`, `tunedeck jobs list --sync`): the provider's job
+    list into the store, each job linked to the dataset version it trained on, and the
+    model list with its shutdown dates — without each job's events and files."""
+    from tui.core.jobs.sync import sync_all
+    from tui.core.retirement import refresh_models
+
+    try:
+        jobs = await sync_all(provider, store, profile)
+    finally:
+        _link_jobs_to_versions(store, profile)
+    await refresh_models(provider, store, profile)
+    return jobs
+
+
 def _link_jobs_to_versions(store: Store, profile: str) -> None:
     """Jobs trained on a file known to come from a dataset version get that link (lineage)."""
     versions = {f.remote_id: f.dataset_version_id for f in store.files.list(profile)

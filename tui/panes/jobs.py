@@ -308,16 +308,12 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
 
     @work(exclusive=True, group="jobs-sync", exit_on_error=False, name="sync jobs")
     async def sync_jobs(self) -> None:
-        from tui.core.jobs.sync import sync_all
+        from tui.core.sync import sync_job_list
 
         profile = self.tunedeck.profile
         provider = self._provider()
         try:
-            jobs = await sync_all(provider, self.tunedeck.store, profile.name)
-            # The shutdown dates come with the model list (the notice and the dates column).
-            from tui.core.retirement import refresh_models
-
-            await refresh_models(provider, self.tunedeck.store, profile.name)
+            jobs = await sync_job_list(provider, self.tunedeck.store, profile.name)
         finally:
             await provider.close()
         self.notify(f"Synced {len(jobs)} job(s) from {profile.name}")
