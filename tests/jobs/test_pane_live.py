@@ -11,7 +11,7 @@ from tui.app import TunedeckApp
 from tui.screens.job_create import JobCreate
 from tui.screens.job_detail import JobDetail
 from tui.screens.job_preflight import JobPreflight
-from tui.widgets.loss_chart import LossChart
+from tui.widgets.metric_plot import MetricPlot
 
 SIZE = (140, 40)
 
@@ -68,7 +68,7 @@ async def test_launch_through_preflight_and_watch_to_succeeded(tmp_path, sandbox
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, JobDetail))
         await pilot.pause()
-        chart = app.screen.query_one("#chart-loss", LossChart)
+        chart = app.screen.query_one("#chart-loss", MetricPlot)
         assert chart.steps == set(range(1, total + 1))
         # Only valid lines were uploaded, once.
         files = app.store.files.list("sandbox")

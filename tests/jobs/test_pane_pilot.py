@@ -16,7 +16,7 @@ from tui.panes.jobs import JobsPane
 from tui.screens.job_create import JobCreate
 from tui.screens.job_detail import JobDetail
 from tui.screens.job_preflight import JobPreflight
-from tui.widgets.loss_chart import LossChart
+from tui.widgets.metric_plot import MetricPlot
 
 SIZE = (140, 40)
 
@@ -59,9 +59,20 @@ async def test_detail_shows_chart_checkpoints_and_plain_error(seeded):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, JobDetail) and app.screen.job_id == ids["running"]
-        chart = app.screen.query_one("#chart-loss", LossChart)
+        chart = app.screen.query_one("#chart-loss", MetricPlot)
         assert chart.steps == set(range(1, 19))
         assert set(chart.series) == {"train", "valid"}
+        # `s` smooths both charts (EMA), `+` zooms onto the latest steps, `-` back out.
+        await pilot.press("s", "plus", "plus")
+        await pilot.pause()
+        for one in app.screen.query(MetricPlot):
+            assert (one.view.smoothing, one.view.zoom) == (0.6, 2)
+        shown = chart.shown["train"]
+        assert [step for step, _ in shown] == list(range(14, 19))
+        assert shown != [p for p in sorted(chart.series["train"]) if p[0] >= 14]
+        assert "loss (EMA 0.6 · last 1/4 of steps)" in str(chart.render())
+        await pilot.press("minus", "minus", "minus")
+        assert chart.view.zoom == 0 and len(chart.shown["train"]) == 18
         assert app.screen.query_one("#job-checkpoints", DataTable).row_count == 1
         assert len(app.screen.query_one("#job-events").lines) == 19
         await pilot.press("escape")

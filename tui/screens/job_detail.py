@@ -29,7 +29,7 @@ from tui.core.jobs.present import (
 )
 from tui.core.untrusted import visible
 from tui.ui_text import cells, lines, plain, rich_plain, styled
-from tui.widgets.loss_chart import LossChart
+from tui.widgets.metric_plot import MetricPlot
 from tui.worker_errors import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -79,6 +79,11 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
         Binding("e", "eval_model", "Eval vs base", id="jobs.detail.eval"),
         Binding("d", "make_answerable", "Make it answer", id="jobs.detail.deploy"),
         Binding("R", "retrain", "Retrain elsewhere", id="jobs.detail.retrain"),
+        # The charts' view (both charts at once); the mouse wheel over a chart zooms too.
+        Binding("s", "smooth", "Smooth charts (EMA)", id="jobs.detail.smooth", show=False),
+        Binding("plus,equals_sign", "zoom(1)", "Zoom onto the latest steps",
+                id="jobs.detail.zoom_in", show=False),
+        Binding("minus", "zoom(-1)", "Zoom out", id="jobs.detail.zoom_out", show=False),
     ]
 
     def __init__(self, pane: DetailOwner, job_id: int) -> None:
@@ -98,8 +103,8 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
         yield Static("", id="job-detail-answer")
         yield Static("", id="job-detail-error")
         with Horizontal(id="job-detail-charts"):
-            yield LossChart("loss", id="chart-loss")
-            yield LossChart("token accuracy", id="chart-accuracy")
+            yield MetricPlot("loss", id="chart-loss")
+            yield MetricPlot("token accuracy", id="chart-accuracy")
         with TabbedContent(id="job-detail-tabs"):
             with TabPane("Events", id="job-tab-events"):
                 yield Log(id="job-events", auto_scroll=True)
@@ -156,8 +161,8 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
         self._show_error(job)
         charts = metric_series(store.jobs.metrics(job.id))
         if self._changed("charts", charts):
-            self.query_one("#chart-loss", LossChart).set_series(charts.get("loss", {}))
-            second = self.query_one("#chart-accuracy", LossChart)
+            self.query_one("#chart-loss", MetricPlot).set_series(charts.get("loss", {}))
+            second = self.query_one("#chart-accuracy", MetricPlot)
             if "reward" in charts and "accuracy" not in charts:
                 second.title = "reward"
                 second.set_series(charts["reward"])
@@ -291,6 +296,17 @@ class JobDetail(ReportsWorkerErrors, Screen[None]):
 
     def action_refresh(self) -> None:
         self.pane.action_refresh()
+
+    def _charts(self) -> list[MetricPlot]:
+        return list(self.query(MetricPlot))
+
+    def action_smooth(self) -> None:
+        for chart in self._charts():
+            chart.set_view(chart.view.next_smoothing())
+
+    def action_zoom(self, by: int) -> None:
+        for chart in self._charts():
+            chart.set_view(chart.view.zoomed(by))
 
     def action_job(self, action: str) -> None:
         self.pane.confirm_action(self.job_id, action)
