@@ -2,7 +2,7 @@
 
 1. Throughput: N items against the sandbox with a fixed added latency L per
    request (`X-Sandbox-Fault: latency=L`) at concurrency C. The sandbox runs in
-   its own process (`python -m tui.cli sandbox --port 0`), so the figure is the
+   its own process (`python -m tui.cli.main sandbox --port 0`), so the figure is the
    runner's alone, not the runner's and the server's sharing one interpreter.
    The ideal is C / L', where L' is the mean request latency measured in the
    same run at C=1 (L plus the sandbox's own answer time), so the ratio
@@ -55,7 +55,7 @@ class SandboxProcess:
     def __enter__(self) -> SandboxProcess:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "sandbox", "--port", "0", "--api-key", API_KEY,
+            [sys.executable, "-m", "tui.cli.main", "sandbox", "--port", "0", "--api-key", API_KEY,
              "--speed", "1000"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         for line in self.proc.stdout:

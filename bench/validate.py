@@ -316,7 +316,7 @@ def main() -> int:
         print(f"(a) cookbook-style, 1 process : {a_wall:6.2f} s wall {a_cpu:6.2f} s CPU  "
               f"peak RSS {a_peak / 1024:7.1f} MB  valid {a['valid']:,}  tokens {a['tokens']:,}"
               f"  [load {os.getloadavg()[0]:.2f}]")
-        cli = [sys.executable, "-m", "tui.cli", "validate", str(path), "--json",
+        cli = [sys.executable, "-m", "tui.cli.main", "validate", str(path), "--json",
                "--workers", str(args.workers)]
         b_wall, b_peak, b_out = run_child(cli)
         b_cpu = LAST_CPU

@@ -119,7 +119,7 @@ async def test_command_palette_lists_pane_actions():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        from tui.commands_palette import TunedeckCommands
+        from tui.palette import TunedeckCommands
 
         provider = TunedeckCommands(app.screen)
         names = [name for name, _, _ in provider._commands()]

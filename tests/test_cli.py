@@ -8,14 +8,14 @@ import sys
 import pytest
 
 from tui import __version__
-from tui.cli import build_parser, main
+from tui.cli.main import build_parser, main
 
 
 def run_cli(*args: str, env_home: str) -> subprocess.CompletedProcess[str]:
     import os
 
     env = {**os.environ, "TUNEDECK_HOME": env_home}
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "tui.cli.main", *args], capture_output=True,
                           text=True, env=env, timeout=60)
 
 
@@ -57,7 +57,7 @@ async def test_the_tui_sandbox_keeps_its_state_across_restarts(tmp_path):
 
     from openai import AsyncOpenAI
 
-    from tui.commands.sandbox_session import open_sandbox, sandbox_state_path
+    from tui.cli.sandbox_session import open_sandbox, sandbox_state_path
 
     db = tmp_path / "home" / "tunedeck.db"
     server = open_sandbox(db)
@@ -79,15 +79,15 @@ async def test_the_tui_sandbox_keeps_its_state_across_restarts(tmp_path):
 
 
 def test_exit_codes_are_defined_once():
-    # One definition in tui/commands/plumbing.py (issue 15): five modules each had their own.
+    # One definition in tui/cli/plumbing.py (issue 15): five modules each had their own.
     import re
     from pathlib import Path
 
-    from tui.commands import plumbing
+    from tui.cli import plumbing
 
     root = Path(__file__).resolve().parents[1] / "tui"
     defining = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                       if re.search(r"^EXIT_\w+(, EXIT_\w+)* *=", p.read_text(), re.M))
-    assert defining == ["commands/plumbing.py"]
+    assert defining == ["cli/plumbing.py"]
     assert (plumbing.EXIT_OK, plumbing.EXIT_FAILED, plumbing.EXIT_USAGE, plumbing.EXIT_PROVIDER,
             plumbing.EXIT_INTERRUPTED) == (0, 1, 2, 3, 130)

@@ -12,8 +12,8 @@ import pytest
 from store import Store
 from tests.evals.helpers import EXACT, TEMPLATE
 from tests.jobs.helpers import MODEL, stored_version
-from tui.cli import build_parser, main, tui_session
-from tui.commands.sandbox_session import endpoint_path
+from tui.cli.main import build_parser, main, tui_session
+from tui.cli.sandbox_session import endpoint_path
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_tunedeck_sandbox_state_and_its_wal_are_private(tmp_path):
     state.parent.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "sandbox", "--port", "0", "--state", str(state),
+        [sys.executable, "-m", "tui.cli.main", "sandbox", "--port", "0", "--state", str(state),
          "--api-key", "sk-sandbox-private-test"],
         stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
@@ -120,7 +120,7 @@ def test_eval_exports_are_private_even_over_a_world_readable_file(tmp_path, suff
 
 def test_the_cli_export_over_a_world_readable_file_is_private(tmp_path):
     from tests.jobs.helpers import stored_version
-    from tui import cli
+    from tui.cli import main as cli
 
     db = tmp_path / "c.db"
     with Store(db) as store:

@@ -14,13 +14,13 @@ from textual.worker import Worker, WorkerState
 
 from tui import __version__
 from tui.app_flywheel import FlywheelActions
-from tui.commands_palette import TunedeckCommands
 from tui.core.config import Profile, Settings
 from tui.core.providers import key_status
 from tui.core.untrusted import visible
 from tui.core.workbench import Workbench
 from tui.distill_runner import DistillRunner
 from tui.loop_runner import LoopRunner
+from tui.palette import TunedeckCommands
 from tui.panes.base import Pane, is_shown
 from tui.panes.registry import PANES, PaneSpec
 from tui.store_changes import StoreChanges

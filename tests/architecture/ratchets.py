@@ -17,7 +17,7 @@ def entries(text: str) -> frozenset[str]:
 # Imports across a layer boundary, as "path:function -> imported.module"
 # ("<module>" for module level, type-checking imports included).
 LAYER_EXCEPTIONS = entries("""
-tui/cli.py:run_tui -> tui.app
+tui/cli/main.py:run_tui -> tui.app
 tui/app.py:<module> -> tui.sandbox.runner
 tui/local/data.py:<module> -> tui.sandbox.engine
 tui/local/engine.py:<module> -> tui.sandbox.engine
@@ -49,7 +49,7 @@ tui/core/finetune/errors.py
 tui/sandbox/errors.py
 tui/panes/evals.py
 tui/sandbox/routes/evals.py
-tui/commands/export.py
+tui/cli/export.py
 tui/core/evals/export.py
 tui/core/export.py
 tui/local/export.py
@@ -57,10 +57,10 @@ tui/core/finetune/fireworks.py
 tui/sandbox/dialects/fireworks.py
 tui/core/evals/flywheel.py
 tui/core/flywheel.py
-tui/commands/jobs.py
+tui/cli/jobs.py
 tui/panes/jobs.py
 tui/sandbox/jobs.py
-tui/commands/loop.py
+tui/cli/loop.py
 tui/core/loop.py
 tui/local/models.py
 tui/sandbox/routes/models.py
@@ -73,15 +73,15 @@ tui/core/evals/service.py
 tui/sandbox/service.py
 tui/core/finetune/shapes.py
 tui/sandbox/shapes.py
-tui/commands/spend.py
+tui/cli/spend.py
 tui/core/spend.py
 tui/screens/spend.py
-tui/commands/sync.py
+tui/cli/sync.py
 tui/core/jobs/sync.py
 tui/core/sync.py
 tui/core/finetune/together.py
 tui/sandbox/dialects/together.py
-tui/commands/validate.py
+tui/cli/validate.py
 tui/core/datasets/validate.py
 """)
 

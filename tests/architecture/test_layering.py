@@ -23,13 +23,13 @@ from tests.architecture.imports import ROOT, Import, imports_in, imports_of, nam
 from tests.architecture.ratchets import LAYER_EXCEPTIONS
 
 # The Textual UI: the App, its panes, screens, widgets and their helpers.
-UI = ("textual", "tui.app", "tui.app_flywheel", "tui.commands_palette", "tui.loop_runner",
+UI = ("textual", "tui.app", "tui.app_flywheel", "tui.palette", "tui.loop_runner",
       "tui.worker_errors", "tui.ui_text", "tui.panes", "tui.screens", "tui.widgets")
-UI_FILES = ("tui/app.py", "tui/app_flywheel.py", "tui/commands_palette.py",
+UI_FILES = ("tui/app.py", "tui/app_flywheel.py", "tui/palette.py",
             "tui/loop_runner.py", "tui/worker_errors.py", "tui/ui_text.py", "tui/panes",
             "tui/screens", "tui/widgets")
-CLI = ("tui.cli", "tui.commands")
-CLI_FILES = ("tui/cli.py", "tui/commands")
+CLI = ("tui.cli",)
+CLI_FILES = ("tui/cli",)
 SERVERS = ("tui.sandbox",)
 ENGINES = ("tui.local",)
 ENGINE_FILES = ("tui/local",)

@@ -93,7 +93,7 @@ def sft_error_file(path: Path) -> Path:
 
 def run_validate(argv: list[str]) -> int:
     """`tunedeck validate …` through the subcommand's own register/func."""
-    from tui.commands.validate import register
+    from tui.cli.validate import register
 
     parser = argparse.ArgumentParser(prog="tunedeck")
     register(parser.add_subparsers(dest="command"))

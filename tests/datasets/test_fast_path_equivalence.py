@@ -212,7 +212,7 @@ def test_the_reference_tokenizer_counts_the_same(tmp_path, monkeypatch):
 def test_cli_json_on_a_file_big_enough_for_workers(tmp_path):
     path = mixed_file(tmp_path / "big.jsonl", min_bytes=parallel.MIN_PARALLEL_BYTES + 500_000,
                       seed=5)
-    out = subprocess.run([sys.executable, "-m", "tui.cli", "validate", str(path), "--json",
+    out = subprocess.run([sys.executable, "-m", "tui.cli.main", "validate", str(path), "--json",
                           "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 1, out.stderr  # not trainable: it has errors
     assert json.loads(out.stdout) == report_of(path, workers=1)

@@ -22,7 +22,7 @@ NOT_REGULAR = "not a regular file"
 
 def tunedeck(*argv: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "tui.cli", *argv], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "tui.cli.main", *argv], capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=timeout)
 
 

@@ -13,7 +13,7 @@ from store import Store
 from tests.distill.helpers import TEACHER
 from tests.flywheel.helpers import capitals_eval
 from tests.flywheel.test_cli_loop import configure
-from tui.cli import main
+from tui.cli.main import main
 
 
 def test_distill_asks_before_spending_then_resumes_with_yes(isolated_home, sandbox, monkeypatch,

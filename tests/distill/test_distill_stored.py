@@ -11,7 +11,7 @@ from openai import AsyncOpenAI, NotFoundError
 from store import Store
 from tests.distill.helpers import TEACHER
 from tests.flywheel.test_cli_loop import configure
-from tui.cli import main
+from tui.cli.main import main
 
 
 def question(i: int) -> str:

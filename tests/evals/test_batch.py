@@ -248,7 +248,7 @@ def test_parse_models():
 def test_cli_batch_run(sandbox, isolated_home, monkeypatch, tmp_path, capsys):
     from tests.evals.helpers import EXACT, TEMPLATE, items
     from tests.evals.test_cli_import import KEY_ENV
-    from tui import cli
+    from tui.cli import main as cli
 
     monkeypatch.setenv(KEY_ENV, sandbox.api_key)
     (isolated_home / "config.toml").write_text(

@@ -9,7 +9,7 @@ import pytest
 from store import Store
 from tests.evals.helpers import EXACT, TEMPLATE
 from tests.jobs.helpers import SANDBOX_KEY_ENV
-from tui.cli import main
+from tui.cli.main import main
 from tui.core.evals.chooser import build_chooser, wilson
 from tui.core.evals.definition import parse, save_to_store
 

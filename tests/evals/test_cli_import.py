@@ -9,7 +9,7 @@ import pytest
 
 from store.store import Store
 from tests.evals.helpers import EXACT, TEMPLATE, client, items
-from tui import cli
+from tui.cli import main as cli
 from tui.core.evals.importer import import_openai
 
 KEY_ENV = "TUNEDECK_TEST_SANDBOX_KEY"

@@ -7,7 +7,7 @@ import json
 
 from store import Store
 from tests.jobs.helpers import stored_version
-from tui.cli import main
+from tui.cli.main import main
 from tui.core.evals.definition import load
 from tui.core.evals.starter import split_conversation
 from tui.core.paths import default_db_path

@@ -191,7 +191,7 @@ def _eval_file(tmp_path: Path) -> Path:
 
 def test_eval_run_refuses_unjailed_graders_until_the_user_opts_in(tmp_path, monkeypatch,
                                                                   capsys):
-    from tui import cli
+    from tui.cli import main as cli
 
     monkeypatch.setenv("TUNEDECK_JAIL_UNAVAILABLE", "1")
     db, path = str(tmp_path / "t.db"), str(_eval_file(tmp_path))

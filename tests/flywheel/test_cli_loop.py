@@ -7,7 +7,7 @@ import json
 from store import Store
 from tests.flywheel.helpers import N_ITEMS, capitals_eval
 from tests.jobs.helpers import MODEL, SANDBOX_KEY_ENV, stored_version
-from tui.cli import main
+from tui.cli.main import main
 
 
 def configure(home, sandbox, monkeypatch, budget: float | None = None) -> None:

@@ -97,7 +97,7 @@ def test_small_amounts_keep_their_digits_and_a_passed_budget_says_so(tmp_path):
 
 
 def test_cli_spend_flags_a_passed_budget(isolated_home, capsys):
-    from tui.cli import main
+    from tui.cli.main import main
     from tui.core.paths import default_db_path
 
     (isolated_home / "config.toml").write_text("[profiles.work]\nkind = 'openai'\nbudget_usd = 0\n")

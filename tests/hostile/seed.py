@@ -10,7 +10,7 @@ from pathlib import Path
 
 from store import Store
 from tests.hostile import corpus
-from tui import cli
+from tui.cli import main as cli
 from tui.core.dataset_versions import import_file
 
 KEY_ENV = "TUNEDECK_TEST_SANDBOX_KEY"

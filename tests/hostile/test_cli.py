@@ -10,7 +10,7 @@ import re
 
 from store import Store
 from tests.hostile import corpus
-from tui import cli
+from tui.cli import main as cli
 
 # Any control character but newline and tab, C1 controls, bidi controls: what a
 # terminal would obey. (The tests' own oracle, apart from tui.core.untrusted.)

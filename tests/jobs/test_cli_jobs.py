@@ -8,7 +8,7 @@ from pathlib import Path
 
 from store import Store
 from tests.jobs.helpers import MODEL, SANDBOX_KEY_ENV, stored_version
-from tui.commands import jobs as jobs_command
+from tui.cli import jobs as jobs_command
 
 
 def parser() -> argparse.ArgumentParser:

@@ -11,7 +11,7 @@ from tests.local.conftest import sft_rows
 def test_jobs_commands_drive_the_local_engine(local_server, isolated_home: Path, monkeypatch,
                                               capsys, tmp_path: Path) -> None:
     from store import Store
-    from tui.cli import main
+    from tui.cli.main import main
     from tui.core.dataset_versions import write_version
 
     monkeypatch.setenv("TUNEDECK_LOCAL_API_KEY", local_server.api_key)

@@ -173,7 +173,7 @@ def test_export_merges_the_adapter(models_dir: Path, tmp_path: Path) -> None:
 
 
 def test_serve_command_needs_models(tmp_path: Path, capsys) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     assert main(["serve", "--engine", "local", "--work-dir", str(tmp_path)]) == 2
     assert "--models-dir" in capsys.readouterr().err
@@ -233,8 +233,8 @@ def test_serve_tiny_and_export_from_the_command_line(models_dir: Path, tmp_path:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from tui.cli import main
-    from tui.commands.serve import _local_engine
+    from tui.cli.main import main
+    from tui.cli.serve import _local_engine
     from tui.sandbox.state import State
 
     args = argparse.Namespace(tiny=True, models_dir=None, model=[], max_jobs=None, serving="auto",

@@ -228,7 +228,7 @@ def test_a_crashed_server_follows_its_job_on_the_cluster(models_dir: Path, ray_a
     work, port = tmp_path / "shared work", _free_port()  # a space: the entrypoint is quoted
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     first = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "serve", "--engine", "local", "--models-dir", str(models_dir),
+        [sys.executable, "-m", "tui.cli.main", "serve", "--engine", "local", "--models-dir", str(models_dir),
          "--work-dir", str(work), "--ray-address", ray_address, "--port", str(port),
          "--api-key", "sk-ray-test"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
@@ -261,7 +261,7 @@ def test_a_crashed_server_follows_its_job_on_the_cluster(models_dir: Path, ray_a
 
 
 def test_an_unreachable_cluster_is_refused_at_start(models_dir: Path, tmp_path: Path, capsys) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     code = main(["serve", "--engine", "local", "--models-dir", str(models_dir),
                  "--work-dir", str(tmp_path), "--ray-address", f"http://127.0.0.1:{_free_port()}"])

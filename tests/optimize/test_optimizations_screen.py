@@ -9,7 +9,7 @@ from store import Store
 from tests.apphelpers import SIZE, make_app, ready, rendered, until
 from tests.optimize.helpers import MODEL, configure
 from tests.optimize.test_optimize_cli import _args, _setup
-from tui.cli import main
+from tui.cli.main import main
 from tui.sandbox.directives import LAST_WORD, UPPER
 from tui.screens.optimizations import OptimizationsScreen
 
@@ -24,7 +24,7 @@ async def test_the_view_shows_candidates_spend_the_proof_and_the_diff_and_x_stop
     app = make_app(db_path=db)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        from tui.commands_palette import TunedeckCommands
+        from tui.palette import TunedeckCommands
 
         commands = {name: callback for name, _, callback in
                     TunedeckCommands(app.screen)._commands()}

@@ -7,7 +7,7 @@ import json
 
 from store import Store
 from tests.optimize.helpers import MODEL, capitals_eval, configure, seed_prompt
-from tui.cli import main
+from tui.cli.main import main
 from tui.sandbox.directives import LAST_WORD, UPPER
 
 

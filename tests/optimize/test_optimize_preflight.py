@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from store import Store
 from tests.optimize.helpers import EXACT, capitals_eval, capitals_items, configure, seed_prompt
-from tui.cli import main
+from tui.cli.main import main
 from tui.core.config import load_settings
 from tui.core.evals.definition import parse, save_to_store
 from tui.core.optimize.optimize_preflight import estimate

@@ -16,7 +16,7 @@ import pytest
 from store import Store
 from tests.optimize.helpers import MODEL, configure
 from tests.optimize.test_optimize_cli import _args, _setup
-from tui.cli import main
+from tui.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +54,7 @@ def test_a_search_killed_mid_run_resumes_and_still_proves_the_improvement(
     db = _setup(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", *_args(db, "--max-metric-calls", "24", "--yes")],
+        [sys.executable, "-m", "tui.cli.main", *_args(db, "--max-metric-calls", "24", "--yes")],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         # The seed scored on validation, and a minibatch run begun: then the process dies.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tui.cli import main
+from tui.cli.main import main
 
 
 def test_save_list_and_show_versions(tmp_path, capsys):

@@ -7,7 +7,7 @@ from store import Store
 from tests.apphelpers import SIZE, make_app, ready, settle, until
 from tests.optimize.helpers import configure
 from tests.optimize.test_optimize_cli import _args, _setup
-from tui.cli import main
+from tui.cli.main import main
 
 
 def test_optimize_preflight_form(snap_compare, isolated_home, sandbox, monkeypatch, tmp_path):

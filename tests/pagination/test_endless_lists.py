@@ -15,7 +15,7 @@ import pytest
 from store import Store
 from tests.evals.helpers import EXACT, TEMPLATE, items
 from tests.pagination.hostile import JOB_ID, Hostile, configure
-from tui import cli
+from tui.cli import main as cli
 
 SAME_PAGE = "the provider kept answering has_more with the same page; stopped after 2 pages"
 

@@ -13,7 +13,7 @@ import pytest
 from store import Store
 from tests.pagination.hostile import JOB_ID, KEY_ENV, Hostile, _job, configure
 from tests.pagination.hostile_others import ACCOUNT, TOGETHER_ITEMS
-from tui import cli
+from tui.cli import main as cli
 from tui.core.config import Profile
 from tui.core.finetune import provider_for
 from tui.core.pagination import ITEM_CAP, PAGE_CAP, REPEATED, PaginationStopped

@@ -11,7 +11,7 @@ import pytest
 from store import Store
 from tests.jobs.helpers import MODEL, sft_lines
 from tests.providers.helpers import FIREWORKS_BASE, KEY_ENV
-from tui import cli
+from tui.cli import main as cli
 
 pytest.importorskip("together")
 pytest.importorskip("fireworks")

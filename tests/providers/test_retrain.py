@@ -14,7 +14,7 @@ from store import Store
 from tests.flywheel.helpers import N_ITEMS, capitals_eval
 from tests.jobs.helpers import MODEL, stored_version
 from tests.providers.helpers import KEY_ENV, TOKEN_ENV, profiles, sft, train_through_port
-from tui.cli import main
+from tui.cli.main import main
 from tui.core.retirement import retiring
 
 pytest.importorskip("together")

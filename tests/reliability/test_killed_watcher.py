@@ -28,7 +28,7 @@ async def test_watch_killed_midway_resumes_without_duplicates(isolated_home, mon
         with Store(db) as store:
             job = await launched(store, profile, epochs=3)
         env = {**os.environ, SANDBOX_KEY_ENV: server.api_key}
-        watch = [sys.executable, "-m", "tui.cli", "jobs", "watch", job.remote_id]
+        watch = [sys.executable, "-m", "tui.cli.main", "jobs", "watch", job.remote_id]
         proc = subprocess.Popen(watch, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60

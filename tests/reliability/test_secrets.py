@@ -62,7 +62,7 @@ async def test_the_key_is_never_written_or_shown(monkeypatch, isolated_home, tmp
         root = Path(__file__).resolve().parents[2]
         outputs = []
         for args in (["jobs", "list", "--sync"], ["validate", str(data), "--json"]):
-            done = subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=root, env=env,
+            done = subprocess.run([sys.executable, "-m", "tui.cli.main", *args], cwd=root, env=env,
                                   capture_output=True, text=True, timeout=120)
             outputs.append(done.stdout + done.stderr)
     assert any(r.status == "error" for r in runs)  # the unknown model failed, visibly

@@ -88,7 +88,7 @@ def test_non_loopback_hosts_need_allow_public() -> None:
 def test_cli_parses_its_flags() -> None:
     import argparse
 
-    from tui.commands import sandbox as command
+    from tui.cli import sandbox as command
 
     parser = argparse.ArgumentParser()
     command.register(parser.add_subparsers(dest="command"))
@@ -102,7 +102,7 @@ def test_cli_parses_its_flags() -> None:
 
 
 def test_tunedeck_sandbox_serves_until_interrupted(tmp_path) -> None:
-    code = "import sys; from tui.commands.sandbox import register; import argparse; " \
+    code = "import sys; from tui.cli.sandbox import register; import argparse; " \
            "p = argparse.ArgumentParser(); register(p.add_subparsers()); a = p.parse_args(sys.argv[1:]); " \
            "sys.exit(a.func(a))"
     proc = subprocess.Popen([sys.executable, "-c", code, "sandbox", "--port", "0", "--api-key", "sk-cli"],

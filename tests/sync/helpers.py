@@ -11,7 +11,7 @@ from typing import Any
 
 from store import Store
 from tests.jobs.helpers import MODEL, sft_lines, stored_version
-from tui import cli
+from tui.cli import main as cli
 
 KEY_ENV = "TUNEDECK_TEST_SYNC_KEY"
 

@@ -20,7 +20,7 @@ from tests.sync.helpers import (
     seed_account,
     table_counts,
 )
-from tui.commands.sync import exit_code
+from tui.cli.sync import exit_code
 from tui.core.config import Profile
 from tui.core.sync import sync_profile
 
@@ -143,7 +143,7 @@ def test_usage_errors(isolated_home, monkeypatch, tmp_path, capsys):
 
 
 def cli_profile(db, name: str) -> int:
-    from tui import cli
+    from tui.cli import main as cli
 
     return cli.main(["--db", str(db), "--profile", name, "sync"])
 

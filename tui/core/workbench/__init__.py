@@ -6,7 +6,7 @@ that both a pane and a `tunedeck ...` command run, so each is written once:
 the pane asks the Workbench from a worker and shows the result; the CLI asks
 it and prints the result. It imports no UI module; the App builds one
 (tui/app.py) and hands it to panes through `Host.workbench`, the CLI builds one
-through `tui.commands.plumbing.cli_workbench`.
+through `tui.cli.plumbing.cli_workbench`.
 
 A method that takes `store=` runs on that connection (a worker thread's own,
 from `connect()` or `run_in_thread`); without it, on the Workbench's own.

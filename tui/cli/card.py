@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from store import Store
-    from tui.commands.failures import settings_or_report
+    from tui.cli.failures import settings_or_report
     from tui.core.lineage import model_lineage
     from tui.core.lineage_text import card_lines
     from tui.core.paths import default_db_path

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_OK, EXIT_USAGE
 
 FAULTS_HELP = """\
 fault spec (--faults), comma-separated KEY=VALUE:

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_OK, EXIT_USAGE
 
 
 def add_init(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,7 +40,7 @@ def _fail(message: str) -> int:
 
 
 def _default_model(args: argparse.Namespace, fallback: str | None = None) -> str:
-    from tui.commands.plumbing import cli_settings
+    from tui.cli.plumbing import cli_settings
     from tui.core.config import ConfigError
 
     if args.model:

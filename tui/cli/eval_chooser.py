@@ -32,7 +32,7 @@ def _fail(message: str) -> int:
 
 def cmd_chooser(args: argparse.Namespace) -> int:
     from store.store import Store
-    from tui.commands.plumbing import cli_settings
+    from tui.cli.plumbing import cli_settings
     from tui.core.evals.chooser import build_chooser
     from tui.core.export import ExportError, resolve_eval
     from tui.core.paths import default_db_path

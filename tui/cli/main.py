@@ -15,24 +15,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tui import __version__
-from tui.commands.plumbing import EXIT_OK, EXIT_PROVIDER, EXIT_USAGE
+from tui.cli.plumbing import EXIT_OK, EXIT_PROVIDER, EXIT_USAGE
 
 # Each module has register(subparsers) and sets func=callable(args) -> int.
 COMMAND_MODULES = (
-    "tui.commands.validate",
-    "tui.commands.sandbox",
-    "tui.commands.jobs",
-    "tui.commands.run",
-    "tui.commands.eval",
-    "tui.commands.sync",
-    "tui.commands.export",
-    "tui.commands.loop",
-    "tui.commands.card",
-    "tui.commands.spend",
-    "tui.commands.serve",
-    "tui.commands.distill",
-    "tui.commands.prompt_optimize",
-    "tui.commands.prompt_versions",
+    "tui.cli.validate",
+    "tui.cli.sandbox",
+    "tui.cli.jobs",
+    "tui.cli.run",
+    "tui.cli.eval",
+    "tui.cli.sync",
+    "tui.cli.export",
+    "tui.cli.loop",
+    "tui.cli.card",
+    "tui.cli.spend",
+    "tui.cli.serve",
+    "tui.cli.distill",
+    "tui.cli.prompt_optimize",
+    "tui.cli.prompt_versions",
 )
 
 SANDBOX_HELP = ("use the local sandbox API on loopback (no key needed): the same sandbox, "
@@ -67,7 +67,7 @@ def tui_session(args: argparse.Namespace):  # noqa: ANN201 - (Settings, str | No
     """What the TUI starts with: settings, profile, database, and the `--sandbox` session
     (the one every headless `--sandbox` command joins). ConfigError when config.toml
     or the profile is wrong."""
-    from tui.commands.sandbox_session import (
+    from tui.cli.sandbox_session import (
         SANDBOX_PROFILE,
         open_sandbox,
         use_sandbox,
@@ -134,7 +134,7 @@ def add_sandbox_to_subcommands(parser: argparse.ArgumentParser) -> None:
 def open_headless_sandbox(args: argparse.Namespace) -> object | None:
     """The `--sandbox` session for a headless command, when it asks for one (or names
     the `sandbox` profile where config.toml does not point it elsewhere)."""
-    from tui.commands.sandbox_session import SANDBOX_PROFILE, open_sandbox, wants_sandbox
+    from tui.cli.sandbox_session import SANDBOX_PROFILE, open_sandbox, wants_sandbox
     from tui.core.config import ConfigError, load_settings
     from tui.core.paths import default_db_path
 
@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with visible_output():
             print(f"tunedeck: the sandbox did not start: {exc}", file=sys.stderr)
         return EXIT_PROVIDER
-    args.sandbox_session = session  # read by tui.commands.plumbing.cli_settings
+    args.sandbox_session = session  # read by tui.cli.plumbing.cli_settings
     try:
         with visible_output():
             return int(args.func(args) or 0)

@@ -17,11 +17,11 @@ import json
 import sys
 from typing import Any
 
-from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from tui.commands.prompt_optimize import _prompt_actions
+    from tui.cli.prompt_optimize import _prompt_actions
 
     actions = _prompt_actions(subparsers)
     save = actions.add_parser("save", help="save a prompt (a change makes a new version)")

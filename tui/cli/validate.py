@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_OK, EXIT_USAGE
 
 METHOD_CHOICES = ("supervised", "dpo", "reinforcement")
 

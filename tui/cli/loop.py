@@ -13,8 +13,8 @@ import json
 import sys
 from typing import Any
 
-from tui.commands.eval import add_unsandboxed_flag
-from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tui.cli.eval import add_unsandboxed_flag
+from tui.cli.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -56,7 +56,7 @@ class _Usage(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.commands.failures import run_on_store
+    from tui.cli.failures import run_on_store
 
     return run_on_store(args, "tunedeck loop", _COMMANDS[args.loop_command], _Usage)
 
@@ -82,8 +82,8 @@ def _print_loop(store: Any, loop: Any) -> None:
 
 
 def cmd_start(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
-    from tui.commands.jobs import _Usage as JobsUsage
-    from tui.commands.jobs import _version_ref
+    from tui.cli.jobs import _Usage as JobsUsage
+    from tui.cli.jobs import _version_ref
     from tui.core import loop as loops
     from tui.core.evals.service import EvalNotFound, resolve
     from tui.core.pricing import training_prices_for

@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any
 
-from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p = add("deploy", "make a job's tuned model answer (Azure: create its deployment)")
     p.add_argument("job")
-    from tui.commands.jobs_retrain import add_retrain
+    from tui.cli.jobs_retrain import add_retrain
 
     add_retrain(add("retrain", "start the same data, method and hyperparameters on another "
                                "profile and base model (with --eval: compare old and new)",
@@ -77,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.commands.failures import run_on_store
+    from tui.cli.failures import run_on_store
 
     return run_on_store(args, "tunedeck jobs", _COMMANDS[args.jobs_command], _Usage)
 
@@ -415,7 +415,7 @@ def cmd_deploy(args: argparse.Namespace, settings: Any, profile: Any, store: Any
 
 
 def cmd_retrain(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
-    from tui.commands.jobs_retrain import run_retrain
+    from tui.cli.jobs_retrain import run_retrain
 
     return run_retrain(args, settings, profile, store, usage=_Usage,
                        print_preflight=print_preflight, confirm=confirm, job_dict=_job_dict)

@@ -18,7 +18,7 @@ import argparse
 import json
 import sys
 
-from tui.commands.plumbing import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, EXIT_USAGE
+from tui.cli.plumbing import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROVIDER, EXIT_USAGE
 from tui.core.wording import count_of
 
 
@@ -59,7 +59,7 @@ def exit_code(report) -> int:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from tui.commands.plumbing import cli_workbench
+    from tui.cli.plumbing import cli_workbench
     from tui.core.config import ConfigError
     from tui.core.providers import MissingKeyError
     from tui.core.sync import CAPABILITY, parse_only

@@ -19,7 +19,7 @@ import json
 import sys
 from typing import Any
 
-from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 PROG = "tunedeck prompt optimize"
 
@@ -74,7 +74,7 @@ class _Usage(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.commands.failures import run_on_store
+    from tui.cli.failures import run_on_store
 
     return run_on_store(args, PROG, _dispatch, _Usage)
 

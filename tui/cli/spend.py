@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from tui.commands.plumbing import EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_OK, EXIT_USAGE
 from tui.core.wording import money
 
 
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.commands.failures import settings_or_report
+    from tui.cli.failures import settings_or_report
     from tui.core.paths import default_db_path
     from tui.core.spend import totals
     from tui.core.workbench import Workbench

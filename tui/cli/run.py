@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from tui.commands.plumbing import cli_workbench
+    from tui.cli.plumbing import cli_workbench
     from tui.core import templates
     from tui.core.config import ConfigError
     from tui.core.playground.runner import RunParams

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def add_retrain(p: argparse.ArgumentParser) -> None:

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from tui.core.wording import count_of
 
 UNSANDBOXED_HELP = ("where this system offers no OS jail for python graders (Landlock + seccomp),"
@@ -77,8 +77,8 @@ def register(subparsers) -> None:
                      help="only this eval (repeatable)")
     imp.set_defaults(func=cmd_import)
 
-    from tui.commands.eval_chooser import add_chooser
-    from tui.commands.eval_init import add_init
+    from tui.cli.eval_chooser import add_chooser
+    from tui.cli.eval_init import add_init
 
     add_chooser(sub)
     add_init(sub)
@@ -91,7 +91,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 def _open(args):
     from store.store import Store
-    from tui.commands.plumbing import cli_settings
+    from tui.cli.plumbing import cli_settings
     from tui.core.paths import default_db_path
 
     settings = cli_settings(args)

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from tui.core.untrusted import visible
 
 LOCAL_KEY_HINT = "TUNEDECK_LOCAL_API_KEY"
@@ -163,6 +163,6 @@ def run(args: argparse.Namespace) -> int:
           f"api_key_env = \"{LOCAL_KEY_HINT}\"  (export {LOCAL_KEY_HINT}=<the key>)")
     if state:
         print(f"  state     {state}")
-    from tui.commands.sandbox import serve_until_interrupted
+    from tui.cli.sandbox import serve_until_interrupted
 
     return serve_until_interrupted(server, "stopping…")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from tui.commands.plumbing import EXIT_PROVIDER, EXIT_USAGE
+from tui.cli.plumbing import EXIT_PROVIDER, EXIT_USAGE
 
 
 def provider_error(exc: Exception, profile: Any, prog: str, settings: Any = None) -> int:
@@ -40,7 +40,7 @@ def provider_error(exc: Exception, profile: Any, prog: str, settings: Any = None
 def settings_or_report(prog: str, args: Any) -> Any | None:
     """The checked settings (with a `--sandbox` session's profile), or None after printing
     where config.toml is wrong."""
-    from tui.commands.plumbing import cli_settings
+    from tui.cli.plumbing import cli_settings
     from tui.core.config import ConfigError
 
     try:

@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Any
 
-from tui.commands.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tui.cli.plumbing import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -78,7 +78,7 @@ class _Usage(Exception):
 
 def cmd_distill(args: argparse.Namespace) -> int:
     from store import Store
-    from tui.commands.plumbing import cli_settings
+    from tui.cli.plumbing import cli_settings
     from tui.core.config import ConfigError
     from tui.core.distill.distiller import DistillError
     from tui.core.paths import default_db_path

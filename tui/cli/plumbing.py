@@ -3,7 +3,7 @@
 One definition of each exit code, so `jobs`, `loop`, `sync`, `eval` and the rest
 answer a script the same way. The settings come through `cli_settings`, so a
 command started with `--sandbox` (or `--profile sandbox`) sees the session's
-`sandbox` profile exactly as the TUI does (tui/commands/sandbox_session.py).
+`sandbox` profile exactly as the TUI does (tui/cli/sandbox_session.py).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ EXIT_INTERRUPTED = 130  # Ctrl-C; what was stored so far stays
 
 def cli_settings(args: Any) -> Any:
     """config.toml's settings (ConfigError when it is wrong), plus the `--sandbox` session's
-    profile when the command runs in one (main() opens it: see tui/cli.py)."""
+    profile when the command runs in one (main() opens it: see tui/cli/main.py)."""
     from tui.core.config import load_settings
 
     settings = load_settings()
     session = getattr(args, "sandbox_session", None)
     if session is not None:
-        from tui.commands.sandbox_session import use_sandbox
+        from tui.cli.sandbox_session import use_sandbox
 
         use_sandbox(settings, session)
     return settings
