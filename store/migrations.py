@@ -1,6 +1,6 @@
 """Named schema migrations, applied once each at open (sqlite-utils Migrations).
 
-Never edit a migration that has shipped: add a new one. tests/test_migrate.py
+Never edit a migration that has shipped: add a new one. tests/store/test_migrate.py
 upgrades a database created by m001 alone and checks the result.
 """
 

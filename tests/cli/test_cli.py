@@ -85,7 +85,7 @@ def test_exit_codes_are_defined_once():
 
     from tui.cli import plumbing
 
-    root = Path(__file__).resolve().parents[1] / "tui"
+    root = Path(__file__).resolve().parents[2] / "tui"
     defining = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                       if re.search(r"^EXIT_\w+(, EXIT_\w+)* *=", p.read_text(), re.M))
     assert defining == ["cli/plumbing.py"]

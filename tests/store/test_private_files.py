@@ -25,7 +25,7 @@ from tests.apphelpers import SIZE, make_app, ready, settle, wait_for_group
 from tests.datasets_pane.test_datasets_pane import import_through_form, sft
 from tests.evals.helpers import make_run
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def mode(path: Path) -> int:
