@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core.jobs.chart_view import MAX_ZOOM, ChartView, ema, zoom_start
+from tui.core.jobs.chart_view import MAX_ZOOM, ChartView, ema, value_range, zoom_start
 
 
 def test_ema_is_debiased_and_zero_weight_is_raw():
@@ -26,7 +26,7 @@ def test_zoom_keeps_the_latest_steps_and_smooths_before_cutting():
     assert [s for s, _ in shown["train"]][0] == 76 and "valid" not in shown
     full = dict(ChartView(smoothing=0.9).apply(series)["train"])
     assert all(full[s] == v for s, v in shown["train"])  # same values as unzoomed
-    assert view.caption() == "EMA 0.9 · last 1/4 of steps"
+    assert view.caption() == "EMA 0.9 ×4"
     assert ChartView().caption() == ""
 
 
@@ -35,3 +35,10 @@ def test_view_steps_wrap_and_clamp():
     assert [view := view.next_smoothing() for _ in range(3)][-1].smoothing == 0.0
     assert ChartView(zoom=MAX_ZOOM).zoomed(+1).zoom == MAX_ZOOM
     assert ChartView().zoomed(-1).zoom == 0
+
+
+def test_a_flat_line_gets_a_readable_range():
+    assert value_range({}) is None
+    assert value_range({"train": [(1, 0.2), (2, 0.9)]}) == (0.2, 0.9)
+    low, high = value_range({"train": [(1, 1.0), (2, 1.0 - 1e-7)]})
+    assert low == pytest.approx(0.99, abs=1e-6) and high == pytest.approx(1.01, abs=1e-6)

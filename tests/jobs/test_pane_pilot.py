@@ -70,7 +70,7 @@ async def test_detail_shows_chart_checkpoints_and_plain_error(seeded):
         shown = chart.shown["train"]
         assert [step for step, _ in shown] == list(range(14, 19))
         assert shown != [p for p in sorted(chart.series["train"]) if p[0] >= 14]
-        assert "loss (EMA 0.6 · last 1/4 of steps)" in str(chart.render())
+        assert "loss · EMA 0.6 ×4" in str(chart.render())
         await pilot.press("minus", "minus", "minus")
         assert chart.view.zoom == 0 and len(chart.shown["train"]) == 18
         assert app.screen.query_one("#job-checkpoints", DataTable).row_count == 1

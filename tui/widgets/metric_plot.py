@@ -17,7 +17,7 @@ from textual import events
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
-from tui.core.jobs.chart_view import ChartView, Series
+from tui.core.jobs.chart_view import ChartView, Series, value_range
 from tui.core.untrusted import visible
 
 # plotext's 256-colour codes read on dark and light themes alike.
@@ -80,7 +80,8 @@ class MetricPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         caption = self.view.caption()
-        plt.title(self.title + (f" ({caption})" if caption else ""))
+        # "token accuracy · EMA 0.6 ×4": plotext drops a title wider than the chart.
+        plt.title(self.title + (f" · {caption}" if caption else ""))
         shown = self.shown
         for index, (name, points) in enumerate(shown.items()):
             last = points[-1][1]
@@ -90,5 +91,8 @@ class MetricPlot(PlotextPlot):
         if steps:  # steps are whole numbers: plotext's own ticks would read 5.2, 9.5…
             first, last = steps[0], steps[-1]
             plt.xticks(sorted({round(first + (last - first) * i / 4) for i in range(5)}))
+        span = value_range(shown)
+        if span is not None:
+            plt.ylim(*span)
         plt.xlabel("step")
         self.refresh()

@@ -69,10 +69,24 @@ class ChartView:
         return shown
 
     def caption(self) -> str:
-        """What is applied, in words (empty for the raw, whole view)."""
+        """What is applied, in a few words (empty for the raw, whole view)."""
         parts = []
         if self.smoothing:
             parts.append(f"EMA {self.smoothing:g}")
         if self.zoom:
-            parts.append(f"last 1/{2 ** self.zoom} of steps")
-        return " · ".join(parts)
+            parts.append(f"×{2 ** self.zoom}")  # short: it shares the chart's title line
+        return " ".join(parts)
+
+
+def value_range(series: Series) -> tuple[float, float] | None:
+    """The y range to draw: the values' own, widened to at least 2% of their size, so a
+    flat line (accuracy stuck at 1.0) reads 0.99…1.01 instead of ticks eight digits long."""
+    values = [v for pts in series.values() for _, v in pts]
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    least = max(abs(low), abs(high), 1e-9) * 0.02
+    if high - low >= least:
+        return low, high
+    middle = (low + high) / 2
+    return middle - least / 2, middle + least / 2
