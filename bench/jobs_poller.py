@@ -33,7 +33,7 @@ async def main(seconds: float, interval: float) -> None:
     from tui.core.jobs.preflight import run_preflight
     from tui.core.jobs.spec import JobSpec
     from tui.core.jobs.watch import PollPolicy, Watcher
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     with tempfile.TemporaryDirectory() as tmp, SandboxServer(speed=1.0) as server:
         os.environ["TUNEDECK_BENCH_KEY"] = server.api_key

@@ -129,7 +129,7 @@ def main() -> None:
         os.environ["TUNEDECK_HOME"] = str(home)
         from store.store import Store
         from tests.optimize.helpers import capitals_eval, seed_prompt
-        from tui.sandbox.runner import SandboxServer
+        from tui.sandbox.server import SandboxServer
 
         server = SandboxServer(api_key="sk-bench", speed=50.0)
         server.start()

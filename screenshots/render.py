@@ -487,7 +487,7 @@ async def render(name: str, keys: list[str], setup: Setup | None, server) -> Non
 
 
 async def main() -> None:
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     # Slow enough that a job is still training when its picture is taken.
     with SandboxServer(speed=3.0) as server:

@@ -97,7 +97,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def sandbox() -> Iterator[object]:
     """A sandbox server on a random loopback port, talked to over real HTTP."""
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     server = SandboxServer(api_key="sk-sandbox-test", speed=50.0)
     server.start()

@@ -13,7 +13,7 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui import __version__
-from tui.app_flywheel import FlywheelActions
+from tui.app_routes import FlywheelActions
 from tui.core.config import Profile, Settings
 from tui.core.providers import key_status
 from tui.core.untrusted import visible
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from store import Store
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
 
 class TunedeckApp(FlywheelActions, App[None]):

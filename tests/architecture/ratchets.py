@@ -18,7 +18,7 @@ def entries(text: str) -> frozenset[str]:
 # ("<module>" for module level, type-checking imports included).
 LAYER_EXCEPTIONS = entries("""
 tui/cli/main.py:run_tui -> tui.app
-tui/app.py:<module> -> tui.sandbox.runner
+tui/app.py:<module> -> tui.sandbox.server
 tui/local/data.py:<module> -> tui.sandbox.engine
 tui/local/engine.py:<module> -> tui.sandbox.engine
 tui/local/engine.py:generate -> tui.sandbox.errors
@@ -36,8 +36,6 @@ WORKERS_THAT_MAY_EXIT = entries("""
 
 # Modules sharing a basename with another module under tui/ (all members of each group).
 DUPLICATE_BASENAMES = entries("""
-tui/app.py
-tui/sandbox/app.py
 tui/core/finetune/azure.py
 tui/sandbox/dialects/azure.py
 tui/core/evals/graders/base.py
@@ -55,8 +53,6 @@ tui/core/export.py
 tui/local/export.py
 tui/core/finetune/fireworks.py
 tui/sandbox/dialects/fireworks.py
-tui/core/evals/flywheel.py
-tui/core/flywheel.py
 tui/cli/jobs.py
 tui/panes/jobs.py
 tui/sandbox/jobs.py
@@ -68,7 +64,6 @@ tui/core/evals/graders/jail/process.py
 tui/local/process.py
 tui/core/evals/runner.py
 tui/core/playground/runner.py
-tui/sandbox/runner.py
 tui/core/evals/service.py
 tui/sandbox/service.py
 tui/core/finetune/shapes.py

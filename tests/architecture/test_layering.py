@@ -23,9 +23,9 @@ from tests.architecture.imports import ROOT, Import, imports_in, imports_of, nam
 from tests.architecture.ratchets import LAYER_EXCEPTIONS
 
 # The Textual UI: the App, its panes, screens, widgets and their helpers.
-UI = ("textual", "tui.app", "tui.app_flywheel", "tui.palette", "tui.loop_runner",
+UI = ("textual", "tui.app", "tui.app_routes", "tui.palette", "tui.loop_runner",
       "tui.worker_errors", "tui.ui_text", "tui.panes", "tui.screens", "tui.widgets")
-UI_FILES = ("tui/app.py", "tui/app_flywheel.py", "tui/palette.py",
+UI_FILES = ("tui/app.py", "tui/app_routes.py", "tui/palette.py",
             "tui/loop_runner.py", "tui/worker_errors.py", "tui/ui_text.py", "tui/panes",
             "tui/screens", "tui/widgets")
 CLI = ("tui.cli",)

@@ -8,7 +8,7 @@ import json
 from tests.apphelpers import SIZE, ready, sandbox_app, settle, wait_for_group
 from tests.evals.test_pane import wait_runs_done
 from tests.evals.test_pane_more import answer
-from tui.core.evals.flywheel import reference_template
+from tui.core.evals.failures_to_data import reference_template
 
 TEMPLATE = {"type": "template", "template": [{"role": "user", "content": "{{item.question}}"}]}
 

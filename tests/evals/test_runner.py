@@ -80,7 +80,7 @@ async def test_concurrency_bound_is_respected_and_reached(store, concurrency):
 
 
 async def test_retries_429_and_5xx_from_sandbox_faults(store):
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     server = SandboxServer(api_key="sk-sandbox-test", speed=50.0,
                            faults="429=0.3,500=0.2,retry_after=0,seed=7")

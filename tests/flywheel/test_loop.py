@@ -167,7 +167,7 @@ async def test_two_stores_loops_never_adopt_each_others_jobs(tmp_path, sandbox, 
 
 async def test_a_job_the_provider_forgot_fails_the_loop_with_a_reason(tmp_path, monkeypatch):
     """A sandbox restarted without --state no longer knows the loop's job."""
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     store = Store(tmp_path / "t.db")
     with SandboxServer(api_key="sk-sandbox-test", speed=50.0) as first:

@@ -84,7 +84,7 @@ async def test_failing_job_keeps_its_error(tmp_path, sandbox, monkeypatch):
 
 
 async def test_pause_resume_cancel(tmp_path, monkeypatch):
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     with SandboxServer(api_key="sk-sandbox-test", speed=5.0) as server:
         profile = sandbox_profile(server, monkeypatch)
@@ -106,7 +106,7 @@ async def test_pause_resume_cancel(tmp_path, monkeypatch):
 
 
 async def test_restart_mid_job_resumes_without_refetching(tmp_path, monkeypatch):
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     with SandboxServer(api_key="sk-sandbox-test", speed=10.0) as server:
         profile = sandbox_profile(server, monkeypatch)
@@ -152,7 +152,7 @@ async def test_restart_mid_job_resumes_without_refetching(tmp_path, monkeypatch)
 
 
 async def test_polling_backs_off_under_429(tmp_path, monkeypatch):
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     with SandboxServer(api_key="sk-sandbox-test", speed=1.0, faults="retry_after=0.01") as server:
         profile = sandbox_profile(server, monkeypatch)
@@ -262,7 +262,7 @@ async def test_watching_a_running_job_costs_one_request_a_poll(tmp_path, monkeyp
     """Issue 19: a poll per interval (not two), the job re-read only when an event says it
     changed (or once a minute), and checkpoints listed at most once a minute while the job
     runs — yet every checkpoint is in the store when it has finished."""
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     with SandboxServer(api_key="sk-sandbox-test", speed=10.0) as server:
         profile = sandbox_profile(server, monkeypatch)

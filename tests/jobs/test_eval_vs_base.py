@@ -8,7 +8,7 @@ from tests.flywheel.helpers import capitals_eval_file
 from tests.jobs.helpers import sandbox_profile
 from tests.jobs.test_core_sandbox import launched
 from tests.jobs.test_pane_live import make, open_jobs, until
-from tui.sandbox.runner import SandboxServer
+from tui.sandbox.server import SandboxServer
 from tui.screens.eval_compare import EvalCompareScreen
 
 

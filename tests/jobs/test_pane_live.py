@@ -77,7 +77,7 @@ async def test_launch_through_preflight_and_watch_to_succeeded(tmp_path, sandbox
 
 async def test_restart_resumes_watching_and_notifies_on_another_pane(tmp_path, monkeypatch):
     from tests.jobs.test_core_sandbox import launched
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     with SandboxServer(api_key="sk-sandbox-test", speed=10.0) as server:
         with Store(tmp_path / "t.db") as store:

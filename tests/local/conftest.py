@@ -37,7 +37,7 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="package")  # stopped (and HF_HUB_OFFLINE restored) when tests/local ends
 def local_server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from tui.local.engine import LocalEngine
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     work = tmp_path_factory.mktemp("local-work")
     engine = LocalEngine(models_dir, work_dir=work / "jobs", serving="transformers")

@@ -111,7 +111,7 @@ def ray_server(models_dir: Path, ray_address: str,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from tui.local.engine import LocalEngine
     from tui.local.ray_jobs import RayCluster
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     work = tmp_path_factory.mktemp("ray-work")
     engine = LocalEngine(models_dir, work_dir=work / "jobs", serving="transformers",
@@ -223,7 +223,7 @@ def test_a_crashed_server_follows_its_job_on_the_cluster(models_dir: Path, ray_a
     """Killed mid-job, the server finds the Ray job still training and follows it: no second run."""
     from tui.local.engine import LocalEngine
     from tui.local.ray_jobs import RayCluster
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     work, port = tmp_path / "shared work", _free_port()  # a space: the entrypoint is quoted
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")

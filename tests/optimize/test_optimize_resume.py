@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def slow_sandbox():
     """A sandbox whose every answer takes 0.3 s, so a kill lands mid-search."""
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     server = SandboxServer(api_key="sk-sandbox-test", speed=50.0, faults="latency=0.3")
     server.start()

@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from tests.apphelpers import SIZE, ready, rendered, sandbox_app, settle, wait_for_group
-from tui.sandbox.runner import SandboxServer
+from tui.sandbox.server import SandboxServer
 from tui.widgets.output_panel import OutputPanel
 
 

@@ -6,7 +6,7 @@ from textual.widgets import Input, TextArea
 
 from tests.apphelpers import SIZE, rendered, sandbox_app, settle, until, wait_for_group
 from tests.playground.test_playground import open_playground, run_and_wait
-from tui.sandbox.runner import SandboxServer
+from tui.sandbox.server import SandboxServer
 from tui.widgets.output_panel import OutputPanel
 
 

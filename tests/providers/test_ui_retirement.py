@@ -51,7 +51,7 @@ async def test_sync_brings_shutdown_dates_and_the_notice(sandbox, monkeypatch):
 
 
 async def test_training_not_available_names_the_profiles_that_still_train(monkeypatch):
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     server = SandboxServer(api_key="sk-sandbox-test", speed=50.0,
                            faults="training_not_available=1")

@@ -12,7 +12,7 @@ from pathlib import Path
 from store import Store
 from tests.jobs.helpers import SANDBOX_KEY_ENV, sandbox_profile
 from tests.jobs.test_core_sandbox import launched
-from tui.sandbox.runner import SandboxServer
+from tui.sandbox.server import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.widgets import Input, TextArea
 
 from tests.apphelpers import SIZE, ready, sandbox_app, settle, wait_for_group
-from tui.sandbox.runner import SandboxServer
+from tui.sandbox.server import SandboxServer
 
 CANARY = "sk-canary-7f3e9a1b2c4d5e6f0a1b2c3d"
 

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tui.sandbox.runner import SandboxServer
 from tui.sandbox.sandbox_engine import SandboxEngine
+from tui.sandbox.server import SandboxServer
 
 BAD_VALUES: list[Any] = [-1, 1e308, "x", True, None, [5], {"a": [1]}]
 SFT = (b'{"messages": [{"role": "user", "content": "hi"}, '

@@ -9,7 +9,7 @@ import pytest
 
 from tests.sandbox.sandbox_data import client, sft_rows, upload, wait_for
 from tui.sandbox.faults import FaultConfig, FaultSpecError
-from tui.sandbox.runner import SandboxServer
+from tui.sandbox.server import SandboxServer
 
 USER = [{"role": "user", "content": "a fairly long question so that the stream has several chunks in it"}]
 

@@ -14,8 +14,8 @@ import pytest
 from tests.sandbox.sandbox_data import jsonl, sft_rows
 from tui.sandbox import grading, structured
 from tui.sandbox.engine import GenerationParams, TrainingSpec
-from tui.sandbox.runner import SandboxServer
 from tui.sandbox.sandbox_engine import SandboxEngine
+from tui.sandbox.server import SandboxServer
 
 
 def _train(**hp):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.sandbox.sandbox_data import client, question, sft_rows, upload, wait_for
-from tui.sandbox.runner import SandboxServer
+from tui.sandbox.server import SandboxServer
 
 
 async def test_state_survives_a_restart_and_a_running_job_resumes(tmp_path) -> None:

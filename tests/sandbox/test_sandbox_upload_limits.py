@@ -18,7 +18,7 @@ import openai
 import pytest
 
 from tests.sandbox.sandbox_data import client
-from tui.sandbox.runner import SandboxServer
+from tui.sandbox.server import SandboxServer
 
 KB = 1024
 BOUNDARY = "tunedeckboundary"

@@ -91,7 +91,7 @@ def _answers(endpoint: dict[str, Any]) -> bool:
 
     import httpx
 
-    from tui.sandbox.runner import is_loopback
+    from tui.sandbox.server import is_loopback
 
     if not is_loopback(urlsplit(endpoint["base_url"]).hostname or ""):
         return False  # a tampered file must not send the key (or data) anywhere else
@@ -106,7 +106,7 @@ def _answers(endpoint: dict[str, Any]) -> bool:
 def open_sandbox(db_path: Path) -> SandboxSession:
     """The sandbox for `db_path`: the one already running for it, or a new one on its state."""
     from tui.core.private_files import atomic_output
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     with _locked(db_path):
         found = _read_endpoint(db_path)

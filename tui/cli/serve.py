@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     from tui.core.paths import home_dir
     from tui.core.private_files import private_dir
     from tui.sandbox.faults import FaultSpecError
-    from tui.sandbox.runner import SandboxServer
+    from tui.sandbox.server import SandboxServer
 
     engine = None
     state = args.state

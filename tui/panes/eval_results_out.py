@@ -49,7 +49,7 @@ class ResultsOut:
             if not answer:
                 return
             name, _, kind = answer.partition(":")
-            from tui.core.evals.flywheel import failures_to_dataset
+            from tui.core.evals.failures_to_data import failures_to_dataset
 
             try:
                 version, n = failures_to_dataset(self.tunedeck.store, run_id, name.strip(),

@@ -13,7 +13,7 @@ from textual import work
 from textual.containers import Horizontal
 from textual.widgets import Input, Select, TextArea
 
-from tui.core.flywheel import dpo_pair, eval_item, sft_example
+from tui.core.data_lines import dpo_pair, eval_item, sft_example
 from tui.core.wording import count_of
 from tui.widgets.output_panel import OutputPanel
 

@@ -6,7 +6,7 @@ lifecycle (tui.sandbox.jobs) on the one engine, and answers in the shapes the
 provider's own SDK parses. Objects remember the dialect that made them (`_dialect`),
 so each provider lists only its own, as separate accounts would.
 
-Mounted by tui.sandbox.app:
+Mounted by tui.sandbox.asgi:
 
 * `/v1`             OpenAI (routes/)
 * `/openai/v1`      Azure OpenAI v1 (the OpenAI routes with Azure's quirks, azure.py),
@@ -61,7 +61,7 @@ def owns(record: dict[str, Any] | None, name: str) -> bool:
     return record is not None and (record.get("_dialect") or OPENAI) == name
 
 
-# Filled in by the dialect modules (azure.py, fireworks.py) when tui.sandbox.app imports
+# Filled in by the dialect modules (azure.py, fireworks.py) when tui.sandbox.asgi imports
 # them to mount their routes: a dialect whose chat names a deployment or a loaded LoRA
 # maps that name to the model that answers. A registry, not imports from here, so the
 # OpenAI routes that call resolve_model and the dialects built on those routes form no

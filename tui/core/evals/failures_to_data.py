@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tui.core import flywheel
+from tui.core import data_lines
 from tui.core.evals.context import build_messages, grading_context, output_text, render
 
 FALLBACK_REFERENCE = "{{item.reference}}"
@@ -84,11 +84,11 @@ def training_lines(store: Any, run_id: int, *, kind: str = "sft",
         messages = [{"role": m.get("role", "user"), "content": m.get("content", "")}
                     for m in messages]
         if kind == "sft":
-            lines.append(flywheel.sft_example(messages, answer))
+            lines.append(data_lines.sft_example(messages, answer))
         else:
             rejected = output_text(sample)
             if rejected and rejected != answer:
-                lines.append(flywheel.dpo_pair(messages, answer, rejected))
+                lines.append(data_lines.dpo_pair(messages, answer, rejected))
     return lines
 
 

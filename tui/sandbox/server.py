@@ -76,7 +76,7 @@ class SandboxServer:
         """Bind, start serving in a daemon thread, and return once connections are accepted."""
         if self._thread is not None:
             raise RuntimeError("sandbox server already started")
-        from tui.sandbox.app import build_app
+        from tui.sandbox.asgi import build_app
         from tui.sandbox.service import Sandbox
 
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
