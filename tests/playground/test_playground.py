@@ -99,11 +99,12 @@ async def test_outputs_become_valid_sft_and_dpo_lines(sandbox, monkeypatch, isol
         await pilot.press("ctrl+s")
         await settle(pilot)
         await wait_group(pilot, pane, "dataset-write")
-        # DPO: ctrl+b, answer 2 is better.
+        # DPO: ctrl+b, answer 2 is better (picked from the list of answers).
         await pilot.press("ctrl+b")
         await settle(pilot)
-        app.screen.query_one(Input).value = "2"
-        await pilot.press("enter")
+        options = app.screen.query_one("#pick-options")
+        assert str(options.get_option_at_index(1).prompt) == "2: sandbox-large"
+        await pilot.press("down", "enter")
         await settle(pilot)
         await wait_group(pilot, pane, "dataset-write")
         store = app.store
