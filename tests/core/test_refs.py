@@ -65,3 +65,23 @@ def test_prompt_versions_and_what_exists(tmp_path):
         prompt_version(store, "greeter@5")
     with pytest.raises(RefError, match=r"saved prompts: greeter"):
         prompt_version(store, "greter")
+
+
+def test_every_ref_taker_reads_a_name_holding_an_at_whole(tmp_path):
+    # append_target split at the first '@' and the optimizer's resolve_version at the
+    # last one whatever followed; both now read NAME@N through parse_ref.
+    from tui.core.dataset_versions import append_target
+    from tui.core.optimize.optimize_driver import OptimizeError, resolve_version
+
+    store = Store(tmp_path / "s.db")
+    version = stored_version(store, name="team@corp", n=3)
+    assert append_target(store, "team@corp") == ("team@corp", store.datasets.version(version))
+    assert append_target(store, "team@corp@1")[1].id == version
+    assert append_target(store, "new@list") == ("new@list", None)
+    with pytest.raises(ValueError, match="a version after '@' is a number"):
+        append_target(store, "team@corp@")
+    prompt = store.prompts.save("ask@desk", [{"role": "system", "content": "Hi."}])
+    assert resolve_version(store, "ask@desk").id == prompt.id
+    assert resolve_version(store, "ask@desk@v1").id == prompt.id
+    with pytest.raises(OptimizeError, match="versions are numbered from 1"):
+        resolve_version(store, "ask@desk@0")

@@ -91,6 +91,21 @@ async def test_import_validates_and_browses_with_filters(data_file):
         assert pane.version_id == versions[0].id
         assert table.row_count == 1 and table.row_at(0).key == 5
         assert "showing invalid" in rendered(pane.query_one("#ds-filter"))
+        # c: the category is picked from this version's own, or the filter cleared.
+        await pilot.press("c")
+        await settle(pilot)
+        options = app.screen.query_one("#pick-options")
+        assert [str(options.get_option_at_index(i).prompt)
+                for i in range(options.option_count)] == [
+            "invalid_json (1)", "all: clear the filter"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pane.category == "invalid_json"
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert pane.category is None
 
 
 async def test_reimporting_the_same_bytes_finds_the_version(data_file):

@@ -119,7 +119,21 @@ async def test_deleting_a_version_asks_relinks_and_refuses_when_used(isolated_ho
         assert pane.version_id == v3.id
 
 
+async def split_with(pilot, ratio: str) -> str:
+    """s, then the split form's ratio: what the form shows under its fields."""
+    from tui.screens.split_form import SplitForm
+
+    await pilot.press("s")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, SplitForm)
+    pilot.app.screen.query_one("#split-ratio", Input).value = ratio
+    await settle(pilot)
+    return " ".join(rendered(pilot.app.screen.query_one("#form-hint")).split())
+
+
 async def test_split_warns_before_writing_a_validation_set_tunedeck_would_flag(isolated_home):
+    from tui.screens.split_form import SplitForm
+
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -127,10 +141,26 @@ async def test_split_warns_before_writing_a_validation_set_tunedeck_would_flag(i
         pane = app.pane("datasets")
         pane.reload()
         await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        app.screen.query_one(Input).value = "0.9 42"  # 36 / 4: the 4 would be flagged ✗
+        # The form: sizes as the ratio changes, a warning below the validator's minimum,
+        # and a ratio or seed it cannot take said inline (the form stays open).
+        hint = await split_with(pilot, "0.75")
+        assert "train 30 / validation 10 of 40 valid examples" in hint and "⚠" not in hint
+        app.screen.query_one("#split-ratio", Input).value = "1.5"
         await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SplitForm)
+        assert "train ratio: a number between 0 and 1" in rendered(
+            app.screen.query_one("#form-error"))
+        app.screen.query_one("#split-ratio", Input).value = "0.9"
+        app.screen.query_one("#split-seed", Input).value = "x"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "seed: a whole number" in rendered(app.screen.query_one("#form-error"))
+        hint = " ".join(rendered(app.screen.query_one("#form-hint")).split())
+        assert "train 36 / validation 4" in hint
+        assert "⚠ validation would have 4: fine-tuning needs at least 10" in hint
+        app.screen.query_one("#split-seed", Input).value = "42"
+        await pilot.press("enter")  # 36 / 4: the 4 would be flagged ✗
         await wait_for_group(pilot, "dataset-derive")
         assert isinstance(app.screen, ConfirmChange)
         warning = " ".join(rendered(app.screen.query_one("#confirm-question")).split())
@@ -139,9 +169,7 @@ async def test_split_warns_before_writing_a_validation_set_tunedeck_would_flag(i
         await settle(pilot)
         assert [d.name for d in app.store.datasets.list()] == ["support"]  # nothing written
         # A ratio that leaves both halves valid splits at once.
-        await pilot.press("s")
-        await settle(pilot)
-        app.screen.query_one(Input).value = "0.75 42"
+        await split_with(pilot, "0.75")
         await pilot.press("enter")
         await wait_for_group(pilot, "dataset-derive")
         await wait_for_group(pilot, "dataset-derive")
@@ -150,9 +178,7 @@ async def test_split_warns_before_writing_a_validation_set_tunedeck_would_flag(i
         assert app.store.datasets.versions(valid.id)[0].n_examples == 10
         # And split anyway is the user's call.
         await select(pilot, pane, source.id)
-        await pilot.press("s")
-        await settle(pilot)
-        app.screen.query_one(Input).value = "0.9 42"
+        await split_with(pilot, "0.9")
         await pilot.press("enter")
         await wait_for_group(pilot, "dataset-derive")
         await pilot.press("y")

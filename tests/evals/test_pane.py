@@ -158,10 +158,12 @@ async def test_a_saved_playground_prompt_becomes_the_evals_prompt(sandbox, monke
         assert isinstance(app.screen, ProfileScreen)
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("P")  # P: a saved prompt
+        await pilot.press("P")  # P: a saved prompt, picked, then its version (the latest)
         await settle(pilot)
-        app.screen.query_one("Input").value = "quiz"
-        await pilot.press("enter")
+        versions = app.screen.query_one("#prompt-pick-versions")
+        assert [str(versions.get_option_at_index(i).prompt).split()[:2]
+                for i in range(versions.option_count)] == [["v2", "(latest)"], ["v1", "Be"]]
+        await pilot.press("enter", "enter")
         await settle(pilot)
         ev = app.store.evals.get(ev.id)
         assert ev.prompt_version_id == version.id

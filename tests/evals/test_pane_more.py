@@ -203,9 +203,19 @@ async def test_space_selects_items_and_t_turns_only_those_into_data(sandbox, mon
                    for line in lines)
         assert run.id not in pane.selected_items  # used up
         # Nothing selected: t takes every failure, as before.
+        # The form: a name is needed (said inline), the kind is picked, not typed.
         await pilot.press("t")
         await settle(pilot)
-        await answer(pilot, "all-fails:dpo")
+        await answer(pilot, " ")
+        assert "dataset: a name is needed" in rendered(app.screen.query_one("#form-error"))
+        app.screen.query_one("#to-data-name").value = "fixes"
+        await settle(pilot)
+        assert "adds a new version of fixes after v1" in " ".join(
+            rendered(app.screen.query_one("#form-hint")).split())
+        await pilot.click("#to-data-dpo")
+        app.screen.query_one("#to-data-name").value = "all-fails"
+        await pilot.press("ctrl+s")  # (enter on the kinds would pick one)
+        await settle(pilot)
         lines = [json.loads(x) for x in version_lines(
             app.store, latest_version(app.store, "all-fails").id)]
         assert [line["input"]["messages"][-1]["content"] for line in lines] == [

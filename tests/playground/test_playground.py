@@ -99,11 +99,12 @@ async def test_outputs_become_valid_sft_and_dpo_lines(sandbox, monkeypatch, isol
         await pilot.press("ctrl+s")
         await settle(pilot)
         await wait_group(pilot, pane, "dataset-write")
-        # DPO: ctrl+b, answer 2 is better.
+        # DPO: ctrl+b, answer 2 is better (picked from the list of answers).
         await pilot.press("ctrl+b")
         await settle(pilot)
-        app.screen.query_one(Input).value = "2"
-        await pilot.press("enter")
+        options = app.screen.query_one("#pick-options")
+        assert str(options.get_option_at_index(1).prompt) == "2: sandbox-large"
+        await pilot.press("down", "enter")
         await settle(pilot)
         await wait_group(pilot, pane, "dataset-write")
         store = app.store
@@ -170,17 +171,21 @@ async def test_variables_and_few_shot_come_from_datasets(sandbox, monkeypatch, i
         write_version(app.store, "shots", [json.dumps({"messages": [
             {"role": "user", "content": f"Q{i}"}, {"role": "assistant", "content": f"A{i}"}]})
             for i in range(5)])
-        await pilot.press("ctrl+f")
-        await settle(pilot)
-        app.screen.query_one(Input).value = "evalset 2"
+        # The form offers the stored datasets; a line past the version's end is said
+        # inline and the form stays open.
+        await pick_example(pilot, "ctrl+f", "evalset", "3")
+        from tui.screens.example_source_form import ExampleSourceForm
+
+        assert isinstance(app.screen, ExampleSourceForm)
+        assert "line: a whole number from 1 to 2; 3 is not" in rendered(
+            app.screen.query_one("#form-error"))
+        assert [str(label) for label, _ in app.screen.query_one("#source-dataset")._options] \
+            == ["evalset", "shots"]
+        app.screen.query_one("#source-number", Input).value = "2"
         await pilot.press("enter")
         await settle(pilot)
         assert pane.variables() == {"text": "bread", "lang": "German"}
-        await pilot.press("f6")
-        await settle(pilot)
-        app.screen.query_one(Input).value = "shots 2"
-        await pilot.press("enter")
-        await settle(pilot)
+        await pick_example(pilot, "f6", "shots", "2")
         await run_and_wait(pilot, pane)
         run = app.store.prompts.runs()[0]
         assert run.input == [
@@ -188,14 +193,25 @@ async def test_variables_and_few_shot_come_from_datasets(sandbox, monkeypatch, i
             {"role": "user", "content": "Q1"}, {"role": "assistant", "content": "A1"},
             {"role": "user", "content": "Translate bread into German"},
         ]
-        # A dataset that does not exist is explained, nothing changes.
+        # esc: nothing changes.
         await pilot.press("ctrl+f")
         await settle(pilot)
-        app.screen.query_one(Input).value = "nope 1"
-        await pilot.press("enter")
+        await pilot.press("escape")
         await settle(pilot)
-        assert any("no dataset named 'nope'" in n.message for n in app._notifications)
         assert pane.variables() == {"text": "bread", "lang": "German"}
+
+
+async def pick_example(pilot, key: str, dataset: str, number: str) -> None:
+    """Open the example-source form with `key`, pick `dataset` (latest) and a number."""
+    from textual.widgets import Select
+
+    await pilot.press(key)
+    await settle(pilot)
+    pilot.app.screen.query_one("#source-dataset", Select).value = dataset
+    await settle(pilot)
+    pilot.app.screen.query_one("#source-number", Input).value = number
+    await pilot.press("enter")
+    await settle(pilot)
 
 
 async def test_the_status_line_names_a_chosen_model_that_retires(sandbox, monkeypatch,

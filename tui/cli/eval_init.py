@@ -80,14 +80,14 @@ def _from_dataset(args: argparse.Namespace) -> int:
     from tui.core.dataset_versions import version_lines
     from tui.core.evals.starter import dataset_eval, dataset_items
     from tui.core.paths import default_db_path, safe_file_name
-    from tui.core.playground.from_dataset import find_version
+    from tui.core.refs import RefError, dataset_version, parse_ref
     from tui.core.wording import count_of
 
-    name = args.from_dataset.partition("@")[0].strip()
     with Store(args.db or default_db_path()) as store:
         try:
-            version = find_version(store, args.from_dataset)
-        except ValueError as exc:
+            name = parse_ref(args.from_dataset).name
+            version = dataset_version(store, args.from_dataset)
+        except RefError as exc:
             return _fail(str(exc))
         items, skipped = dataset_items(version_lines(store, version.id))
     if not items:

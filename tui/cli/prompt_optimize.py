@@ -112,6 +112,7 @@ def _get(store: Any, opt_id: int) -> Any:
 def _start(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
     from tui.core.config import ConfigError
     from tui.core.optimize import optimize_driver as driver
+    from tui.core.refs import parse_ref
     from tui.core.spend import check_budget
 
     missing = [flag for flag, value in (("--prompt", args.prompt), ("--eval", args.eval_ref),
@@ -139,7 +140,7 @@ def _start(args: argparse.Namespace, settings: Any, profile: Any, store: Any) ->
     out = sys.stderr if args.json else sys.stdout
     sizes = chosen.split.sizes()
     print(f"Pre-flight of the optimization (nothing sent yet): seed "
-          f"{args.prompt.split('@')[0]} v{chosen.version.version} on eval "
+          f"{parse_ref(args.prompt).name} v{chosen.version.version} on eval "
           f"{chosen.eval_row.name!r}", file=out)
     print(f"  items: {sizes['train']} train, {sizes['val']} validation, {sizes['test']} "
           f"held-out test (split seed {args.seed})", file=out)

@@ -73,6 +73,12 @@ def dedupe(store: Store, version_id: int) -> tuple[DatasetVersion, int]:
     return _derive(store, version, name, kept, f"deduplicated: {removed} removed"), removed
 
 
+def split_cut(n: int, ratio: float) -> int:
+    """How many of `n` shuffled examples go to train (at least one on each side); the
+    split form shows the same sizes before anything is written."""
+    return min(n - 1, max(1, round(n * ratio)))
+
+
 def split_lines(store: Store, version_id: int, *, ratio: float = 0.9,
                 seed: int = 42) -> tuple[list[str], list[str]]:
     """The valid examples, shuffled with `seed` and cut at `ratio`: (train, valid)."""
@@ -83,7 +89,7 @@ def split_lines(store: Store, version_id: int, *, ratio: float = 0.9,
         raise ValueError("need at least two valid examples to split")
     order = list(range(len(lines)))
     random.Random(seed).shuffle(order)
-    cut = min(len(lines) - 1, max(1, round(len(lines) * ratio)))
+    cut = split_cut(len(lines), ratio)
     return [lines[i] for i in sorted(order[:cut])], [lines[i] for i in sorted(order[cut:])]
 
 

@@ -231,20 +231,29 @@ def latest_version(store: Store, dataset_name: str) -> DatasetVersion | None:
 def append_target(store: Store, spec: str) -> tuple[str, DatasetVersion | None]:
     """`name` (its latest ready version) or `name@N` (version N): what an append extends.
 
-    (name, None) for a dataset that does not exist yet; ValueError for a version that does not.
+    The spec is read by tui.core.refs, as every NAME@N is. (name, None) for a dataset
+    that does not exist yet; ValueError for a version that does not.
     """
-    name, at, number = spec.strip().partition("@")
-    name, number = name.strip(), number.strip().lstrip("v")
+    from tui.core.refs import RefError, parse_ref
+
+    if not spec.strip():
+        return "", None
+    try:
+        ref = parse_ref(spec)
+    except RefError as exc:
+        raise ValueError(str(exc)) from None
+    name = ref.name
     latest = latest_version(store, name)
-    if not at:
+    if ref.version is None:
         return name, latest
     if latest is None:
-        raise ValueError(f"no dataset {name!r} yet: leave out @{number} to create it")
+        raise ValueError(f"no dataset {name!r} yet: leave out @{ref.version} to create it")
     dataset = store.datasets.get_by_name(name)
     found = [v for v in store.datasets.versions(dataset.id)
-             if str(v.version) == number and v.status == "ready"]
+             if v.version == ref.version and v.status == "ready"]
     if not found:
-        raise ValueError(f"{name} has no ready version {number!r} (latest: v{latest.version})")
+        raise ValueError(f"{name} has no ready version {str(ref.version)!r} "
+                         f"(latest: v{latest.version})")
     return name, found[0]
 
 

@@ -80,22 +80,17 @@ class VersionActions:
 
     # -- derived versions ---------------------------------------------------------
     def action_split(self) -> None:
-        from tui.screens.text_prompt import AskName
+        from tui.core.form_fields import SplitRequest
+        from tui.screens.split_form import SplitForm
 
         def ask(version_id: int) -> None:
-            def done(text: str | None) -> None:
-                if not text:
-                    return
-                ratio_text, _, seed_text = text.partition(" ")
-                try:
-                    ratio, seed = float(ratio_text), int(seed_text or 42)
-                except ValueError:
-                    self.notify("Type a ratio and a seed, e.g. 0.9 42", severity="error")
-                    return
-                self.check_split(version_id, ratio, seed)
+            def done(request: SplitRequest | None) -> None:
+                if request is not None:
+                    self.check_split(version_id, request.ratio, request.seed)
 
-            self.app.push_screen(
-                AskName("Split valid examples: train ratio and seed", "0.9 42"), done)
+            name, version, _ = self._named(version_id)
+            n_valid = self.tunedeck.store.datasets.count_examples(version_id, status="valid")
+            self.app.push_screen(SplitForm(f"{name} v{version.version}", n_valid), done)
 
         self._from_which("Split", ask)
 

@@ -250,24 +250,23 @@ class DatasetsPane(VersionActions, Pane):
     def action_category(self) -> None:
         if not self.has_version():
             return
-        from tui.screens.text_prompt import AskName
+        from tui.screens.form_base import PickOne
 
         cats = self.tunedeck.store.datasets.categories(self.version_id)
         if not cats:
             self.notify("No errors in this version")
             return
-        listing = ", ".join(f"{c} ({n})" for c, n in cats[:8])
 
-        def done(text: str | None) -> None:
-            if text is None:  # esc: the category stays as it was
+        def done(category: str | None) -> None:
+            if category is None:  # esc: the category stays as it was
                 return
-            self.category = text if text in {c for c, _ in cats} else None
-            if text and self.category is None:
-                self.notify(f"Unknown category {text!r}", severity="warning")
+            self.category = category or None
             self.show_version()
 
-        self.app.push_screen(AskName(f"Category ({listing}); empty clears", cats[0][0],
-                                     allow_empty=True), done)
+        choices = [(f"{c} ({n:,})", c) for c, n in cats] + [("all: clear the filter", "")]
+        current = next((i for i, (_, c) in enumerate(choices) if c == self.category), 0)
+        self.app.push_screen(PickOne("Show the errors of one category", choices,
+                                     highlighted=current), done)
 
     # -- opening an example ----------------------------------------------------
     def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:

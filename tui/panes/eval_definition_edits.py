@@ -18,30 +18,30 @@ class DefinitionEdits:
 
     def action_use_prompt(self) -> None:
         """Make a saved playground prompt version the eval's input messages."""
-        from tui.screens.text_prompt import AskName
+        from tui.screens.prompt_pick_form import PromptChoice, PromptPickForm
 
         if self.selected_eval is None:
             return self.app.notify("Open or pick an eval first", severity="warning")
         store = self.tunedeck.store
-        names = ", ".join(p.name for p in store.prompts.list()[:6]) or "none saved yet"
+        prompts = {p.name: store.prompts.versions(p.name) for p in store.prompts.list()}
+        prompts = {name: versions for name, versions in prompts.items() if versions}
+        if not prompts:
+            return self.app.notify("No saved prompt yet: save one in the Playground "
+                                   "(2, then ctrl+s)", severity="warning")
 
-        def chosen(answer: str | None) -> None:
-            if not answer or self.selected_eval is None:
+        def chosen(choice: PromptChoice | None) -> None:
+            if choice is None or self.selected_eval is None:
                 return
             from tui.core.evals.context import template_messages
-            from tui.core.refs import RefError, prompt_version
 
-            try:  # NAME, NAME@N or NAME@vN, as everywhere (tui.core.refs)
-                version = prompt_version(store, answer)
-            except RefError as exc:
-                return self.app.notify(str(exc), severity="error")
+            version = choice.version
             store.evals.update(self.selected_eval, prompt_version_id=version.id,
                                input_messages=template_messages(version.messages))
-            self.app.notify(f"The eval now uses prompt {answer.strip()} (v{version.version}); "
+            self.app.notify(f"The eval now uses prompt {choice.name} (v{version.version}); "
                             "its {{variables}} are filled from each item")
             self.reload()
 
-        self.app.push_screen(AskName(f"Saved prompt[@version] to use ({names})"), chosen)
+        self.app.push_screen(PromptPickForm("Saved prompt to use", prompts), chosen)
 
     def action_edit_graders(self) -> None:
         if self.selected_eval is None:

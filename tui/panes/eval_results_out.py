@@ -2,8 +2,8 @@
 
 A mixin of EvalsPane. Export writes every result as CSV or JSONL; "failures → data"
 appends the failed items (or those selected with space) to a dataset, as SFT lines
-or, with "name:dpo", as preference pairs, which is how an eval feeds the next
-fine-tune.
+or as DPO preference pairs (picked in tui/screens/items_to_data_form.py), which is
+how an eval feeds the next fine-tune.
 """
 
 from __future__ import annotations
@@ -41,19 +41,19 @@ class ResultsOut:
         run_id = self.selected_run
         if run_id is None:
             return
-        from tui.screens.text_prompt import AskName
+        from tui.core.form_fields import DatasetTarget, append_hint
+        from tui.screens.items_to_data_form import ItemsToDataForm
 
         chosen_items = set(self.selected_items.get(run_id) or ())
+        store = self.tunedeck.store
 
-        def chosen(answer: str | None) -> None:
-            if not answer:
+        def chosen(target: DatasetTarget | None) -> None:
+            if target is None:
                 return
-            name, _, kind = answer.partition(":")
             from tui.core.evals.failures_to_data import failures_to_dataset
 
             try:
-                version, n = failures_to_dataset(self.tunedeck.store, run_id, name.strip(),
-                                                 kind=(kind.strip() or "sft"),
+                version, n = failures_to_dataset(store, run_id, target.name, kind=target.kind,
                                                  indexes=chosen_items or None)
             except ValueError as exc:
                 self.app.notify(str(exc), severity="warning")
@@ -61,11 +61,12 @@ class ResultsOut:
             if chosen_items:
                 self.selected_items.pop(run_id, None)
                 self.show_run()
-            self.app.notify(f"{count_of(n, 'line')} added: dataset {name.strip()!r} "
+            self.app.notify(f"{count_of(n, 'line')} added: dataset {target.name!r} "
                             f"v{version.version}",
                             title="Selected → data" if chosen_items else "Failures → data")
 
         what = (f"the {count_of(len(chosen_items), 'selected item')}" if chosen_items
                 else "the failures (space selects items)")
-        self.app.push_screen(AskName(f"Dataset for {what} (name, or name:dpo)",
-                                     value="eval-fixes"), chosen)
+        self.app.push_screen(ItemsToDataForm(
+            what, [d.name for d in store.datasets.list()],
+            describe=lambda name: append_hint(store, name)), chosen)

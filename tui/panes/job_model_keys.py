@@ -45,7 +45,7 @@ class JobModelKeys(_Base):
 
     async def eval_model(self, job_id: int, name: str | None = None) -> None:
         """Run an eval on the fine-tuned model and on its base, then compare the two runs."""
-        from tui.screens.text_prompt import AskName
+        from tui.screens.form_base import PickOne
 
         job = self.tunedeck.store.jobs.get(job_id)
         name = name or job.fine_tuned_model
@@ -59,11 +59,8 @@ class JobModelKeys(_Base):
                         severity="warning")
             return
 
-        async def chosen(answer: str | None) -> None:
-            match = next((e for e in evals if e.name == (answer or "").strip()), None)
+        async def chosen(match: Any) -> None:
             if match is None:
-                if answer:
-                    self.notify(f"No eval named {answer!r}", severity="error")
                 return
             while len(self.tunedeck.screen_stack) > 1:
                 self.tunedeck.pop_screen()
@@ -72,8 +69,8 @@ class JobModelKeys(_Base):
                 self.notify(f"Evaluating {name} and {job.model} on {match.name}; the "
                             "comparison opens when both runs finish")
 
-        names = ", ".join(e.name for e in evals[:6])
-        self.tunedeck.push_screen(AskName(f"Eval to run ({names})", evals[0].name), chosen)
+        self.tunedeck.push_screen(PickOne(f"Eval to run on {name} and on {job.model}",
+                                          [(e.name, e) for e in evals]), chosen)
 
     async def action_eval_model(self) -> None:
         job_id = self.chosen_job_id()

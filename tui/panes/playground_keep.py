@@ -80,17 +80,10 @@ class KeepOutputs:
                 "Compare two models first (model-a, model-b in the model box)", severity="warning"
             )
             return
-        from tui.screens.text_prompt import AskName
+        from tui.screens.form_base import PickOne
 
-        choices = ", ".join(f"{p.slot + 1}={p.model}" for p in panels)
-
-        def chosen(answer: str | None) -> None:
-            if not answer or not answer.strip().isdigit():
-                return
-            index = int(answer) - 1
-            best = next((p for p in panels if p.slot == index), None)
+        def chosen(best: OutputPanel | None) -> None:
             if best is None:
-                self.notify(f"No output {answer}", severity="error")
                 return
             worst = next(p for p in panels if p is not best)
             for p in panels:
@@ -99,7 +92,8 @@ class KeepOutputs:
                 "playground-dpo", [dpo_pair(self.last_messages, best.text, worst.text)], "DPO pair"
             )
 
-        self.app.push_screen(AskName(f"Which answer is better? ({choices})", "1"), chosen)
+        self.app.push_screen(PickOne("Which answer is better?",
+                                     [(f"{p.slot + 1}: {p.model}", p) for p in panels]), chosen)
 
     def action_save_eval_item(self) -> None:
         from tui.screens.text_prompt import EditAndSave

@@ -1,5 +1,8 @@
 """Small modal forms: ask for a name, or confirm/edit a text before saving.
 
+Free text only (a search, a name, a path): an answer with structure is a typed form
+(tui/screens/form_base.py), and a choice among stored things is picked (PickOne).
+
 Titles quote names and the fields hold text from data (a model's answer, a
 dataset line): titles are Content built from parts, the fields show control
 characters (tui/widgets/visible_fields.py) and keep the text exactly.

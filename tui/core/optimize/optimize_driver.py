@@ -51,20 +51,24 @@ class Plan:
 
 
 def resolve_version(store: Any, ref: str):
-    """NAME (its latest version) or NAME@N."""
-    name, _, number = ref.rpartition("@") if "@" in ref else (ref, "", "")
+    """NAME (its latest version) or NAME@N, read by tui.core.refs as everywhere."""
+    from tui.core.refs import RefError, parse_ref
+
+    try:
+        parsed = parse_ref(ref)
+    except RefError as exc:
+        raise OptimizeError(str(exc)) from None
+    name = parsed.name
     versions = store.prompts.versions(name)
     if not versions:
         known = ", ".join(p.name for p in store.prompts.list()[:10]) or "none yet"
         raise OptimizeError(f"no prompt named {name!r} (prompts: {known})")
-    if not number:
+    if parsed.version is None:
         return versions[0]
-    if not number.isdigit():
-        raise OptimizeError(f"{ref!r}: a version is a number, as in {name}@2")
     for version in versions:
-        if version.version == int(number):
+        if version.version == parsed.version:
             return version
-    raise OptimizeError(f"prompt {name!r} has no version {number} "
+    raise OptimizeError(f"prompt {name!r} has no version {parsed.version} "
                         f"(versions 1..{versions[0].version})")
 
 

@@ -1,4 +1,7 @@
-"""Prompt material from stored datasets: an example's fields as variables, few-shot turns."""
+"""Prompt material from stored datasets: an example's fields as variables, few-shot turns.
+
+Which dataset version is picked in a form (tui/screens/example_source_form.py) or named
+as NAME@N (tui.core.refs); these read the picked version."""
 
 from __future__ import annotations
 
@@ -7,13 +10,6 @@ from typing import Any
 
 from store import Store
 from store.records import DatasetVersion
-
-
-def find_version(store: Store, spec: str) -> DatasetVersion:
-    """`name` (latest ready version), `name@N` or `name@vN`; a ValueError says what exists."""
-    from tui.core.refs import dataset_version
-
-    return dataset_version(store, spec)
 
 
 def example_variables(data: Any) -> dict[str, str]:
