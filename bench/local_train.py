@@ -101,9 +101,9 @@ def main() -> None:
     parser.add_argument("--model", help="an existing model folder instead of a random one")
     opts = parser.parse_args()
 
-    from tui.local.engine import LocalEngine
-    from tui.local.tiny import build_tiny_model
-    from tui.sandbox.engine import TrainingSpec
+    from tui.engines.local.engine import LocalEngine
+    from tui.engines.local.tiny import build_tiny_model
+    from tui.engines.protocol import TrainingSpec
 
     root = Path(tempfile.mkdtemp(prefix="tunedeck-bench-"))
     if opts.model:

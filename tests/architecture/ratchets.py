@@ -19,11 +19,6 @@ def entries(text: str) -> frozenset[str]:
 LAYER_EXCEPTIONS = entries("""
 tui/cli/main.py:run_tui -> tui.app
 tui/app.py:<module> -> tui.sandbox.server
-tui/local/data.py:<module> -> tui.sandbox.engine
-tui/local/engine.py:<module> -> tui.sandbox.engine
-tui/local/engine.py:generate -> tui.sandbox.errors
-tui/local/serving.py:<module> -> tui.sandbox
-tui/local/serving.py:<module> -> tui.sandbox.engine
 """)
 
 # Modules on an import cycle (TYPE_CHECKING and function-local imports count).
@@ -40,8 +35,6 @@ tui/core/finetune/azure.py
 tui/sandbox/dialects/azure.py
 tui/core/evals/graders/base.py
 tui/panes/base.py
-tui/local/engine.py
-tui/sandbox/engine.py
 tui/core/errors.py
 tui/core/finetune/errors.py
 tui/sandbox/errors.py
@@ -50,7 +43,7 @@ tui/sandbox/routes/evals.py
 tui/cli/export.py
 tui/core/evals/export.py
 tui/core/export.py
-tui/local/export.py
+tui/engines/local/export.py
 tui/core/finetune/fireworks.py
 tui/sandbox/dialects/fireworks.py
 tui/cli/jobs.py
@@ -58,10 +51,10 @@ tui/panes/jobs.py
 tui/sandbox/jobs.py
 tui/cli/loop.py
 tui/core/loop.py
-tui/local/models.py
+tui/engines/local/models.py
 tui/sandbox/routes/models.py
 tui/core/evals/graders/jail/process.py
-tui/local/process.py
+tui/engines/local/process.py
 tui/core/evals/runner.py
 tui/core/playground/runner.py
 tui/core/evals/service.py

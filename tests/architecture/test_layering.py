@@ -2,12 +2,13 @@
 
 - store/ is pure: no textual, no tui, no HTTP clients.
 - tui/core/ is headless: no textual, no UI module, no CLI, no server, no engine.
-- The servers (tui/sandbox) and the engines (tui/local) never import the UI or the CLI;
+- The servers (tui/sandbox) and the engines (tui/engines: their protocol, the sandbox's
+  honest engine, the local TRL engine) never import the UI or the CLI;
   the engines do not import the server either (it imports them).
 - The CLI is headless: it starts servers, but the UI only through `run_tui`.
 - The UI does not reach into the servers, the engines or the CLI.
 - The local engine's heavy libraries (torch, transformers, ...) are imported inside
-  functions only, so `import tui.local` stays cheap and works without the [local] extra.
+  functions only, so `import tui.engines.local` stays cheap and works without the [local] extra.
 
 Every import counts: module level, `if TYPE_CHECKING:`, inside a function. A failure names
 the file and line. Known exceptions are in ratchets.LAYER_EXCEPTIONS and may only shrink.
@@ -31,8 +32,8 @@ UI_FILES = ("tui/app.py", "tui/app_routes.py", "tui/palette.py",
 CLI = ("tui.cli",)
 CLI_FILES = ("tui/cli",)
 SERVERS = ("tui.sandbox",)
-ENGINES = ("tui.local",)
-ENGINE_FILES = ("tui/local",)
+ENGINES = ("tui.engines",)
+ENGINE_FILES = ("tui/engines",)
 HEAVY = ("torch", "transformers", "trl", "peft", "accelerate", "datasets", "ray",
          "safetensors", "tokenizers")
 

@@ -27,7 +27,7 @@ FINAL = ("succeeded", "failed", "cancelled")
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tui.local.tiny import build_tiny_model
+    from tui.engines.local.tiny import build_tiny_model
 
     root = tmp_path_factory.mktemp("local-models")
     build_tiny_model(root / "tiny-chat")
@@ -36,7 +36,7 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="package")  # stopped (and HF_HUB_OFFLINE restored) when tests/local ends
 def local_server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from tui.local.engine import LocalEngine
+    from tui.engines.local.engine import LocalEngine
     from tui.sandbox.server import SandboxServer
 
     work = tmp_path_factory.mktemp("local-work")

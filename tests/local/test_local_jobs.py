@@ -25,7 +25,7 @@ def _workers(job_id: str) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         cmdline = proc.info.get("cmdline") or []
-        if "tui.local.worker" in cmdline and any(job_id in part for part in cmdline):
+        if "tui.engines.local.worker" in cmdline and any(job_id in part for part in cmdline):
             found.append(proc)
     return found
 

@@ -24,7 +24,7 @@ def _decoded(tokenizer, example: dict) -> str:
 
 
 def test_only_weighted_assistant_turns_are_trained(tokenizer) -> None:
-    from tui.local.data import sft_example
+    from tui.engines.local.data import sft_example
 
     row = {"messages": [
         {"role": "system", "content": "Be brief."},
@@ -43,7 +43,7 @@ def test_only_weighted_assistant_turns_are_trained(tokenizer) -> None:
 
 
 def test_tool_calls_and_truncation(tokenizer) -> None:
-    from tui.local.data import clean, sft_example
+    from tui.engines.local.data import clean, sft_example
 
     call = {"role": "assistant", "content": None, "tool_calls": [{
         "id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
@@ -56,7 +56,7 @@ def test_tool_calls_and_truncation(tokenizer) -> None:
 
 
 def test_dpo_and_rft_rows() -> None:
-    from tui.local.data import convert
+    from tui.engines.local.data import convert
 
     dpo = convert("dpo", json.dumps({
         "input": {"messages": [{"role": "user", "content": "Q"}]},
@@ -71,7 +71,7 @@ def test_dpo_and_rft_rows() -> None:
 
 
 def test_rewards_are_the_graders_scores() -> None:
-    from tui.local.worker import _reward_function
+    from tui.engines.local.worker import _reward_function
 
     reward = _reward_function({"type": "string_check", "name": "exact", "input": "{{sample.output_text}}",
                                "reference": "{{item.answer}}", "operation": "eq"})
@@ -82,7 +82,7 @@ def test_rewards_are_the_graders_scores() -> None:
 
 
 def test_a_model_missing_offline_says_what_is_missing(tmp_path: Path, monkeypatch) -> None:
-    from tui.local.models import ModelNotAvailable, list_dir, resolve
+    from tui.engines.local.models import ModelNotAvailable, list_dir, resolve
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
@@ -95,7 +95,7 @@ def test_a_model_missing_offline_says_what_is_missing(tmp_path: Path, monkeypatc
 
 
 def test_a_model_from_the_models_dir_or_a_path(models_dir: Path) -> None:
-    from tui.local.models import list_dir, resolve
+    from tui.engines.local.models import list_dir, resolve
 
     assert list_dir(models_dir) == ["tiny-chat"]
     assert resolve("tiny-chat", models_dir) == models_dir / "tiny-chat"
@@ -103,8 +103,8 @@ def test_a_model_from_the_models_dir_or_a_path(models_dir: Path) -> None:
 
 
 def test_metadata_options_map_onto_trainer_settings(models_dir: Path, tmp_path: Path) -> None:
-    from tui.local.engine import LocalEngine
-    from tui.sandbox.engine import TrainingSpec
+    from tui.engines.local.engine import LocalEngine
+    from tui.engines.protocol import TrainingSpec
 
     engine = LocalEngine(models_dir, work_dir=tmp_path)
     data = b"".join(json.dumps(r).encode() + b"\n" for r in sft_rows(12))
@@ -122,7 +122,7 @@ def test_metadata_options_map_onto_trainer_settings(models_dir: Path, tmp_path: 
 
 
 def test_the_queue_is_first_come_first_served(models_dir: Path, tmp_path: Path) -> None:
-    from tui.local.engine import LocalEngine
+    from tui.engines.local.engine import LocalEngine
 
     engine = LocalEngine(models_dir, work_dir=tmp_path, max_jobs=1)
     engine.gpus = []
@@ -137,8 +137,8 @@ def test_the_queue_is_first_come_first_served(models_dir: Path, tmp_path: Path) 
 
 def test_each_job_gets_a_gpu_of_its_own(models_dir: Path, tmp_path: Path, monkeypatch) -> None:
     """GPUs come from CUDA_VISIBLE_DEVICES; a job's process sees only the one it holds."""
-    from tui.local import process
-    from tui.local.engine import LocalEngine
+    from tui.engines.local import process
+    from tui.engines.local.engine import LocalEngine
 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,5")
     engine = LocalEngine(models_dir, work_dir=tmp_path)
@@ -157,7 +157,7 @@ def test_export_merges_the_adapter(models_dir: Path, tmp_path: Path) -> None:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from tui.local.export import ExportError, merged, to_gguf
+    from tui.engines.local.export import ExportError, merged, to_gguf
 
     base = AutoModelForCausalLM.from_pretrained(str(models_dir / "tiny-chat"))
     tuned = get_peft_model(base, LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False))
@@ -192,7 +192,7 @@ def test_a_local_profile_has_fine_tuning() -> None:
 
 
 def test_tokenizers_without_offsets_mask_the_same_turns(tokenizer) -> None:
-    from tui.local.data import sft_example
+    from tui.engines.local.data import sft_example
 
     class Slow:  # a tokenizer without offset mappings (slow, sentencepiece-only ones)
         is_fast = False
@@ -217,8 +217,8 @@ def test_tokenizers_without_offsets_mask_the_same_turns(tokenizer) -> None:
 
 
 def test_bad_local_options_are_named(models_dir: Path, tmp_path: Path) -> None:
-    from tui.local.engine import local_options
-    from tui.sandbox.engine import TrainingDataError
+    from tui.engines.local.engine import local_options
+    from tui.engines.protocol import TrainingDataError
 
     assert local_options({"full_finetune": "true", "gpus": "1"}) == {"full": True, "gpus": "1"}
     with pytest.raises(TrainingDataError, match="full_finetune.*true or false"):
@@ -258,8 +258,8 @@ def test_serve_tiny_and_export_from_the_command_line(models_dir: Path, tmp_path:
 
 def test_a_ray_jobs_wire_is_read_in_whole_lines(tmp_path: Path) -> None:
     """A line the job is still writing (on a shared filesystem) waits for its end."""
-    from tui.local.ray_jobs import RayChannel, RayCluster
-    from tui.local.worker import FileWire
+    from tui.engines.local.ray_jobs import RayChannel, RayCluster
+    from tui.engines.local.worker import FileWire
 
     channel = RayChannel(RayCluster("http://127.0.0.1:1"), tmp_path, "tunedeck-x")
     assert channel._next_line() is None  # no file yet: nothing, not an error
@@ -277,7 +277,7 @@ def test_a_ray_jobs_wire_is_read_in_whole_lines(tmp_path: Path) -> None:
 
 def test_a_ray_cluster_that_stops_answering_fails_the_job_with_that_reason(tmp_path: Path,
                                                                           monkeypatch) -> None:
-    from tui.local import ray_jobs
+    from tui.engines.local import ray_jobs
 
     monkeypatch.setattr(ray_jobs, "LOST_AFTER_SECONDS", 0.5)
     monkeypatch.setattr(ray_jobs, "STATUS_SECONDS", 0.05)
@@ -296,8 +296,8 @@ def test_a_jobs_folder_and_its_copy_of_the_data_are_private(models_dir: Path,
     import os
     import stat
 
-    from tui.local.engine import LocalEngine
-    from tui.sandbox.engine import TrainingSpec
+    from tui.engines.local.engine import LocalEngine
+    from tui.engines.protocol import TrainingSpec
 
     old = os.umask(0o022)
     try:

@@ -109,8 +109,8 @@ def ray_address() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def ray_server(models_dir: Path, ray_address: str,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from tui.local.engine import LocalEngine
-    from tui.local.ray_jobs import RayCluster
+    from tui.engines.local.engine import LocalEngine
+    from tui.engines.local.ray_jobs import RayCluster
     from tui.sandbox.server import SandboxServer
 
     work = tmp_path_factory.mktemp("ray-work")
@@ -169,7 +169,7 @@ def test_a_job_over_two_ray_train_workers(ray_api: openai.OpenAI, ray_server: An
 
     [submission] = _submissions(ray_address, job.id)
     assert str(submission.status.value) == "SUCCEEDED"
-    assert submission.entrypoint.startswith("python -m tui.local.ray_train ")
+    assert submission.entrypoint.startswith("python -m tui.engines.local.ray_train ")
     log = (job_dir / "train.log").read_text()
     assert "RayTrainWorker" in log and "world_size=2" in log  # Ray Train ran it, on two workers
     assert (f"Submitted to the Ray cluster at {ray_address} as {submission.submission_id} "
@@ -221,8 +221,8 @@ def test_pause_resume_and_cancel_on_the_cluster(ray_api: openai.OpenAI, ray_serv
 def test_a_crashed_server_follows_its_job_on_the_cluster(models_dir: Path, ray_address: str,
                                                          tmp_path: Path) -> None:
     """Killed mid-job, the server finds the Ray job still training and follows it: no second run."""
-    from tui.local.engine import LocalEngine
-    from tui.local.ray_jobs import RayCluster
+    from tui.engines.local.engine import LocalEngine
+    from tui.engines.local.ray_jobs import RayCluster
     from tui.sandbox.server import SandboxServer
 
     work, port = tmp_path / "shared work", _free_port()  # a space: the entrypoint is quoted
@@ -272,7 +272,7 @@ def test_an_unreachable_cluster_is_refused_at_start(models_dir: Path, tmp_path: 
 def test_a_job_folder_the_cluster_cannot_see_fails_with_that_reason(ray_address: str,
                                                                     tmp_path: Path) -> None:
     """The --work-dir must be shared: a node that does not see the job's folder says so."""
-    from tui.local.ray_jobs import RayCluster
+    from tui.engines.local.ray_jobs import RayCluster
 
     job_dir = tmp_path / "ftjob-unshared"
     job_dir.mkdir()

@@ -32,7 +32,7 @@ def _gguf() -> Path:
 
 def test_smollm2_fine_tunes_and_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("gguf")
-    from tui.local.engine import LocalEngine
+    from tui.engines.local.engine import LocalEngine
     from tui.sandbox.server import SandboxServer
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -12,7 +12,7 @@ from tests.local.conftest import metrics, sft_rows, upload, wait_for, wait_for_s
 
 def test_a_running_job_resumes_from_its_checkpoint_after_a_restart(models_dir: Path, tmp_path: Path,
                                                                    monkeypatch) -> None:
-    from tui.local.engine import LocalEngine
+    from tui.engines.local.engine import LocalEngine
     from tui.sandbox.server import SandboxServer
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

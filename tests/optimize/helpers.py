@@ -1,7 +1,7 @@
 """A sandbox task a prompt can fail and be repaired on: name the capital, in capitals.
 
 sandbox-small echoes the question; the eval wants the last word in upper case,
-which the sandbox's directives (tui/sandbox/directives.py) can produce when the
+which the sandbox's directives (tui/engines/directives.py) can produce when the
 system prompt asks for it. The seed prompt does not ask, so it fails every item.
 """
 

@@ -7,7 +7,7 @@ import json
 from store import Store
 from tests.optimize.helpers import MODEL, SEED_SYSTEM, capitals_eval, configure, seed_prompt
 from tui.cli.main import main
-from tui.sandbox.directives import LAST_WORD, UPPER
+from tui.engines.directives import LAST_WORD, UPPER
 
 
 def test_an_eval_runs_with_the_prompt_version_named_and_the_run_records_it(

@@ -12,7 +12,7 @@ from tui.core.evals.service import options_for
 from tui.core.optimize.candidates import base_messages
 from tui.core.optimize.gepa_adapter import TunedeckAdapter
 from tui.core.optimize.spend_cap import SpendCap
-from tui.sandbox.directives import LAST_WORD, UPPER
+from tui.engines.directives import LAST_WORD, UPPER
 
 SEED = [{"role": "system", "content": SEED_SYSTEM}, {"role": "user", "content": "{{item.question}}"}]
 

@@ -10,7 +10,7 @@ from tests.apphelpers import SIZE, make_app, ready, rendered, until
 from tests.optimize.helpers import MODEL, configure
 from tests.optimize.test_optimize_cli import _args, _setup
 from tui.cli.main import main
-from tui.sandbox.directives import LAST_WORD, UPPER
+from tui.engines.directives import LAST_WORD, UPPER
 from tui.screens.optimizations import OptimizationsScreen
 
 

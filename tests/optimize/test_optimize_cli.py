@@ -8,7 +8,7 @@ import json
 from store import Store
 from tests.optimize.helpers import MODEL, capitals_eval, configure, seed_prompt
 from tui.cli.main import main
-from tui.sandbox.directives import LAST_WORD, UPPER
+from tui.engines.directives import LAST_WORD, UPPER
 
 
 def _setup(tmp_path, n: int | None = None):

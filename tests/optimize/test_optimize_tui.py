@@ -17,8 +17,8 @@ from tests.apphelpers import SIZE, make_app, ready, rendered, settle, until
 from tests.optimize.helpers import MODEL, SEED_SYSTEM, capitals_eval, configure
 from tests.optimize.test_optimize_resume import slow_sandbox  # noqa: F401 (a fixture)
 from tui.core.paths import home_dir
+from tui.engines.directives import LAST_WORD, UPPER
 from tui.optimize_flow import OWNER_FILE
-from tui.sandbox.directives import LAST_WORD, UPPER
 from tui.screens.eval_compare import EvalCompareScreen
 from tui.screens.optimizations import OptimizationsScreen
 from tui.screens.optimize_start import OptimizeForm

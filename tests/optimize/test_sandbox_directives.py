@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.evals.helpers import client
-from tui.sandbox.directives import FIRST_WORD, LAST_WORD, LOWER, UPPER, propose
+from tui.engines.directives import FIRST_WORD, LAST_WORD, LOWER, UPPER, propose
 
 
 async def _ask(server, messages):

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tui.sandbox.sandbox_engine import SandboxEngine
+from tui.engines.honest import SandboxEngine
 from tui.sandbox.server import SandboxServer
 
 BAD_VALUES: list[Any] = [-1, 1e308, "x", True, None, [5], {"a": [1]}]

@@ -12,9 +12,9 @@ import urllib.request
 import pytest
 
 from tests.sandbox.sandbox_data import jsonl, sft_rows
-from tui.sandbox import grading, structured
-from tui.sandbox.engine import GenerationParams, TrainingSpec
-from tui.sandbox.sandbox_engine import SandboxEngine
+from tui.engines import grading, structured
+from tui.engines.honest import SandboxEngine
+from tui.engines.protocol import GenerationParams, TrainingSpec
 from tui.sandbox.server import SandboxServer
 
 

@@ -72,10 +72,10 @@ def _local_engine(args: argparse.Namespace, work_dir: Path):  # type: ignore[no-
     if missing:
         raise ValueError(f"the local engine needs {', '.join(missing)}: "
                          "pip install 'tunedeck[local]'")
-    from tui.local.engine import LocalEngine
+    from tui.engines.local.engine import LocalEngine
 
     if args.tiny:
-        from tui.local.tiny import build_tiny_model
+        from tui.engines.local.tiny import build_tiny_model
 
         if args.models_dir is None:
             args.models_dir = work_dir / "models"
@@ -85,7 +85,7 @@ def _local_engine(args: argparse.Namespace, work_dir: Path):  # type: ignore[no-
         raise ValueError("--engine local needs --models-dir DIR and/or --model HF_ID (or --tiny)")
     ray = None
     if args.ray_address:
-        from tui.local.ray_jobs import RayCluster, RayUnavailable, read_runtime_env
+        from tui.engines.local.ray_jobs import RayCluster, RayUnavailable, read_runtime_env
 
         ray = RayCluster(args.ray_address, read_runtime_env(args.ray_runtime_env))
         try:
@@ -97,7 +97,7 @@ def _local_engine(args: argparse.Namespace, work_dir: Path):  # type: ignore[no-
 
 
 def _export(args: argparse.Namespace, engine, state_path: str) -> int:  # type: ignore[no-untyped-def]
-    from tui.local import export
+    from tui.engines.local import export
     from tui.sandbox.state import State
 
     if args.to is None:

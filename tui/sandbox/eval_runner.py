@@ -6,13 +6,14 @@ from typing import Any
 
 import orjson
 
-from tui.sandbox import grading, inference
-from tui.sandbox.engine import GenerationParams
+from tui.engines import grading
+from tui.engines.protocol import GenerationParams
+from tui.engines.text import content_text
+from tui.sandbox import inference
 from tui.sandbox.errors import APIError
 from tui.sandbox.routes.files import file_bytes
 from tui.sandbox.service import Sandbox
 from tui.sandbox.shapes import new_id, now
-from tui.sandbox.text import content_text
 
 FINAL = ("completed", "failed", "canceled")
 ITEM_SECONDS = 0.1

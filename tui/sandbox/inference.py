@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tui.sandbox.engine import Generation, GenerationParams
-from tui.sandbox.errors import bad_request
+from tui.engines.protocol import Generation, GenerationParams, ModelNotAvailable
+from tui.sandbox.errors import APIError, bad_request
 from tui.sandbox.service import Sandbox
 
 CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -67,7 +67,10 @@ async def generate(
 ) -> Generation:
     artifact = sb.model_artifact(model)
     # Nearest-example search is CPU work; keep the loop free for other requests.
-    return await asyncio.to_thread(sb.engine.generate, model, artifact, messages, params)
+    try:
+        return await asyncio.to_thread(sb.engine.generate, model, artifact, messages, params)
+    except ModelNotAvailable as exc:
+        raise APIError(404, str(exc), param="model", code="model_not_found") from None
 
 
 def pieces(text: str, size: int = 12) -> list[str]:

@@ -17,7 +17,7 @@ import csv
 import io
 from typing import Any
 
-from tui.sandbox.engine import (
+from tui.engines.protocol import (
     StepResult,
     TrainingDataError,
     TrainingFailed,

@@ -15,7 +15,7 @@ from types import TracebackType
 
 import uvicorn
 
-from tui.sandbox.engine import Engine
+from tui.engines.protocol import Engine
 from tui.sandbox.faults import FaultConfig
 from tui.sandbox.multipart import UploadLimits
 

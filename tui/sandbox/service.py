@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tui.sandbox.engine import Engine
+from tui.engines.protocol import Engine
 from tui.sandbox.errors import APIError
 from tui.sandbox.faults import FaultConfig, FaultInjector
 from tui.sandbox.multipart import UploadLimits
@@ -35,7 +35,7 @@ class Sandbox:
         if speed <= 0:
             raise ValueError("speed must be > 0")
         if engine is None:
-            from tui.sandbox.sandbox_engine import SandboxEngine
+            from tui.engines.honest import SandboxEngine
 
             engine = SandboxEngine()
         self.api_key = api_key

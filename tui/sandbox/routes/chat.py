@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from tui.engines.protocol import Generation, GenerationParams
 from tui.sandbox import inference
-from tui.sandbox.engine import Generation, GenerationParams
 from tui.sandbox.errors import bad_request
 from tui.sandbox.routes import chat_stored as stored
 from tui.sandbox.service import Sandbox

@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.sandbox import eval_runner, grading, inference
+from tui.engines import grading
+from tui.sandbox import eval_runner, inference
 from tui.sandbox.errors import APIError, bad_request, conflict, not_found
 from tui.sandbox.service import Sandbox
 from tui.sandbox.shapes import dump, int_param, new_id, now, page

@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.sandbox import grading, jobs
+from tui.engines import grading
+from tui.sandbox import jobs
 from tui.sandbox.dialects import AZURE, BEDROCK, OPENAI, dialect, mine, owns
 from tui.sandbox.errors import APIError, bad_request, conflict, not_found
 from tui.sandbox.service import Sandbox

@@ -12,12 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from tui.engines.protocol import Generation, GenerationParams
+from tui.engines.text import content_text
 from tui.sandbox import inference
-from tui.sandbox.engine import Generation, GenerationParams
 from tui.sandbox.errors import bad_request, not_found
 from tui.sandbox.service import Sandbox
 from tui.sandbox.shapes import dump, new_id
-from tui.sandbox.text import content_text
 from tui.sandbox.web import body, check_metadata, ok, path, require, sandbox
 
 _STREAM_STEP = 0.02

@@ -23,6 +23,11 @@ class TrainingDataError(ValueError):
         self.param = param
 
 
+class ModelNotAvailable(LookupError):
+    """An engine cannot answer as this model (not downloaded, not trained here); the
+    server says 404 model_not_found with this message."""
+
+
 class TrainingFailed(RuntimeError):
     """Training stopped with an error (a crashed trainer process); the message says why."""
 

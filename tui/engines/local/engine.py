@@ -2,7 +2,7 @@
 
 A job's plan converts its data and writes it, with the resolved settings, to
 its own folder (WORK_DIR/JOB_ID); training runs in a child process
-(`tui.local.worker`) that reports steps on a pipe. The job lifecycle in
+(`tui.engines.local.worker`) that reports steps on a pipe. The job lifecycle in
 `tui.sandbox.jobs` stays the sandbox's: it asks for a slot (`try_reserve`:
 a FIFO queue, one job per GPU, or one on the CPU), reads steps from the
 iterator `train` returns, and calls its `pause` / `close` hooks.
@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from tui.core.private_files import private_dir, private_opener, write_private
-from tui.local import devices, models, process
-from tui.local.process import Channel
-from tui.sandbox.engine import (
+from tui.engines.local import devices, models, process
+from tui.engines.local.process import Channel
+from tui.engines.protocol import (
     Generation,
     GenerationParams,
     StepResult,
@@ -42,7 +42,7 @@ from tui.sandbox.engine import (
 )
 
 if TYPE_CHECKING:
-    from tui.local.ray_jobs import RayCluster
+    from tui.engines.local.ray_jobs import RayCluster
 
 LORA_LR = 2e-4
 FULL_LR = 1e-5
@@ -123,7 +123,7 @@ class LocalEngine:
         if key not in self._tokenizers:
             from transformers import AutoTokenizer
 
-            from tui.local.data import ensure_template
+            from tui.engines.local.data import ensure_template
 
             tok = AutoTokenizer.from_pretrained(key)
             ensure_template(tok)
@@ -158,7 +158,7 @@ class LocalEngine:
     # Training ------------------------------------------------------------------------
 
     def plan(self, spec: TrainingSpec) -> TrainingPlan:
-        from tui.local import data
+        from tui.engines.local import data
 
         try:
             base_path = self.resolve(spec.base_model)
@@ -226,20 +226,15 @@ class LocalEngine:
 
     def _serving(self) -> Any:
         if self._server is None:
-            from tui.local import serving
+            from tui.engines.local import serving
 
             self._server = serving.make(self.serving_kind)
         return self._server
 
     def generate(self, model: str, artifact: dict[str, Any] | None, messages: list[dict[str, Any]],
                  params: GenerationParams) -> Generation:
-        from tui.sandbox.errors import APIError
-
-        base = artifact["base"] if artifact else model
-        try:
-            base_path = self.resolve(base)
-        except models.ModelNotAvailable as exc:
-            raise APIError(404, str(exc), param="model", code="model_not_found") from None
+        # models.ModelNotAvailable is the protocol's: the server answers it with a 404.
+        base_path = self.resolve(artifact["base"] if artifact else model)
         adapter = artifact.get("adapter") if artifact else None
         return self._serving().generate(base_path, Path(adapter) if adapter else None, messages, params)
 
@@ -315,7 +310,7 @@ class LocalRun:
         options = json.loads((self.dir / "job.json").read_text())["local"]
         first, self.started = not self.started, True
         if self.engine.ray is not None:
-            from tui.local.ray_jobs import RayUnavailable
+            from tui.engines.local.ray_jobs import RayUnavailable
 
             try:  # a server restarted mid-job follows the submission it left running
                 self.channel = self.engine.ray.start(self.dir, self.job_id, self.resume_from,

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from tui.sandbox.engine import jsonl_rows
+from tui.engines.protocol import jsonl_rows
 
 DEFAULT_SYSTEMLESS_TEMPLATE = (
     "{% for message in messages %}"

@@ -2,7 +2,7 @@
 
 Each training run is a Ray Job (submitted through the cluster's Jobs API,
 `ray.job_submission.JobSubmissionClient`) whose entrypoint is
-`python -m tui.local.ray_train JOB_DIR`: Ray Train runs the job's training
+`python -m tui.engines.local.ray_train JOB_DIR`: Ray Train runs the job's training
 processes on whichever nodes have room. This server keeps doing the rest — the
 queue, the API, serving the adapters — and reads the job's messages from
 JOB_DIR/wire.jsonl, so JOB_DIR (the server's `--work-dir`) must be storage the
@@ -32,8 +32,8 @@ from typing import Any
 import orjson
 
 from tui.core.private_files import private_opener, write_private
-from tui.local.process import log_start
-from tui.local.worker import PAUSE_FILE, WIRE_FILE
+from tui.engines.local.process import log_start
+from tui.engines.local.worker import PAUSE_FILE, WIRE_FILE
 
 POLL_SECONDS = 0.2  # how often the wire file is read while a job trains
 STATUS_SECONDS = 1.0  # how often the cluster is asked whether the job still runs
@@ -111,7 +111,7 @@ class RayCluster:
         for name in (WIRE_FILE, PAUSE_FILE):
             (job_dir / name).unlink(missing_ok=True)
         # A shell command on the cluster: paths are quoted (a space in --work-dir is allowed).
-        entrypoint = f"python -m tui.local.ray_train {shlex.quote(str(job_dir))}"
+        entrypoint = f"python -m tui.engines.local.ray_train {shlex.quote(str(job_dir))}"
         if resume:
             entrypoint += f" --resume {shlex.quote(resume)}"
         submission = f"tunedeck-{job_id}-{uuid.uuid4().hex[:8]}"

@@ -22,9 +22,9 @@ from typing import Any
 
 import orjson
 
-from tui.local.data import clean, ensure_template
-from tui.sandbox import structured
-from tui.sandbox.engine import Generation, GenerationParams
+from tui.engines import structured
+from tui.engines.local.data import clean, ensure_template
+from tui.engines.protocol import Generation, GenerationParams
 
 DEFAULT_MAX_TOKENS = 256
 

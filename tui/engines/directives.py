@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tui.sandbox.text import content_text
+from tui.engines.text import content_text
 
 _WORD = re.compile(r"\w[\w'-]*")
 

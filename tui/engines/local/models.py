@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tui.engines import protocol
 
-class ModelNotAvailable(LookupError):
+
+class ModelNotAvailable(protocol.ModelNotAvailable):
     """A base model that cannot be loaded here; the message says what is missing."""
 
 

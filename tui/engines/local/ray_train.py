@@ -1,9 +1,9 @@
-"""A job's entrypoint on a Ray cluster: `python -m tui.local.ray_train JOB_DIR [--resume CKPT]`.
+"""A job's entrypoint on a Ray cluster: `python -m tui.engines.local.ray_train JOB_DIR [--resume CKPT]`.
 
-Ray Jobs runs this on the cluster (`tui.local.ray_jobs` submits it); it starts
+Ray Jobs runs this on the cluster (`tui.engines.local.ray_jobs` submits it); it starts
 Ray Train's `TorchTrainer` with one worker per training process the job asked
 for (metadata `num_processes`), and every worker runs the same training
-function as a job on the server's own machine (`tui.local.worker.run`) —
+function as a job on the server's own machine (`tui.engines.local.worker.run`) —
 Ray Train sets up torch.distributed (NCCL on GPUs, gloo on CPUs) and the
 Trainer inside picks it up. Workers land on whichever nodes have room.
 
@@ -21,7 +21,7 @@ from typing import Any
 
 def train_loop(config: dict[str, Any]) -> None:
     """One Ray Train worker: the shared training function, reporting through files."""
-    from tui.local import worker
+    from tui.engines.local import worker
 
     job_dir = Path(config["job_dir"])
     if worker.run(job_dir, config["resume"], worker.FileWire(job_dir)) != 0:
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     from ray.train import FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
-    from tui.local import worker
+    from tui.engines.local import worker
 
     job_dir = Path(argv[0])
     if not (job_dir / "job.json").exists():

@@ -9,7 +9,7 @@ peft load lazily, inside the functions that need them, so the core app and
 * `models` — base models from a directory or the Hugging Face cache (offline-aware);
 * `data` — OpenAI's supervised / DPO / RFT JSONL turned into TRL datasets;
 * `engine` — the `Engine` protocol: plans, the job queue (slots), one process per job;
-* `worker` — the training function and its process (`python -m tui.local.worker JOB_DIR`);
+* `worker` — the training function and its process (`python -m tui.engines.local.worker JOB_DIR`);
 * `process` — how a run talks to its training: a child process (one, or `accelerate launch`);
 * `ray_jobs`, `ray_train` — the same training on a Ray cluster (Ray Jobs + Ray Train);
 * `devices` — which GPU a job gets (CUDA_VISIBLE_DEVICES, NVML free memory);

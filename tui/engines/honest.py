@@ -2,7 +2,7 @@
 
 Base models answer from the last user message (`sandbox-small` echoes it,
 `sandbox-large` echoes it with the word order reversed), shaped by the system
-prompt's directives (tui/sandbox/directives.py). `sandbox-teacher` is
+prompt's directives (tui/engines/directives.py). `sandbox-teacher` is
 the sandbox's big, priced model for distillation: it knows the sandbox's task
 family "What is the capital of country number N?" (answering "The capital of
 country N is CityN."), except that it is unsure of every fifth country
@@ -33,8 +33,8 @@ from typing import Any
 
 import orjson
 
-from tui.sandbox import directives, grading, structured
-from tui.sandbox.engine import (
+from tui.engines import directives, grading, structured
+from tui.engines.protocol import (
     Generation,
     GenerationParams,
     StepResult,
@@ -44,7 +44,7 @@ from tui.sandbox.engine import (
     jsonl_rows,
     resolve_hyperparameters,
 )
-from tui.sandbox.text import (
+from tui.engines.text import (
     content_text,
     count_tokens,
     messages_tokens,
@@ -257,7 +257,7 @@ class SandboxEngine:
                     best, best_sim = target, sim
             if best is not None:
                 text = best
-        # The system prompt's directives, or a reflection's proposal (tui/sandbox/directives.py).
+        # The system prompt's directives, or a reflection's proposal (tui/engines/directives.py).
         text = directives.respond(messages, text)
         if params.json_schema is not None:
             schema = params.json_schema or {"type": "object", "properties": {"answer": {"type": "string"}}}

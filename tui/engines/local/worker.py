@@ -1,4 +1,4 @@
-"""The training process: `python -m tui.local.worker JOB_DIR [--resume CHECKPOINT]`.
+"""The training process: `python -m tui.engines.local.worker JOB_DIR [--resume CHECKPOINT]`.
 
 Reads `job.json` and the converted data the engine wrote to JOB_DIR, trains
 with TRL (SFTTrainer, DPOTrainer or GRPOTrainer; LoRA through PEFT unless the
@@ -14,7 +14,7 @@ A line `pause` on its stdin makes it save a checkpoint (optimizer state
 included) after the current step and exit; `--resume` continues from one.
 
 On a Ray cluster the same `train` runs inside Ray Train's workers
-(`tui.local.ray_train`) and talks through files in JOB_DIR instead (`FileWire`).
+(`tui.engines.local.ray_train`) and talks through files in JOB_DIR instead (`FileWire`).
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def train(job_dir: Path, resume: str | None, wire: Wire) -> None:
     from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from tui.local.data import ensure_template
+    from tui.engines.local.data import ensure_template
 
     method, local = cfg["method"], cfg["local"]
     cuda = torch.cuda.is_available()

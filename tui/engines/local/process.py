@@ -3,7 +3,7 @@
 `LocalRun` (engine.py) reads the worker's messages (`step`, `paused`, `done`,
 `error`, see worker.py) from a channel without knowing where training runs:
 `ProcessChannel` is a child process on this machine (one, or several through
-`accelerate launch`); `tui.local.ray_jobs.RayChannel` is a Ray Job on a cluster.
+`accelerate launch`); `tui.engines.local.ray_jobs.RayChannel` is a Ray Job on a cluster.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _free_port() -> int:
 
 def worker_command(job_dir: Path, options: dict[str, Any], processes: int,
                    resume: str | None) -> list[str]:
-    cmd = [sys.executable, "-m", "tui.local.worker", str(job_dir)]
+    cmd = [sys.executable, "-m", "tui.engines.local.worker", str(job_dir)]
     if processes > 1:  # one job over several processes (GPUs, or CPU for testing): accelerate
         launch = [sys.executable, "-m", "accelerate.commands.launch",
                   "--num_processes", str(processes), "--num_machines", "1",
@@ -66,7 +66,7 @@ def worker_command(job_dir: Path, options: dict[str, Any], processes: int,
             launch += ["--config_file", options["accelerate_config"]]
         else:  # torchrun; the Trainer picks the precision, gloo when there is no GPU
             launch += ["--dynamo_backend", "no", "--multi_gpu"]
-        cmd = [*launch, "-m", "tui.local.worker", str(job_dir)]
+        cmd = [*launch, "-m", "tui.engines.local.worker", str(job_dir)]
     return [*cmd, "--resume", resume] if resume else cmd
 
 
