@@ -22,8 +22,8 @@ from typing import Any
 
 from tui.core.evals import definition as defs
 from tui.core.evals.items import iter_source
-from tui.core.optimize import held_out
-from tui.core.optimize.candidates import base_messages, seed_candidate
+from tui.core.optimize import few_shot, held_out
+from tui.core.optimize.candidates import FEW_SHOT, base_messages, seed_candidate
 from tui.core.optimize.item_split import ItemSplit, split_items
 from tui.core.optimize.optimize_preflight import MINIBATCH, Estimate, estimate
 from tui.core.optimize.spend_cap import BudgetReached, SpendCap
@@ -201,9 +201,13 @@ def _search(session: Session, on_change: Callable[[], None] | None,
     Path(opt.run_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
     reason = "metric calls"
     best_idx: int | None = None
+    parts = opt.parts or ["system"]
+    # Few-shot examples are JSON, not an instruction: their own reflection prompt says so.
+    templates = {FEW_SHOT: few_shot.REFLECTION_TEMPLATE} if FEW_SHOT in parts else None
     try:
         result = gepa.optimize(
-            seed_candidate=seed_candidate(session.messages, opt.parts or ["system"]),
+            seed_candidate=seed_candidate(session.messages, parts),
+            reflection_prompt_template=templates,
             trainset=insts(split.train), valset=insts(split.val), adapter=adapter,
             reflection_lm=reflector, reflection_minibatch_size=MINIBATCH,
             max_metric_calls=opt.max_metric_calls,
