@@ -3,11 +3,13 @@ optimize` runs (tui.core.optimize.optimize_driver), in the background.
 
 Each optimization runs in a thread worker with its own store connection and event
 loop, so the user moves between panes while it runs; the live view
-(tui/screens/optimizations.py) re-reads the store. Quitting pauses it after the
-current GEPA iteration (or the process ends mid-call, as in a crash): GEPA's
-run_dir and the store keep where it was, and the next start resumes the
-optimizations this TUI started (an owner file in the run_dir names the process, so
-one the CLI or another live TUI drives is left to it).
+(tui/screens/optimizations.py) re-reads the store. Quitting pauses it at once
+(`pause_all` from the app's unmount: the call in flight is cancelled, so the app
+exits without waiting for a GEPA iteration that may take minutes; the process
+may also end mid-call, as in a crash): GEPA's run_dir and the store keep where
+it was, and the next start resumes the optimizations this TUI started (an owner
+file in the run_dir names the process, so one the CLI or another live TUI drives
+is left to it).
 
 Called from the Playground and the Evals pane with the running app (typed loosely:
 this module must not import the app, which would close an import cycle).
@@ -16,10 +18,20 @@ this module must not import the app, which would close an import cycle).
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
 OWNER_FILE = "tui.pid"
+
+# The pauses of the optimizations each app drives, so quitting can pause them all.
+_PAUSES: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
+
+
+def pause_all(app: Any) -> None:
+    """The app quits: every optimization it drives stops now, to resume next start."""
+    for pause in list(_PAUSES.get(app, {}).values()):
+        pause.now()
 
 
 def start_optimize(app: Any, *, version_id: int | None = None,
@@ -121,17 +133,20 @@ def _drive(app: Any, opt_id: int) -> None:
 
     from store import Store
     from tui.core.optimize import optimize_driver as driver
+    from tui.core.optimize.search_pause import Pause
 
     worker = get_current_worker()
-
-    def pause() -> bool:  # the app quits: stop after this iteration, resume next start
-        return worker.is_cancelled or not app.is_running
-
+    # Asked by pause_all on quit; a cancelled worker or a stopped app pause it too.
+    pause = Pause(also=lambda: worker.is_cancelled or not app.is_running)
+    _PAUSES.setdefault(app, {})[opt_id] = pause
     with Store(app.db_path) as store:
         row = store.optimizations.get(opt_id)
         Path(row.run_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
         (Path(row.run_dir) / OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
-        final = driver.run(store, app.settings, opt_id, pause=pause)
+        try:
+            final = driver.run(store, app.settings, opt_id, pause=pause)
+        finally:
+            _PAUSES.get(app, {}).pop(opt_id, None)
         if not app.is_running or final.status not in ("done", "failed"):
             return
         from tui.core.optimize.optimize_report import summary

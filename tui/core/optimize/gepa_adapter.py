@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from gepa.core.adapter import EvaluationBatch
@@ -29,6 +30,7 @@ from tui.core.optimize.candidates import (
     task_messages,
     template,
 )
+from tui.core.optimize.search_pause import run_call
 from tui.core.optimize.spend_cap import SpendCap
 
 
@@ -66,7 +68,7 @@ class TunedeckAdapter:
     def __init__(self, store: Any, opt_id: int, *, eval_id: int, definition: EvalDefinition,
                  messages: list[dict[str, Any]], sampling_params: dict[str, Any], model: str,
                  profile: str, client: Any, options: Any, loop: asyncio.AbstractEventLoop,
-                 cap: SpendCap) -> None:
+                 cap: SpendCap, pause: Callable[[], bool] | None = None) -> None:
         self.store = store
         self.opt_id = opt_id
         self.eval_id = eval_id
@@ -79,6 +81,7 @@ class TunedeckAdapter:
         self.options = options
         self.loop = loop
         self.cap = cap
+        self.pause = pause
         self.model_calls = 0
 
     # GEPA reads this attribute to decide whether to use its own proposer.
@@ -107,10 +110,12 @@ class TunedeckAdapter:
         done = self.store.evals.count_results(run_id)
         self.cap.check_items(n - done)
         holder: dict[str, Any] = {}
-        run = self.loop.run_until_complete(execute(
-            self.store, run_id, client=self.client, options=self.options,
-            runner_ref=lambda r: holder.setdefault("runner", r)))
-        self.model_calls += getattr(holder.get("runner"), "model_calls", 0)
+        try:
+            run = run_call(self.pause, self.loop, execute(
+                self.store, run_id, client=self.client, options=self.options,
+                runner_ref=lambda r: holder.setdefault("runner", r)))
+        finally:
+            self.model_calls += getattr(holder.get("runner"), "model_calls", 0)
         if run.status == "failed":
             raise SearchFailed(run.error or "the eval run failed")
 
