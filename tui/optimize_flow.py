@@ -22,7 +22,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-OWNER_FILE = "tui.pid"
+from tui.core.optimize.ownership import OWNER_FILE, orphaned, worker_group
 
 # The pauses of the optimizations each app drives, so quitting can pause them all.
 _PAUSES: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
@@ -81,51 +81,36 @@ def begin(app: Any, chosen: Any) -> None:
     app.push_screen(OptimizationsScreen(select=opt.id))
 
 
-def _group(opt_id: int) -> str:
-    return f"optimize-{opt_id}"
-
-
 def is_running(app: Any, opt_id: int) -> bool:
-    return any(w.group == _group(opt_id) and not w.is_finished for w in app.workers)
+    return any(w.group == worker_group(opt_id) and not w.is_finished for w in app.workers)
 
 
 def run_in_background(app: Any, opt_id: int) -> None:
     if is_running(app, opt_id):
         return
     app.run_worker(lambda: _drive(app, opt_id), thread=True, exclusive=True,
-                   group=_group(opt_id), exit_on_error=False,
+                   group=worker_group(opt_id), exit_on_error=False,
                    name=f"prompt optimization #{opt_id}")
 
 
 def resume_unfinished(app: Any) -> None:
     """At store-open: go on with the optimizations a TUI started whose process is gone."""
     for opt in app.store.optimizations.list():
-        if opt.status not in ("searching", "proving") or not _orphaned(opt.run_dir):
-            continue
-        missing = {opt.profile, opt.reflection_profile} - set(app.settings.profiles)
-        if missing:
-            app.notify(f"Optimization #{opt.id} uses profile {sorted(missing)[0]!r}, which is "
-                       "not configured now", title="Optimize", severity="warning", timeout=8)
-            continue
-        run_in_background(app, opt.id)
-        app.notify(f"Optimization #{opt.id} resumed where it stopped", title="Optimize")
+        if opt.status in ("searching", "proving") and orphaned(opt.run_dir):
+            resume(app, opt.id)
 
 
-def _orphaned(run_dir: str) -> bool:
-    owner = Path(run_dir) / OWNER_FILE
-    try:
-        pid = int(owner.read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
-        return False  # not started by a TUI: the CLI's --resume is for it
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
+def resume(app: Any, opt_id: int) -> bool:
+    """Go on with an optimization a TUI left (the live view's r, or at start)."""
+    opt = app.store.optimizations.get(opt_id)
+    missing = {opt.profile, opt.reflection_profile} - set(app.settings.profiles)
+    if missing:
+        app.notify(f"Optimization #{opt.id} uses profile {sorted(missing)[0]!r}, which is "
+                   "not configured now", title="Optimize", severity="warning", timeout=8)
         return False
-    return False
+    run_in_background(app, opt.id)
+    app.notify(f"Optimization #{opt.id} resumed where it stopped", title="Optimize")
+    return True
 
 
 def _drive(app: Any, opt_id: int) -> None:

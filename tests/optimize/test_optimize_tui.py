@@ -139,7 +139,7 @@ async def test_an_optimization_the_tui_left_unfinished_resumes_at_the_next_start
         isolated_home, sandbox, monkeypatch):
     from tui.core.config import load_settings
     from tui.core.optimize import optimize_driver as driver
-    from tui.optimize_flow import _orphaned
+    from tui.core.optimize.ownership import orphaned
 
     configure(isolated_home, sandbox, monkeypatch)
     db = home_dir() / "tunedeck.db"
@@ -154,13 +154,13 @@ async def test_an_optimization_the_tui_left_unfinished_resumes_at_the_next_start
         opt = driver.create(store, chosen)
     Path(opt.run_dir).mkdir(parents=True)
     # The CLI's (no owner file) and a live process's are left alone; a dead TUI's resumes.
-    assert not _orphaned(opt.run_dir)
+    assert not orphaned(opt.run_dir)
     import subprocess
 
     gone = subprocess.Popen(["true"])
     gone.wait()
     (Path(opt.run_dir) / OWNER_FILE).write_text(str(gone.pid))
-    assert _orphaned(opt.run_dir)
+    assert orphaned(opt.run_dir)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
