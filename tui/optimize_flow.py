@@ -54,14 +54,18 @@ def start_optimize(app: Any, *, version_id: int | None = None,
     if not evals:
         app.notify("Add an eval first (Evals, o): it scores the candidates", severity="warning")
         return
+    from tui.core.optimize.optimize_driver import DEFAULT_OFFER, parts_offered
+
     model = ""
     if version_id is not None:
         model = store.prompts.version(version_id).model or ""
+    version_id = version_id if version_id in {v for _, v in versions} else None
+    eval_id = eval_id if eval_id is not None else (evals[0][1] if len(evals) == 1 else None)
     choices = OptimizeChoices(
         versions=versions, evals=evals, profiles=sorted(app.settings.profiles),
-        version_id=version_id if version_id in {v for _, v in versions} else None,
-        eval_id=eval_id if eval_id is not None else (evals[0][1] if len(evals) == 1 else None),
-        profile=app.profile.name, model=model)
+        version_id=version_id, eval_id=eval_id, profile=app.profile.name, model=model,
+        parts=parts_offered(store, version_id, eval_id) if version_id is not None
+        else list(DEFAULT_OFFER))
 
     def confirmed(chosen: Any) -> None:
         if chosen is not None:

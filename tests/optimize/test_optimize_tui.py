@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from textual.widgets import Checkbox, Input, TextArea
+from textual.widgets import Checkbox, Input, Select, TextArea
 
 from store import Store
 from tests.apphelpers import SIZE, make_app, ready, rendered, settle, until
@@ -104,7 +104,11 @@ async def test_the_form_shows_what_is_wrong_and_keeps_every_value(
     app = _app_with_eval(isolated_home, sandbox, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await _save_in_playground(pilot)
-        await pilot.press("f10")
+        with_examples = app.store.prompts.save("capitals", [
+            {"role": "system", "content": SEED_SYSTEM},
+            {"role": "user", "content": "say lima"}, {"role": "assistant", "content": "lima"},
+            {"role": "user", "content": "{{item.question}}"}], model=MODEL)
+        await pilot.press("f10")  # on the prompt's latest version
         await until(pilot, lambda: isinstance(app.screen, OptimizeForm))
         form = app.screen
         error = form.query_one("#optf-error")
@@ -129,6 +133,21 @@ async def test_the_form_shows_what_is_wrong_and_keeps_every_value(
         # Every value survived the errors.
         assert form.query_one("#optf-budget", Input).value == "12"
         assert form.query_one("#optf-model", Input).value == MODEL
+        # The parts offered are the seed's own: this version's example turns, to tick.
+        def offered() -> list[str]:
+            return [str(box.label) for box in form.query_one("#optf-parts").query(Checkbox)]
+
+        assert offered() == ["system prompt", "few-shot examples (1)", "user template message"]
+        form.query_one("#optf-part-few_shot", Checkbox).value = True
+        await until(pilot, lambda: _planned(form))
+        assert form.plan.parts == ["system", "few_shot"]
+        assert form.plan.version.id == with_examples.id
+        # Another seed, other parts: the ticks that still apply stay.
+        first = app.store.prompts.versions("capitals")[-1]
+        form.query_one("#optf-version", Select).value = first.id
+        await until(pilot, lambda: "few-shot examples (none yet)" in offered())
+        await until(pilot, lambda: _planned(form))
+        assert form.plan.parts == ["system", "few_shot"] and form.plan.version.id == first.id
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, OptimizeForm)

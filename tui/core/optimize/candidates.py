@@ -113,7 +113,7 @@ def available_parts(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
     out = [("system", "system prompt")]
     if where.few_shot is not None:
         n = (where.few_shot[1] - where.few_shot[0]) // 2
-        out.append((FEW_SHOT, f"few-shot examples ({n})"))
+        out.append((FEW_SHOT, f"few-shot examples ({n or 'none yet'})"))
     out.append(("user", "user template message"))
     taken = {where.system, where.user, *(range(*where.few_shot) if where.few_shot else ())}
     out += [(f"{MESSAGE}{i + 1}", f"message {i + 1} ({m['role']})")

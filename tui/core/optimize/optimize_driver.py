@@ -131,6 +131,22 @@ def plan_by_ids(store: Any, settings: Any, *, version_id: int, eval_id: int,
                 eval_ref=store.evals.get(eval_id).name, **rest)
 
 
+def parts_offered(store: Any, version_id: int, eval_id: int | None) -> list[tuple[str, str]]:
+    """(part, label) of what may change in this seed on this eval (whose template completes
+    a system-only prompt), as the form offers them."""
+    from tui.core.optimize.candidates import CandidateError, available_parts
+
+    version = store.prompts.version(version_id)
+    template = store.evals.get(eval_id).input_messages if eval_id is not None else None
+    try:
+        return available_parts(base_messages(version.messages, template))
+    except CandidateError:  # no user message yet: the plan says so
+        return list(DEFAULT_OFFER)
+
+
+DEFAULT_OFFER = (("system", "system prompt"), ("user", "user template message"))
+
+
 def runs_root() -> Path:
     from tui.core.paths import home_dir
 
