@@ -165,6 +165,9 @@ class TunedeckApp(FlywheelActions, App[None]):
             active.first(Pane).focus_first()
 
     def on_unmount(self) -> None:
+        from tui.optimize_flow import pause_all
+
+        pause_all(self)  # at once, not after the GEPA iteration in flight
         self.loops.stop_all()
         self.distills.stop_all()
         self.store_changes.stop()

@@ -57,6 +57,12 @@ class FlywheelActions(_Base):
         a, b = store.evals.run(run_a), store.evals.run(run_b)
         self.push_screen(EvalCompareScreen(describe(comparison, a, b, trend(store, a.eval_id))))
 
+    def resume_optimization(self: Host, opt_id: int) -> bool:
+        """Drive a paused prompt optimization in this TUI again (the live view's r)."""
+        from tui.optimize_flow import resume
+
+        return resume(self, opt_id)
+
     async def try_model_in_playground(self: Host, model: str) -> None:
         """The playground, with a fine-tuned model (or checkpoint) beside its base."""
         from textual.widgets import Input

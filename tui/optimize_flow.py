@@ -3,11 +3,13 @@ optimize` runs (tui.core.optimize.optimize_driver), in the background.
 
 Each optimization runs in a thread worker with its own store connection and event
 loop, so the user moves between panes while it runs; the live view
-(tui/screens/optimizations.py) re-reads the store. Quitting pauses it after the
-current GEPA iteration (or the process ends mid-call, as in a crash): GEPA's
-run_dir and the store keep where it was, and the next start resumes the
-optimizations this TUI started (an owner file in the run_dir names the process, so
-one the CLI or another live TUI drives is left to it).
+(tui/screens/optimizations.py) re-reads the store. Quitting pauses it at once
+(`pause_all` from the app's unmount: the call in flight is cancelled, so the app
+exits without waiting for a GEPA iteration that may take minutes; the process
+may also end mid-call, as in a crash): GEPA's run_dir and the store keep where
+it was, and the next start resumes the optimizations this TUI started (an owner
+file in the run_dir names the process, so one the CLI or another live TUI drives
+is left to it).
 
 Called from the Playground and the Evals pane with the running app (typed loosely:
 this module must not import the app, which would close an import cycle).
@@ -16,10 +18,20 @@ this module must not import the app, which would close an import cycle).
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
-OWNER_FILE = "tui.pid"
+from tui.core.optimize.ownership import OWNER_FILE, orphaned, worker_group
+
+# The pauses of the optimizations each app drives, so quitting can pause them all.
+_PAUSES: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
+
+
+def pause_all(app: Any) -> None:
+    """The app quits: every optimization it drives stops now, to resume next start."""
+    for pause in list(_PAUSES.get(app, {}).values()):
+        pause.now()
 
 
 def start_optimize(app: Any, *, version_id: int | None = None,
@@ -42,14 +54,18 @@ def start_optimize(app: Any, *, version_id: int | None = None,
     if not evals:
         app.notify("Add an eval first (Evals, o): it scores the candidates", severity="warning")
         return
+    from tui.core.optimize.optimize_driver import DEFAULT_OFFER, parts_offered
+
     model = ""
     if version_id is not None:
         model = store.prompts.version(version_id).model or ""
+    version_id = version_id if version_id in {v for _, v in versions} else None
+    eval_id = eval_id if eval_id is not None else (evals[0][1] if len(evals) == 1 else None)
     choices = OptimizeChoices(
         versions=versions, evals=evals, profiles=sorted(app.settings.profiles),
-        version_id=version_id if version_id in {v for _, v in versions} else None,
-        eval_id=eval_id if eval_id is not None else (evals[0][1] if len(evals) == 1 else None),
-        profile=app.profile.name, model=model)
+        version_id=version_id, eval_id=eval_id, profile=app.profile.name, model=model,
+        parts=parts_offered(store, version_id, eval_id) if version_id is not None
+        else list(DEFAULT_OFFER))
 
     def confirmed(chosen: Any) -> None:
         if chosen is not None:
@@ -69,51 +85,36 @@ def begin(app: Any, chosen: Any) -> None:
     app.push_screen(OptimizationsScreen(select=opt.id))
 
 
-def _group(opt_id: int) -> str:
-    return f"optimize-{opt_id}"
-
-
 def is_running(app: Any, opt_id: int) -> bool:
-    return any(w.group == _group(opt_id) and not w.is_finished for w in app.workers)
+    return any(w.group == worker_group(opt_id) and not w.is_finished for w in app.workers)
 
 
 def run_in_background(app: Any, opt_id: int) -> None:
     if is_running(app, opt_id):
         return
     app.run_worker(lambda: _drive(app, opt_id), thread=True, exclusive=True,
-                   group=_group(opt_id), exit_on_error=False,
+                   group=worker_group(opt_id), exit_on_error=False,
                    name=f"prompt optimization #{opt_id}")
 
 
 def resume_unfinished(app: Any) -> None:
     """At store-open: go on with the optimizations a TUI started whose process is gone."""
     for opt in app.store.optimizations.list():
-        if opt.status not in ("searching", "proving") or not _orphaned(opt.run_dir):
-            continue
-        missing = {opt.profile, opt.reflection_profile} - set(app.settings.profiles)
-        if missing:
-            app.notify(f"Optimization #{opt.id} uses profile {sorted(missing)[0]!r}, which is "
-                       "not configured now", title="Optimize", severity="warning", timeout=8)
-            continue
-        run_in_background(app, opt.id)
-        app.notify(f"Optimization #{opt.id} resumed where it stopped", title="Optimize")
+        if opt.status in ("searching", "proving") and orphaned(opt.run_dir):
+            resume(app, opt.id)
 
 
-def _orphaned(run_dir: str) -> bool:
-    owner = Path(run_dir) / OWNER_FILE
-    try:
-        pid = int(owner.read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
-        return False  # not started by a TUI: the CLI's --resume is for it
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
+def resume(app: Any, opt_id: int) -> bool:
+    """Go on with an optimization a TUI left (the live view's r, or at start)."""
+    opt = app.store.optimizations.get(opt_id)
+    missing = {opt.profile, opt.reflection_profile} - set(app.settings.profiles)
+    if missing:
+        app.notify(f"Optimization #{opt.id} uses profile {sorted(missing)[0]!r}, which is "
+                   "not configured now", title="Optimize", severity="warning", timeout=8)
         return False
-    return False
+    run_in_background(app, opt.id)
+    app.notify(f"Optimization #{opt.id} resumed where it stopped", title="Optimize")
+    return True
 
 
 def _drive(app: Any, opt_id: int) -> None:
@@ -121,17 +122,20 @@ def _drive(app: Any, opt_id: int) -> None:
 
     from store import Store
     from tui.core.optimize import optimize_driver as driver
+    from tui.core.optimize.search_pause import Pause
 
     worker = get_current_worker()
-
-    def pause() -> bool:  # the app quits: stop after this iteration, resume next start
-        return worker.is_cancelled or not app.is_running
-
+    # Asked by pause_all on quit; a cancelled worker or a stopped app pause it too.
+    pause = Pause(also=lambda: worker.is_cancelled or not app.is_running)
+    _PAUSES.setdefault(app, {})[opt_id] = pause
     with Store(app.db_path) as store:
         row = store.optimizations.get(opt_id)
         Path(row.run_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
         (Path(row.run_dir) / OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
-        final = driver.run(store, app.settings, opt_id, pause=pause)
+        try:
+            final = driver.run(store, app.settings, opt_id, pause=pause)
+        finally:
+            _PAUSES.get(app, {}).pop(opt_id, None)
         if not app.is_running or final.status not in ("done", "failed"):
             return
         from tui.core.optimize.optimize_report import summary

@@ -17,9 +17,9 @@ from tui.engines.directives import LAST_WORD, UPPER
 SEED = [{"role": "system", "content": SEED_SYSTEM}, {"role": "user", "content": "{{item.question}}"}]
 
 
-def _adapter(store, sandbox, loop):
+def _adapter(store, sandbox, loop, seed=SEED):
     eval_row = capitals_eval(store, n=6)
-    version = store.prompts.save("capitals", SEED)
+    version = store.prompts.save("capitals", seed)
     opt = store.optimizations.create(
         eval_id=eval_row.id, seed_version_id=version.id, profile="sandbox", model=MODEL,
         reflection_profile="sandbox", reflection_model=MODEL, parts=["system"],
@@ -87,5 +87,26 @@ def test_the_reflective_dataset_holds_each_failing_item_with_every_graders_verdi
         assert first["Reference"] == "PARIS"
         assert first["Feedback"] == ("exact (string_check): score 0.00, failed — "
                                      "'which city is the capital here: paris' eq 'PARIS'")
+        loop.run_until_complete(adapter.client.close())
+    loop.close()
+
+
+def test_few_shot_turns_are_not_the_reflections_inputs_and_a_malformed_proposal_scores_0(
+        tmp_path, sandbox):
+    loop = asyncio.new_event_loop()
+    examples = [{"role": "user", "content": "say lima"}, {"role": "assistant", "content": "lima"}]
+    with Store(tmp_path / "t.db") as store:
+        adapter, _, opt = _adapter(store, sandbox, loop, seed=[SEED[0], *examples, SEED[1]])
+        batch = [{"index": i, "item": row["item"]} for i, row in enumerate(capitals_items(2))]
+        seed = {"few_shot": '[{"user": "say lima", "assistant": "lima"}]'}
+        evaluated = adapter.evaluate(batch, seed, capture_traces=True)
+        assert [o["output_text"] for o in evaluated.outputs] == ["paris", "rome"]
+        record = adapter.make_reflective_dataset(seed, evaluated, ["few_shot"])["few_shot"][0]
+        assert record["Inputs"] == "which city is the capital here: paris"
+
+        broken = adapter.evaluate(batch, {"few_shot": "Answer in capitals."}, capture_traces=True)
+        assert broken.scores == [0.0, 0.0] and len(store.optimizations.run_ids(opt.id)) == 1
+        why = adapter.make_reflective_dataset({"few_shot": "x"}, broken, ["few_shot"])
+        assert why["few_shot"][0]["Feedback"].startswith("error: the few-shot examples are not JSON")
         loop.run_until_complete(adapter.client.close())
     loop.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
 from store import Store
@@ -10,8 +12,14 @@ from tests.apphelpers import SIZE, make_app, ready, rendered, until
 from tests.optimize.helpers import MODEL, configure
 from tests.optimize.test_optimize_cli import _args, _setup
 from tui.cli.main import main
+from tui.core.optimize.ownership import OWNER_FILE
 from tui.engines.directives import LAST_WORD, UPPER
 from tui.screens.optimizations import OptimizationsScreen
+
+
+def _flat(screen) -> str:
+    """The detail as one line: long lines wrap."""
+    return " ".join(line.strip() for line in rendered(screen.query_one("#opt-detail")).splitlines())
 
 
 async def test_the_view_shows_candidates_spend_the_proof_and_the_diff_and_x_stops_a_search(
@@ -64,7 +72,23 @@ async def test_the_view_shows_candidates_spend_the_proof_and_the_diff_and_x_stop
         await pilot.press("home")  # the newest is listed first
         await until(pilot, lambda: listing.highlighted == 0 and screen.selected == second.id)
         await pilot.pause()
-        assert "--resume 2 continues it" in rendered(screen.query_one("#opt-detail"))
+        # No TUI drives it (the CLI's): only the CLI's --resume can continue it.
+        assert ("started by the CLI: tunedeck prompt optimize --resume 2 continues it if its "
+                "process is gone") in _flat(screen)
+        await pilot.press("r")
+        await pilot.pause()
+        assert app._notifications and "started by the CLI" in list(app._notifications)[-1].message
         await pilot.press("x")
         await pilot.pause()
         assert (Path(second.run_dir) / driver.STOP_FILE).exists()
+
+        # Left by a TUI whose process is gone: the hint names r, which resumes it here.
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        (Path(second.run_dir) / OWNER_FILE).write_text(str(gone.pid), encoding="utf-8")
+        screen.show_detail()
+        assert "paused: r resumes it here (or tunedeck prompt optimize --resume 2)" in _flat(screen)
+        await pilot.press("r")
+        await until(pilot, lambda: app.store.optimizations.get(second.id).status == "done",
+                    timeout=60)
+        assert app.store.optimizations.get(second.id).stop_reason == "stopped"

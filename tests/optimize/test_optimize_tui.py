@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from textual.widgets import Checkbox, Input, TextArea
+import pytest
+from textual.widgets import Checkbox, Input, Select, TextArea
 
 from store import Store
 from tests.apphelpers import SIZE, make_app, ready, rendered, settle, until
 from tests.optimize.helpers import MODEL, SEED_SYSTEM, capitals_eval, configure
-from tests.optimize.test_optimize_resume import slow_sandbox  # noqa: F401 (a fixture)
 from tui.core.paths import home_dir
 from tui.engines.directives import LAST_WORD, UPPER
 from tui.optimize_flow import OWNER_FILE
@@ -104,7 +104,11 @@ async def test_the_form_shows_what_is_wrong_and_keeps_every_value(
     app = _app_with_eval(isolated_home, sandbox, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await _save_in_playground(pilot)
-        await pilot.press("f10")
+        with_examples = app.store.prompts.save("capitals", [
+            {"role": "system", "content": SEED_SYSTEM},
+            {"role": "user", "content": "say lima"}, {"role": "assistant", "content": "lima"},
+            {"role": "user", "content": "{{item.question}}"}], model=MODEL)
+        await pilot.press("f10")  # on the prompt's latest version
         await until(pilot, lambda: isinstance(app.screen, OptimizeForm))
         form = app.screen
         error = form.query_one("#optf-error")
@@ -129,6 +133,21 @@ async def test_the_form_shows_what_is_wrong_and_keeps_every_value(
         # Every value survived the errors.
         assert form.query_one("#optf-budget", Input).value == "12"
         assert form.query_one("#optf-model", Input).value == MODEL
+        # The parts offered are the seed's own: this version's example turns, to tick.
+        def offered() -> list[str]:
+            return [str(box.label) for box in form.query_one("#optf-parts").query(Checkbox)]
+
+        assert offered() == ["system prompt", "few-shot examples (1)", "user template message"]
+        form.query_one("#optf-part-few_shot", Checkbox).value = True
+        await until(pilot, lambda: _planned(form))
+        assert form.plan.parts == ["system", "few_shot"]
+        assert form.plan.version.id == with_examples.id
+        # Another seed, other parts: the ticks that still apply stay.
+        first = app.store.prompts.versions("capitals")[-1]
+        form.query_one("#optf-version", Select).value = first.id
+        await until(pilot, lambda: "few-shot examples (none yet)" in offered())
+        await until(pilot, lambda: _planned(form))
+        assert form.plan.parts == ["system", "few_shot"] and form.plan.version.id == first.id
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, OptimizeForm)
@@ -139,7 +158,7 @@ async def test_an_optimization_the_tui_left_unfinished_resumes_at_the_next_start
         isolated_home, sandbox, monkeypatch):
     from tui.core.config import load_settings
     from tui.core.optimize import optimize_driver as driver
-    from tui.optimize_flow import _orphaned
+    from tui.core.optimize.ownership import orphaned
 
     configure(isolated_home, sandbox, monkeypatch)
     db = home_dir() / "tunedeck.db"
@@ -154,13 +173,13 @@ async def test_an_optimization_the_tui_left_unfinished_resumes_at_the_next_start
         opt = driver.create(store, chosen)
     Path(opt.run_dir).mkdir(parents=True)
     # The CLI's (no owner file) and a live process's are left alone; a dead TUI's resumes.
-    assert not _orphaned(opt.run_dir)
+    assert not orphaned(opt.run_dir)
     import subprocess
 
     gone = subprocess.Popen(["true"])
     gone.wait()
     (Path(opt.run_dir) / OWNER_FILE).write_text(str(gone.pid))
-    assert _orphaned(opt.run_dir)
+    assert orphaned(opt.run_dir)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -170,8 +189,21 @@ async def test_an_optimization_the_tui_left_unfinished_resumes_at_the_next_start
         assert app.store.prompts.versions("capitals")[0].version == 2
 
 
-async def test_quitting_mid_search_pauses_it_and_the_next_start_finishes_it(
-        isolated_home, slow_sandbox, monkeypatch):  # noqa: F811 (the fixture)
+@pytest.fixture
+def stalled_sandbox():
+    """A sandbox that takes 30 s to answer: a quit always lands mid-call."""
+    from tui.sandbox.server import SandboxServer
+
+    server = SandboxServer(api_key="sk-sandbox-test", speed=50.0, faults="latency=30")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_quitting_mid_call_pauses_at_once_and_the_next_start_finishes_it(
+        isolated_home, stalled_sandbox, sandbox, monkeypatch):
     import threading
 
     from tui import optimize_flow
@@ -188,7 +220,7 @@ async def test_quitting_mid_search_pauses_it_and_the_next_start_finishes_it(
             ended.set()
 
     monkeypatch.setattr(optimize_flow, "_drive", drive_and_tell)
-    app = _app_with_eval(isolated_home, slow_sandbox, monkeypatch)
+    app = _app_with_eval(isolated_home, stalled_sandbox, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         app.store.prompts.save("capitals", [{"role": "system", "content": SEED_SYSTEM},
@@ -199,17 +231,28 @@ async def test_quitting_mid_search_pauses_it_and_the_next_start_finishes_it(
                              max_metric_calls=24, max_usd=None, seed=1)
         optimize_flow.begin(app, chosen)
         opt = app.store.optimizations.list()[0]
-        await until(pilot, lambda: app.store.optimizations.candidates(opt.id), timeout=60)
-    # The app quit mid-search: the driver stops after its iteration, nothing proved yet.
+
+        def in_flight() -> list:
+            return [r for r in app.store.optimizations.run_ids(opt.id)
+                    if app.store.evals.run(r).status == "in_progress"]
+
+        # The seed's validation run is sampling (each answer 30 s away): quit now.
+        await until(pilot, in_flight, timeout=60)
+        stalled = in_flight()[0]
+    # The quit did not wait for the evaluate: its calls were cancelled, nothing answered.
     assert await asyncio.to_thread(ended.wait, 60)
     with Store(home_dir() / "tunedeck.db") as store:
         paused = store.optimizations.get(opt.id)
         assert paused.status == "searching" and paused.best_version_id is None
-        assert paused.metric_calls < 24
-    ended.clear()
+        run = store.evals.run(stalled)
+        assert run.status == "canceled" and store.evals.count_results(stalled) == 0
+    configure(isolated_home, sandbox, monkeypatch)  # answers at once from here on
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await until(pilot, lambda: app.store.optimizations.get(opt.id).status == "done",
                     timeout=90)
         assert app.store.prompts.versions("capitals")[0].version == 2
+        # The interrupted run was resumed, not made again.
+        assert app.store.evals.run(stalled).status == "completed"
+        assert app.store.optimizations.run_ids(opt.id)[0] == stalled

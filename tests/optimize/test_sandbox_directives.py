@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from tests.evals.helpers import client
 from tui.engines.directives import FIRST_WORD, LAST_WORD, LOWER, UPPER, propose
@@ -42,3 +43,31 @@ def test_reflection_proposes_the_directives_the_failures_call_for(sandbox):
 def test_with_nothing_that_helps_the_instruction_comes_back_unchanged():
     assert propose("Be helpful.", [("abc", "xyz")]) == "Be helpful."
     assert propose("Be helpful.", [("Rome", "Rome")]) == "Be helpful."
+
+
+def test_few_shot_examples_teach_a_format_the_system_prompt_can_override(sandbox):
+    examples = [{"role": "user", "content": "it is lima"}, {"role": "assistant", "content": "LIMA"}]
+    question = {"role": "user", "content": "the capital is Paris."}
+
+    def ask(system: str) -> str:
+        return asyncio.run(_ask(sandbox, [{"role": "system", "content": system}, *examples,
+                                          question]))
+
+    assert ask("Be helpful.") == "PARIS"  # the last word, upper-cased, as the example shows
+    assert ask(f"Be helpful. {LOWER}") == "paris"  # the system prompt wins on case
+
+
+def test_reflection_on_few_shot_examples_rewrites_their_answers_as_the_references_read(sandbox):
+    shown = ("# Example 1\n## Inputs\nit is rome\n\n## Generated Outputs\nrome\n\n"
+             "## Reference\nROME\n\n## Feedback\nexact: failed\n")
+
+    def reflect(examples: list) -> list:
+        prompt = f"Few-shot examples:\n```\n{json.dumps(examples)}\n```\n```\n{shown}```\n"
+        answer = asyncio.run(_ask(sandbox, [{"role": "user", "content": prompt}]))
+        assert answer.startswith("```\n") and answer.endswith("\n```")
+        return json.loads(answer[4:-4])
+
+    assert reflect([{"user": "say lima", "assistant": "lima"}]) == [
+        {"user": "say lima", "assistant": "LIMA"}]
+    # No examples yet: the shown inputs and references become the examples.
+    assert reflect([]) == [{"user": "it is rome", "assistant": "ROME"}]

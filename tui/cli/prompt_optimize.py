@@ -2,7 +2,8 @@
 
     prompt optimize --prompt NAME[@N] --eval E --model M --reflection-model R
                     [--profile P] [--reflection-profile P2] [--max-metric-calls N]
-                    [--max-usd X] [--seed S] [--parts system,user] [--yes] [--json]
+                    [--max-usd X] [--seed S] [--parts system,user,few_shot,message:N]
+                    [--yes] [--json]
     prompt optimize --resume ID | --status ID | --stop ID | --list
 
 The pre-flight (split sizes, calls, estimated cost) prints before anything is
@@ -57,7 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--max-usd", type=float, metavar="X", help="dollar cap, everything included")
     p.add_argument("--seed", type=int, default=0, help="seed of the item split and of GEPA")
     p.add_argument("--parts", default="system", metavar="PARTS",
-                   help="what may change: system, user or both, comma-separated (default system)")
+                   help="what may change, comma-separated: system, user (the template), "
+                   "few_shot (the example turns), message:N (any other message; default system)")
     p.add_argument("--yes", action="store_true", help="start without asking")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
     which = p.add_mutually_exclusive_group()

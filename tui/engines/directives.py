@@ -12,6 +12,12 @@ contain them (case-insensitive, anywhere in the text):
 Word selection applies before case. So a prompt that fails an eval can be
 repaired by editing it, as with a real model, deterministically.
 
+Few-shot examples: the user/assistant turns before the last user message teach
+a format. The directives that turn the most example questions into their
+answers (fewest on a tie; none unless they beat the answers as they are) apply
+too, where the system prompt sets no rule of the same kind (word, case): the
+system prompt wins a conflict.
+
 Reflection: a request whose text holds examples in the shape prompt
 optimizers (GEPA) send — a ``` fenced current instruction, then sections
 `## Generated Outputs` and `## Reference` per example — is answered with a new
@@ -19,11 +25,16 @@ instruction: the directives above that turn the most generated outputs into
 their references (fewest directives on a tie), replacing the current
 instruction's conflicting ones, in a ``` block. The proposal follows from the
 outputs and references it is shown; with nothing that helps, it returns the
-instruction unchanged.
+instruction unchanged. When the fenced text is a JSON list of {"user",
+"assistant"} examples (few-shot examples being optimized), the answer is that
+list with each example's answer rewritten by the directives that turn the most
+shown `## Inputs` into their references; a list with no examples gains the shown
+inputs and references (three at most) as examples.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -73,25 +84,83 @@ def system_text(messages: list[dict[str, Any]]) -> str:
                      if isinstance(m, dict) and m.get("role") in ("system", "developer"))
 
 
+def _best_rules(pairs: list[tuple[str, str]]) -> list[str]:
+    """The fewest directives that turn the most firsts into seconds, if any beats none."""
+    best: list[str] = []
+    best_hits = sum(1 for before, after in pairs if before == after)
+    for combo in _combinations():
+        hits = sum(1 for before, after in pairs if reshape(before, combo) == after)
+        if hits > best_hits:
+            best, best_hits = combo, hits
+    return best
+
+
+def example_pairs(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(user, assistant) of each example turn before the last user message."""
+    users = [i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") == "user"]
+    if not users:
+        return []
+    before = messages[:users[-1]]
+    return [(content_text(m.get("content")), content_text(nxt.get("content")))
+            for m, nxt in zip(before, before[1:], strict=False)
+            if isinstance(m, dict) and isinstance(nxt, dict)
+            and m.get("role") == "user" and nxt.get("role") == "assistant"]
+
+
+def _kind(rule: str) -> tuple[str, ...]:
+    return WORD_RULES if rule in WORD_RULES else CASE_RULES
+
+
 def apply(messages: list[dict[str, Any]], answer: str) -> str:
-    """The answer as the system prompt's directives shape it."""
-    return reshape(answer, rules_in(system_text(messages)))
+    """The answer as the system prompt's directives and the few-shot examples shape it."""
+    rules = rules_in(system_text(messages))
+    learned = [r for r in _best_rules(example_pairs(messages))
+               if not any(own in _kind(r) for own in rules)]
+    ordered = [r for r in (*WORD_RULES, *CASE_RULES) if r in rules or r in learned]
+    return reshape(answer, ordered)
 
 
 # -- reflection ------------------------------------------------------------------
 
 _FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
-_SECTION = re.compile(r"^## (Generated Outputs|Reference)\s*\n(.*?)(?=^#{1,2} |\Z)", re.M | re.S)
+_SECTION = re.compile(r"^## (Inputs|Generated Outputs|Reference)\s*\n(.*?)(?=^#{1,2} |\Z)",
+                      re.M | re.S)
+
+
+def _sections(text: str) -> list[dict[str, str]]:
+    return [{name: body.strip() for name, body in _SECTION.findall(block)}
+            for block in re.split(r"^# Example \d+\s*$", text, flags=re.M)[1:]]
 
 
 def _examples(text: str) -> list[tuple[str, str]]:
     """(generated output, reference) of each `# Example` block."""
-    pairs = []
-    for block in re.split(r"^# Example \d+\s*$", text, flags=re.M)[1:]:
-        sections = {name: body.strip() for name, body in _SECTION.findall(block)}
-        if "Generated Outputs" in sections and "Reference" in sections:
-            pairs.append((sections["Generated Outputs"], sections["Reference"]))
-    return pairs
+    return [(s["Generated Outputs"], s["Reference"]) for s in _sections(text)
+            if "Generated Outputs" in s and "Reference" in s]
+
+
+def _few_shot(instruction: str) -> list[dict[str, str]] | None:
+    """The fenced text as few-shot examples, when it is a JSON list of them."""
+    try:
+        data = json.loads(instruction)
+    except ValueError:
+        return None
+    if isinstance(data, list) and all(
+            isinstance(e, dict) and isinstance(e.get("user"), str)
+            and isinstance(e.get("assistant"), str) for e in data):
+        return data
+    return None
+
+
+def propose_examples(examples: list[dict[str, str]], text: str) -> list[dict[str, str]]:
+    """The examples with their answers in the format the shown references take."""
+    shown = [(s["Inputs"], s["Reference"]) for s in _sections(text)
+             if "Inputs" in s and "Reference" in s]
+    if not examples:
+        return [{"user": q, "assistant": ref} for q, ref in shown[:3]]
+    rules = _best_rules(shown)
+    if not rules:
+        return examples
+    return [{"user": e["user"], "assistant": reshape(e["user"], rules)} for e in examples]
 
 
 def _combinations() -> list[list[str]]:
@@ -103,12 +172,7 @@ def _combinations() -> list[list[str]]:
 
 def propose(instruction: str, pairs: list[tuple[str, str]]) -> str:
     """The instruction with the directives that best turn outputs into references."""
-    best: list[str] = []
-    best_hits = sum(1 for out, ref in pairs if out == ref)
-    for combo in _combinations():
-        hits = sum(1 for out, ref in pairs if reshape(out, combo) == ref)
-        if hits > best_hits:
-            best, best_hits = combo, hits
+    best = _best_rules(pairs)
     if not best:
         return instruction
     kept = instruction
@@ -132,6 +196,10 @@ def reflection(messages: list[dict[str, Any]]) -> str | None:
     fence = _FENCE.search(text)
     if fence is None:
         return None
+    examples = _few_shot(fence.group(1).strip())
+    if examples is not None:
+        proposed = propose_examples(examples, text)
+        return "```\n" + json.dumps(proposed, ensure_ascii=False, indent=1) + "\n```"
     pairs = _examples(text)
     if not pairs:
         return None

@@ -29,13 +29,14 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def detail_rows(data: dict, diff: list[str]) -> list[Content | str]:
-    """The detail of one optimization (a summary from tui.core.optimize.optimize_report).
+def detail_rows(data: dict, diff: list[str], resume: str = "") -> list[Content | str]:
+    """The detail of one optimization (a summary from tui.core.optimize.optimize_report);
+    `resume` says what continues an unfinished one (ownership.resume_hint).
     Prompts, names and errors are data: parts, never markup."""
     budget, seed, best = data["budget"], data["seed"], data["best"]
     state = data["status"] + (f" ({data['stop_reason']})" if data["stop_reason"] else "")
-    if data["status"] == "searching":
-        state += f" · --resume {data['id']} continues it if its process is gone"
+    if resume:
+        state += f" · {resume}"
     dollars = f"${budget['spent_usd']:.4f}" + (
         f" of ${budget['max_usd']:.4f}" if budget["max_usd"] is not None else " (no cap)")
     rows: list[Content | str] = [
@@ -118,6 +119,7 @@ class OptimizationsScreen(ModalScreen[None]):
         Binding("escape", "dismiss", "Close", id="optimizations.close"),
         Binding("q", "app.quit", "Quit", id="optimizations.quit"),
         Binding("x", "stop", "Stop the search", id="optimizations.stop"),
+        Binding("r", "resume", "Resume a paused one here", id="optimizations.resume"),
         Binding("c", "compare", "Held-out comparison", id="optimizations.compare"),
         Binding("v", "best_version", "Best prompt version", id="optimizations.best"),
     ]
@@ -140,8 +142,8 @@ class OptimizationsScreen(ModalScreen[None]):
                 yield OptionList(id="opt-list")
                 with VerticalScroll(id="opt-detail-scroll"):
                     yield Static("", id="opt-detail")
-            yield Static("x stop the search (best so far kept) · c held-out comparison · "
-                         "v the best prompt version · esc close", id="opt-keys")
+            yield Static("x stop the search (best kept) · r resume a paused one · "
+                         "c held-out comparison · v best version · esc close", id="opt-keys")
 
     def on_mount(self) -> None:
         # A search runs in `tunedeck prompt optimize` (another process): its commits
@@ -189,7 +191,39 @@ class OptimizationsScreen(ModalScreen[None]):
             return
         store = self.tunedeck.store
         detail.update(lines(detail_rows(summary(store, self.selected),
-                                        best_diff(store, self.selected))))
+                                        best_diff(store, self.selected),
+                                        self._resume_hint(self.selected))))
+
+    def _running_here(self, opt_id: int) -> bool:
+        from tui.core.optimize.ownership import worker_group
+
+        return any(w.group == worker_group(opt_id) and not w.is_finished
+                   for w in self.app.workers)
+
+    def _resume_hint(self, opt_id: int) -> str:
+        from tui.core.optimize.ownership import resume_hint
+
+        opt = self.tunedeck.store.optimizations.get(opt_id)
+        if opt.status not in ("searching", "proving"):
+            return ""
+        return resume_hint(opt.id, opt.run_dir, here_running=self._running_here(opt.id))
+
+    def action_resume(self) -> None:
+        """Go on with an optimization a TUI left paused, in this one."""
+        from tui.core.optimize.ownership import orphaned
+
+        if self.selected is None:
+            return
+        opt = self.tunedeck.store.optimizations.get(self.selected)
+        if opt.status not in ("searching", "proving"):
+            self.notify(f"Optimization #{opt.id} is {opt.status}: nothing to resume")
+        elif self._running_here(opt.id):
+            self.notify(f"Optimization #{opt.id} is already running in this TUI")
+        elif not orphaned(opt.run_dir):
+            self.notify(f"Optimization #{opt.id}: {self._resume_hint(opt.id)}",
+                        severity="warning")
+        elif self.tunedeck.resume_optimization(opt.id):
+            self.show_detail()
 
     def action_stop(self) -> None:
         from tui.core.optimize.optimize_driver import request_stop

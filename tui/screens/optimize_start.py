@@ -4,12 +4,14 @@ Every change re-plans in a thread (its own store connection): the split sizes, t
 estimated calls and cost (tui.core.optimize.optimize_preflight) and any problem are
 shown before anything is sent. Start is the confirmation: it dismisses with the plan
 only when the estimate on screen is the one for the values in the form; a problem
-stays on the form with every value kept.
+stays on the form with every value kept. The parts that may change are the seed's
+own (system prompt, few-shot examples, the template, any other message): re-read
+with each plan, since they follow the version and the eval chosen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,6 +37,8 @@ class OptimizeChoices:
     eval_id: int | None
     profile: str
     model: str
+    parts: list[tuple[str, str]] = field(default_factory=lambda: [
+        ("system", "system prompt"), ("user", "user template message")])
 
 
 class OptimizeForm(ReportsWorkerErrors, ModalScreen[Any]):
@@ -45,7 +49,7 @@ class OptimizeForm(ReportsWorkerErrors, ModalScreen[Any]):
     OptimizeForm Grid { grid-size: 4; grid-columns: 16 1fr 16 1fr; grid-rows: 3;
                         height: auto; grid-gutter: 0 1; }
     OptimizeForm Grid Label { padding-top: 1; color: $text-muted; }
-    OptimizeForm #optf-parts { height: 3; }
+    OptimizeForm #optf-parts { height: auto; }
     OptimizeForm #optf-plan { height: auto; min-height: 7; padding: 0 1; background: $boost; }
     OptimizeForm #optf-error { height: auto; color: $error; }
     OptimizeForm #optf-buttons { height: 3; align-horizontal: right; }
@@ -63,6 +67,7 @@ class OptimizeForm(ReportsWorkerErrors, ModalScreen[Any]):
         self.plan: Any = None
         self.plan_for: dict[str, Any] | None = None
         self._generation = 0
+        self._offered: list[tuple[str, str]] = list(choices.parts)
 
     def compose(self) -> ComposeResult:
         c = self.choices
@@ -93,8 +98,7 @@ class OptimizeForm(ReportsWorkerErrors, ModalScreen[Any]):
                 yield Input("0", id="optf-seed", type="integer")
             with Horizontal(id="optf-parts"):
                 yield Label("may change: ")
-                yield Checkbox("system prompt", True, id="optf-part-system")
-                yield Checkbox("user template message", False, id="optf-part-user")
+                yield from self._part_boxes({"system"})
             yield Static("", id="optf-plan")
             yield Static("", id="optf-error")
             with Horizontal(id="optf-buttons"):
@@ -132,9 +136,8 @@ class OptimizeForm(ReportsWorkerErrors, ModalScreen[Any]):
             seed = int(text("optf-seed") or "0")
         except ValueError:
             raise ValueError("split seed: a whole number") from None
-        parts = [part for part, widget in (("system", "optf-part-system"),
-                                           ("user", "optf-part-user"))
-                 if self.query_one(f"#{widget}", Checkbox).value]
+        parts = [part for part, _ in self._offered
+                 if self.query_one(f"#{_box_id(part)}", Checkbox).value]
         if not parts:
             raise ValueError("tick at least one part that may change")
         return {"version_id": version_id, "eval_id": eval_id, "model": text("optf-model"),
@@ -142,6 +145,26 @@ class OptimizeForm(ReportsWorkerErrors, ModalScreen[Any]):
                 "reflection_model": text("optf-reflection-model"),
                 "reflection_profile": chosen("optf-reflection-profile"),
                 "max_metric_calls": budget, "max_usd": max_usd, "seed": seed, "parts": parts}
+
+    def _part_boxes(self, ticked: set[str]) -> list[Checkbox]:
+        from textual.content import Content
+
+        # A label may hold a message's role, which is the prompt's data: never markup.
+        return [Checkbox(Content(label), part in ticked, id=_box_id(part))
+                for part, label in self._offered]
+
+    async def _offer(self, offered: list[tuple[str, str]]) -> bool:
+        """Show the parts this seed has; True when they changed (the form must re-plan)."""
+        if offered == self._offered:
+            return False
+        ticked = {part for part, _ in self._offered
+                  if self.query_one(f"#{_box_id(part)}", Checkbox).value}
+        self._offered = offered
+        ticked &= {part for part, _ in offered}
+        row = self.query_one("#optf-parts", Horizontal)
+        await row.remove_children(Checkbox)
+        await row.mount_all(self._part_boxes(ticked or {"system"}))
+        return True
 
     def on_input_changed(self) -> None:
         self.replan()
@@ -169,11 +192,15 @@ class OptimizeForm(ReportsWorkerErrors, ModalScreen[Any]):
           name="optimize: pre-flight")
     def _plan_in_thread(self, wanted: dict[str, Any], generation: int) -> None:
         from store import Store
-        from tui.core.optimize.optimize_driver import plan_by_ids
+        from tui.core.optimize.optimize_driver import parts_offered, plan_by_ids
         from tui.core.optimize.optimize_preflight import cap_problem
         from tui.core.spend import check_budget
 
         with Store(self.db_path) as store:
+            try:
+                offered = parts_offered(store, wanted["version_id"], wanted["eval_id"])
+            except LookupError:  # a version or an eval gone: the plan says which
+                offered = self._offered
             try:
                 chosen = plan_by_ids(store, self.settings, **wanted)
                 problem = cap_problem(chosen.estimate, wanted["max_usd"])
@@ -181,12 +208,17 @@ class OptimizeForm(ReportsWorkerErrors, ModalScreen[Any]):
                                       chosen.estimate.total_usd)
             except (ValueError, LookupError) as exc:  # OptimizeError, an eval gone
                 chosen, problem, budget = None, str(exc), None
-        self.app.call_from_thread(self._planned, generation, wanted, chosen, problem, budget)
+        self.app.call_from_thread(self._planned, generation, wanted, chosen, problem, budget,
+                                  offered)
 
-    def _planned(self, generation: int, wanted: dict[str, Any], chosen: Any,
-                 problem: str | None, budget: Any) -> None:
+    async def _planned(self, generation: int, wanted: dict[str, Any], chosen: Any,
+                       problem: str | None, budget: Any,
+                       offered: list[tuple[str, str]]) -> None:
         if generation != self._generation or not self.is_mounted:
             return  # the form changed meanwhile: a newer plan is on its way
+        if await self._offer(offered):
+            self.replan()  # another seed, other parts: plan for the ones now ticked
+            return
         if chosen is None:
             self._show_problem(problem or "")
             return
@@ -228,3 +260,7 @@ class OptimizeForm(ReportsWorkerErrors, ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _box_id(part: str) -> str:
+    return "optf-part-" + part.replace(":", "-")

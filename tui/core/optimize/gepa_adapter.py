@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from gepa.core.adapter import EvaluationBatch
@@ -22,7 +23,14 @@ from gepa.core.adapter import EvaluationBatch
 from tui.core.evals.context import grading_context, render
 from tui.core.evals.definition import EvalDefinition
 from tui.core.evals.runner import create_run
-from tui.core.optimize.candidates import candidate_hash, messages_for, template
+from tui.core.optimize.candidates import (
+    CandidateError,
+    candidate_hash,
+    messages_for,
+    task_messages,
+    template,
+)
+from tui.core.optimize.search_pause import run_call
 from tui.core.optimize.spend_cap import SpendCap
 
 
@@ -60,7 +68,7 @@ class TunedeckAdapter:
     def __init__(self, store: Any, opt_id: int, *, eval_id: int, definition: EvalDefinition,
                  messages: list[dict[str, Any]], sampling_params: dict[str, Any], model: str,
                  profile: str, client: Any, options: Any, loop: asyncio.AbstractEventLoop,
-                 cap: SpendCap) -> None:
+                 cap: SpendCap, pause: Callable[[], bool] | None = None) -> None:
         self.store = store
         self.opt_id = opt_id
         self.eval_id = eval_id
@@ -73,6 +81,7 @@ class TunedeckAdapter:
         self.options = options
         self.loop = loop
         self.cap = cap
+        self.pause = pause
         self.model_calls = 0
 
     # GEPA reads this attribute to decide whether to use its own proposer.
@@ -101,15 +110,21 @@ class TunedeckAdapter:
         done = self.store.evals.count_results(run_id)
         self.cap.check_items(n - done)
         holder: dict[str, Any] = {}
-        run = self.loop.run_until_complete(execute(
-            self.store, run_id, client=self.client, options=self.options,
-            runner_ref=lambda r: holder.setdefault("runner", r)))
-        self.model_calls += getattr(holder.get("runner"), "model_calls", 0)
+        try:
+            run = run_call(self.pause, self.loop, execute(
+                self.store, run_id, client=self.client, options=self.options,
+                runner_ref=lambda r: holder.setdefault("runner", r)))
+        finally:
+            self.model_calls += getattr(holder.get("runner"), "model_calls", 0)
         if run.status == "failed":
             raise SearchFailed(run.error or "the eval run failed")
 
     def evaluate(self, batch: list[dict[str, Any]], candidate: dict[str, str],
                  capture_traces: bool = False) -> EvaluationBatch:
+        try:
+            messages_for(self.messages, candidate)
+        except CandidateError as exc:
+            return self._unusable(batch, str(exc), capture_traces)
         run_id = self._run_for(batch, candidate)
         if self.store.evals.run(run_id).status != "completed":
             self._execute(run_id, len(batch))
@@ -132,11 +147,28 @@ class TunedeckAdapter:
         return EvaluationBatch(outputs=outputs, scores=scores,
                                trajectories=traces if capture_traces else None)
 
+    @staticmethod
+    def _unusable(batch: list[dict[str, Any]], why: str, capture_traces: bool) -> EvaluationBatch:
+        """A proposal the messages cannot be built from (few-shot text that is not pairs):
+        every item scores 0, nothing is sent, and the reflection is told why."""
+        outputs = [{"index": i["index"], "output_text": "", "status": "error"} for i in batch]
+        traces = [{"index": i["index"], "item": i["item"], "status": "error", "score": 0.0,
+                   "output_text": "", "sample": None, "results": [], "error": why}
+                  for i in batch]
+        return EvaluationBatch(outputs=outputs, scores=[0.0] * len(batch),
+                               trajectories=traces if capture_traces else None)
+
     def _input_text(self, item: dict[str, Any], candidate: dict[str, str]) -> str:
+        """The task's own messages as the item fills them; not the system prompt or the
+        few-shot examples, which the reflection sees as the component it edits."""
         from tui.core.evals.context import build_messages
 
-        built = build_messages(template(messages_for(self.messages, candidate)), item)
-        return "\n".join(m["content"] for m in built if m["role"] not in ("system", "developer"))
+        try:
+            messages = messages_for(self.messages, candidate)
+        except CandidateError:
+            messages = self.messages
+        built = build_messages(template(task_messages(messages)), item)
+        return "\n".join(m["content"] for m in built)
 
     def make_reflective_dataset(self, candidate: dict[str, str], eval_batch: EvaluationBatch,
                                 components_to_update: list[str]) -> dict[str, list[dict]]:

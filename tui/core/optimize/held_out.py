@@ -15,6 +15,7 @@ from tui.core.evals.compare import compare_runs
 from tui.core.evals.runner import create_run
 from tui.core.evals.summary import pass_rate, summarize
 from tui.core.optimize.candidates import messages_for, template
+from tui.core.optimize.search_pause import run_call
 
 
 def prompt_name(store: Any, version: Any) -> str:
@@ -84,7 +85,7 @@ def prove(session: Any) -> dict[str, Any]:
                 else _test_run(session, "best_test_run_id", best_version))
     for run_id in dict.fromkeys((seed_run, best_run)):
         if store.evals.run(run_id).status != "completed":
-            session.loop.run_until_complete(execute(
+            run_call(session.pause, session.loop, execute(
                 store, run_id, client=session.client, options=session.options))
     comparison = compare_runs(store, seed_run, best_run).as_dict()
     comparison["seed_pass_rate"] = pass_rate(summarize(store, seed_run)["result_counts"])

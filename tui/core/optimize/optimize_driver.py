@@ -4,9 +4,11 @@
 calls and cost; nothing is sent. `create` writes it to the store. `run` drives
 it (again after a quit or a crash: GEPA resumes from its run_dir and the
 adapter reuses every batch already recorded) through the search, then the
-held-out proof. `pause` (the TUI quitting) ends this process's run after the
-current iteration and leaves the optimization where it was, to resume later. `request_stop` ends the search gracefully after the current
-iteration (GEPA's stop file); the best so far is still saved and proved, as
+held-out proof. `pause` (the TUI quitting) ends this process's run and leaves the
+optimization where it was, to resume later: a `search_pause.Pause` at once, the
+call in flight cancelled; any other callable after the current iteration.
+`request_stop` ends the search gracefully after the current iteration (GEPA's
+stop file); the best so far is still saved and proved, as
 when the dollar cap or the metric-call budget is reached.
 """
 
@@ -22,10 +24,11 @@ from typing import Any
 
 from tui.core.evals import definition as defs
 from tui.core.evals.items import iter_source
-from tui.core.optimize import held_out
-from tui.core.optimize.candidates import base_messages, seed_candidate
+from tui.core.optimize import few_shot, held_out
+from tui.core.optimize.candidates import FEW_SHOT, base_messages, seed_candidate
 from tui.core.optimize.item_split import ItemSplit, split_items
 from tui.core.optimize.optimize_preflight import MINIBATCH, Estimate, estimate
+from tui.core.optimize.search_pause import SearchPaused
 from tui.core.optimize.spend_cap import BudgetReached, SpendCap
 
 STOP_FILE = "gepa.stop"
@@ -128,6 +131,22 @@ def plan_by_ids(store: Any, settings: Any, *, version_id: int, eval_id: int,
                 eval_ref=store.evals.get(eval_id).name, **rest)
 
 
+def parts_offered(store: Any, version_id: int, eval_id: int | None) -> list[tuple[str, str]]:
+    """(part, label) of what may change in this seed on this eval (whose template completes
+    a system-only prompt), as the form offers them."""
+    from tui.core.optimize.candidates import CandidateError, available_parts
+
+    version = store.prompts.version(version_id)
+    template = store.evals.get(eval_id).input_messages if eval_id is not None else None
+    try:
+        return available_parts(base_messages(version.messages, template))
+    except CandidateError:  # no user message yet: the plan says so
+        return list(DEFAULT_OFFER)
+
+
+DEFAULT_OFFER = (("system", "system prompt"), ("user", "user template message"))
+
+
 def runs_root() -> Path:
     from tui.core.paths import home_dir
 
@@ -170,6 +189,7 @@ class Session:
     reflection_client: Any
     options: Any
     reflection_options: Any
+    pause: Callable[[], bool] | None = None
 
     def base_messages(self, version: Any) -> list[dict[str, Any]]:
         return base_messages(version.messages, self.definition.input_messages)
@@ -189,10 +209,10 @@ def _search(session: Session, on_change: Callable[[], None] | None,
         store, opt.id, eval_id=opt.eval_id, definition=session.definition,
         messages=session.messages, sampling_params=session.sampling_params, model=opt.model,
         profile=opt.profile, client=session.client, options=session.options,
-        loop=session.loop, cap=cap)
+        loop=session.loop, cap=cap, pause=pause)
     reflector = ReflectionModel(store, opt.id, client=session.reflection_client,
                                 model=opt.reflection_model, loop=session.loop, cap=cap,
-                                options=session.reflection_options)
+                                options=session.reflection_options, pause=pause)
     split = ItemSplit.from_dict(opt.split or {})
 
     def insts(indexes: list[int]) -> list[dict[str, Any]]:
@@ -201,9 +221,13 @@ def _search(session: Session, on_change: Callable[[], None] | None,
     Path(opt.run_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
     reason = "metric calls"
     best_idx: int | None = None
+    parts = opt.parts or ["system"]
+    # Few-shot examples are JSON, not an instruction: their own reflection prompt says so.
+    templates = {FEW_SHOT: few_shot.REFLECTION_TEMPLATE} if FEW_SHOT in parts else None
     try:
         result = gepa.optimize(
-            seed_candidate=seed_candidate(session.messages, opt.parts or ["system"]),
+            seed_candidate=seed_candidate(session.messages, parts),
+            reflection_prompt_template=templates,
             trainset=insts(split.train), valset=insts(split.val), adapter=adapter,
             reflection_lm=reflector, reflection_minibatch_size=MINIBATCH,
             max_metric_calls=opt.max_metric_calls,
@@ -219,6 +243,8 @@ def _search(session: Session, on_change: Callable[[], None] | None,
             reason = "budget"
     except BudgetReached:
         reason = "budget"
+    except SearchPaused:
+        return  # mid-iteration: GEPA saved its state when the iteration began
     if pause is not None and pause() and reason == "metric calls" and not cap.reached:
         return  # still "searching": GEPA's run_dir and the store resume it at the next start
     if reflector.error is not None:
@@ -268,7 +294,7 @@ def run(store: Any, settings: Any, opt_id: int, *,
         sampling_params=sampling_params(definition, version), loop=loop, client=client,
         reflection_client=reflection_client,
         options=service.options_for(profile, settings),
-        reflection_options=service.options_for(reflection_profile, settings))
+        reflection_options=service.options_for(reflection_profile, settings), pause=pause)
     try:
         if row.status == "searching":
             _search(session, on_change, pause)
@@ -278,6 +304,8 @@ def run(store: Any, settings: Any, opt_id: int, *,
                 _check_proof_budget(session)
             held_out.prove(session)
             store.optimizations.update(opt_id, status="done")
+    except SearchPaused:
+        pass  # still "proving": the proof's runs are stored and resume where they stopped
     except Exception as exc:
         from tui.core.optimize.gepa_adapter import SearchFailed
 

@@ -8,16 +8,19 @@ pricing and counted in the store before the next one, under the dollar cap.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from tui.core.evals.retry import RetryPolicy, with_retries
 from tui.core.inference_prices import estimate_cost
+from tui.core.optimize.search_pause import run_call
 from tui.core.optimize.spend_cap import SpendCap
 
 
 class ReflectionModel:
     def __init__(self, store: Any, opt_id: int, *, client: Any, model: str,
-                 loop: asyncio.AbstractEventLoop, cap: SpendCap, options: Any = None) -> None:
+                 loop: asyncio.AbstractEventLoop, cap: SpendCap, options: Any = None,
+                 pause: Callable[[], bool] | None = None) -> None:
         self.store = store
         self.opt_id = opt_id
         self.client = client
@@ -25,6 +28,7 @@ class ReflectionModel:
         self.loop = loop
         self.cap = cap
         self.options = options
+        self.pause = pause
         self.total_cost = 0.0  # GEPA's reflection-cost stopper reads this
         self.error: str | None = None  # the last call's failure, after retries
 
@@ -43,7 +47,7 @@ class ReflectionModel:
                 model=self.model, messages=messages, timeout=timeout)
 
         try:
-            response, _ = self.loop.run_until_complete(with_retries(call, policy))
+            response, _ = run_call(self.pause, self.loop, with_retries(call, policy))
         except Exception as exc:
             # GEPA logs a failed reflection and goes on; kept here so the driver stops the
             # search and says why instead of finishing with nothing proposed.
