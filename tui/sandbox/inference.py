@@ -66,7 +66,10 @@ async def generate(
     sb: Sandbox, model: str, messages: list[dict[str, Any]], params: GenerationParams
 ) -> Generation:
     artifact = sb.model_artifact(model)
-    # Nearest-example search is CPU work; keep the loop free for other requests.
+    inline = getattr(sb.engine, "answers_inline", None)
+    if inline is not None and inline(artifact, messages):
+        return sb.engine.generate(model, artifact, messages, params)
+    # Nearest-example search (or a real model) is CPU work; keep the loop free for others.
     return await asyncio.to_thread(sb.engine.generate, model, artifact, messages, params)
 
 
