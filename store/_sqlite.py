@@ -8,6 +8,8 @@ So while sqlite-utils itself is imported they are hidden (a `None` in sys.module
 makes `import pandas` raise ImportError, which sqlite-utils handles); afterwards
 they import normally for whoever needs them. Every store module imports
 sqlite-utils through here, so whichever comes first takes the light path.
+(Another thread importing pandas during that one import would get an
+ImportError; where pandas is already imported, nothing is hidden.)
 """
 
 from __future__ import annotations
