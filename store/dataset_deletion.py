@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
-
+from store._sqlite import sqlite_utils
 from store.db import write
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import sqlite_utils
-
+from store._sqlite import sqlite_utils
 from store._util import dumps, now_iso
 from store.codec import pack_text, unpack
 from store.db import write

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
-
+from store._sqlite import sqlite_utils
 from store.codec import body_contains
 from store.migrations import migrations
 

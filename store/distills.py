@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-import sqlite_utils
-
+from store._sqlite import sqlite_utils
 from store._util import dumps, now_iso
 from store.db import write
 from store.records import Record

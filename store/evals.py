@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlite_utils
-
+from store._sqlite import sqlite_utils
 from store._util import dumps, maybe_dumps, now_iso
 from store.db import write
 from store.records import Eval, EvalResult, EvalRun

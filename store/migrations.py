@@ -6,8 +6,7 @@ upgrades a database created by m001 alone and checks the result.
 
 from __future__ import annotations
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from store._sqlite import Migrations, sqlite_utils
 
 migrations = Migrations("tunedeck")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import sqlite_utils
-
+from store._sqlite import sqlite_utils
 from store._util import dumps, now_iso
 from store.db import write
 from store.records import PlaygroundRun, Prompt, PromptVersion

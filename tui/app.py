@@ -121,9 +121,12 @@ class TunedeckApp(FlywheelActions, App[None]):
 
     async def _after_first_frame(self) -> None:
         self._first_frame_done = True
-        self.open_store()
         pane = await self.ensure_pane(self.query_one("#panes", TabbedContent).active)
         self.call_after_refresh(pane.focus_first)
+        # After the pane, not beside it: importing the store (~0.15 s of CPU) in a thread
+        # would share the GIL with the pane's mount and delay its first frame (issue 19).
+        # The pane shows its empty state until the store is open, then reloads.
+        self.call_after_refresh(self.open_store)
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False, name="open database")
     def open_store(self) -> None:

@@ -247,3 +247,34 @@ async def test_a_failed_write_fails_the_run(store, monkeypatch):
     finished = await EvalRunner(store, run.id, client=fake).run()
     assert finished.status == "failed" and "disk full" in finished.error
     assert store.evals.count_results(run.id) == 0
+
+
+class StaggeredCompletions(FakeCompletions):
+    """Answers after 1, 3, 5, 7 ms in turn: items finish in turns of their own."""
+
+    async def create(self, **kwargs):
+        self.delay = (1, 3, 5, 7)[self.calls % 4] / 1000
+        return await super().create(**kwargs)
+
+
+async def test_results_finishing_one_at_a_time_share_a_write(store, monkeypatch):
+    """Issue 19: while calls are in flight the write is bounded by time as well as count,
+    so items that finish in turns of their own still share transactions; the run's end
+    writes what is left, each item once."""
+    run = make_run(store, 40)
+    completions = StaggeredCompletions()
+    fake = SimpleNamespace(chat=SimpleNamespace(completions=completions))
+    writes: list[int] = []
+    real = store.evals.record_results
+
+    def counted(run_id, results):
+        writes.append(len(results))
+        real(run_id, results)
+
+    monkeypatch.setattr(store.evals, "record_results", counted)
+    finished = await EvalRunner(store, run.id, client=fake,
+                                options=RunnerOptions(concurrency=4)).run()
+    assert finished.status == "completed" and sum(writes) == 40
+    assert len(writes) <= 40 / 4, writes
+    assert sorted(store.evals.done_indexes(run.id)) == list(range(40))
+    assert completions.calls == 40

@@ -118,3 +118,36 @@ async def test_the_teacher_knows_the_capitals_task_but_every_fifth_country(c) ->
     other = await c.chat.completions.create(model="sandbox-teacher",
                                             messages=[{"role": "user", "content": "hi there"}])
     assert other.choices[0].message.content == "hi there"
+
+
+async def test_base_model_answers_skip_the_thread_hop(monkeypatch) -> None:
+    """Issue 19: a base model's answer on a short conversation is cheaper than handing it
+    to a thread and back, so it is made on the loop; a trained model's nearest-example
+    search, or a long conversation, still goes to a thread. Same answers either way."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from tui.sandbox import inference
+    from tui.engines.protocol import GenerationParams
+    from tui.engines.honest import SandboxEngine
+
+    hops: list[str] = []
+    real = asyncio.to_thread
+
+    async def counted(fn, *args):
+        hops.append(args[0])
+        return await real(fn, *args)
+
+    monkeypatch.setattr(inference.asyncio, "to_thread", counted)
+    engine = SandboxEngine()
+    artifact = {"base": "sandbox-small", "examples": [["harbour dawn", "Trained.", 1.0]]}
+    sb = SimpleNamespace(engine=engine, model_artifact=lambda name: (
+        None if name in engine.base_models() else artifact))
+    params = GenerationParams()
+    short = await inference.generate(sb, "sandbox-small", USER, params)
+    assert short.text == "Tell me about the quiet harbour at dawn" and hops == []
+    long = [{"role": "user", "content": "word " * 4_000}]  # 20k characters
+    await inference.generate(sb, "sandbox-small", long, params)
+    trained = await inference.generate(sb, "ft:sandbox-small:x", USER, params)
+    assert trained.text == "Trained."
+    assert hops == ["sandbox-small", "ft:sandbox-small:x"]

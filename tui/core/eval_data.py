@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from store import Store
-from store.records import DatasetVersion
+if TYPE_CHECKING:  # the Datasets pane imports this before the store has loaded (issue 19)
+    from store import Store
+    from store.records import DatasetVersion
 
 _FIELDS_SAMPLE = 200  # lines read to list the items' fields
 

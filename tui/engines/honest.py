@@ -131,11 +131,31 @@ class _Work:
     rate: float  # strength gained per exposure
 
 
+# Longest conversation (characters of content) answered on the event loop: tokenizing it
+# takes well under a millisecond.
+INLINE_CHARS = 8_000
+
+
 class SandboxEngine:
     name = "sandbox"
 
     def base_models(self) -> list[str]:
         return list(BASE_MODELS)
+
+    def answers_inline(self, artifact: dict[str, Any] | None,
+                       messages: list[dict[str, Any]]) -> bool:
+        """Whether `generate` is cheaper than a thread hop: a base model (no example search)
+        on a short conversation. Handing such an answer to a thread and back cost more than
+        the answer, and halved what the sandbox served at 128 requests in flight (issue 19)."""
+        if artifact is not None:
+            return False
+        size = 0
+        for message in messages:
+            content = message.get("content")
+            size += len(content) if isinstance(content, str) else len(str(content))
+            if size > INLINE_CHARS:
+                return False
+        return True
 
     # Training ------------------------------------------------------------------
 

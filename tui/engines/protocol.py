@@ -112,10 +112,12 @@ class Engine(Protocol):
         ...
 
 
-# Optional engine hooks, looked up with getattr by the job lifecycle (the sandbox has none):
+# Optional engine hooks, looked up with getattr by the job lifecycle and inference:
 #   engine.paced = False             jobs take their real time: no simulated waits
 #   engine.try_reserve(job_id)->bool a training slot for this job (FIFO queue); release(job_id)
 #   engine.close()                   at server shutdown
+#   engine.answers_inline(artifact, messages)->bool  generate on the event loop, not in a
+#                                    thread (the sandbox's base models: cheaper than the hop)
 # and on the iterator `train` returns:
 #   steps.pause()                    checkpoint and free the device; the next `next` resumes
 #   steps.close()                    stop now (cancel, shutdown): no more steps

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.message import Message
 
-from store.records import DatasetVersion
 from tui.core.wording import count_of
 from tui.ui_text import styled
+
+if TYPE_CHECKING:  # the pane mounts before the store (and pydantic) loads (issue 19)
+    from store.records import DatasetVersion
 
 
 class VersionActions:

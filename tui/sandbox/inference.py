@@ -66,8 +66,11 @@ async def generate(
     sb: Sandbox, model: str, messages: list[dict[str, Any]], params: GenerationParams
 ) -> Generation:
     artifact = sb.model_artifact(model)
-    # Nearest-example search is CPU work; keep the loop free for other requests.
+    inline = getattr(sb.engine, "answers_inline", None)
     try:
+        if inline is not None and inline(artifact, messages):
+            return sb.engine.generate(model, artifact, messages, params)
+        # Nearest-example search (or a real model) is CPU work; keep the loop free for others.
         return await asyncio.to_thread(sb.engine.generate, model, artifact, messages, params)
     except ModelNotAvailable as exc:
         raise APIError(404, str(exc), param="model", code="model_not_found") from None

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import sqlite_utils
 
+from store._sqlite import sqlite_utils
 from tui.core.private_files import FILE_MODE, create_private
 
 KINDS = (

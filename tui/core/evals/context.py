@@ -50,13 +50,23 @@ def normalize_sample(sample: Any) -> dict[str, Any]:
     return sample
 
 
+# What a JSON text can start with after json's whitespace: json.loads fails on any other
+# first character, and raising costs more than the rest of templating a message (issue 19).
+_JSON_STARTS = frozenset('{["-0123456789tfnNI')
+
+
+def _output_json(text: Any) -> Any:
+    if isinstance(text, str) and text.lstrip(" \t\n\r")[:1] not in _JSON_STARTS:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError):
+        return None
+
+
 def grading_context(item: dict[str, Any], sample: dict[str, Any] | None) -> dict[str, Any]:
     sample = normalize_sample(sample)
-    text = sample["output_text"]
-    try:
-        sample["output_json"] = json.loads(text)
-    except (ValueError, TypeError):
-        sample["output_json"] = None
+    sample["output_json"] = _output_json(sample["output_text"])
     return {"item": item, "sample": sample}
 
 

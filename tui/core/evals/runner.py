@@ -11,12 +11,15 @@ Concurrency is C worker tasks pulling from one lazy item iterator: at most C
 items (and so at most C sampling calls) are in flight, and memory holds C
 items, not the data set.
 
-Results are written in batches: what finishes in one turn of the event loop is
-written in one transaction on the next (at most FLUSH_MAX at once), then
-counted and announced (`on_result`, `on_progress`). A lone item is written on
-the very next turn, so nothing waits; at C=128 a transaction an item cost more
-than the item's grading. An item counts as recorded once written: a crash
-between finishing and writing runs it again, once.
+Results are written in batches, bounded by count and by time: while model
+calls are in flight, what finishes within FLUSH_S of the first unwritten
+result is written in one transaction (FLUSH_MAX at once at most, written as
+soon as there are that many); with none in flight, on the next turn of the
+loop. Then they are counted and announced (`on_result`, `on_progress`); a
+cancel, a quit and the run's end write what is queued. At C=128 a transaction
+each turn of the loop (~9 items) still cost more than the items' grading
+(issue 19). An item counts as recorded once written: a crash between finishing
+and writing (FLUSH_S at most) runs it again, once.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from tui.core.inference_prices import estimate_cost
 CHAT_PARAMS = ("temperature", "top_p", "seed", "max_completion_tokens", "reasoning_effort",
                "response_format")
 FLUSH_MAX = 256  # results written in one transaction at most
+FLUSH_S = 0.05  # the longest a finished result waits for its write (and its announcement)
 
 
 @dataclass
@@ -308,12 +312,17 @@ class EvalRunner:
 
     # -- writing results -------------------------------------------------------
     def _record(self, result: dict[str, Any]) -> None:
-        """Queue a finished item's result; it is written with the others of this turn."""
+        """Queue a finished item's result; it is written with those finishing within FLUSH_S."""
         self._unwritten.append(result)
         if len(self._unwritten) >= FLUSH_MAX:
             self._flush()
         elif self._flush_handle is None:
-            self._flush_handle = asyncio.get_running_loop().call_soon(self._flush_soon)
+            loop = asyncio.get_running_loop()
+            # While calls are out, more results are coming: gather them for up to FLUSH_S.
+            # With none out (grading given samples or downloaded answers) there is nothing
+            # to wait for: the write comes on the next turn, as each item's did before.
+            self._flush_handle = (loop.call_later(FLUSH_S, self._flush_soon) if self.in_flight
+                                  else loop.call_soon(self._flush_soon))
 
     def _flush_soon(self) -> None:
         self._flush_handle = None

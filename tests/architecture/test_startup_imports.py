@@ -1,0 +1,43 @@
+"""What the first frame imports (issue 19: start-up ≤ 1.3× a bare Textual app).
+
+The app paints, mounts the first pane (Datasets), and only then opens the store
+in a worker. So the app and that pane must import neither the store's classes
+(sqlite-utils, pydantic records: ~0.15 s) nor, through sqlite-utils, pandas and
+numpy (~0.5 s where `tunedeck[local]` installed them). Each check runs in a
+fresh interpreter: this test process has long since imported all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HEAVY = ("store.store", "store.records", "sqlite_utils", "pydantic", "pandas", "numpy")
+
+
+def _imported_after(statement: str) -> dict[str, bool]:
+    code = (f"import json, sys\n{statement}\n"
+            f"print(json.dumps({{m: m in sys.modules for m in {HEAVY!r}}}))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True, env={"PYTHONPATH": str(ROOT)})
+    return json.loads(done.stdout)
+
+
+def test_the_app_and_its_first_pane_import_no_store_classes():
+    loaded = _imported_after("import tui.app, tui.panes.datasets")
+    assert not any(loaded.values()), loaded
+
+
+def test_the_store_loads_sqlite_utils_without_pandas_or_numpy():
+    loaded = _imported_after("from store import Store; Store")
+    assert loaded["sqlite_utils"] and loaded["store.records"]
+    assert not loaded["pandas"] and not loaded["numpy"], loaded
+    # Hidden only while sqlite-utils loads: whoever needs numpy later still gets it.
+    after = _imported_after("from store import Store; Store\n"
+                            "import importlib.util\n"
+                            "if importlib.util.find_spec('numpy'): import numpy")
+    assert after["numpy"]
