@@ -127,9 +127,9 @@ async def test_base_model_answers_skip_the_thread_hop(monkeypatch) -> None:
     import asyncio
     from types import SimpleNamespace
 
-    from tui.sandbox import inference
-    from tui.engines.protocol import GenerationParams
     from tui.engines.honest import SandboxEngine
+    from tui.engines.protocol import GenerationParams
+    from tui.sandbox import inference
 
     hops: list[str] = []
     real = asyncio.to_thread
