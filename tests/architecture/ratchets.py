@@ -40,15 +40,10 @@ tui/core/finetune/errors.py
 tui/sandbox/errors.py
 tui/panes/evals.py
 tui/sandbox/routes/evals.py
-tui/cli/export.py
-tui/core/evals/export.py
-tui/core/export.py
-tui/engines/local/export.py
 tui/core/finetune/fireworks.py
 tui/sandbox/dialects/fireworks.py
 tui/cli/jobs.py
 tui/panes/jobs.py
-tui/sandbox/jobs.py
 tui/cli/loop.py
 tui/core/loop.py
 tui/engines/local/models.py
@@ -65,7 +60,6 @@ tui/cli/spend.py
 tui/core/spend.py
 tui/screens/spend.py
 tui/cli/sync.py
-tui/core/jobs/sync.py
 tui/core/sync.py
 tui/core/finetune/together.py
 tui/sandbox/dialects/together.py

@@ -43,7 +43,7 @@ def test_a_dataset_export_neutralises_a_hostile_invalid_line(tmp_path, capsys):
 
 def test_eval_exports_neutralise_answers_items_and_criterion_names(tmp_path, capsys):
     from tests.evals.helpers import make_run
-    from tui.core.evals.export import export_csv
+    from tui.core.evals.results_export import export_csv
 
     criterion = {"type": "string_check", "name": "@evil", "input": "{{sample.output_text}}",
                  "reference": "{{item.reference}}", "operation": "eq"}

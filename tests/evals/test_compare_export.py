@@ -11,8 +11,8 @@ from store.store import Store
 from tests.evals.helpers import make_run
 from tui.core.evals.compare import compare_results, compare_runs, mcnemar_exact, paired_bootstrap
 from tui.core.evals.compare import trend as pass_trend
-from tui.core.evals.export import export_csv, export_jsonl
 from tui.core.evals.failures_to_data import failures_to_dataset, training_lines
+from tui.core.evals.results_export import export_csv, export_jsonl
 
 
 def test_mcnemar_exact_known_values():

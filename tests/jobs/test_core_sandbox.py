@@ -11,9 +11,9 @@ from store import Store
 from tests.jobs.helpers import MODEL, counted_client, port, sandbox_profile, stored_version
 from tui.core.finetune.openai_shaped import RESUME_PAGE
 from tui.core.jobs.actions import ActionError, act, launch
+from tui.core.jobs.job_sync import sync_all
 from tui.core.jobs.preflight import run_preflight
 from tui.core.jobs.spec import JobSpec
-from tui.core.jobs.sync import sync_all
 from tui.core.jobs.upload import ensure_uploaded
 from tui.core.jobs.watch import PollPolicy, Watcher
 

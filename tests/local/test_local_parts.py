@@ -157,7 +157,7 @@ def test_export_merges_the_adapter(models_dir: Path, tmp_path: Path) -> None:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from tui.engines.local.export import ExportError, merged, to_gguf
+    from tui.engines.local.merged_weights import ExportError, merged, to_gguf
 
     base = AutoModelForCausalLM.from_pretrained(str(models_dir / "tiny-chat"))
     tuned = get_peft_model(base, LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False))

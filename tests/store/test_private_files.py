@@ -100,7 +100,7 @@ async def test_the_datasets_pane_export_is_private(tmp_path):
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
 def test_eval_exports_are_private_even_over_a_world_readable_file(tmp_path, suffix):
     # The function the Evals pane's `w` and `tunedeck eval export` both call.
-    from tui.core.evals.export import export_csv, export_jsonl
+    from tui.core.evals.results_export import export_csv, export_jsonl
 
     with Store(tmp_path / "e.db") as store:
         run = make_run(store, 3)

@@ -109,7 +109,7 @@ def _resumed(store: Any, args: argparse.Namespace):
 
 
 def _eval_id(store: Any, ref: str) -> int:
-    from tui.core.export import ExportError, resolve_eval
+    from tui.core.store_export import ExportError, resolve_eval
 
     try:
         return resolve_eval(store, ref).id

@@ -100,7 +100,7 @@ def _open(args):
 
 
 def _run_json(store, run, *, items: bool = True) -> dict:
-    from tui.core.evals.export import output_item
+    from tui.core.evals.results_export import output_item
     from tui.core.evals.summary import summarize
 
     summary = summarize(store, run.id)

@@ -34,8 +34,8 @@ def cmd_chooser(args: argparse.Namespace) -> int:
     from store.store import Store
     from tui.cli.plumbing import cli_settings
     from tui.core.evals.chooser import build_chooser
-    from tui.core.export import ExportError, resolve_eval
     from tui.core.paths import default_db_path
+    from tui.core.store_export import ExportError, resolve_eval
 
     if not 0 < args.target <= 100:
         return _fail("--target is a percentage between 0 and 100")

@@ -41,7 +41,7 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
 
 
 def _dataset(store: Any, args: argparse.Namespace):
-    from tui.core.export import resolve_dataset, write_dataset
+    from tui.core.store_export import resolve_dataset, write_dataset
 
     name, version = resolve_dataset(store, args.ref)
     valid = store.datasets.count_examples(version.id, status="valid")
@@ -56,7 +56,7 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
 
 
 def _eval(store: Any, args: argparse.Namespace):
-    from tui.core.export import resolve_eval, resolve_runs, write_eval
+    from tui.core.store_export import resolve_eval, resolve_runs, write_eval
 
     ev = resolve_eval(store, args.ref)
     runs = resolve_runs(store, ev, args.run)
@@ -71,8 +71,8 @@ def _lineage_args(p: argparse.ArgumentParser) -> None:
 
 
 def _lineage(store: Any, args: argparse.Namespace):
-    from tui.core.export import ExportError
     from tui.core.lineage import model_lineage, write_lineage
+    from tui.core.store_export import ExportError
 
     lineage = model_lineage(store, args.ref)
     if lineage.job_id is None and not lineage.runs:
@@ -108,9 +108,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from store import Store
-    from tui.core.export import ExportError, guess_format
     from tui.core.paths import default_db_path
     from tui.core.private_files import atomic_output
+    from tui.core.store_export import ExportError, guess_format
 
     fmt = guess_format(args.output, args.format)
     with Store(args.db or default_db_path()) as store:

@@ -186,7 +186,7 @@ def cmd_list(args: argparse.Namespace, settings: Any, profile: Any, store: Any) 
 def cmd_show(args: argparse.Namespace, settings: Any, profile: Any, store: Any) -> int:
     job = _find(store, profile, args.job, fetch=not args.offline)
     if not args.offline and profile.key_is_set:
-        from tui.core.jobs.sync import hydrate
+        from tui.core.jobs.job_sync import hydrate
 
         async def refresh() -> Any:
             provider = _provider(profile)

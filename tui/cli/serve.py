@@ -97,7 +97,7 @@ def _local_engine(args: argparse.Namespace, work_dir: Path):  # type: ignore[no-
 
 
 def _export(args: argparse.Namespace, engine, state_path: str) -> int:  # type: ignore[no-untyped-def]
-    from tui.engines.local import export
+    from tui.engines.local import merged_weights
     from tui.sandbox.state import State
 
     if args.to is None:
@@ -114,12 +114,12 @@ def _export(args: argparse.Namespace, engine, state_path: str) -> int:  # type: 
     artifact = (record or {}).get("_artifact") or {}
     base = artifact.get("base", args.export)
     adapter = Path(artifact["adapter"]) if artifact.get("adapter") else None
-    folder = export.merged(engine.resolve(base), adapter, args.to)
+    folder = merged_weights.merged(engine.resolve(base), adapter, args.to)
     print(f"merged weights: {visible(folder)}")
     if args.gguf:
         try:
-            print(f"GGUF: {visible(export.to_gguf(folder))}")
-        except export.ExportError as exc:
+            print(f"GGUF: {visible(merged_weights.to_gguf(folder))}")
+        except merged_weights.ExportError as exc:
             print(f"tunedeck serve: {visible(exc)}", file=sys.stderr)
             return EXIT_FAILED
     return EXIT_OK

@@ -245,7 +245,7 @@ class LoopDriver:
     async def _training(self, loop: Loop) -> Loop:
         import openai
 
-        from tui.core.jobs.sync import sync_job
+        from tui.core.jobs.job_sync import sync_job
         from tui.core.jobs.watch import PollPolicy, retry_after_of
 
         if loop.job_id is None:

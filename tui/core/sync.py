@@ -6,7 +6,7 @@ Three parts, each idempotent (a second sync adds nothing):
   tunedeck uploaded itself is recognised by the content hash in its name and
   linked to its dataset version; a link already stored is kept.
 * jobs: every fine-tuning job with its events, checkpoints and result file
-  (`tui.core.jobs.sync` does the work), and the provider's model list with the
+  (`tui.core.jobs.job_sync` does the work), and the provider's model list with the
   shutdown dates it announces (where it has one).
 * evals: every hosted eval with its runs and output items
   (`tui.core.evals.importer` does the work, on OpenAI-shaped providers).
@@ -221,7 +221,7 @@ async def _sync_jobs(provider: FineTuningProvider, store: Store, profile: str,
                      counts: dict[str, int], say: Say) -> None:
     import openai
 
-    from tui.core.jobs.sync import hydrate, sync_all
+    from tui.core.jobs.job_sync import hydrate, sync_all
     from tui.core.retirement import refresh_models
 
     before = {j.remote_id: j.raw for j in store.jobs.list(profile)}
@@ -262,7 +262,7 @@ async def sync_job_list(provider: FineTuningProvider, store: Store, profile: str
     """The quick sync (Jobs pane `s`, `tunedeck jobs list --sync`): the provider's job
     list into the store, each job linked to the dataset version it trained on, and the
     model list with its shutdown dates — without each job's events and files."""
-    from tui.core.jobs.sync import sync_all
+    from tui.core.jobs.job_sync import sync_all
     from tui.core.retirement import refresh_models
 
     try:

@@ -293,7 +293,7 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
 
     @work(exclusive=True, group="jobs-hydrate", exit_on_error=False, name="fetch job history")
     async def hydrate_job(self, job_id: int) -> None:
-        from tui.core.jobs.sync import hydrate
+        from tui.core.jobs.job_sync import hydrate
 
         provider = self._provider()
         try:

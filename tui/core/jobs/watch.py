@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from store import Store
-from tui.core.jobs.sync import FINAL_STATUSES, SyncResult, hydrate, list_checkpoints, sync_job
+from tui.core.jobs.job_sync import FINAL_STATUSES, SyncResult, hydrate, list_checkpoints, sync_job
 from tui.core.pagination import PaginationStopped
 
 if TYPE_CHECKING:

@@ -239,7 +239,7 @@ class Workbench:
 
     def export_eval_run(self, run_id: int, path: str, *, store: Store | None = None) -> int:
         """Write a run's results to `path` (CSV for .csv, JSONL otherwise); the row count."""
-        from tui.core.evals.export import export_csv, export_jsonl
+        from tui.core.evals.results_export import export_csv, export_jsonl
 
         writer = export_csv if path.endswith(".csv") else export_jsonl
         return writer(store or self.store, run_id, path)

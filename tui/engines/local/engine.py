@@ -3,7 +3,7 @@
 A job's plan converts its data and writes it, with the resolved settings, to
 its own folder (WORK_DIR/JOB_ID); training runs in a child process
 (`tui.engines.local.worker`) that reports steps on a pipe. The job lifecycle in
-`tui.sandbox.jobs` stays the sandbox's: it asks for a slot (`try_reserve`:
+`tui.sandbox.job_lifecycle` stays the sandbox's: it asks for a slot (`try_reserve`:
 a FIFO queue, one job per GPU, or one on the CPU), reads steps from the
 iterator `train` returns, and calls its `pause` / `close` hooks.
 

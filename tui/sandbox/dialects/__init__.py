@@ -2,7 +2,7 @@
 
 Each dialect is an HTTP and shape layer only: it parses the provider's requests into
 the sandbox's internal (OpenAI-shaped) job and file records, starts the one job
-lifecycle (tui.sandbox.jobs) on the one engine, and answers in the shapes the
+lifecycle (tui.sandbox.job_lifecycle) on the one engine, and answers in the shapes the
 provider's own SDK parses. Objects remember the dialect that made them (`_dialect`),
 so each provider lists only its own, as separate accounts would.
 

@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.sandbox import jobs
+from tui.sandbox import job_lifecycle
 from tui.sandbox.dialects import FIREWORKS, MODEL_RESOLVERS, mine
 from tui.sandbox.errors import APIError, bad_request, conflict
 from tui.sandbox.routes import chat
@@ -281,7 +281,7 @@ def job_view(request: Request, job: dict[str, Any]) -> dict[str, Any]:
     training = {"baseModel": BASE_PREFIX + job["model"], "epochs": asked.get("epochs"),
                 "learningRate": asked.get("learningRate"), "loraRank": asked.get("loraRank"),
                 "batchSizeSamples": asked.get("batchSizeSamples"),
-                "outputModel": jobs.model_name(job)}
+                "outputModel": job_lifecycle.model_name(job)}
     if kind == "supervised":
         out.update(training, evaluationDataset=asked.get("evaluationDataset"),
                    metricsFileSignedUrl=_metrics_url(request, job),
@@ -337,7 +337,7 @@ async def create_job(request: Request) -> Response:
              "displayName": data.get("displayName"), "epochs": config.get("epochs"),
              "learningRate": config.get("learningRate"), "loraRank": config.get("loraRank"),
              "batchSizeSamples": config.get("batchSizeSamples")}
-    job = jobs.start_job(sb, model=model, training=training, validation=validation,
+    job = job_lifecycle.start_job(sb, model=model, training=training, validation=validation,
                          method=method, seed=42, metadata=None, suffix=None,
                          fail=bool(request.scope.get("state", {}).get("fail_job")),
                          dialect=FIREWORKS, job_id=f"fwjob-{uuid.uuid4().hex[:24]}",
@@ -361,11 +361,11 @@ async def list_jobs(request: Request) -> Response:
 async def cancel_job(request: Request) -> Response:
     sb = sandbox(request)
     job = _job(request)
-    if job["status"] in jobs.FINAL:
+    if job["status"] in job_lifecycle.FINAL:
         raise conflict(f"Job {job['_fw_name']} is already {STATE[job['status']]}")
     sb.cancel_task(job["id"])
     job.update(status="cancelled", _phase="done", finished_at=now(), estimated_finish=None)
-    jobs.add_event(sb, job, "Fine-tuning job cancelled")
+    job_lifecycle.add_event(sb, job, "Fine-tuning job cancelled")
     sb.state.save("jobs", job)
     return ok({})
 
@@ -377,7 +377,7 @@ async def resume_job(request: Request) -> Response:
         raise APIError(400, f"Job {job['_fw_name']} is {STATE[job['status']]}; only a paused "
                        "job resumes", code="FAILED_PRECONDITION")
     job["status"] = job.pop("_resume_status", "running")
-    jobs.add_event(sb, job, "Fine-tuning job resumed")
+    job_lifecycle.add_event(sb, job, "Fine-tuning job resumed")
     sb.state.save("jobs", job)
     return ok(job_view(request, job))
 

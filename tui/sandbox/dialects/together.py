@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.sandbox import jobs
+from tui.sandbox import job_lifecycle
 from tui.sandbox.dialects import TOGETHER, mine, owns
 from tui.sandbox.errors import APIError, bad_request, conflict, not_found
 from tui.sandbox.routes import chat
@@ -150,7 +150,7 @@ async def create_job(request: Request) -> Response:
         "n_checkpoints", "n_evals", "learning_rate", "lr_scheduler", "warmup_ratio",
         "max_grad_norm", "weight_decay", "training_type", "training_method", "packing",
         "max_seq_length", "batch_size", "n_epochs", "suffix")}
-    job = jobs.start_job(sb, model=model, training=training, validation=validation,
+    job = job_lifecycle.start_job(sb, model=model, training=training, validation=validation,
                          method=method, seed=int(data.get("random_seed") or 42), metadata=None,
                          suffix=suffix, fail=bool(request.scope.get("state", {}).get(
                              "fail_job")), dialect=TOGETHER, job_id=job_id, name=name,
@@ -162,11 +162,11 @@ def view(job: dict[str, Any], *, truncated: bool = False) -> dict[str, Any]:
     """A job as Together's FinetuneResponse (or its truncated list form)."""
     asked = job.get("_together") or {}
     status = STATUS.get(job["status"], job["status"])
-    done = job["status"] in jobs.FINAL
+    done = job["status"] in job_lifecycle.FINAL
     total = job.get("_total_steps")
     out: dict[str, Any] = {
         "id": job["id"], "status": status, "user_id": USER, "model": job["model"],
-        "model_output_name": jobs.model_name(job), "suffix": job.get("_suffix"),
+        "model_output_name": job_lifecycle.model_name(job), "suffix": job.get("_suffix"),
         "created_at": _iso(job["created_at"]), "updated_at": _iso(job.get("finished_at")
                                                                   or now()),
         "started_at": _iso(job["created_at"]), "training_file": job["training_file"],
@@ -209,11 +209,11 @@ async def retrieve_job(request: Request) -> Response:
 async def cancel_job(request: Request) -> Response:
     sb = sandbox(request)
     job = _get(request, path(request, "job_id"))
-    if job["status"] in jobs.FINAL:
+    if job["status"] in job_lifecycle.FINAL:
         raise conflict(f"Fine-tune job {job['id']} is already {STATUS[job['status']]}")
     sb.cancel_task(job["id"])
     job.update(status="cancelled", _phase="done", finished_at=now(), estimated_finish=None)
-    jobs.add_event(sb, job, "Fine-tuning job cancelled")
+    job_lifecycle.add_event(sb, job, "Fine-tuning job cancelled")
     sb.state.save("jobs", job)
     return ok(view(job, truncated=True))
 
@@ -270,7 +270,7 @@ async def list_checkpoints(request: Request) -> Response:
         out.append({"checkpoint_type": "Final", "created_at": _iso(job.get("finished_at")),
                     "step": job.get("_total_steps") or 0, "path":
                     f"s3://together-sandbox/{job['id']}/final", "checkpoint": "adapter",
-                    "object_name": jobs.model_name(job)})
+                    "object_name": job_lifecycle.model_name(job)})
     return ok({"data": out})
 
 

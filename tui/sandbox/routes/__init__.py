@@ -40,6 +40,6 @@ def dialect_routes() -> list[BaseRoute]:
 
 def resumers() -> list[Callable[[Any], None]]:
     """Restart the background work a previous process (with --state) left unfinished."""
-    from tui.sandbox import batch_runner, eval_runner, jobs
+    from tui.sandbox import batch_runner, eval_runner, job_lifecycle
 
-    return [jobs.resume_all, batch_runner.resume_all, eval_runner.resume_all]
+    return [job_lifecycle.resume_all, batch_runner.resume_all, eval_runner.resume_all]

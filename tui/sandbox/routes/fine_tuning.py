@@ -1,5 +1,5 @@
 """/v1/fine_tuning/jobs: create (with range checks), list, retrieve, cancel, pause, resume,
-events and checkpoints. The lifecycle itself lives in `tui.sandbox.jobs`."""
+events and checkpoints. The lifecycle itself lives in `tui.sandbox.job_lifecycle`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tui.engines import grading
-from tui.sandbox import jobs
+from tui.sandbox import job_lifecycle
 from tui.sandbox.dialects import AZURE, BEDROCK, OPENAI, dialect, mine, owns
 from tui.sandbox.errors import APIError, bad_request, conflict, not_found
 from tui.sandbox.service import Sandbox
@@ -142,7 +142,7 @@ async def create(request: Request) -> Response:
     if method["type"] == "reinforcement" and validation is None:
         raise bad_request("Reinforcement fine-tuning needs a validation_file.", "validation_file",
                           "missing_required_parameter")
-    job = jobs.start_job(sb, model=model, training=training, validation=validation,
+    job = job_lifecycle.start_job(sb, model=model, training=training, validation=validation,
                          method=method, seed=seed, metadata=metadata, suffix=suffix,
                          fail=bool(state.get("fail_job")), dialect=where, job_id=job_id,
                          name=name, extra=extra)
@@ -175,11 +175,11 @@ async def retrieve(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     sb = sandbox(request)
     job = _get(sb, path(request, "job_id"), request)
-    if job["status"] in jobs.FINAL:
+    if job["status"] in job_lifecycle.FINAL:
         raise conflict(f"Job {job['id']} has already {job['status']}; it cannot be cancelled.")
     sb.cancel_task(job["id"])
     job.update(status="cancelled", _phase="done", finished_at=now(), estimated_finish=None)
-    jobs.add_event(sb, job, "Fine-tuning job cancelled")
+    job_lifecycle.add_event(sb, job, "Fine-tuning job cancelled")
     sb.state.save("jobs", job)
     return ok(view(request, job))
 
@@ -187,11 +187,11 @@ async def cancel(request: Request) -> Response:
 async def pause(request: Request) -> Response:
     sb = sandbox(request)
     job = _get(sb, path(request, "job_id"), request)
-    if job["status"] in jobs.FINAL or job["status"] == "paused":
+    if job["status"] in job_lifecycle.FINAL or job["status"] == "paused":
         raise conflict(f"Job {job['id']} is {job['status']}; only an active job can be paused.")
     job["_resume_status"] = job["status"]
     job["status"] = "paused"
-    jobs.add_event(sb, job, "Fine-tuning job paused")
+    job_lifecycle.add_event(sb, job, "Fine-tuning job paused")
     sb.state.save("jobs", job)
     return ok(view(request, job))
 
@@ -202,7 +202,7 @@ async def resume(request: Request) -> Response:
     if job["status"] != "paused":
         raise conflict(f"Job {job['id']} is {job['status']}; only a paused job can be resumed.")
     job["status"] = job.pop("_resume_status", "running")
-    jobs.add_event(sb, job, "Fine-tuning job resumed")
+    job_lifecycle.add_event(sb, job, "Fine-tuning job resumed")
     sb.state.save("jobs", job)
     return ok(view(request, job))
 

@@ -119,11 +119,11 @@ def write_eval(store: Store, ev: Eval, runs: list[EvalRun], handle: IO[str], *,
                fmt: str = "jsonl") -> int:
     """One row per output item of each run, with the run's id, name and model.
 
-    JSONL rows are the OpenAI output-item shape of `tui.core.evals.export`;
+    JSONL rows are the OpenAI output-item shape of `tui.core.evals.results_export`;
     CSV has that module's columns after run_id, run_name and model.
     """
     from tui.core.evals.context import output_text
-    from tui.core.evals.export import output_item
+    from tui.core.evals.results_export import output_item
 
     n = 0
     writer = None
