@@ -83,7 +83,9 @@ class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
         Binding("ctrl+l", "refresh_models", "Refresh models", id="playground.models"),
         Binding("ctrl+f", "fill_from_dataset", "Fill from example", id="playground.fill"),
         Binding("f6", "few_shot", "Few-shot from dataset", id="playground.few_shot"),
-        Binding("f7", "model_card", "Model card", id="playground.card"),
+        # f11, not f7: f7 selects all in every text field (Textual's TextArea key), and
+        # focus is nearly always in one here, so f7 did one thing or the other.
+        Binding("f11", "model_card", "Model card", id="playground.card"),
         Binding("f10", "optimize", "Optimize prompt", id="playground.optimize"),
     ]
 
