@@ -27,10 +27,12 @@ from tui.core.finetune.form_choices import (  # noqa: F401
 )
 from tui.core.finetune.form_choices import OPENAI_MODELS as DEFAULT_MODELS  # noqa: F401
 from tui.core.jobs.present import age, eta, progress_bar, status_style
+from tui.core.untrusted import visible
 from tui.panes.base import Pane
 from tui.panes.job_launch import JobLaunch, is_api_error
 from tui.panes.job_model_keys import JobModelKeys
 from tui.ui_text import cells, lines, plain, rich_plain, styled
+from tui.widgets.job_columns import COLUMNS, bar_width, key_cells, key_widths
 
 
 class JobsPane(JobLaunch, JobModelKeys, Pane):
@@ -87,10 +89,7 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="jobs-capability", classes="notice")
         yield Static("", id="jobs-retiring", classes="notice")
-        table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("job", "status", "method", "base model", "progress", "ETA",
-                          "tokens", "age", "fine-tuned model")
-        yield table
+        yield DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="jobs-status")
 
     # -- reading the store ---------------------------------------------------
@@ -109,24 +108,26 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
         store = self.tunedeck.store
         table = self.query_one("#jobs-table", DataTable)
         selected = self.selected_job_id()
-        table.clear()
         progress = store.jobs.progress(profile.name)
         now = self.now()
         dates = self._show_retiring()
-        for job in store.jobs.list(profile.name):
-            step, total = progress.get(job.id, (None, None))
-            # The provider's fields are Text cells (a str cell is markup); the figures
-            # computed here are plain strings.
+        width = self.size.width or self.app.size.width
+        jobs = store.jobs.list(profile.name)
+        rows = [self._key_row(job, progress.get(job.id, (None, None)), now, width)
+                for job in jobs]
+        widths = key_widths(width, rows)
+        # Columns again on every reload: a DataTable's auto widths only ever grow.
+        table.clear(columns=True)
+        for column in COLUMNS:
+            table.add_column(column, key=column, width=widths.get(column))
+        for job, row in zip(jobs, rows, strict=True):
+            # The provider's fields are Text cells (a str cell is markup).
             table.add_row(
-                *cells(job.remote_id),
-                rich_plain(job.status, status_style(job.status), end=""),
-                *cells(job.method or "-"), retiring_cell(job.model,
-                                                         dates.get((profile.name, job.model))),
-                progress_bar(step, total) if job.status != "succeeded" or step else "-",
-                eta(job, now),
+                *key_cells(row, widths, rich_plain(job.status, status_style(job.status),
+                                                   end="")),
+                retiring_cell(job.model, dates.get((profile.name, job.model))),
+                *cells(job.method or "-"),
                 f"{job.trained_tokens:,}" if job.trained_tokens else "-",
-                age(job.remote_created_at, now),
-                *cells(job.fine_tuned_model or "-"),
                 key=str(job.id),
             )
         if selected is not None:
@@ -137,6 +138,21 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
         self.show_empty(table.row_count == 0)
         table.display = table.row_count > 0
         self._ensure_watching(can)
+
+    @staticmethod
+    def _key_row(job: Any, progress: tuple[int | None, int | None], now: float,
+                 width: int) -> dict[str, str]:
+        """The key columns' text (ids made visible: they are the provider's)."""
+        step, total = progress
+        shown = job.status != "succeeded" or step
+        return {"job": visible(job.remote_id), "status": visible(job.status),
+                "progress": progress_bar(step, total, bar_width(width)) if shown else "-",
+                "ETA": eta(job, now), "age": age(job.remote_created_at, now),
+                "fine-tuned model": visible(job.fine_tuned_model or "-")}
+
+    def on_resize(self) -> None:
+        if self.tunedeck.store_ready.is_set():
+            self.reload()  # the key columns are fitted to the width
 
     def _show_retiring(self) -> dict[tuple[str, str], str]:
         """The notice of models in use that retire soon; the profile's shutdown dates."""

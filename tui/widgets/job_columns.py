@@ -1,0 +1,61 @@
+"""The Jobs list's columns: the ones a newcomer looks for first, fitted to the width.
+
+At 80 columns the job id (30 characters), the method and the base model pushed the
+ETA, the age and the fine-tuned model id past the right edge, and even at 120 the
+fine-tuned model id was cut (issue 21, item 10). So the key columns come first and
+share the width: the progress bar is shorter on a narrow screen, and the job id and
+the fine-tuned model id are shortened in the middle, keeping their distinct ends
+(both are whole in the job's detail, and `y` copies the model id). Method, base model
+and tokens follow, whole, where room is left.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui.core.jobs.present import BAR_WIDTH
+from tui.widgets.eval_runs import short_model
+
+KEY_COLUMNS = ("job", "status", "progress", "ETA", "age", "fine-tuned model")
+MORE_COLUMNS = ("base model", "method", "tokens")
+COLUMNS = KEY_COLUMNS + MORE_COLUMNS
+WIDE = 120  # from here the progress bar has its full width
+NARROW_BAR = 5
+MIN_ID, MIN_MODEL = 14, 16  # "ftjob-…3cbc6a6", "ft:gpt-4…:AbC12"
+CELL_PADDING = 2  # DataTable pads each cell by one on both sides
+SCROLLBAR = 2
+
+
+def bar_width(width: int) -> int:
+    return BAR_WIDTH if width >= WIDE else NARROW_BAR
+
+
+def _need(column: str, values: list[str]) -> int:
+    return max([len(column), *(len(v) for v in values)])
+
+
+def key_widths(width: int, rows: list[dict[str, str]]) -> dict[str, int]:
+    """Widths of the key columns for a table `width` cells wide: status, progress, ETA
+    and age whole; the job id and the fine-tuned model id share what is left, each at
+    least readable, the model id (what a user tries, evaluates, ships) first."""
+    widths = {c: _need(c, [r[c] for r in rows]) for c in KEY_COLUMNS}
+    fixed = sum(widths[c] for c in ("status", "progress", "ETA", "age"))
+    room = max(0, width - SCROLLBAR - CELL_PADDING * len(KEY_COLUMNS) - fixed)
+    job_need, model_need = widths["job"], widths["fine-tuned model"]
+    if job_need + model_need > room:
+        job = min(job_need, max(MIN_ID, room - model_need, room * 2 // 5))
+        widths["job"], widths["fine-tuned model"] = job, max(MIN_MODEL, room - job)
+    return widths
+
+
+def fitted(value: str, width: int) -> str:
+    """An id cut to `width` in the middle, its distinct end kept."""
+    return value if len(value) <= width else short_model(value, width)
+
+
+def key_cells(row: dict[str, str], widths: dict[str, int],
+              status: Text) -> tuple[Text, ...]:
+    """One row's key cells (Text: the ids and the status are the provider's text)."""
+    return (Text(fitted(row["job"], widths["job"]), no_wrap=True), status,
+            Text(row["progress"]), Text(row["ETA"]), Text(row["age"]),
+            Text(fitted(row["fine-tuned model"], widths["fine-tuned model"]), no_wrap=True))
