@@ -23,6 +23,9 @@ WIDE = 120  # from here the progress bar has its full width
 NARROW_BAR = 5
 MIN_ID, MIN_MODEL = 14, 16  # "ftjob-…3cbc6a6", "ft:gpt-4…:AbC12"
 CELL_PADDING = 2  # DataTable pads each cell by one on both sides
+# Room kept for the cells that change as a job runs ("running" → "succeeded", the
+# ETA "12m34s" → "now"), so the columns do not shift on every refresh.
+STEADY = {"status": len("succeeded"), "ETA": 6}
 SCROLLBAR = 2
 
 
@@ -41,6 +44,11 @@ def key_widths(width: int, rows: list[dict[str, str]]) -> dict[str, int]:
     widths = {c: _need(c, [r[c] for r in rows]) for c in KEY_COLUMNS}
     fixed = sum(widths[c] for c in ("status", "progress", "ETA", "age"))
     room = max(0, width - SCROLLBAR - CELL_PADDING * len(KEY_COLUMNS) - fixed)
+    extra = {c: max(0, need - widths[c]) for c, need in STEADY.items()}
+    if room - sum(extra.values()) >= MIN_ID + MIN_MODEL:  # steady where it costs no id
+        for column, more in extra.items():
+            widths[column] += more
+        room -= sum(extra.values())
     job_need, model_need = widths["job"], widths["fine-tuned model"]
     if job_need + model_need > room:
         job = min(job_need, max(MIN_ID, room - model_need, room * 2 // 5))
