@@ -81,6 +81,8 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._watching: str | None = None
+        self._fitted_width = 0  # the width the table's columns were last fitted to
+        self._fitted_widths: dict[str, int] = {}
         self.watcher: Any = None
 
     def now(self) -> float:
@@ -89,7 +91,10 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="jobs-capability", classes="notice")
         yield Static("", id="jobs-retiring", classes="notice")
-        yield DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
+        table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
+        for column in COLUMNS:
+            table.add_column(column, key=column)
+        yield table
         yield Static("", id="jobs-status")
 
     # -- reading the store ---------------------------------------------------
@@ -111,21 +116,29 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
         progress = store.jobs.progress(profile.name)
         now = self.now()
         dates = self._show_retiring()
-        width = self.size.width or self.app.size.width
+        width = self._fitted_width = self.size.width or self.app.size.width
         jobs = store.jobs.list(profile.name)
-        rows = [self._key_row(job, progress.get(job.id, (None, None)), now, width)
-                for job in jobs]
+        bases = [retiring_cell(job.model, dates.get((profile.name, job.model)))
+                 for job in jobs]
+        rows = [{**self._key_row(job, progress.get(job.id, (None, None)), now, width),
+                 "base name": visible(job.model), "base model": base.plain}
+                for job, base in zip(jobs, bases, strict=True)]
         widths = key_widths(width, rows)
-        # Columns again on every reload: a DataTable's auto widths only ever grow.
-        table.clear(columns=True)
-        for column in COLUMNS:
-            table.add_column(column, key=column, width=widths.get(column))
+        if rows and widths != self._fitted_widths:
+            # Columns again when the fit changes: a DataTable's auto widths only grow.
+            self._fitted_widths = widths
+            table.clear(columns=True)
+            for column in COLUMNS:
+                table.add_column(column, key=column, width=widths.get(column))
+        else:
+            table.clear()
         for job, row in zip(jobs, rows, strict=True):
             # The provider's fields are Text cells (a str cell is markup).
             table.add_row(
                 *key_cells(row, widths, rich_plain(job.status, status_style(job.status),
                                                    end="")),
-                retiring_cell(job.model, dates.get((profile.name, job.model))),
+                retiring_cell(job.model, dates.get((profile.name, job.model)),
+                              widths.get("base model")),
                 *cells(job.method or "-"),
                 f"{job.trained_tokens:,}" if job.trained_tokens else "-",
                 key=str(job.id),
@@ -151,8 +164,10 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
                 "fine-tuned model": visible(job.fine_tuned_model or "-")}
 
     def on_resize(self) -> None:
-        if self.tunedeck.store_ready.is_set():
-            self.reload()  # the key columns are fitted to the width
+        # The key columns are fitted to the width: again only when it changed (a reload
+        # as the pane first mounts delayed its focus, and a key typed at once was lost).
+        if self.tunedeck.store_ready.is_set() and self.size.width != self._fitted_width:
+            self.reload()
 
     def _show_retiring(self) -> dict[tuple[str, str], str]:
         """The notice of models in use that retire soon; the profile's shutdown dates."""
@@ -391,15 +406,24 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
             self.watcher.add(job.id)
 
 
-def retiring_cell(model: str, shutdown: str | None) -> Any:
-    """The base model, with its shutdown date where one is announced (data: a Text cell)."""
+def retiring_cell(model: str, shutdown: str | None, width: int | None = None) -> Any:
+    """The base model, with its shutdown date where one is announced (data: a Text cell).
+    In a column `width` wide only the date is kept ("retires" cut to "reti" read badly),
+    then only the name."""
     from rich.text import Text
 
     from tui.core.retirement import shutdown_note
 
     (cell,) = cells(model)
     note = shutdown_note(shutdown)
-    return cell if note is None else Text.assemble(cell, Text(*note))
+    if note is None:
+        return cell
+    text, style = note
+    for shown in (Text.assemble(cell, Text(text, style)),
+                  Text.assemble(cell, Text(" " + text.split()[-1], style))):
+        if width is None or shown.cell_len <= width:
+            return shown
+    return cell
 
 
 def _provider_can(profile: Any, action: str) -> None:

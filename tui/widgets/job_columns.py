@@ -40,7 +40,8 @@ def _need(column: str, values: list[str]) -> int:
 def key_widths(width: int, rows: list[dict[str, str]]) -> dict[str, int]:
     """Widths of the key columns for a table `width` cells wide: status, progress, ETA
     and age whole; the job id and the fine-tuned model id share what is left, each at
-    least readable, the model id (what a user tries, evaluates, ships) first."""
+    least readable, the model id (what a user tries, evaluates, ships) first; then the
+    base model where its name fits (absent: it follows whole, past the edge)."""
     widths = {c: _need(c, [r[c] for r in rows]) for c in KEY_COLUMNS}
     fixed = sum(widths[c] for c in ("status", "progress", "ETA", "age"))
     room = max(0, width - SCROLLBAR - CELL_PADDING * len(KEY_COLUMNS) - fixed)
@@ -53,6 +54,14 @@ def key_widths(width: int, rows: list[dict[str, str]]) -> dict[str, int]:
     if job_need + model_need > room:
         job = min(job_need, max(MIN_ID, room - model_need, room * 2 // 5))
         widths["job"], widths["fine-tuned model"] = job, max(MIN_MODEL, room - job)
+    # The base model next, where its name fits beside the model id: at 120 columns the
+    # job id gives up its middle for it (the id is whole in the detail).
+    base_name = max([0, *(len(r.get("base name", "")) for r in rows)])
+    base_full = _need("base model", [r.get("base model", "") for r in rows])
+    left = room - widths["fine-tuned model"] - CELL_PADDING
+    if base_name and left - MIN_ID >= max(base_name, len("base model")):
+        widths["base model"] = min(base_full, left - MIN_ID)
+        widths["job"] = min(job_need, left - widths["base model"])
     return widths
 
 
