@@ -7,7 +7,7 @@ import json
 import pytest
 from textual.widgets import Input, TextArea
 
-from tests.apphelpers import SIZE, ready, rendered, sandbox_app, settle, until, wait_for_group
+from tests.apphelpers import SIZE, ready, rendered, sandbox_app, settle, wait_for_group
 from tui.sandbox.runner import SandboxServer
 from tui.widgets.output_panel import OutputPanel
 
@@ -218,7 +218,7 @@ async def test_the_status_line_names_a_chosen_model_that_retires(sandbox, monkey
 async def test_f7_selects_all_in_every_field_and_f11_opens_the_model_card(isolated_home):
     """F7 is Textual's select-all in a TextArea; in the models and variables fields it
     opened the model card instead (issue 21, item 20). The card is f11."""
-    from tests.apphelpers import make_app
+    from tests.apphelpers import make_app, until
     from tui.screens.model_card import ModelCardScreen
 
     app = make_app()
