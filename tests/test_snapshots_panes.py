@@ -90,6 +90,20 @@ def test_playground_compose(snap_compare):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
 
+def test_playground_compose_at_80_columns(snap_compare):
+    """At 80×24 every sampling label reads whole: at 8 columns each, "max out" was
+    "max ou" and the effort menu "eff" (issue 21)."""
+    async def run_before(pilot) -> None:
+        await ready(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        pane = pilot.app.pane("playground")
+        pane.query_one("#pg-user", TextArea).text = "Where is my order {{order}}?"
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+
+
 def test_playground_result_reopened(snap_compare):
     async def run_before(pilot) -> None:
         await ready(pilot)

@@ -184,3 +184,23 @@ async def test_split_warns_before_writing_a_validation_set_tunedeck_would_flag(i
         await pilot.press("y")
         await wait_for_group(pilot, "dataset-derive")
         assert app.store.datasets.versions(valid.id)[0].n_examples == 4
+
+
+async def test_dedupe_reports_prompts_with_conflicting_answers_and_keeps_them(isolated_home):
+    """Issue 21: besides exact duplicates, d names the prompts answered two ways."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        lines = [sft(i) for i in range(6)] + [sft(1), sft(2, answer="no"), sft(4, answer="no")]
+        version = write_version(app.store, "support", lines)
+        pane = app.pane("datasets")
+        pane.reload()
+        await settle(pilot)
+        await pilot.press("d")
+        await wait_for_group(pilot, "dataset-derive")
+        newest = app.store.datasets.versions(version.dataset_id)[0]
+        assert newest.version == 2 and newest.n_examples == 8  # only the exact duplicate
+        [warning] = [n for n in app._notifications if n.title == "Conflicting answers"]
+        assert warning.severity == "warning"
+        assert warning.message == ("2 prompts have conflicting answers (kept, for you to "
+                                   "resolve): lines 3, 7; lines 5, 8 (line numbers of v2)")

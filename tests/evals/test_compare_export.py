@@ -96,3 +96,20 @@ def test_failures_become_sft_or_dpo_lines(two_runs):
     assert dpo[0]["non_preferred_output"][0]["content"] == "out 2"
     version, n = failures_to_dataset(store, a.id, "fixes")
     assert n == 2 and version.n_lines == 2
+
+
+def test_the_trend_keeps_each_fine_tunes_distinct_end(two_runs):
+    """Cut at 20, two fine-tunes of one base read alike in the trend (issue 21, item 10)."""
+    from types import SimpleNamespace
+
+    from tui.screens.eval_compare import describe
+
+    store, a, b = two_runs
+    out = compare_runs(store, a.id, b.id, samples=50)
+    trend = [{"run_id": n, "model": f"ft:sandbox-small:tunedeck::{tail}", "pass_rate": 0.5}
+             for n, tail in ((1, "5096db9c"), (2, "2cb5cf1e"))]
+    run = SimpleNamespace(id=1, name="x", model="m")
+    text = describe(out, run, run, trend).plain
+    rows = [line for line in text.splitlines() if line.startswith("  run")]
+    assert rows[0].endswith("50.0%") and "::5096db9c " in rows[0] and "::2cb5cf1e " in rows[1]
+    assert all(len(line) <= 76 for line in rows)  # inside an 80-column terminal's box

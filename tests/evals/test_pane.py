@@ -227,3 +227,23 @@ def test_run_labels_and_long_model_ids_are_short():
     fine_tuned = "ft:sandbox-small:tunedeck:support:0123abcd"
     assert len(short_model(fine_tuned)) == 24 and short_model(fine_tuned).endswith("0123abcd")
     assert short_model("sandbox-small") == "sandbox-small" and short_model(None) == "-"
+
+
+async def test_i_focuses_the_items_table_in_one_key(isolated_home):
+    """From the freshly opened pane with a run, one key reaches the items (issue 21,
+    item 20): tabbing there took two to four presses."""
+    from tests.apphelpers import make_app
+    from tests.evals.helpers import make_run
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        make_run(app.store, 3)
+        await pilot.press("3")
+        await settle(pilot)
+        pane = app.pane("evals")
+        assert pane.selected_run is not None
+        assert app.focused is not pane.query_one("#eval-items")
+        await pilot.press("i")
+        await settle(pilot)
+        assert app.focused is pane.query_one("#eval-items")

@@ -97,7 +97,7 @@ async def test_model_card_from_the_playground_and_back(tmp_path, sandbox, monkey
         await pilot.pause()
         models = app.pane("playground").query_one("#pg-models", Input)
         models.value = f"sandbox-small, {TUNED}"
-        await pilot.press("f7")
+        await pilot.press("f11")
         await until(pilot, lambda: isinstance(app.screen, ModelCardScreen))
         card = app.screen
         await until(pilot, lambda: "Reading" not in rendered(card.query_one(

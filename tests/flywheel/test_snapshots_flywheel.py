@@ -56,3 +56,17 @@ def test_spend_ledger_by_source(snap_compare, tmp_path):
         await wait_for_group(pilot, "spend")
 
     assert snap_compare(seeded_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_loops_view_at_80_columns(snap_compare, tmp_path):
+    """At 80×24 the list goes above the detail, so job and model ids are not broken in
+    the middle of the id (issue 21, item 10)."""
+
+    async def run_before(pilot) -> None:
+        await ready(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+
+    assert snap_compare(seeded_app(tmp_path), terminal_size=(80, 24), run_before=run_before)

@@ -136,7 +136,7 @@ async def test_history_and_reopened_run_show_hostile_runs(seeded, shots):
         await click_everything_hostile(pilot, [corpus.ASSISTANT_TEXT, corpus.hostile("runerr")],
                                        shots)
         pane.focus()
-        await pilot.press("f7")  # the hostile model's card
+        await pilot.press("f11")  # the hostile model's card
         await settle(pilot)
         await until(pilot, lambda: shows(app, "#model-card-detail", "Evaluations"))
         assert_shown(app, corpus.MODEL_ID, within=app.screen.query_one("#model-card-detail"))

@@ -58,7 +58,7 @@ async def test_launch_through_preflight_and_watch_to_succeeded(tmp_path, sandbox
         job = app.store.jobs.list("sandbox")[0]
         assert job.fine_tuned_model and job.trained_tokens
         row = table.get_row_at(0)
-        assert str(row[8]) == job.fine_tuned_model  # a Text cell: the provider's text
+        assert str(row[5]) == job.fine_tuned_model  # a Text cell: the provider's text
         metrics = app.store.jobs.metrics(job.id)
         total = metrics[-1].total_steps
         assert [m.step for m in metrics] == list(range(1, total + 1))

@@ -45,9 +45,9 @@ async def test_list_with_mixed_statuses_shows_each_as_is(seeded):
         assert statuses == ["running", "succeeded", "failed", "cancelled", "paused", "queued",
                             "frobnicating"]
         running = rows[0]
-        assert running[4].startswith("18/30 ██████") and running[5] == "12m34s"
-        assert rows[1][6] == "1,234,567" and str(rows[1][8]).endswith(":seed1")
-        assert str(rows[4][2]) == "dpo" and rows[6][7] == "7h"
+        assert str(running[2]).startswith("18/30 ██████") and str(running[3]) == "12m34s"
+        assert rows[1][8] == "1,234,567" and str(rows[1][5]).endswith(":seed1")
+        assert str(rows[4][7]) == "dpo" and str(rows[6][4]) == "7h"
         assert "no API key" in str(app.query_one("#jobs-status").render())
 
 

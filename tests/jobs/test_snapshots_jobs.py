@@ -38,6 +38,12 @@ def test_list_mixed_statuses(snap_compare, seeded):
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=_jobs)
 
 
+def test_list_at_80_columns(snap_compare, seeded):
+    """At 80×24 the ETA, the age and the fine-tuned model id stay on screen (issue 21,
+    item 10): the method and the base model had pushed them past the right edge."""
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_jobs)
+
+
 def test_detail_running_with_chart(snap_compare, seeded):
     async def run_before(pilot) -> None:
         await _jobs(pilot)

@@ -229,3 +229,31 @@ async def test_the_status_line_names_a_chosen_model_that_retires(sandbox, monkey
         pane.query_one("#pg-models", Input).value = "sandbox-large, sandbox-small"
         await until(pilot, lambda: "sandbox-small retires 2027-01-14" in " ".join(rendered(
             pane.query_one("#pg-status")).split()))
+
+
+async def test_f7_selects_all_in_every_field_and_f11_opens_the_model_card(isolated_home):
+    """F7 is Textual's select-all in a TextArea; in the models and variables fields it
+    opened the model card instead (issue 21, item 20). The card is f11."""
+    from tests.apphelpers import make_app, until
+    from tui.screens.model_card import ModelCardScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_playground(pilot, models="sandbox-small", user="Say hi",
+                                     variables="name=Ada")
+        for field in ("#pg-user", "#pg-vars", "#pg-models"):
+            widget = pane.query_one(field)
+            widget.focus()
+            await settle(pilot)
+            if isinstance(widget, Input):
+                widget.cursor_position = 0
+                await pilot.press("f7")
+                await settle(pilot)
+                assert widget.selection == (0, len(widget.value)), field
+            else:
+                await pilot.press("f7")
+                await settle(pilot)
+                assert widget.selected_text == "Say hi"
+            assert not isinstance(app.screen, ModelCardScreen), field
+        await pilot.press("f11")
+        await until(pilot, lambda: isinstance(app.screen, ModelCardScreen))

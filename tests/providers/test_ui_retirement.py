@@ -47,7 +47,7 @@ async def test_sync_brings_shutdown_dates_and_the_notice(sandbox, monkeypatch):
         assert f"job {job.remote_id}" in text
         assert "R on one of its jobs retrains it on another profile" in text
         table = app.query_one("#jobs-table", DataTable)
-        assert "2027-01-14" in str(table.get_row_at(0)[3])  # the base model's date
+        assert "2027-01-14" in str(table.get_row_at(0)[6])  # the base model's date
 
 
 async def test_training_not_available_names_the_profiles_that_still_train(monkeypatch):

@@ -14,6 +14,7 @@ from pathlib import Path
 from store import Store
 from store.records import DatasetVersion
 from tui.core.dataset_versions import version_lines, write_version
+from tui.core.datasets.conflicts import ConflictGroup, conflicting_answers
 from tui.core.wording import count_of
 
 
@@ -59,8 +60,11 @@ def _canonical(data: str) -> str:
         return data
 
 
-def dedupe(store: Store, version_id: int) -> tuple[DatasetVersion, int]:
-    """Drop examples equal to an earlier one (as JSON, key order ignored)."""
+def dedupe(store: Store, version_id: int
+           ) -> tuple[DatasetVersion, int, list[ConflictGroup]]:
+    """Drop examples equal to an earlier one (as JSON, key order ignored); and find the
+    prompts left with conflicting answers, numbered as lines of the new version. Those
+    are kept: which answer is right is the user's call, not a dedupe's."""
     version, name = _source(store, version_id)
     seen: set[bytes] = set()
     kept: list[str] = []
@@ -70,7 +74,8 @@ def dedupe(store: Store, version_id: int) -> tuple[DatasetVersion, int]:
             seen.add(digest)
             kept.append(data)
     removed = version.n_lines - len(kept)
-    return _derive(store, version, name, kept, f"deduplicated: {removed} removed"), removed
+    new = _derive(store, version, name, kept, f"deduplicated: {removed} removed")
+    return new, removed, conflicting_answers(kept)
 
 
 def split_cut(n: int, ratio: float) -> int:

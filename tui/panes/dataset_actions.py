@@ -143,6 +143,7 @@ class VersionActions:
         from store import Store
         from tui.core import dataset_ops
 
+        warning = ""
         with Store(self.tunedeck.db_path) as store:
             source = f"v{store.datasets.version(version_id).version}"
             if op == "exclude":
@@ -152,8 +153,13 @@ class VersionActions:
                 new = dataset_ops.replace_line(store, version_id, kw["line"], kw["text"])
                 detail = f"line {kw['line']} edited"
             elif op == "dedupe":
-                new, removed = dataset_ops.dedupe(store, version_id)
+                from tui.core.datasets.conflicts import describe
+
+                new, removed, conflicts = dataset_ops.dedupe(store, version_id)
                 detail = f"{removed} duplicate(s) removed"
+                warning = describe(conflicts)
+                if warning:
+                    warning += f" (line numbers of v{new.version})"
             elif op == "split":
                 train, valid = dataset_ops.split(
                     store, version_id, ratio=kw["ratio"], seed=kw["seed"]
@@ -174,7 +180,7 @@ class VersionActions:
         # The same lines as the source find the source itself: nothing new was made.
         text = (f"{source} unchanged: {detail}" if new.id == version_id
                 else f"v{new.version} from {source}: {detail}")
-        self.post_message(self.VersionWritten(new.id, text))
+        self.post_message(self.VersionWritten(new.id, text, warning=warning))
 
     # -- deleting ------------------------------------------------------------------
     def action_delete_version(self) -> None:

@@ -78,11 +78,13 @@ class DatasetsPane(VersionActions, Pane):
         """A version was written or used; `new_view` when it is other data (an import, a
         split) rather than the same data changed (an edit, an exclusion, a dedupe)."""
 
-        def __init__(self, version_id: int, text: str, *, new_view: bool = False) -> None:
+        def __init__(self, version_id: int, text: str, *, new_view: bool = False,
+                     warning: str = "") -> None:
             super().__init__()
             self.version_id = version_id
             self.text = text
             self.new_view = new_view
+            self.warning = warning  # what the user must still resolve (a dedupe's conflicts)
 
     class WriteFailed(Message):
         """An import or upload wrote nothing; `text` says why (and what to do)."""
@@ -357,6 +359,9 @@ class DatasetsPane(VersionActions, Pane):
             self.filter_index, self.search, self.category = 0, None, None
         # Otherwise the view stays: excluding the errors one by one keeps showing errors.
         self.notify(message.text)
+        if message.warning:
+            self.notify(message.warning, title="Conflicting answers", severity="warning",
+                        timeout=30, markup=False)
         self.reload()
 
     # -- upload ------------------------------------------------------------------

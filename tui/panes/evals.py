@@ -73,6 +73,9 @@ class EvalsPane(RunStarts, DefinitionEdits, ResultsOut, Pane):
         Binding("u", "resume", "Resume", id="evals.resume"),
         Binding("f", "cycle_filter", "Filter", id="evals.filter"),
         Binding("s", "sort", "Sort by score", id="evals.sort"),
+        # One key to the items: tabbing there took 2-4 presses (issue 21, item 20). Out of
+        # the footer, which is already full at 120 columns; help and the palette list it.
+        Binding("i", "focus_items", "Focus the items", id="evals.items", show=False),
         Binding("enter", "drill", "Item", id="evals.drill", show=False),
         Binding("m", "mark", "Mark run", id="evals.mark"),
         Binding("c", "compare", "Compare", id="evals.compare"),
@@ -380,6 +383,12 @@ class EvalsPane(RunStarts, DefinitionEdits, ResultsOut, Pane):
     def action_sort(self) -> None:
         self.order = {"item": "score", "score": "-score", "-score": "item"}[self.order]
         self.show_run()
+
+    def action_focus_items(self) -> None:
+        """Focus the selected run's items table, where enter, space and t act."""
+        if self.selected_run is None:
+            return self.app.notify("select a run first", severity="warning")
+        self.query_one("#eval-items", VirtualTable).focus()
 
     def action_drill(self) -> None:
         items = self.query_one("#eval-items", VirtualTable)

@@ -27,10 +27,12 @@ from tui.core.finetune.form_choices import (  # noqa: F401
 )
 from tui.core.finetune.form_choices import OPENAI_MODELS as DEFAULT_MODELS  # noqa: F401
 from tui.core.jobs.present import age, eta, progress_bar, status_style
+from tui.core.untrusted import visible
 from tui.panes.base import Pane
 from tui.panes.job_launch import JobLaunch, is_api_error
 from tui.panes.job_model_keys import JobModelKeys
 from tui.ui_text import cells, lines, plain, rich_plain, styled
+from tui.widgets.job_columns import COLUMNS, bar_width, key_cells, key_widths
 
 
 class JobsPane(JobLaunch, JobModelKeys, Pane):
@@ -79,6 +81,8 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._watching: str | None = None
+        self._fitted_width = 0  # the width the table's columns were last fitted to
+        self._fitted_widths: dict[str, int] = {}
         self.watcher: Any = None
 
     def now(self) -> float:
@@ -88,8 +92,8 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
         yield Static("", id="jobs-capability", classes="notice")
         yield Static("", id="jobs-retiring", classes="notice")
         table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("job", "status", "method", "base model", "progress", "ETA",
-                          "tokens", "age", "fine-tuned model")
+        for column in COLUMNS:
+            table.add_column(column, key=column)
         yield table
         yield Static("", id="jobs-status")
 
@@ -109,24 +113,34 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
         store = self.tunedeck.store
         table = self.query_one("#jobs-table", DataTable)
         selected = self.selected_job_id()
-        table.clear()
         progress = store.jobs.progress(profile.name)
         now = self.now()
         dates = self._show_retiring()
-        for job in store.jobs.list(profile.name):
-            step, total = progress.get(job.id, (None, None))
-            # The provider's fields are Text cells (a str cell is markup); the figures
-            # computed here are plain strings.
+        width = self._fitted_width = self.size.width or self.app.size.width
+        jobs = store.jobs.list(profile.name)
+        bases = [retiring_cell(job.model, dates.get((profile.name, job.model)))
+                 for job in jobs]
+        rows = [{**self._key_row(job, progress.get(job.id, (None, None)), now, width),
+                 "base name": visible(job.model), "base model": base.plain}
+                for job, base in zip(jobs, bases, strict=True)]
+        widths = key_widths(width, rows)
+        if rows and widths != self._fitted_widths:
+            # Columns again when the fit changes: a DataTable's auto widths only grow.
+            self._fitted_widths = widths
+            table.clear(columns=True)
+            for column in COLUMNS:
+                table.add_column(column, key=column, width=widths.get(column))
+        else:
+            table.clear()
+        for job, row in zip(jobs, rows, strict=True):
+            # The provider's fields are Text cells (a str cell is markup).
             table.add_row(
-                *cells(job.remote_id),
-                rich_plain(job.status, status_style(job.status), end=""),
-                *cells(job.method or "-"), retiring_cell(job.model,
-                                                         dates.get((profile.name, job.model))),
-                progress_bar(step, total) if job.status != "succeeded" or step else "-",
-                eta(job, now),
+                *key_cells(row, widths, rich_plain(job.status, status_style(job.status),
+                                                   end="")),
+                retiring_cell(job.model, dates.get((profile.name, job.model)),
+                              widths.get("base model")),
+                *cells(job.method or "-"),
                 f"{job.trained_tokens:,}" if job.trained_tokens else "-",
-                age(job.remote_created_at, now),
-                *cells(job.fine_tuned_model or "-"),
                 key=str(job.id),
             )
         if selected is not None:
@@ -137,6 +151,23 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
         self.show_empty(table.row_count == 0)
         table.display = table.row_count > 0
         self._ensure_watching(can)
+
+    @staticmethod
+    def _key_row(job: Any, progress: tuple[int | None, int | None], now: float,
+                 width: int) -> dict[str, str]:
+        """The key columns' text (ids made visible: they are the provider's)."""
+        step, total = progress
+        shown = job.status != "succeeded" or step
+        return {"job": visible(job.remote_id), "status": visible(job.status),
+                "progress": progress_bar(step, total, bar_width(width)) if shown else "-",
+                "ETA": eta(job, now), "age": age(job.remote_created_at, now),
+                "fine-tuned model": visible(job.fine_tuned_model or "-")}
+
+    def on_resize(self) -> None:
+        # The key columns are fitted to the width: again only when it changed (a reload
+        # as the pane first mounts delayed its focus, and a key typed at once was lost).
+        if self.tunedeck.store_ready.is_set() and self.size.width != self._fitted_width:
+            self.reload()
 
     def _show_retiring(self) -> dict[tuple[str, str], str]:
         """The notice of models in use that retire soon; the profile's shutdown dates."""
@@ -371,15 +402,24 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
             self.watcher.add(job.id)
 
 
-def retiring_cell(model: str, shutdown: str | None) -> Any:
-    """The base model, with its shutdown date where one is announced (data: a Text cell)."""
+def retiring_cell(model: str, shutdown: str | None, width: int | None = None) -> Any:
+    """The base model, with its shutdown date where one is announced (data: a Text cell).
+    In a column `width` wide only the date is kept ("retires" cut to "reti" read badly),
+    then only the name."""
     from rich.text import Text
 
     from tui.core.retirement import shutdown_note
 
     (cell,) = cells(model)
     note = shutdown_note(shutdown)
-    return cell if note is None else Text.assemble(cell, Text(*note))
+    if note is None:
+        return cell
+    text, style = note
+    for shown in (Text.assemble(cell, Text(text, style)),
+                  Text.assemble(cell, Text(" " + text.split()[-1], style))):
+        if width is None or shown.cell_len <= width:
+            return shown
+    return cell
 
 
 def _provider_can(profile: Any, action: str) -> None:

@@ -63,7 +63,11 @@ class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
     #pg-system { height: 5; }
     #pg-user { height: 1fr; min-height: 4; }
     #pg-turns { height: auto; max-height: 6; color: $text-muted; }
-    .pg-param { width: 8; }
+    /* Each as wide as its placeholder (its only label) plus padding: at a shared 8
+       "max out" read "max ou", and at 80 columns the effort menu read "eff". */
+    #pg-temperature, #pg-seed { width: 6; }
+    #pg-top-p { width: 7; }
+    #pg-max-tokens { width: 9; }
     #pg-compose #pg-effort { width: 1fr; }
     #pg-status { height: auto; color: $text-muted; }
     """
@@ -83,7 +87,9 @@ class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
         Binding("ctrl+l", "refresh_models", "Refresh models", id="playground.models"),
         Binding("ctrl+f", "fill_from_dataset", "Fill from example", id="playground.fill"),
         Binding("f6", "few_shot", "Few-shot from dataset", id="playground.few_shot"),
-        Binding("f7", "model_card", "Model card", id="playground.card"),
+        # f11, not f7: f7 selects all in every text field (Textual's TextArea key), and
+        # focus is nearly always in one here, so f7 did one thing or the other.
+        Binding("f11", "model_card", "Model card", id="playground.card"),
         Binding("f10", "optimize", "Optimize prompt", id="playground.optimize"),
     ]
 
@@ -170,7 +176,8 @@ class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
         so each panel's model name is readable (side by side both read `sandbox…`)."""
         if not self.size.width:  # not before the first layout
             return
-        compose = 52 if self.size.width >= 100 else 40
+        # 44 at 80 columns: the sampling row (temp … effort) needs 43 to show every label.
+        compose = 52 if self.size.width >= 100 else 44
         self.query_one("#pg-compose").styles.width = compose
         count = max(1, len(self._panels()))
         narrow = (self.size.width - compose) // count < 30

@@ -6,8 +6,12 @@ from typing import Any
 
 from textual.content import Content
 
+from tui.core.untrusted import visible
 from tui.screens.text_view import TextViewScreen
 from tui.ui_text import lines, styled
+from tui.widgets.eval_runs import short_model
+
+TREND_MODEL = 28  # the model's room in a trend row
 
 
 def _bar(rate: float, width: int = 20) -> str:
@@ -36,8 +40,12 @@ def describe(comparison: Any, run_a: Any, run_b: Any, trend: list[dict[str, Any]
         "",
         styled(("Pass rate across runs", "b")),
     ]
+    # Models shortened in the middle: cut at 20, two fine-tunes of one base both read
+    # "ft:sandbox-small:tun". 28 keeps a trend row inside an 80-column terminal.
+    width = min(TREND_MODEL, max([len(visible(t["model"] or "-")) for t in trend] + [1]))
     for t in trend:
-        rows.append(f"  run {t['run_id']:>4} {str(t['model'] or '-')[:20]:<20} "
+        model = short_model(visible(t["model"] or "-"), width)
+        rows.append(f"  run {t['run_id']:>4} {model:<{width}} "
                     f"{_bar(t['pass_rate'])} {100 * t['pass_rate']:5.1f}%")
     return lines(rows)
 

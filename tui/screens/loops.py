@@ -35,6 +35,11 @@ class LoopsScreen(ModalScreen[None]):
     LoopsScreen #loops-list { width: 38; height: 1fr; }
     LoopsScreen #loop-detail-scroll { width: 1fr; height: 1fr; padding: 0 1; }
     LoopsScreen #loops-keys { height: 1; color: $text-muted; }
+    /* Below 100 columns the list goes above the detail: beside a 38-column list the
+       detail had 35, and broke job and model ids in the middle of the id. */
+    LoopsScreen #loops-body.-narrow { layout: vertical; }
+    LoopsScreen #loops-body.-narrow #loops-list { width: 1fr; height: auto; max-height: 5; }
+    LoopsScreen #loops-body.-narrow #loop-detail-scroll { padding: 0; }
     """
     BINDINGS: ClassVar = [
         # q quits here as everywhere else (it used to close the view); esc closes it.
@@ -69,6 +74,9 @@ class LoopsScreen(ModalScreen[None]):
         self.tunedeck.store_changes.subscribe(self, self.refresh_loops)
         self.refresh_loops()
         self.query_one("#loops-list", OptionList).focus()
+
+    def on_resize(self) -> None:
+        self.query_one("#loops-body").set_class(self.size.width < 100, "-narrow")
 
     def refresh_loops(self) -> None:
         store = self.tunedeck.store

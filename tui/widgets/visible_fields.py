@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.text import Text
+from textual.binding import Binding
 from textual.strip import Strip
 from textual.widgets import DirectoryTree, Input, TextArea
 
@@ -34,7 +35,13 @@ def visible_strip(strip: Strip) -> Strip:
 
 
 class VisibleInput(Input):
-    """An Input whose value may hold control characters (a name typed from data)."""
+    """An Input whose value may hold control characters (a name typed from data).
+
+    F7 selects all, as it does in Textual's TextArea: beside a prompt box, the same key
+    must not select in one field and open a screen from the next (issue 21, item 20).
+    """
+
+    BINDINGS: ClassVar = [Binding("f7", "select_all", "Select all", show=False)]
 
     def render_line(self, y: int) -> Strip:
         return visible_strip(super().render_line(y))
