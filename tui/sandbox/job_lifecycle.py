@@ -256,6 +256,13 @@ def _record_notes(sb: Sandbox, job: dict[str, Any], steps: Any) -> None:
 
 
 def _record_step(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
+    # One transaction: a server killed between the step's event and the job's
+    # next step would otherwise record that step twice when it resumes.
+    with sb.state.transaction():
+        _write_step(sb, job, result)
+
+
+def _write_step(sb: Sandbox, job: dict[str, Any], result: StepResult) -> None:
     m = result.metrics
     message = f"Step {result.step}/{m['total_steps']}: training loss={m['train_loss']:.4f}"
     if "valid_loss" in m:

@@ -8,8 +8,10 @@ survive a restart.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,7 @@ class State:
                 if side.exists():
                     os.chmod(side, FILE_MODE)
         self._seq = sum(len(v) for v in self._data.values())
+        self._in_transaction = False
 
     def _load(self) -> None:
         assert self._db is not None
@@ -63,6 +66,24 @@ class State:
                 self._data[row["kind"]][row["id"]] = orjson.loads(row["body"])
         for row in self._db.query("select id, data from blobs"):
             self._blobs[row["id"]] = bytes(row["data"])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes that land together or not at all: a kill between them cannot half-record a step."""
+        if self._db is None or self._in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     # Records -----------------------------------------------------------------
 
