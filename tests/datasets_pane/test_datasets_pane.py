@@ -86,6 +86,7 @@ async def test_import_validates_and_browses_with_filters(data_file):
         assert [v.version for v in versions] == [2, 1]
         assert (versions[0].n_examples, versions[0].n_invalid) == (29, 1)
         assert store.datasets.count_examples(version.id) == 30
+        assert any("v2 from v1: line 10 excluded" in n.message for n in app._notifications)
         # Still showing errors, now of v2: the next one is a key away (the view
         # used to fall back to every example after each exclusion).
         assert pane.version_id == versions[0].id

@@ -60,7 +60,7 @@ async def test_versions_show_their_parent_and_deriving_from_an_old_one_asks(isol
         newest = app.store.datasets.versions(v1.dataset_id)[0]
         assert newest.version == 4 and newest.parent_version_id == v3.id
         assert newest.n_examples == 22  # v3's 23 lines less the duplicate: v2's and v3's kept
-        assert any("v4 from v3" in n.message for n in app._notifications)
+        assert any("v4 from v3: 1 duplicate removed" in n.message for n in app._notifications)
         assert "support v4 ←v3" in version_list(pane)
         # Choosing the selected older one is possible too, and said.
         await select(pilot, pane, v1.id)
@@ -77,7 +77,7 @@ async def test_versions_show_their_parent_and_deriving_from_an_old_one_asks(isol
         assert not isinstance(app.screen, ChooseVersion)
         await wait_for_group(pilot, "dataset-derive")
         assert len(app.store.datasets.versions(v1.dataset_id)) == 5
-        assert any("v5 unchanged: 0 duplicate(s) removed" in n.message
+        assert any("v5 unchanged: 0 duplicates removed" in n.message
                    for n in app._notifications)
 
 

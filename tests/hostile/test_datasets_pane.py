@@ -76,7 +76,7 @@ async def test_example_transcripts_show_messages_tools_keys_and_raw_lines(seeded
         # line widened by its escapes is cut at the edge: pieces, not the whole line).
         for piece in ("not json at all ␛]2;pwned", "[/INST]", corpus.link("rawL")):
             assert_shown(app, piece, within=editor)
-        assert_shown(app, "3 control character(s) in this text are shown as escapes", within=app.screen.query_one("#edit-controls"))
+        assert_shown(app, "3 control characters in this text are shown as escapes", within=app.screen.query_one("#edit-controls"))
         await pilot.press("escape")
         await settle(pilot)
         assert app.return_code is None

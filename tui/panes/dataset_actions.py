@@ -148,7 +148,9 @@ class VersionActions:
             source = f"v{store.datasets.version(version_id).version}"
             if op == "exclude":
                 new = dataset_ops.exclude_lines(store, version_id, kw["lines"])
-                detail = f"line(s) {sorted(kw['lines'])} excluded"
+                lines = sorted(kw["lines"])
+                detail = (f"line {lines[0]} excluded" if len(lines) == 1
+                          else f"lines {', '.join(map(str, lines))} excluded")
             elif op == "edit":
                 new = dataset_ops.replace_line(store, version_id, kw["line"], kw["text"])
                 detail = f"line {kw['line']} edited"
@@ -156,7 +158,7 @@ class VersionActions:
                 from tui.core.datasets.conflicts import describe
 
                 new, removed, conflicts = dataset_ops.dedupe(store, version_id)
-                detail = f"{removed} duplicate(s) removed"
+                detail = f"{count_of(removed, 'duplicate')} removed"
                 warning = describe(conflicts)
                 if warning:
                     warning += f" (line numbers of v{new.version})"

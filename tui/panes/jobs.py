@@ -28,6 +28,7 @@ from tui.core.finetune.form_choices import (  # noqa: F401
 from tui.core.finetune.form_choices import OPENAI_MODELS as DEFAULT_MODELS  # noqa: F401
 from tui.core.jobs.present import age, eta, progress_bar, status_style
 from tui.core.untrusted import visible
+from tui.core.wording import count_of
 from tui.panes.base import Pane
 from tui.panes.job_launch import JobLaunch, is_api_error
 from tui.panes.job_model_keys import JobModelKeys
@@ -347,7 +348,7 @@ class JobsPane(JobLaunch, JobModelKeys, Pane):
             jobs = await sync_job_list(provider, self.tunedeck.store, profile.name)
         finally:
             await provider.close()
-        self.notify(f"Synced {len(jobs)} job(s) from {profile.name}")
+        self.notify(f"Synced {count_of(len(jobs), 'job')} from {profile.name}")
         self.reload()
         if self.watcher is not None:
             self.watcher.refresh_now()

@@ -27,6 +27,7 @@ from tui.core.playground.compose_fields import (
 )
 from tui.core.playground.runner import RunParams
 from tui.core.playground.status_line import shutdown_parts, status_parts
+from tui.core.wording import count_of
 from tui.panes.base import EmptyState, Pane
 from tui.panes.playground_examples import DatasetExamples
 from tui.panes.playground_keep import KeepOutputs
@@ -358,7 +359,7 @@ class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
         for worker in cancelled:
             worker.cancel()
         if cancelled:
-            self.notify(f"Stopped {len(cancelled)} run(s); partial output kept")
+            self.notify(f"Stopped {count_of(len(cancelled), 'run')}; partial output kept")
 
     def action_continue_conversation(self) -> None:
         done = [p for p in self._panels() if p.text]

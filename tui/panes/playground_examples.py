@@ -15,6 +15,7 @@ from textual.widgets import Input
 
 from tui.core import templates
 from tui.core.form_fields import ExampleRequest
+from tui.core.wording import count_of
 
 
 class DatasetExamples:
@@ -65,7 +66,7 @@ class DatasetExamples:
                                    request.number)
             self.turns = turns + self.turns
             self._show_turns()
-            self.notify(f"Added {len(turns) // 2} example(s) as few-shot turns")
+            self.notify(f"Added {count_of(len(turns) // 2, 'example')} as few-shot turns")
             self._update_status()
 
         self._ask_example_source("Few-shot turns from a dataset", "count",

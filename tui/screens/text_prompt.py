@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Static, TextArea
 
 from tui.core.untrusted import count_controls
+from tui.core.wording import count_of
 from tui.ui_text import plain, styled
 from tui.widgets.visible_fields import VisibleInput, VisibleTextArea
 
@@ -102,7 +103,8 @@ class EditAndSave(ModalScreen[tuple[str, str] | None]):
             controls = count_controls(self.text)
             if controls:
                 # Drawn as ␛, \u009b…; saved as they are unless edited away.
-                yield Static(f"{controls} control character(s) in this text are shown as "
+                verb = "is" if controls == 1 else "are"
+                yield Static(f"{count_of(controls, 'control character')} in this text {verb} shown as "
                              "escapes (␛ ␇ \\u009b …); saving keeps them as they are",
                              id="edit-controls", markup=False)
             yield VisibleTextArea(self.text, id="edit-text", soft_wrap=True)

@@ -170,6 +170,6 @@ def _hints(acc: Accumulator, valid: int) -> list[str]:
         elif not head.startswith(b"{") and b"," in head:
             notes.append("This looks like CSV; a training file is JSONL: one JSON object per line.")
     if acc.over_limit:
-        notes.append(f"{acc.over_limit} example(s) are over the {acc.token_limit:,}-token limit "
+        notes.append(f"{count_of(acc.over_limit, 'example')} {'is' if acc.over_limit == 1 else 'are'} over the {acc.token_limit:,}-token limit "
                      "and will be truncated from the end.")
     return notes
