@@ -75,6 +75,7 @@ async def test_from_the_playground_to_a_proved_new_version_and_its_comparison(
         plan_text = rendered(form.query_one("#optf-plan"))
         assert "8 train · 6 validation · 6 held-out test (split seed 1)" in plan_text
         assert "search: 24 metric calls" in plan_text and "held-out proof: 12 calls" in plan_text
+        assert "the last one can end a few calls past it" in plan_text
         assert app.store.optimizations.list() == []  # nothing before Start
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, OptimizationsScreen))

@@ -55,6 +55,9 @@ class Estimate:
 
         out = [f"search: {self.search_calls} metric calls (item sampled + graded) ≈ "
                f"{usd(self.search_usd)}",
+               # gepa.optimize looks at max_metric_calls only between iterations.
+               "  (checked between iterations: the last one can end a few calls past it; "
+               "a dollar cap stops at once)",
                f"reflection: ~{self.reflection_calls} calls ≈ {usd(self.reflection_usd)}",
                f"held-out proof: {self.proof_calls} calls ≈ {usd(self.proof_usd)}"]
         if self.grader_calls:
