@@ -46,6 +46,9 @@ def test_choices_follow_each_provider():
     assert "Together" in (together.method_problem("reinforcement") or "")
     assert together.suffix_max == 40
     assert form_choices(Profile(name="b", kind="compatible", preset="bedrock")).suffix_max is None
+    # The sandbox follows OpenAI's rules and says it is the sandbox, not OpenAI.
+    assert form_choices(Profile(name="s", kind="sandbox")).provider == "the sandbox (OpenAI's rules)"
+    assert form_choices(Profile(name="o", kind="openai")).provider == "OpenAI"
     assert base_model_choices("together", [])[0].startswith("meta-llama/")
     assert base_model_choices("fireworks", [], Profile(
         name="f", kind="fireworks", base_url="http://127.0.0.1:9/fireworks"))[0] == \

@@ -104,6 +104,10 @@ def form_choices(profile: Profile) -> FormChoices:
         options.append(OptionField(name, rule.wording, choices, default))
     notes = tuple(f"{feature.value}: {caps.why_not(feature)}"
                   for feature in (Feature.SEED, Feature.METADATA) if not caps.can(feature))
-    return FormChoices(provider=rules.provider, methods=methods, hyperparameters=hyper,
+    # The sandbox speaks OpenAI's dialect and follows its rules, but it is not OpenAI:
+    # "New fine-tuning job on OpenAI" on a sandbox profile misled (issue 21 walk).
+    provider = (f"the sandbox ({rules.provider}'s rules)" if profile.kind == "sandbox"
+                else rules.provider)
+    return FormChoices(provider=provider, methods=methods, hyperparameters=hyper,
                        options=tuple(options), suffix_max=rules.suffix_max,
                        suffix_rule=rules.suffix_rule, notes=notes)
