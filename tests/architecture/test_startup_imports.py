@@ -41,3 +41,15 @@ def test_the_store_loads_sqlite_utils_without_pandas_or_numpy():
                             "import importlib.util\n"
                             "if importlib.util.find_spec('numpy'): import numpy")
     assert after["numpy"]
+
+
+def test_the_command_line_parser_imports_no_engine():
+    """Every `tunedeck` command builds the whole parser first: `tunedeck validate` on a 20k-line
+    file takes ~1 s, and asyncio (~25 ms, via one subcommand's top-level import) was 2.5% of it."""
+    code = ("import json, sys\nimport tui.cli.main as m\nm.build_parser()\n"
+            "print(json.dumps({k: k in sys.modules for k in ('asyncio', 'pydantic', 'openai', "
+            "'textual', 'store.store')}))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True, env={"PYTHONPATH": str(ROOT)})
+    loaded = json.loads(done.stdout)
+    assert not any(loaded.values()), loaded

@@ -47,3 +47,28 @@ def test_every_chunk_is_delivered_once_in_order(tmp_path, spawn, here, window):
     assert delivered == list(range(40))
     assert sorted(finished) == delivered
     assert 1 <= len(peaks) <= spawn
+
+
+def test_a_worker_is_given_its_next_chunk_before_this_process_scans_one(tmp_path):
+    """While this process scans a chunk of its own, the worker has one running and one queued.
+
+    The scheduler used to refill the worker's queue only before collecting what came back, so
+    a worker that finished both of its chunks waited idle through this process's whole next
+    chunk (~0.5 s of a 100k-line validation): the two shared the chunks half and half even
+    when the worker was much faster. Here the worker is ~10x faster than this process: it
+    should scan at least twice the chunks this one does.
+    """
+    import time
+
+    ranges = [(i, i + 1) for i in range(30)]
+    here_chunks: list[int] = []
+
+    def here(start: int, end: int) -> tuple[int, int]:
+        here_chunks.append(start)
+        time.sleep(0.08)
+        return start, end
+
+    run_chunks(str(tmp_path), ranges, spawn=1, initializer=None, initargs=(), task=slow_range,
+               deliver=lambda _i, _r: None, here=here, window=100, fork_ok=True)
+    worker_chunks = len(ranges) - len(here_chunks)
+    assert worker_chunks >= 2 * len(here_chunks) - 1, (worker_chunks, len(here_chunks))

@@ -11,7 +11,6 @@ Exit codes: 0 written, 1 the run failed or stopped unfinished, 2 usage errors.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import Any
@@ -144,6 +143,8 @@ def _started(store: Any, args: argparse.Namespace, settings: Any):
 
 
 def _stored_version(store: Any, args: argparse.Namespace, profile: Any) -> int:
+    import asyncio
+
     from tui.core.distill.stored import import_stored, parse_metadata
 
     try:
@@ -155,6 +156,8 @@ def _stored_version(store: Any, args: argparse.Namespace, profile: Any) -> int:
 
 
 def _drive(args: argparse.Namespace, settings: Any, store: Any, run: Any, out: Any) -> int:
+    import asyncio
+
     from tui.core.distill.distill_lineage import lineage
     from tui.core.distill.distill_report import preflight_text
     from tui.core.distill.drive import drive
@@ -211,6 +214,8 @@ def _student_eval(store: Any, args: argparse.Namespace, run: Any) -> int | None:
 
 def _student(args: argparse.Namespace, settings: Any, store: Any, run: Any, eval_id: int,
              out: Any) -> dict[str, Any]:
+    import asyncio
+
     from tui.core.distill.student import student_loop
 
     hyper = {"n_epochs": args.epochs} if args.epochs else None

@@ -147,17 +147,24 @@ def run_chunks(path: str, ranges: list[tuple[int, int]], *, spawn: int,
                                    initargs=initargs)
     except (OSError, RuntimeError, ImportError) as exc:
         raise PoolUnavailable(str(exc)) from exc
+
+    def top_up() -> None:
+        while can_start() and len(pending) < depth:
+            start, end = ranges[state["next"]]
+            try:
+                pending[pool.submit(task, path, start, end, limit)] = state["next"]
+            except (OSError, RuntimeError, ImportError) as exc:
+                raise PoolUnavailable(str(exc)) from exc
+            state["next"] += 1
+
     try:
         while state["deliver"] < n:
-            while can_start() and len(pending) < depth:
-                start, end = ranges[state["next"]]
-                try:
-                    pending[pool.submit(task, path, start, end, limit)] = state["next"]
-                except (OSError, RuntimeError, ImportError) as exc:
-                    raise PoolUnavailable(str(exc)) from exc
-                state["next"] += 1
+            top_up()
             if pending:
                 harvest(block=False)
+                # Refilled before this process scans a chunk of its own: a worker that just
+                # finished would otherwise wait that whole chunk for its next one.
+                top_up()
             deliver_ready()
             if state["deliver"] >= n:
                 break
