@@ -53,3 +53,21 @@ def test_the_command_line_parser_imports_no_engine():
                           text=True, check=True, env={"PYTHONPATH": str(ROOT)})
     loaded = json.loads(done.stdout)
     assert not any(loaded.values()), loaded
+
+
+def test_validating_a_file_imports_no_pydantic(tmp_path):
+    """The report is plain dataclasses: pydantic and its five report models were ~70 ms of a
+    ~0.9 s `tunedeck validate` on 20k lines. The CLI's whole validate path is checked, the
+    JSON report printed included."""
+    path = tmp_path / "train.jsonl"
+    path.write_text('{"messages": [{"role": "user", "content": "Hi"}, '
+                    '{"role": "assistant", "content": "Hello"}]}\n' * 12)
+    code = ("import contextlib, io, json, sys\nimport tui.cli.main as m\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            f"    code = m.main(['validate', '--json', {str(path)!r}])\n"
+            "assert code == 0 and json.loads(out.getvalue())['valid'] == 12, out.getvalue()\n"
+            "print(json.dumps({k: k in sys.modules for k in ('pydantic', 'pydantic_core')}))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True, env={"PYTHONPATH": str(ROOT)})
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert not any(loaded.values()), loaded
