@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import orjson
 
 from store._sqlite import sqlite_utils
 from store._util import dumps, maybe_dumps, now_iso
@@ -266,6 +269,23 @@ class EvalRepo:
                 yield EvalResult.from_row(row)
             last = rows[-1]["item_index"]
 
+    def iter_totals_rows(self, run_id: int, *, batch: int = 2000):
+        """(status, results, sample, input_tokens, output_tokens, cost_usd, latency_ms) of every
+        result, decoded but not made into records: what a run's totals need, at ~3 µs a
+        result instead of ~15 µs (a run's end sums them all; issue 19)."""
+        last = -1
+        while True:
+            rows = self.db.execute(
+                "SELECT item_index, status, results_json, sample_json, input_tokens, "
+                "output_tokens, cost_usd, latency_ms FROM eval_results "
+                "WHERE run_id = ? AND item_index > ? ORDER BY item_index LIMIT ?",
+                [run_id, last, batch]).fetchall()
+            if not rows:
+                return
+            for _, status, results, sample, *rest in rows:
+                yield (status, _json_value(results), _json_value(sample), *rest)
+            last = rows[-1][0]
+
     def result(self, run_id: int, item_index: int) -> EvalResult | None:
         rows = list(self.db.query(
             "SELECT * FROM eval_results WHERE run_id = ? AND item_index = ?", [run_id, item_index]))
@@ -286,3 +306,14 @@ class EvalRepo:
             [*params, limit, offset],
         )
         return [EvalResult.from_row(r) for r in rows]
+
+
+def _json_value(raw: str | None) -> Any:
+    """A JSON column's value, as `Record.from_row` decodes it (orjson, with the standard
+    library for what orjson refuses: NaN and Infinity, which json.dumps writes)."""
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)

@@ -27,11 +27,12 @@ def summarize(store: Any, run_id: int) -> dict[str, Any]:
         "cached_tokens": 0})
     cost = 0.0
     latencies: list[float] = []
-    for result in store.evals.iter_results(run_id):
+    for status, results, sample, input_tokens, output_tokens, cost_usd, latency_ms in \
+            store.evals.iter_totals_rows(run_id):
         counts["total"] += 1
-        key = {"pass": "passed", "fail": "failed"}.get(result.status, "errored")
+        key = {"pass": "passed", "fail": "failed"}.get(status, "errored")
         counts[key] += 1
-        for grade in result.results or []:
+        for grade in results or []:
             name = grade.get("name", "?")
             entry = criteria.setdefault(name, {"testing_criteria": name, "passed": 0,
                                                "failed": 0, "errored": 0, "score_sum": 0.0})
@@ -45,14 +46,14 @@ def summarize(store: Any, run_id: int) -> dict[str, Any]:
             grader_sample = grade.get("sample") or {}
             if grader_sample.get("usage") and grader_sample.get("model"):
                 _add_usage(usage[grader_sample["model"]], grader_sample["usage"])
-        sample = result.sample or {}
-        if result.input_tokens is not None and sample.get("model"):
+        sample = sample or {}
+        if input_tokens is not None and sample.get("model"):
             _add_usage(usage[sample["model"]], sample.get("usage") or {
-                "prompt_tokens": result.input_tokens, "completion_tokens": result.output_tokens})
-        if result.cost_usd:
-            cost += result.cost_usd
-        if result.latency_ms is not None:
-            latencies.append(result.latency_ms)
+                "prompt_tokens": input_tokens, "completion_tokens": output_tokens})
+        if cost_usd:
+            cost += cost_usd
+        if latency_ms is not None:
+            latencies.append(latency_ms)
     per_criteria = []
     for entry in criteria.values():
         graded = entry["passed"] + entry["failed"] + entry["errored"]
