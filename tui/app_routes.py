@@ -7,6 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tui.navigation import (
+    EvaluateAgainstBase,
+    NavigationRequest,
+    TryModelInPlayground,
+)
+
 if TYPE_CHECKING:
     from tui.host import Host
 
@@ -63,17 +69,22 @@ class FlywheelActions(_Base):
 
         return resume(self, opt_id)
 
-    async def try_model_in_playground(self: Host, model: str) -> None:
-        """The playground, with a fine-tuned model (or checkpoint) beside its base."""
-        from textual.widgets import Input
-
-        job = self.store.jobs.by_model(model)
-        models = [job.model, model] if job is not None else [model]
-        while len(self.screen_stack) > 1:  # close the card or the job's detail
+    async def navigate(self: Host, request: NavigationRequest) -> bool:
+        """Route a pane's or a screen's typed request (tui.navigation); False: not done."""
+        while len(self.screen_stack) > 1:  # close the card, the job's detail or the picker
             self.pop_screen()
-        await self.action_show_pane("playground")
-        self.pane("playground").query_one("#pg-models", Input).value = ", ".join(models)
-        self.notify(f"Playground: {' vs '.join(models)}; write a message and press ctrl+r")
+        if isinstance(request, TryModelInPlayground):
+            job = self.store.jobs.by_model(request.model)
+            models = [job.model, request.model] if job is not None else [request.model]
+            await self.action_show_pane("playground")
+            self.pane("playground").use_models(models)
+            self.notify(f"Playground: {' vs '.join(models)}; write a message and press ctrl+r")
+            return True
+        if isinstance(request, EvaluateAgainstBase):
+            await self.action_show_pane("evals")
+            return self.pane("evals").evaluate_against_base(
+                request.eval_id, request.base_model, request.tuned_model)
+        raise TypeError(f"no route for {request!r}")
 
     def action_new_loop(self: Host, version_id: int | None = None) -> None:
         """Form -> the job's pre-flight with the budget -> the loop starts and is shown."""

@@ -97,10 +97,7 @@ class DistillRunner:
                             severity="error", timeout=12)
             return
         info = lineage(self.app.store, self.app.store.distills.get(run_id))
-        try:
-            self.app.pane("datasets").reload()  # the new version appears in its list
-        except Exception:  # noqa: BLE001 - not mounted yet: it reads the store when it is
-            pass
+        self.app.store_changes.announce()  # the new version appears in Datasets' list
         self.app.notify(f"Distillation #{run_id}: kept {info['kept']} of {info['sampled']} "
                         f"answers into {info['into']}. The student loop: l on that version.",
                         title="Distill", timeout=12)

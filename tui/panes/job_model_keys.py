@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tui.navigation import EvaluateAgainstBase, TryModelInPlayground
+
 _Base: Any = object
 
 
@@ -41,7 +43,7 @@ class JobModelKeys(_Base):
             self.notify(f"{job.remote_id} has no fine-tuned model yet ({job.status})",
                         severity="warning")
             return
-        await self.tunedeck.try_model_in_playground(name)
+        await self.tunedeck.navigate(TryModelInPlayground(name))
 
     async def eval_model(self, job_id: int, name: str | None = None) -> None:
         """Run an eval on the fine-tuned model and on its base, then compare the two runs."""
@@ -62,10 +64,7 @@ class JobModelKeys(_Base):
         async def chosen(match: Any) -> None:
             if match is None:
                 return
-            while len(self.tunedeck.screen_stack) > 1:
-                self.tunedeck.pop_screen()
-            await self.tunedeck.action_show_pane("evals")
-            if self.tunedeck.pane("evals").evaluate_against_base(match.id, job.model, name):
+            if await self.tunedeck.navigate(EvaluateAgainstBase(match.id, job.model, name)):
                 self.notify(f"Evaluating {name} and {job.model} on {match.name}; the "
                             "comparison opens when both runs finish")
 

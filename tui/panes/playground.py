@@ -213,6 +213,10 @@ class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
     def models(self) -> list[str]:
         return parse_models(self.query_one("#pg-models", Input).value)
 
+    def use_models(self, models: list[str]) -> None:
+        """Compare these models next (the App's route for a TryModelInPlayground request)."""
+        self.query_one("#pg-models", Input).value = ", ".join(models)
+
     def variables(self) -> dict[str, str]:
         return parse_variables(self.query_one("#pg-vars", Input).value)
 

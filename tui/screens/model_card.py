@@ -13,6 +13,7 @@ from textual import work
 from textual.binding import Binding
 from textual.widgets import Static
 
+from tui.navigation import TryModelInPlayground
 from tui.screens.text_view import TextViewScreen
 from tui.ui_text import from_runs, lines, plain, styled
 from tui.worker_errors import ReportsWorkerErrors
@@ -63,6 +64,6 @@ class ModelCardScreen(ReportsWorkerErrors, TextViewScreen):
     def action_try_model(self) -> None:
         app = self.app
         self.dismiss()
-        try_model = getattr(app, "try_model_in_playground", None)
-        if try_model is not None:
-            app.call_later(try_model, self.model)
+        navigate = getattr(app, "navigate", None)
+        if navigate is not None:
+            app.call_later(navigate, TryModelInPlayground(self.model))
