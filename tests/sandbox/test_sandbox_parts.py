@@ -107,7 +107,10 @@ def test_tunedeck_sandbox_serves_until_interrupted(tmp_path) -> None:
            "sys.exit(a.func(a))"
     proc = subprocess.Popen([sys.executable, "-c", code, "sandbox", "--port", "0", "--api-key", "sk-cli"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            # Ctrl-C must reach it even when the tests run in a background
+                            # job (which starts children with SIGINT ignored).
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         lines = [proc.stdout.readline() for _ in range(3)]
         assert "SANDBOX" in lines[0] and "sk-cli" in lines[2]

@@ -46,7 +46,10 @@ def test_tunedeck_sandbox_state_and_its_wal_are_private(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.cli.main", "sandbox", "--port", "0", "--state", str(state),
          "--api-key", "sk-sandbox-private-test"],
-        stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+        stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        # Ctrl-C must reach it even when the tests run in a background job (which
+        # starts children with SIGINT ignored).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         lines = [proc.stdout.readline() for _ in range(2)]
         base = lines[1].split()[-1]
@@ -65,7 +68,11 @@ def test_tunedeck_sandbox_state_and_its_wal_are_private(tmp_path):
             assert mode(path) == 0o600, path
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=15)
+        try:
+            proc.wait(timeout=15)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
 
 
 def test_an_older_world_readable_sandbox_state_is_narrowed(tmp_path):
