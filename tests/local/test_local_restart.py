@@ -43,3 +43,27 @@ def test_a_running_job_resumes_from_its_checkpoint_after_a_restart(models_dir: P
     recorded = [json.loads(line)["step"]
                 for line in (tmp_path / "jobs" / job.id / "steps.jsonl").read_text().splitlines()]
     assert recorded == list(range(1, 61))
+
+
+def test_a_restart_forgets_recorded_steps_the_store_never_took(models_dir: Path, tmp_path: Path) -> None:
+    """A stop between the engine recording a step and the store taking it: the step runs again, once."""
+    from tui.engines.local.engine import LocalEngine, LocalRun
+    from tui.engines.protocol import TrainingPlan, TrainingSpec
+
+    job_dir = tmp_path / "jobs" / "ftjob-race"
+    job_dir.mkdir(parents=True)
+    (job_dir / "steps.jsonl").write_text(
+        "".join(json.dumps({"type": "step", "step": n, "metrics": {"train_loss": 1.0}}) + "\n"
+                for n in range(1, 20)))
+    spec = TrainingSpec(method="supervised", base_model="tiny-chat", training=b"", validation=None,
+                        hyperparameters={}, seed=0, job_id="ftjob-race")
+    plan = TrainingPlan(spec=spec, n_examples=10, n_epochs=6, batch_size=1, steps_per_epoch=10,
+                        total_steps=60, trained_tokens=0, hyperparameters={},
+                        private={"dir": str(job_dir), "job_id": "ftjob-race"})
+    engine = LocalEngine(models_dir, work_dir=tmp_path / "jobs")
+
+    LocalRun(engine, plan, start_step=19)  # the store holds steps 1-18
+
+    recorded = [json.loads(line)["step"] for line in (job_dir / "steps.jsonl").read_text().splitlines()]
+    assert recorded == list(range(1, 19))
+    assert oct((job_dir / "steps.jsonl").stat().st_mode & 0o777) == "0o600"

@@ -263,6 +263,8 @@ class LocalRun:
         if start_step >= plan.total_steps and plan.total_steps in recorded:
             self.buffer.append(self._result(recorded[plan.total_steps], record=False))
             self.finished = True  # all trained before a restart: the last step, for its model
+        elif any(step >= start_step for step in recorded):
+            self._forget_from(start_step, recorded)
 
     # Iteration --------------------------------------------------------------------------
 
@@ -390,6 +392,16 @@ class LocalRun:
                 message = orjson.loads(line)
                 out[message["step"]] = message
         return out
+
+    def _forget_from(self, start_step: int, recorded: dict[int, dict[str, Any]]) -> None:
+        """Drop the record of steps the store never took (a stop between recording and storing).
+
+        The store is the source of truth for which steps happened; those steps run again
+        from the checkpoint, and recording them a second time would count them twice.
+        """
+        kept = b"".join(orjson.dumps(message) + b"\n"
+                        for step, message in sorted(recorded.items()) if step < start_step)
+        write_private(self.dir / "steps.jsonl", kept)
 
     def _checkpoint_before(self, start_step: int) -> str | None:
         """The newest full checkpoint at or before step start_step - 1 (a restart resumes there)."""
