@@ -83,6 +83,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "TUNEDECK_HOME": home}
         env.pop("OPENAI_API_KEY", None)
+        # A user's second start loads its bytecode; with this set (as in some shells and
+        # CI images), every source edited since the last write is compiled on every run.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         # Warm the OS file cache and create the database once, as a real second start would.
         time_once(TUNEDECK, env)
         time_once(BARE, env)
