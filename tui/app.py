@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Header, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui import __version__
@@ -26,6 +26,7 @@ from tui.panes.registry import PANES, PaneSpec
 from tui.store_changes import StoreChanges
 from tui.ui_text import styled
 from tui.widgets.key_footer import KeyFooter
+from tui.widgets.title_bar import TitleBar
 from tui.worker_errors import report_worker_error
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class TunedeckApp(FlywheelActions, App[None]):
 
     # -- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="◆")
+        yield TitleBar("◆")
         yield Static("", id="key-banner")
         with TabbedContent(id="panes", initial=self.PANES[0].pane_id):
             for number, pane_cls in enumerate(self.PANES, start=1):
@@ -177,7 +178,7 @@ class TunedeckApp(FlywheelActions, App[None]):
         self.workbench.close()
 
     def refresh_profile(self) -> None:
-        """Header and key banner for the active profile; panes re-read for it."""
+        """Title line and key banner for the active profile; panes re-read for it."""
         profile = self.profile
         self.title = "tunedeck · SANDBOX" if profile.kind == "sandbox" else "tunedeck"
         self.sub_title = visible(f"profile {profile.name} ({profile.kind}) · {key_status(profile)}")
