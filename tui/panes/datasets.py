@@ -8,14 +8,14 @@ in a VirtualTable paged from SQLite, so 100k lines open instantly.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import OptionList, ProgressBar, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.eval_data import eval_items
@@ -26,6 +26,9 @@ from tui.ui_text import styled
 from tui.widgets.dataset_examples import ExampleSource
 from tui.widgets.dataset_stats import render_eval_items, render_report
 from tui.widgets.virtual_table import Column, VirtualTable
+
+if TYPE_CHECKING:
+    from textual.widgets import ProgressBar
 
 FILTERS = ("all", "invalid", "over limit")
 
@@ -111,7 +114,8 @@ class DatasetsPane(VersionActions, Pane):
 
     def compose(self) -> ComposeResult:
         yield EmptyState(self.empty_text, classes="empty-state")
-        yield ProgressBar(total=100, show_eta=True, id="ds-progress")
+        # The import/upload progress bar is mounted by the first import (_show_progress):
+        # four widgets fewer to lay out before the app's first frame (issue 19).
         with Horizontal(id="ds-main"):
             yield OptionList(id="ds-versions")
             with Vertical(id="ds-detail"):
@@ -130,9 +134,6 @@ class DatasetsPane(VersionActions, Pane):
                     ],
                     id="ds-examples",
                 )
-
-    def on_mount(self) -> None:
-        self.query_one("#ds-progress").display = False
 
     def on_resize(self) -> None:
         # A narrower versions list at 80 columns leaves the examples their preview.
@@ -299,9 +300,7 @@ class DatasetsPane(VersionActions, Pane):
         def done(result: tuple[str, str, str] | None) -> None:
             if result is not None:
                 path, name, model = result
-                bar = self.query_one("#ds-progress", ProgressBar)
-                bar.update(total=100, progress=0)
-                bar.display = True
+                self._show_progress()
                 self.run_import(path, name, model)
 
         self.app.push_screen(ImportScreen(Path.cwd()), done)
@@ -342,18 +341,37 @@ class DatasetsPane(VersionActions, Pane):
         if event.worker.group in ("dataset-import", "dataset-upload") and event.state in (
             WorkerState.ERROR, WorkerState.CANCELLED
         ):
-            self.query_one("#ds-progress").display = False
+            self._hide_progress()
+
+    def _show_progress(self) -> ProgressBar:
+        """The progress bar at 0 and shown, mounted above the versions the first time."""
+        from textual.widgets import ProgressBar
+
+        found = self.query("#ds-progress")
+        if found:
+            bar = found.first(ProgressBar)
+        else:
+            bar = ProgressBar(total=100, show_eta=True, id="ds-progress")
+            self.mount(bar, before="#ds-main")
+        bar.update(total=100, progress=0)
+        bar.display = True
+        return bar
+
+    def _hide_progress(self) -> None:
+        for bar in self.query("#ds-progress"):
+            bar.display = False
 
     def on_datasets_pane_import_progress(self, message: ImportProgress) -> None:
-        bar = self.query_one("#ds-progress", ProgressBar)
+        found = self.query("#ds-progress")
+        bar = found.first() if found else self._show_progress()
         bar.update(total=max(1, message.total), progress=message.done)
 
     def on_datasets_pane_write_failed(self, message: WriteFailed) -> None:
-        self.query_one("#ds-progress").display = False
+        self._hide_progress()
         self.notify(message.text, title=message.title, severity="error", timeout=10)
 
     def on_datasets_pane_version_written(self, message: VersionWritten) -> None:
-        self.query_one("#ds-progress").display = False
+        self._hide_progress()
         self.version_id = message.version_id
         if message.new_view:
             self.filter_index, self.search, self.category = 0, None, None
@@ -385,9 +403,7 @@ class DatasetsPane(VersionActions, Pane):
             self.notify(f"Profile {profile.name} ({profile.kind}) cannot store files; pick "
                         "another profile with p", severity="warning")
             return
-        bar = self.query_one("#ds-progress", ProgressBar)
-        bar.update(total=100, progress=0)
-        bar.display = True
+        self._show_progress()
         self.run_upload(self.version_id)
 
     @work(thread=True, exclusive=True, group="dataset-upload", exit_on_error=False,
