@@ -42,6 +42,12 @@ async def until(pilot, predicate, timeout: float = 20.0) -> None:
         await pilot.pause(0.05)
 
 
+async def summed(pilot, pane) -> None:
+    """Wait until the Evals pane shows the selected run's summary (made in a thread)."""
+    await until(pilot, lambda: not pane.summary_pending())
+    await settle(pilot)
+
+
 SANDBOX_KEY_ENV = "TUNEDECK_TEST_SANDBOX_KEY"
 
 

@@ -3,7 +3,7 @@ item's drill-down, two runs compared, the grader editor and the model card."""
 
 from __future__ import annotations
 
-from tests.apphelpers import make_app, ready, settle, until
+from tests.apphelpers import make_app, ready, settle, summed, until
 from tests.hostile import corpus
 from tests.hostile.terminal import (
     assert_shown,
@@ -25,7 +25,7 @@ async def open_evals(pilot):
     pane = app.pane("evals")
     pane.selected_run = app.store.evals.runs(app.store.evals.list()[0].id)[0].id
     pane.show_run()
-    await settle(pilot)
+    await summed(pilot, pane)
     return pane
 
 

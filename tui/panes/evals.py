@@ -26,6 +26,7 @@ from tui.panes.base import Pane
 from tui.panes.eval_definition_edits import DefinitionEdits
 from tui.panes.eval_results_out import ResultsOut
 from tui.panes.eval_run_start import RunStarts
+from tui.panes.eval_run_summary import RunSummaries
 from tui.ui_text import lines, styled
 from tui.widgets.eval_items import COLUMNS, EvalItemSource
 from tui.widgets.eval_runs import (
@@ -41,7 +42,7 @@ from tui.widgets.virtual_table import VirtualTable
 FILTERS = (None, "pass", "fail", "error")
 
 
-class EvalsPane(RunStarts, DefinitionEdits, ResultsOut, Pane):
+class EvalsPane(RunStarts, RunSummaries, DefinitionEdits, ResultsOut, Pane):
     pane_id = "evals"
     pane_title = "Evals"
     empty_text = (
@@ -119,6 +120,7 @@ class EvalsPane(RunStarts, DefinitionEdits, ResultsOut, Pane):
         # (base run, fine-tuned run): open their comparison once both finish.
         self.compare_when_done: tuple[int, int] | None = None
         self.live: dict[int, Any] = {}
+        self._init_summaries()
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="evals-body"):
@@ -174,27 +176,39 @@ class EvalsPane(RunStarts, DefinitionEdits, ResultsOut, Pane):
             self.selected_run, self.selected_eval = None, int(key[1:])
 
     def show_run(self) -> None:
-        summary = self.query_one("#eval-summary", Static)
         items = self.query_one("#eval-items", VirtualTable)
-        bar = self.query_one("#eval-progress", ProgressBar)
-        store = self.tunedeck.store
         if self.selected_run is None:
-            summary.update("Select a run, or press r to run the selected eval.")
+            self.query_one("#eval-summary", Static).update(
+                "Select a run, or press r to run the selected eval.")
             items.set_source(None)
-            bar.display = False
+            self.query_one("#eval-progress", ProgressBar).display = False
             return
-        run = store.evals.run(self.selected_run)
-        from tui.core.evals.summary import summarize
+        run = self.tunedeck.store.evals.run(self.selected_run)
+        self.show_summary(run)
+        items.set_source(EvalItemSource(self.tunedeck.store, run.id,
+                                        status=FILTERS[self.filter_index], order=self.order,
+                                        marked=self.selected_items.get(run.id)))
+
+    def show_summary(self, run: Any) -> None:
+        """The run's heading, scores (from its summary, made in a thread) and progress."""
         from tui.core.evals.summary_text import score_lines
 
-        s = summarize(store, run.id)
+        summary = self.query_one("#eval-summary", Static)
+        bar = self.query_one("#eval-progress", ProgressBar)
+        store = self.tunedeck.store
+        s, error, current = self.summary_of(run)
         # The eval's and graders' names, the model and the run's error are data: the
         # summary is built from parts (an eval named "support QA [/draft]" is text).
         rows: list = [styled((store.evals.get(run.eval_id).name, "b"), f" · run {run.id} · ",
                              run.model or "given samples", f" · {run.status}",
-                             *((" · ", (run.error, "red")) if run.error else ())),
-                      *score_lines(s, filter_label=FILTERS[self.filter_index] or "all",
-                                   order=self.order)]
+                             *((" · ", (run.error, "red")) if run.error else ()))]
+        if s is not None:
+            rows += score_lines(s, filter_label=FILTERS[self.filter_index] or "all",
+                                order=self.order)
+        if error is not None:
+            rows.append(styled(("the summary could not be made: ", "red"), error))
+        elif s is None or not current and run.id not in self.live:
+            rows.append(styled(("summing the results…", "dim")))
         from tui.core.evals.batch import FINAL, batch_state, describe, is_batch_run
 
         state = batch_state(run) if is_batch_run(run) else None
@@ -219,8 +233,6 @@ class EvalsPane(RunStarts, DefinitionEdits, ResultsOut, Pane):
         else:
             bar.display = False
         summary.update(lines(rows))
-        items.set_source(EvalItemSource(store, run.id, status=FILTERS[self.filter_index],
-                                        order=self.order, marked=chosen))
 
     # -- actions -----------------------------------------------------------
     def action_open_file(self) -> None:
