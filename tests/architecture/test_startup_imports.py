@@ -14,6 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tui.cli.main import COMMAND_MODULES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 HEAVY = ("store.store", "store.records", "sqlite_utils", "pydantic", "pandas", "numpy")
@@ -71,3 +75,41 @@ def test_validating_a_file_imports_no_pydantic(tmp_path):
                           text=True, check=True, env={"PYTHONPATH": str(ROOT)})
     loaded = json.loads(done.stdout.splitlines()[-1])
     assert not any(loaded.values()), loaded
+
+
+def test_starting_the_tui_parses_without_the_command_modules():
+    """`tunedeck` and `tunedeck --sandbox --profile P --db F` need none of the fourteen
+    command modules (~40 ms of every start); a subcommand still loads them all."""
+    code = ("import json, sys\nimport tui.cli.main as m\n"
+            "args = m.parse(['--sandbox', '--profile', 'work', '--db', 'x.db'])\n"
+            "print(json.dumps([args.command, args.sandbox, args.profile, str(args.db), "
+            "[n for n in m.COMMAND_MODULES if n in sys.modules]]))\n"
+            "args = m.parse(['--sandbox', 'jobs', 'list'])\n"
+            "print(json.dumps([args.command, [n for n in m.COMMAND_MODULES if n in sys.modules]]))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True, env={"PYTHONPATH": str(ROOT)})
+    tui, command = (json.loads(line) for line in done.stdout.splitlines())
+    assert tui == [None, True, "work", "x.db", []]
+    assert command[0] == "jobs" and len(command[1]) == len(COMMAND_MODULES)
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["--profile"], "expected one argument"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+    (["--sandbox", "nosuchcommand"], "invalid choice: 'nosuchcommand'"),
+])
+def test_what_the_tui_options_cannot_take_the_full_parser_explains(argv, says, capsys):
+    from tui.cli.main import parse
+
+    with pytest.raises(SystemExit) as exited:
+        parse(argv)
+    assert exited.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+def test_help_lists_the_subcommands(capsys):
+    from tui.cli.main import parse
+
+    with pytest.raises(SystemExit):
+        parse(["--help"])
+    assert "validate" in capsys.readouterr().out
