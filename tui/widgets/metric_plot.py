@@ -60,7 +60,8 @@ class MetricPlot(PlotextPlot):
         return self.view.apply(self.series)
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # No super() call: Textual calls PlotextPlot's on_mount itself (every class's in
+        # the MRO), and the call here made it subscribe to theme changes twice.
         self._replot()
 
     def render(self) -> RenderResult:
