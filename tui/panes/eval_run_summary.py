@@ -54,6 +54,20 @@ class RunSummaries:
             self._want_summary()
         return summary, error, current
 
+    def summary_rows(self, run: Any, *, filter_label: str, order: str) -> list[Any]:
+        """The run's score lines from its newest summary, and what is missing, said."""
+        from tui.core.evals.summary_text import score_lines
+        from tui.ui_text import styled
+
+        summary, error, current = self.summary_of(run)
+        rows = list(score_lines(summary, filter_label=filter_label, order=order)
+                    if summary is not None else [])
+        if error is not None:
+            rows.append(styled(("the summary could not be made: ", "red"), error))
+        elif summary is None or not current and run.id not in self.live:
+            rows.append(styled(("summing the results…", "dim")))
+        return rows
+
     def _want_summary(self) -> None:
         self._summary_timer = None
         if self._summarizing:

@@ -191,24 +191,16 @@ class EvalsPane(RunStarts, RunSummaries, DefinitionEdits, ResultsOut, Pane):
 
     def show_summary(self, run: Any) -> None:
         """The run's heading, scores (from its summary, made in a thread) and progress."""
-        from tui.core.evals.summary_text import score_lines
-
         summary = self.query_one("#eval-summary", Static)
         bar = self.query_one("#eval-progress", ProgressBar)
-        store = self.tunedeck.store
-        s, error, current = self.summary_of(run)
         # The eval's and graders' names, the model and the run's error are data: the
         # summary is built from parts (an eval named "support QA [/draft]" is text).
-        rows: list = [styled((store.evals.get(run.eval_id).name, "b"), f" · run {run.id} · ",
-                             run.model or "given samples", f" · {run.status}",
-                             *((" · ", (run.error, "red")) if run.error else ()))]
-        if s is not None:
-            rows += score_lines(s, filter_label=FILTERS[self.filter_index] or "all",
-                                order=self.order)
-        if error is not None:
-            rows.append(styled(("the summary could not be made: ", "red"), error))
-        elif s is None or not current and run.id not in self.live:
-            rows.append(styled(("summing the results…", "dim")))
+        rows: list = [styled((self.tunedeck.store.evals.get(run.eval_id).name, "b"),
+                             f" · run {run.id} · ", run.model or "given samples",
+                             f" · {run.status}",
+                             *((" · ", (run.error, "red")) if run.error else ())),
+                      *self.summary_rows(run, filter_label=FILTERS[self.filter_index] or "all",
+                                         order=self.order)]
         from tui.core.evals.batch import FINAL, batch_state, describe, is_batch_run
 
         state = batch_state(run) if is_batch_run(run) else None
