@@ -36,6 +36,11 @@ if TYPE_CHECKING:
     from tui.sandbox.server import SandboxServer
 
 
+# The store opens once the first pane is on screen, and at the latest this long after the
+# shell's first frame.
+STORE_OPEN_LATEST_S = 1.0
+
+
 class TunedeckApp(FlywheelActions, App[None]):
     # Absolute, so subclasses defined elsewhere (benchmarks, tests) find it too.
     CSS_PATH = Path(__file__).parent / "app.tcss"
@@ -74,6 +79,7 @@ class TunedeckApp(FlywheelActions, App[None]):
         self.workbench = Workbench(settings, db_path, profile)
         self.sandbox = sandbox
         self._first_frame_done = False
+        self._store_opening = False
         self._pane_mount_lock = asyncio.Lock()
         self.loops = LoopRunner(self)
         self.distills = DistillRunner(self)
@@ -124,10 +130,26 @@ class TunedeckApp(FlywheelActions, App[None]):
         self._first_frame_done = True
         pane = await self.ensure_pane(self.query_one("#panes", TabbedContent).active)
         self.call_after_refresh(pane.focus_first)
-        # After the pane, not beside it: importing the store (~0.15 s of CPU) in a thread
-        # would share the GIL with the pane's mount and delay its first frame (issue 19).
-        # The pane shows its empty state until the store is open, then reloads.
-        self.call_after_refresh(self.open_store)
+        # After the pane is on screen, not beside it: importing the store (~0.15 s of CPU)
+        # in a thread shares the GIL with the pane's layout and delayed its frame by
+        # ~70 ms (issue 19). "After a refresh" callbacks can run before anything is
+        # painted, so the first pane's Show (sent once it is laid out, handled after that
+        # frame is written) opens it; the timer is for a pane never shown. The pane shows
+        # its empty state until the store is open, then reloads.
+        self.set_timer(STORE_OPEN_LATEST_S, self.open_store_once)
+
+    def pane_shown(self) -> None:
+        """A pane was laid out on screen (its Show): the store may open now."""
+        if self._first_frame_done:
+            self.open_store_once()
+
+    def open_store_once(self) -> None:
+        from tui import startup_gc
+
+        startup_gc.resume()  # paused by `tunedeck` for the start (tui/startup_gc.py)
+        if not self._store_opening:
+            self._store_opening = True
+            self.open_store()
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False, name="open database")
     def open_store(self) -> None:

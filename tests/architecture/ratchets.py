@@ -17,7 +17,7 @@ def entries(text: str) -> frozenset[str]:
 # Imports across a layer boundary, as "path:function -> imported.module"
 # ("<module>" for module level, type-checking imports included).
 LAYER_EXCEPTIONS = entries("""
-tui/cli/main.py:run_tui -> tui.app
+tui/cli/main.py:_start_tui -> tui.app
 tui/app.py:<module> -> tui.sandbox.server
 """)
 

@@ -95,6 +95,16 @@ def tui_session(args: argparse.Namespace):  # noqa: ANN201 - (Settings, str | No
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from tui import startup_gc
+
+    startup_gc.pause()  # until the first pane is on screen: see tui/startup_gc.py
+    try:
+        return _start_tui(args)
+    finally:
+        startup_gc.resume()  # had the app ended (or failed to start) before it showed one
+
+
+def _start_tui(args: argparse.Namespace) -> int:
     from tui.core.config import ConfigError
     from tui.core.untrusted import visible
 

@@ -49,6 +49,10 @@ class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
     def _subscribe_store_changes(self) -> None:
         self.tunedeck.store_changes.subscribe(self, self._store_changed)
 
+    @on(events.Show)
+    def _shown(self) -> None:
+        self.tunedeck.pane_shown()
+
     def _store_changed(self) -> None:
         """New data in the store: the pane on screen re-reads it (one hidden in another
         tab re-reads when it is shown)."""
