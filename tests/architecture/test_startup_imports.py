@@ -107,6 +107,18 @@ def test_what_the_tui_options_cannot_take_the_full_parser_explains(argv, says, c
     assert says in capsys.readouterr().err
 
 
+def test_a_subcommands_own_options_are_the_subcommands(capsys):
+    """`run --version 1` is the prompt's version, not tunedeck's (the light parser knew
+    --version and printed it)."""
+    from tui.cli.main import parse
+
+    args = parse(["--db", "x.db", "run", "--prompt", "greet", "--version", "1", "--model", "m"])
+    assert (args.command, args.prompt, str(args.version), str(args.db)) == ("run", "greet", "1", "x.db")
+    with pytest.raises(SystemExit) as exited:
+        parse(["--version"])
+    assert exited.value.code == 0 and "tunedeck " in capsys.readouterr().out
+
+
 def test_help_lists_the_subcommands(capsys):
     from tui.cli.main import parse
 

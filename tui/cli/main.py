@@ -53,7 +53,10 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         "'loop start' or 'loop resume', or set allow_unsandboxed_graders = true in "
         "config.toml. See docs/security.md.",
     )
-    parser.add_argument("--version", action="version", version=f"tunedeck {__version__}")
+    if commands:
+        # Not in the light parser: a subcommand's own --version (`run --prompt P --version 1`)
+        # would print it there; only side-effect-free options are tried before the full parse.
+        parser.add_argument("--version", action="version", version=f"tunedeck {__version__}")
     parser.add_argument("--db", metavar="PATH", type=Path,
                         help="database file (default: $TUNEDECK_HOME/tunedeck.db)")
     parser.add_argument("--profile", metavar="NAME", help="provider profile to start with")
@@ -187,8 +190,8 @@ def visible_output() -> Iterator[None]:
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line's arguments. Starting the TUI (no subcommand) needs none of the
     fourteen command modules, whose imports were ~40 ms of every start (issue 19): the
-    TUI's options are tried alone first, and anything else (a subcommand, help, a typo)
-    goes to the full parser, which parses or explains it."""
+    TUI's options are tried alone first, and anything else (a subcommand, help, --version,
+    a typo) goes to the full parser, which parses or explains it."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args, rest = build_parser(commands=False).parse_known_args(argv)
