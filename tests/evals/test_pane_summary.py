@@ -23,6 +23,16 @@ def record_summaries(monkeypatch) -> list[tuple[int, bool]]:
     return calls
 
 
+def show_afresh(pane, summarize, monkeypatch) -> int:
+    """The first run, selected as if the pane had just opened on it, summed by `summarize`."""
+    run_id = pane.tunedeck.store.evals.runs(pane.tunedeck.store.evals.list()[0].id)[0].id
+    monkeypatch.setattr(summary_module, "summarize", summarize)
+    pane._summaries.clear()
+    pane.selected_run = run_id
+    pane.show_run()
+    return run_id
+
+
 async def test_summaries_are_made_in_a_thread_once_per_finished_run(sandbox, monkeypatch,
                                                                    isolated_home, tmp_path):
     app = sandbox_app(sandbox, monkeypatch, isolated_home)
@@ -48,7 +58,6 @@ async def test_the_pane_says_it_is_summing_until_the_summary_is_back(sandbox, mo
     app = sandbox_app(sandbox, monkeypatch, isolated_home)
     async with app.run_test(size=SIZE) as pilot:
         pane = await run_twice(pilot, tmp_path)
-        first = app.store.evals.runs(app.store.evals.list()[0].id)[0]
         release = threading.Event()
         real = summary_module.summarize
 
@@ -56,13 +65,10 @@ async def test_the_pane_says_it_is_summing_until_the_summary_is_back(sandbox, mo
             release.wait(10)
             return real(store, run_id)
 
-        monkeypatch.setattr(summary_module, "summarize", slow_summarize)
-        pane._summaries.clear()  # as if the pane had just opened on a big run
-        pane.selected_run = first.id
-        pane.show_run()
+        first_id = show_afresh(pane, slow_summarize, monkeypatch)  # as on a big run
         await settle(pilot)
         summary = rendered(pane.query_one("#eval-summary"))
-        assert f"run {first.id}" in summary and "summing the results…" in summary
+        assert f"run {first_id}" in summary and "summing the results…" in summary
         assert pane.summary_pending()
         release.set()
         await summed(pilot, pane)
@@ -75,15 +81,11 @@ async def test_a_summary_that_fails_says_why_and_the_pane_goes_on(sandbox, monke
     app = sandbox_app(sandbox, monkeypatch, isolated_home)
     async with app.run_test(size=SIZE) as pilot:
         pane = await run_twice(pilot, tmp_path)
-        first = app.store.evals.runs(app.store.evals.list()[0].id)[0]
 
         def broken(store, run_id):
             raise ValueError("results_json of item 3 is not JSON")
 
-        monkeypatch.setattr(summary_module, "summarize", broken)
-        pane._summaries.clear()
-        pane.selected_run = first.id
-        pane.show_run()
+        show_afresh(pane, broken, monkeypatch)
         await summed(pilot, pane)
         summary = " ".join(rendered(pane.query_one("#eval-summary")).split())
         assert "the summary could not be made: ValueError: results_json of item 3" in summary
