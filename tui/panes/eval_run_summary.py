@@ -69,23 +69,29 @@ class RunSummaries:
         return rows
 
     def _want_summary(self) -> None:
-        self._summary_timer = None
         if self._summarizing:
             self._summary_wanted = True  # made for the then-selected run once this one is back
             return
         run_id = self.selected_run
-        if run_id is None or self._is_current(run_id):
+        if run_id is None:
+            return
+        key = self._summary_key(self.tunedeck.store.evals.run(run_id))
+        if self._summaries.get(run_id, (None,))[0] == key:
             return
         # A live run moves on every beat: summing it back to back would keep a core busy
         # (and share the GIL with the UI); at most a third of the time goes to summaries.
         wait = max(SUMMARY_GAP_S, 2 * self._summary_took) - (time.monotonic()
                                                             - self._summary_done_at)
         if wait > 0 and run_id in self.live:
-            if self._summary_timer is None:
-                self._summary_timer = self.set_timer(wait, self._want_summary)
+            if self._summary_timer is None:  # one timer, however many beats ask meanwhile
+                self._summary_timer = self.set_timer(wait, self._summary_wait_over)
             return
         self._summarizing = True
-        self._summarize(run_id, self._summary_key(self.tunedeck.store.evals.run(run_id)))
+        self._summarize(run_id, key)
+
+    def _summary_wait_over(self) -> None:
+        self._summary_timer = None
+        self._want_summary()
 
     @work(thread=True, group="eval-summary", exit_on_error=False, name="summarize run")
     def _summarize(self, run_id: int, key: tuple) -> None:
