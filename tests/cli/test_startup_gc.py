@@ -1,9 +1,11 @@
-"""The collector is paused while the TUI starts and runs again once a pane is on screen."""
+"""The collector is paused while the TUI starts and runs again once a pane is on screen;
+the start-up heap is then frozen out of its walks, as it is before `tunedeck eval run`."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import json
 
 from tests.apphelpers import SIZE, make_app, ready, settle
 from tui import startup_gc
@@ -27,6 +29,35 @@ async def test_the_app_resumes_the_collector_once_its_first_pane_is_shown(monkey
     finally:
         startup_gc.resume()
         gc.enable()
+
+
+def test_resuming_after_the_start_freezes_the_start_up_heap():
+    gc.unfreeze()
+    startup_gc.pause()
+    survivor = object.__new__(type("Survivor", (), {}))  # made during the start
+    startup_gc.resume()
+    try:
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+        assert survivor not in gc.get_objects()  # left out of every later collection
+    finally:
+        gc.unfreeze()
+
+
+def test_an_eval_run_from_the_cli_freezes_what_it_loaded(tmp_path, isolated_home):
+    eval_file = tmp_path / "given.eval.json"
+    eval_file.write_text(json.dumps({
+        "name": "given", "items": [
+            {"item": {"q": "a"}, "sample": {"output_text": "a"}},
+            {"item": {"q": "b"}, "sample": {"output_text": "c"}}],
+        "testing_criteria": [{"type": "string_check", "name": "eq", "operation": "eq",
+                              "input": "{{sample.output_text}}", "reference": "{{item.q}}"}]}))
+    gc.unfreeze()
+    try:
+        assert main(["--db", str(tmp_path / "e.db"), "eval", "run", str(eval_file)]) == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_a_pause_made_elsewhere_is_left_alone():

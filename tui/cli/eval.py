@@ -152,6 +152,18 @@ def _print_text(store, run) -> None:
              else ""))
 
 
+def _freeze_heap(store, run_ids) -> None:
+    """What a run works with is loaded, then frozen out of the collector's walks: a full
+    collection of it stalled every call in flight (tui/startup_gc.py)."""
+    from tui import startup_gc
+
+    if any(store.evals.run(run_id).model for run_id in run_ids):
+        from tui.core.evals.fastchat import load_transport
+
+        load_transport()
+    startup_gc.freeze_long_lived()
+
+
 def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None,
              allow_unsandboxed=False):
     import asyncio
@@ -160,6 +172,7 @@ def _execute(store, settings, profile, run_ids, *, concurrency=None, poll=None,
     from tui.core.workbench import Workbench
 
     workbench = Workbench.on(store, settings, profile)
+    _freeze_heap(store, run_ids)
 
     async def go():
         client = None

@@ -76,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
           f"Together {root}/together · Fireworks {root}/fireworks (same key)")
     if args.state:
         print(f"  state     {args.state}")
+    from tui import startup_gc
+
+    startup_gc.freeze_long_lived()  # a long-lived server's start-up heap: tui/startup_gc.py
     return serve_until_interrupted(server, "stopping the sandbox…")
 
 

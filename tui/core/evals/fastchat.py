@@ -27,6 +27,7 @@ headers; the exceptions raised here carry status, body and URL, never headers.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import orjson
@@ -104,6 +105,13 @@ class FastChat:
 
     async def close(self) -> None:
         await self.session.close()
+
+
+def load_transport() -> None:
+    """Import what a run's calls go through now rather than at the run's first call."""
+    with contextlib.suppress(ImportError):
+        import aiohttp  # noqa: F401
+    import openai  # noqa: F401
 
 
 def _plain(client: Any) -> bool:
