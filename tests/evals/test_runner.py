@@ -79,6 +79,42 @@ async def test_concurrency_bound_is_respected_and_reached(store, concurrency):
     assert completions.peak == concurrency
 
 
+async def test_the_first_calls_are_made_before_every_worker_is(store):
+    """Workers start one a turn of the loop, so the first calls go out at once instead of
+    after the whole first wave was prepared (issue 19)."""
+    run = make_run(store, 64)
+    fake, completions = fake_client(delay=0.01)
+    runner = EvalRunner(store, run.id, client=fake, options=RunnerOptions(concurrency=32))
+    workers_at_first_call = []
+    create = completions.create
+
+    async def first_noted(**kwargs):
+        if not workers_at_first_call:
+            workers_at_first_call.append(len(runner._tasks))
+        return await create(**kwargs)
+
+    completions.create = first_noted
+    finished = await runner.run()
+    assert finished.status == "completed" and completions.calls == 64
+    assert workers_at_first_call[0] < 32
+    assert completions.peak == 32  # and the bound is still reached
+
+
+async def test_a_run_cancelled_while_its_workers_start_ends_canceled(store):
+    run = make_run(store, 200)
+    fake, completions = fake_client(delay=0.05)
+    runner = EvalRunner(store, run.id, client=fake, options=RunnerOptions(concurrency=100))
+    task = asyncio.ensure_future(runner.run())
+    while len(runner._tasks) < 10:
+        await asyncio.sleep(0)
+    task.cancel()
+    finished = await task
+    assert finished.status == "canceled"
+    assert len(runner._tasks) < 100  # no worker was started after the cancel
+    assert all(t.done() for t in runner._tasks)
+    assert store.evals.count_results(run.id) == 0
+
+
 async def test_retries_429_and_5xx_from_sandbox_faults(store):
     from tui.sandbox.server import SandboxServer
 
