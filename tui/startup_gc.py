@@ -9,7 +9,7 @@ resumed: an embedding program's own gc.disable() is left alone.
 
 Once started, a process's start-up heap (modules, classes, the widget tree, a
 server's routes) lives as long as the process, yet every full collection walks it:
-~60-70 ms each in the eval runner and in the sandbox (py-spy and gc.callbacks,
+~60-70 ms each in the eval runner and in the sandbox (timed with gc.callbacks,
 issue 19), a stall of every request in flight, a few times a run. Frozen
 (`gc.freeze`), it is left out of every later collection. Objects made after the
 freeze are collected as before; what is frozen is never freed, so it is done
