@@ -38,7 +38,8 @@ from tests.datasets.helpers import (
 )
 from tui.core.dataset_versions import import_file
 from tui.core.datasets import chunks, parallel, tokens
-from tui.core.datasets.examples import _plain_chat, check_example
+from tui.core.datasets.examples import check_example
+from tui.core.datasets.plain_chat import is_plain_chat
 from tui.core.datasets.scan import LineScanner
 from tui.core.datasets.validate import iter_line_results, validate_bytes, validate_file
 
@@ -48,8 +49,11 @@ SYSTEMS = ["You are a helpful assistant.", "Réponds en français, brièvement."
 WORDS = "the order refund invoice café naïve 東京 emoji 😀 <b>bold</b> a<b x|y".split()
 
 
-def _text(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+PLAIN_WORDS = [w for w in WORDS if "<" not in w]  # lines the plain-chat shortcut can take
+
+
+def _text(rng: random.Random, n: int, words: list[str] = WORDS) -> str:
+    return " ".join(rng.choice(words) for _ in range(n))
 
 
 def _escaped(obj: object) -> str:
@@ -58,6 +62,13 @@ def _escaped(obj: object) -> str:
 
 
 def _valid_sft(rng: random.Random) -> str:
+    if rng.random() < 0.3:  # a plain chat line: role and content only, no "<" anywhere
+        messages = [user(_text(rng, rng.randint(3, 60), PLAIN_WORDS)),
+                    assistant(_text(rng, rng.randint(3, 80), PLAIN_WORDS))]
+        if rng.random() < 0.7:
+            messages.insert(0, {"role": rng.choice(["system", "developer"]),
+                                "content": rng.choice(SYSTEMS)})
+        return _escaped(chat(*messages)) if rng.random() < 0.5 else dumps(chat(*messages))
     messages: list[dict] = []
     if rng.random() < 0.7:
         role = "system" if rng.random() < 0.8 else "developer"
@@ -253,20 +264,88 @@ PLAINISH = st.builds(
 @settings(max_examples=500, deadline=None)
 @given(PLAINISH)
 def test_the_plain_chat_shortcut_passes_only_what_the_full_checks_pass(obj):
-    """check_example skips its rules for lines `_plain_chat` accepts: the full rules
+    """check_example skips its rules for lines `is_plain_chat` accepts: the full rules
     (check_special on, so the shortcut is off) must find nothing in any of them."""
-    if _plain_chat(obj):
+    if is_plain_chat(obj):
         fmt, ex = check_example(obj, "supervised", check_special=True)
         assert (fmt, ex.err, ex.warn) == ("sft", [], [])
 
 
 def test_the_shortcut_takes_plain_lines_and_nothing_else():
     plain = {"messages": [{"role": "system", "content": "s"}, user("q"), assistant("a")]}
-    assert _plain_chat(plain)
+    assert is_plain_chat(plain)
     for other in ({"messages": [user("q")]}, {"messages": [user("q"), assistant("a", weight=1)]},
                   {"messages": [user("q"), assistant("")]}, {**plain, "tools": []},
                   {"messages": [{"role": "tool", "content": "x"}, assistant("a")]}, []):
-        assert not _plain_chat(other)
+        assert not is_plain_chat(other)
+
+
+@pytest.mark.parametrize("seed", [1, 9])
+def test_the_plain_chat_shortcut_changes_no_report(tmp_path, monkeypatch, seed):
+    """Accumulator.feed takes plain chat lines as scan_fast's counts; with every line
+    given the full scan instead, the report is the same, field for field."""
+    path = mixed_file(tmp_path / "t.jsonl", seed=seed)
+    scanner = LineScanner("gpt-4o-mini", "supervised")
+    shortcuts = sum(type(scanner.scan_fast(*r)) is tuple for r in _numbered(path))
+    assert shortcuts > 100  # the file has plain lines, and the shortcut takes them
+    fast = report_of(path, workers=1)
+    monkeypatch.setattr(LineScanner, "scan_fast", LineScanner.scan)
+    assert report_of(path, workers=1) == fast
+
+
+def _numbered(path: Path):
+    from tui.core.datasets.lines import read_range
+    from tui.core.datasets.scan import is_blank
+
+    for number, (offset, raw, size) in enumerate(read_range(path), 1):
+        if not is_blank(offset, raw, size):
+            yield number, offset, raw, size
+
+
+CONTENT = st.sampled_from(["hi", "x y", "", "a <b>", "<|im_end|>", "café", "word " * 30]
+                          ) | st.text(max_size=40)
+
+
+def _lines(obj: dict) -> list[bytes]:
+    """The example as JSON three ways: ASCII-escaped, UTF-8, and with every "<" escaped."""
+    ascii_json = json.dumps(obj)
+    return [ascii_json.encode(), dumps(obj).encode("utf-8", "surrogatepass"),
+            ascii_json.replace("<", "\\u003c").encode()]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.builds(
+    lambda messages, extra: {"messages": messages, **extra},
+    st.lists(st.builds(lambda role, content, more: {"role": role, "content": content, **more},
+                       st.sampled_from(["system", "developer", "user", "assistant", "tool"]),
+                       CONTENT, st.just({}) | st.just({"weight": 0}) | st.just({"name": "a"})),
+             max_size=5),
+    st.just({}) | st.just({"tools": []})))
+def test_scan_fast_gives_what_scan_gives(obj):
+    """For every line, scan_fast's counts are scan's valid no-finding result, or it
+    returns scan's LineResult itself."""
+    scanner = LineScanner("gpt-4o-mini", "supervised")
+    for raw in _lines(obj):
+        full = scanner.scan(3, 10, raw, len(raw) + 1)
+        fast = scanner.scan_fast(3, 10, raw, len(raw) + 1)
+        if type(fast) is tuple:
+            assert (full.status, full.format, full.errors, full.warnings) == ("valid", "sft", [], [])
+            assert fast == (full.tokens, full.assistant_tokens, full.n_messages)
+        else:
+            assert fast == full
+
+
+def test_scan_fast_leaves_special_tokens_and_long_examples_to_the_full_rules():
+    scanner = LineScanner("gpt-4o-mini", "supervised")
+    plain = dumps(chat(user("say <|endoftext|>"), assistant("ok"))).encode()
+    for raw in (plain, plain.replace(b"<", b"\\u003c")):  # as is, and as a JSON escape
+        result = scanner.scan_fast(1, 0, raw, len(raw) + 1)
+        assert type(result) is not tuple and result.category == "special_token"
+    raw = dumps(chat(user("word " * 70_000), assistant("ok"))).encode()
+    result = scanner.scan_fast(1, 0, raw, len(raw) + 1)
+    assert type(result) is not tuple and result.warnings[0][0] == "over_token_limit"
+    hashing = LineScanner("gpt-4o-mini", "supervised", hash_examples=True)
+    assert hashing.scan_fast(1, 0, GOOD.encode(), len(GOOD) + 1).content_hash is not None
 
 
 def test_train_validation_overlap_counts_the_same_in_chunks(tmp_path, many_chunks):

@@ -18,46 +18,18 @@ from tui.core.datasets.messages import (
     check_tools,
     json_type,
 )
+from tui.core.datasets.plain_chat import is_plain_chat
 
 _METHOD_WORDS = {"supervised": "a supervised (chat)", "dpo": "a DPO", "reinforcement": "a reinforcement"}
-
-
-_PLAIN_ROLES = frozenset({"system", "developer", "user", "assistant"})
-
-
-def _plain_chat(obj: object) -> bool:
-    """A line the supervised rules pass with no finding at all, seen at a glance.
-
-    Only `{"messages": [...]}` with every message exactly {role, content}, the role
-    system/developer/user/assistant, the content a non-empty string, and an assistant
-    message among them: for these the full checks below find nothing (no weight, name,
-    tools or images to look at), so they are skipped — the other ~9 µs of a line.
-    Special tokens are checked by the caller's pre-scan: `check_special` must be off.
-    """
-    if type(obj) is not dict or len(obj) != 1:
-        return False
-    messages = obj.get("messages")
-    if type(messages) is not list or not messages:
-        return False
-    assistant = False
-    for m in messages:
-        if type(m) is not dict or len(m) != 2:
-            return False
-        role = m.get("role")
-        content = m.get("content")
-        if type(role) is not str or role not in _PLAIN_ROLES or type(content) is not str \
-                or not content:
-            return False
-        if role == "assistant":
-            assistant = True
-    return assistant
 
 
 def check_example(obj: object, method: str, *, method_source: str = "given",
                   check_special: bool = True) -> tuple[str, Example]:
     """Validate one parsed line against `method`; returns (format, findings)."""
     ex = Example(check_special)
-    if method == "supervised" and not check_special and _plain_chat(obj):
+    # Plain chat examples pass these rules with no finding at all (plain_chat.py): the
+    # other ~9 µs of a line. Special tokens are the caller's pre-scan's: check_special off.
+    if method == "supervised" and not check_special and is_plain_chat(obj):
         return "sft", ex
     if type(obj) is not dict:
         ex.err.append(("data_type", f"line: expected a JSON object, got {json_type(obj)}"))

@@ -16,6 +16,7 @@ from tui.core.datasets.counting import count_messages
 from tui.core.datasets.examples import check_example, example_messages
 from tui.core.datasets.lines import MAX_LINE_BYTES, Line, is_too_long
 from tui.core.datasets.overlap import example_hash
+from tui.core.datasets.plain_chat import plain_chat_counts, role_costs
 from tui.core.datasets.tokens import TokenCounter, encoding_name_for_model, token_limit_for_model
 
 BOM = b"\xef\xbb\xbf"
@@ -53,6 +54,10 @@ class LineScanner:
         self.encoding = encoding_name_for_model(model)
         self.token_limit = token_limit_for_model(model)
         self.counter = counter or TokenCounter(self.encoding)
+        # The plain-chat shortcut (scan_fast): supervised files only, and not when every
+        # valid line must carry its hash (the train/validation overlap check).
+        self._plain_roles: dict[str, int] | None = None
+        self._shortcut = method == "supervised" and not hash_examples
 
     def scan(self, line: int, offset: int, raw: bytes, size: int) -> LineResult:
         warnings: list[tuple[str, str]] = []
@@ -77,6 +82,36 @@ class LineScanner:
                                      f"{bad.start + 1})", warnings)
             return self._invalid(line, offset, raw, "invalid_json", f"line: not JSON ({exc})",
                                  warnings)
+        return self._judge(line, offset, raw, obj, warnings)
+
+    def scan_fast(self, line: int, offset: int, raw: bytes, size: int
+                  ) -> tuple[int, int, int] | LineResult:
+        """scan's verdict; for a plain chat line (plain_chat.py) that is valid with no
+        finding, only what it adds up to: (tokens, assistant tokens, messages).
+
+        A valid "sft" LineResult with no errors or warnings is all a plain line could get
+        from `scan`: the shortcut leaves out building it, the full rules, and the scan
+        for escaped special tokens (a "<" in the raw line or in any content sends the line
+        the full way).
+        """
+        if not self._shortcut or raw[:1] != b"{" or size > len(raw) + 2:  # BOM, blank, long
+            return self.scan(line, offset, raw, size)
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return self.scan(line, offset, raw, size)
+        if b"<" not in raw:
+            roles = self._plain_roles
+            if roles is None:
+                roles = self._plain_roles = role_costs(self.counter)
+            counts = plain_chat_counts(obj, roles, self.counter, self.counter.fresh)
+            if counts is not None and counts[0] <= self.token_limit:
+                return counts
+        return self._judge(line, offset, raw, obj, [])
+
+    def _judge(self, line: int, offset: int, raw: bytes, obj: object,
+               warnings: list[tuple[str, str]]) -> LineResult:
+        """The verdict on a line that parsed as JSON."""
         # Special tokens all start with "<|", and "<" is either itself or \u003c/\u003C in JSON:
         # a line with neither can hold none, and most lines skip the per-string checks.
         # (A one-byte search is memchr; this costs a third of `b"<|" in raw or b"\\u" in raw`.)

@@ -86,18 +86,37 @@ class Accumulator:
              sink: Callable[[LineResult], None] | None = None) -> None:
         """Scan and add every line (numbered from `first_line`); `sink` gets each result too."""
         number = first_line - 1
-        scan = scanner.scan
+        scan = scanner.scan_fast
         add = self.add
+        tokens, assistant_tokens, messages = self.tokens, self.assistant_tokens, self.messages
+        plain = billable = 0  # plain chat lines (scan_fast's shortcut) and their tokens
         for offset, raw, size in lines:
             number += 1
             self.size += size
             if is_blank(offset, raw, size):
                 self.add_blank(number)
-            else:
-                result = scan(number, offset, raw, size)
-                add(result)
+                continue
+            result = scan(number, offset, raw, size)
+            if type(result) is tuple:  # valid, sft, no finding: what `add` would do with it
+                n, assistant, n_messages = result
+                plain += 1
+                billable += n  # scan_fast took it: not over the token limit
+                tokens[n] += 1
+                assistant_tokens[assistant] += 1
+                messages[n_messages] += 1
+                if not self.head:
+                    self.head = raw[:HEAD_BYTES]
                 if sink is not None:
-                    sink(result)
+                    sink(LineResult(number, "valid", "sft", None, None, n, assistant,
+                                    n_messages, raw, offset))
+                continue
+            add(result)
+            if sink is not None:
+                sink(result)
+        if plain:
+            self.examples += plain
+            self.formats["sft"] += plain
+            self.billable += billable
         self.lines = number - first_line + 1
 
     def merge(self, other: Accumulator) -> None:
