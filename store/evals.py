@@ -218,15 +218,16 @@ class EvalRepo:
                 ],
             )
 
-    def record_results(self, run_id: int, results: list[dict[str, Any]]) -> None:
-        """Write many items' results in one transaction (keys: record_result's arguments).
+    def record_results(self, run_id: int, results: list[dict[str, Any]]) -> int:
+        """Write many items' results in one transaction (keys: record_result's arguments);
+        returns how many were new (an item already stored keeps its first result).
 
         The eval runner writes what finished together at once: a transaction an item cost
         more than the item's grading at high concurrency.
         """
         created = now_iso()
         with write(self.db):
-            self.db.conn.executemany(
+            cursor = self.db.conn.executemany(
                 """INSERT INTO eval_results (run_id, item_index, remote_id, item_json,
                    sample_json, status, score, results_json, input_tokens, output_tokens,
                    latency_ms, cost_usd, error, created_at)
@@ -237,6 +238,7 @@ class EvalRepo:
                   dumps(r.get("results") or []), r.get("input_tokens"), r.get("output_tokens"),
                   r.get("latency_ms"), r.get("cost_usd"), r.get("error"), created)
                  for r in results])
+        return cursor.rowcount
 
     def done_indexes(self, run_id: int) -> set[int]:
         rows = self.db.execute("SELECT item_index FROM eval_results WHERE run_id = ?", [run_id])
@@ -270,9 +272,9 @@ class EvalRepo:
             last = rows[-1]["item_index"]
 
     def iter_totals_rows(self, run_id: int, *, batch: int = 2000):
-        """(status, results, sample, input_tokens, output_tokens, cost_usd, latency_ms) of every
-        result, decoded but not made into records: what a run's totals need, at ~3 µs a
-        result instead of ~15 µs (a run's end sums them all; issue 19)."""
+        """(item_index, status, results, sample, input_tokens, output_tokens, cost_usd,
+        latency_ms) of every result in item order, decoded but not made into records: what
+        a run's totals need, at ~3 µs a result instead of ~15 µs (issue 19)."""
         last = -1
         while True:
             rows = self.db.execute(
@@ -282,8 +284,8 @@ class EvalRepo:
                 [run_id, last, batch]).fetchall()
             if not rows:
                 return
-            for _, status, results, sample, *rest in rows:
-                yield (status, _json_value(results), _json_value(sample), *rest)
+            for index, status, results, sample, *rest in rows:
+                yield (index, status, _json_value(results), _json_value(sample), *rest)
             last = rows[-1][0]
 
     def result(self, run_id: int, item_index: int) -> EvalResult | None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import math
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from store.store import Store
 from tui.core.evals.summary import summarize
 
@@ -67,3 +70,30 @@ def test_totals_count_every_kind_of_result_and_survive_nan_scores(tmp_path):
     assert usage["sandbox-small"]["invocation_count"] == 2
     assert usage["gpt-4.1"]["prompt_tokens"] == 30
     json.dumps(summary)  # the CLI prints it
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), max_size=30),
+       st.randoms(use_true_random=False))
+def test_totals_sum_floats_exactly_in_any_order(values, rng):
+    """A runner adds results as they finish, summarize in item order: the same sum."""
+    from tui.core.evals.summary import _ExactSum
+
+    forward, shuffled = _ExactSum(), _ExactSum()
+    for v in values:
+        forward.add(v)
+    for v in rng.sample(values, len(values)):
+        shuffled.add(v)
+    assert forward.value() == shuffled.value() == math.fsum(values)
+
+
+def test_totals_with_nan_and_infinity_do_not_depend_on_the_order():
+    from tui.core.evals.summary import _ExactSum
+
+    for values in ([1.0, math.inf, 2.0], [math.nan, 1.0], [math.inf, -math.inf, 3.0]):
+        a, b = _ExactSum(), _ExactSum()
+        for v in values:
+            a.add(v)
+        for v in reversed(values):
+            b.add(v)
+        assert str(a.value()) == str(b.value())

@@ -14,6 +14,8 @@ import pytest
 
 from store.store import Store
 from tests.evals.helpers import client, make_run
+from tui.core.evals import runner as runner_module
+from tui.core.evals import summary as summary_module
 from tui.core.evals.retry import RetryPolicy, with_retries
 from tui.core.evals.runner import EvalRunner, RunnerOptions
 
@@ -314,3 +316,110 @@ async def test_results_finishing_one_at_a_time_share_a_write(store, monkeypatch)
     assert len(writes) <= 40 / 4, writes
     assert sorted(store.evals.done_indexes(run.id)) == list(range(40))
     assert completions.calls == 40
+
+
+class UnevenCompletions:
+    """Answers out of item order (later items can finish first); item 0's call fails; the
+    label grader's calls answer "correct" for odd items and something unparseable else."""
+
+    def __init__(self):
+        self.calls = 0
+
+    async def create(self, *, model, messages, **kwargs):
+        self.calls += 1
+        text = messages[-1]["content"]
+        if model == "judge":
+            number = int(text.rsplit(" ", 1)[-1])
+            await asyncio.sleep(0.001 * (number % 3))
+            answer = "correct" if number % 2 else "no idea"
+        else:
+            number = int(text.rsplit(" ", 1)[-1])
+            if number == 0:
+                raise RuntimeError("the provider fell over")
+            await asyncio.sleep(0.002 * ((number * 7) % 5))
+            answer = text
+        return SimpleNamespace(
+            model=model, choices=[SimpleNamespace(message=SimpleNamespace(content=answer),
+                                                  finish_reason="stop")],
+            usage=SimpleNamespace(prompt_tokens=3 + number % 4, completion_tokens=2,
+                                  prompt_tokens_details=None))
+
+
+LABEL = {"type": "label_model", "name": "judge", "model": "judge",
+         "input": [{"role": "user", "content": "grade {{item.question}}"}],
+         "labels": ["correct", "incorrect"], "passing_labels": ["correct"]}
+
+
+def _run_figures(run) -> dict:
+    return {"result_counts": run.result_counts, "per_model_usage": run.usage,
+            "per_testing_criteria_results": run.per_testing_criteria_results,
+            "cost_usd": run.cost_usd}
+
+
+def _store_figures(store, run_id) -> dict:
+    summary = summary_module.summarize(store, run_id)
+    return {key: summary[key] for key in ("result_counts", "per_model_usage",
+                                          "per_testing_criteria_results", "cost_usd")}
+
+
+async def test_a_run_ends_with_the_totals_of_the_store_without_summing_it_again(
+        store, monkeypatch):
+    from tests.evals.helpers import EXACT
+
+    run = make_run(store, 40, criteria=[EXACT, LABEL])
+    completions = UnevenCompletions()
+    fake = SimpleNamespace(chat=SimpleNamespace(completions=completions))
+    sums = []
+    monkeypatch.setattr(runner_module, "summarize",
+                        lambda *a: sums.append(a) or summary_module.summarize(*a))
+    finished = await EvalRunner(store, run.id, client=fake, options=RunnerOptions(
+        concurrency=6, input_prices={"sandbox-small": 1.0}, output_prices={"sandbox-small": 2.0},
+        policy=RetryPolicy(attempts=1))).run()
+    assert finished.status == "completed" and sums == []  # the running totals were used
+    counts = finished.result_counts
+    assert counts["total"] == 40 and counts["errored"] >= 1 and counts["passed"] >= 1
+    assert [u["model_name"] for u in finished.usage] == ["judge", "sandbox-small"]
+    assert _run_figures(finished) == _store_figures(store, run.id)
+
+
+async def test_a_run_whose_results_another_process_wrote_too_sums_the_store(store,
+                                                                            monkeypatch):
+    """Another resume of the same run stored item 5 first: this runner's write of it
+    changed nothing, so its running totals no longer match the store."""
+    run = make_run(store, 12)
+    other = {"item_index": 5, "item": {"question": "question 5"}, "status": "error",
+             "results": [], "error": "stored by another process"}
+    fake, completions = fake_client(delay=0.005)
+    original = completions.create
+
+    async def create(**kwargs):
+        if "question 5" in kwargs["messages"][-1]["content"]:
+            store.evals.record_results(run.id, [other])
+        return await original(**kwargs)
+
+    completions.create = create
+    sums = []
+    monkeypatch.setattr(runner_module, "summarize",
+                        lambda *a: sums.append(a) or summary_module.summarize(*a))
+    finished = await EvalRunner(store, run.id, client=fake,
+                                options=RunnerOptions(concurrency=3)).run()
+    assert len(sums) == 1  # summed from the store
+    assert finished.result_counts["total"] == 12 and finished.result_counts["errored"] == 1
+    assert _run_figures(finished) == _store_figures(store, run.id)
+
+
+async def test_a_resumed_run_counts_what_the_first_session_stored(store, monkeypatch):
+    run = make_run(store, 30)
+    fake, _ = fake_client(delay=0.002)
+    runner = EvalRunner(store, run.id, client=fake, options=RunnerOptions(concurrency=2))
+    runner.on_result = lambda index, status: runner.cancel() if runner.progress.done >= 7 \
+        else None
+    assert (await runner.run()).status == "canceled"
+    sums = []
+    monkeypatch.setattr(runner_module, "summarize",
+                        lambda *a: sums.append(a) or summary_module.summarize(*a))
+    fake2, _ = fake_client(delay=0.0)
+    resumed = await EvalRunner(store, run.id, client=fake2).run()
+    assert resumed.status == "completed" and sums == []
+    assert resumed.result_counts["total"] == 30
+    assert _run_figures(resumed) == _store_figures(store, run.id)
