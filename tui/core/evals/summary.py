@@ -20,10 +20,7 @@ def item_score(results: list[dict[str, Any]]) -> float | None:
 
 def summarize(store: Any, run_id: int) -> dict[str, Any]:
     """result_counts, per_testing_criteria_results, per_model_usage, cost and latency."""
-    totals = RunTotals()
-    for row in store.evals.iter_totals_rows(run_id):
-        totals.add(*row)
-    return totals.summary()
+    return RunTotals.of_run(store, run_id).summary()
 
 
 class _ExactSum:
@@ -75,6 +72,14 @@ class RunTotals:
         self._criteria: dict[str, dict[str, Any]] = {}
         self._usage: dict[str, dict[str, int]] = {}
         self._first: dict[tuple[str, str], tuple[int, int]] = {}  # (kind, name) -> where
+
+    @classmethod
+    def of_run(cls, store: Any, run_id: int, *, latencies: bool = True) -> RunTotals:
+        """The totals of every result the store holds for a run."""
+        totals = cls(latencies=latencies)
+        for row in store.evals.iter_totals_rows(run_id):
+            totals.add(*row)
+        return totals
 
     def _seen(self, kind: str, name: str, where: tuple[int, int]) -> None:
         first = self._first.get((kind, name))
