@@ -92,6 +92,9 @@ class SandboxServer:
         config = uvicorn.Config(
             build_app(sandbox), log_level="warning", access_log=False, lifespan="on",
             timeout_graceful_shutdown=2, ws="none",
+            # Named, not "auto": the parser decides how malformed requests are answered, and
+            # h11 cost ~0.3 ms of CPU a request more (bench/NOTES.md, the eval runner).
+            http="httptools",
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
