@@ -87,6 +87,8 @@ def system_text(messages: list[dict[str, Any]]) -> str:
 def _best_rules(pairs: list[tuple[str, str]]) -> list[str]:
     """The fewest directives that turn the most firsts into seconds, if any beats none."""
     best: list[str] = []
+    if not pairs:  # no examples: no combination can beat none (the common request)
+        return best
     best_hits = sum(1 for before, after in pairs if before == after)
     for combo in _combinations():
         hits = sum(1 for before, after in pairs if reshape(before, combo) == after)

@@ -21,8 +21,10 @@ def all_routes() -> list[BaseRoute]:
     )
 
     routes: list[BaseRoute] = []
-    # Stored completions are OpenAI's alone: the dialects do not list them.
-    for module in (models, files, chat, chat_stored, responses, fine_tuning, batches, evals):
+    # Stored completions are OpenAI's alone: the dialects do not list them. Chat comes
+    # first: Starlette tries routes in order, and an eval run sends nothing else (no two
+    # modules' paths overlap, so the order changes no answer).
+    for module in (chat, models, files, chat_stored, responses, fine_tuning, batches, evals):
         routes += module.ROUTES
     return routes
 
@@ -33,7 +35,7 @@ def dialect_routes() -> list[BaseRoute]:
     from tui.sandbox.routes import chat, files, fine_tuning, models
 
     routes: list[BaseRoute] = []
-    for module in (models, files, chat, fine_tuning):
+    for module in (chat, models, files, fine_tuning):
         routes += module.ROUTES
     return routes
 
