@@ -52,7 +52,12 @@ def estimate_cost(
     output_tokens: int | None,
     **overrides: dict[str, float] | None,
 ) -> float | None:
-    prices = price_per_1m(model, **overrides)
+    return cost_at(price_per_1m(model, **overrides), input_tokens, output_tokens)
+
+
+def cost_at(prices: tuple[float, float] | None, input_tokens: int | None,
+            output_tokens: int | None) -> float | None:
+    """The cost of one call at `price_per_1m`'s prices (looked up once for many calls)."""
     if prices is None or input_tokens is None or output_tokens is None:
         return None
     return (input_tokens * prices[0] + output_tokens * prices[1]) / 1_000_000
