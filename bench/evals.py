@@ -1,7 +1,13 @@
 """Eval runner throughput and memory (a benchmark, not a test).
 
-1. Throughput: N items against the sandbox with a fixed added latency L per
-   request (`X-Sandbox-Fault: latency=L`) at concurrency C. The sandbox runs in
+1. Throughput: R x C items (R round trips for each of C workers, 64 by
+   default) against the sandbox with a fixed added latency L per request
+   (`X-Sandbox-Fault: latency=L`) at concurrency C. The same number of round
+   trips at every C keeps a run's start (C requests to send before all are out)
+   and its end (the last round, where workers run out of items) the same share
+   of it: with a fixed 2000 items, C=128 is 16 rounds and even a runner that
+   cost nothing could reach only 15.6 / 16 of the ideal. `--items N` fixes N for
+   every C instead. The sandbox runs in
    its own process (`python -m tui.cli.main sandbox --port 0`), so the figure is the
    runner's alone, not the runner's and the server's sharing one interpreter.
    The ideal is C / L', where L' is the mean request latency measured in the
@@ -12,7 +18,7 @@
    their samples (no model calls), against a run 10x smaller: the ratio should
    stay near 1 (memory does not grow with the number of items beyond the store).
 
-    .venv/bin/python bench/evals.py [--items 2000] [--concurrency 32 128] [--latency 0.1]
+    .venv/bin/python bench/evals.py [--rounds 64 | --items N] [--concurrency 32 128] [--latency 0.1]
                                     [--memory-items 100000]
 """
 
@@ -69,7 +75,8 @@ class SandboxProcess:
         self.proc.wait(10)
 
 
-def throughput(n: int, concurrencies: list[int], latency: float, tmp: Path) -> None:
+def throughput(n: int | None, rounds: int, concurrencies: list[int], latency: float,
+               tmp: Path) -> None:
     from openai import AsyncOpenAI
 
     from tui import startup_gc
@@ -80,12 +87,14 @@ def throughput(n: int, concurrencies: list[int], latency: float, tmp: Path) -> N
     load_transport()
     startup_gc.freeze_long_lived()
 
-    data = tmp / "items.jsonl"
-    data.write_text("".join(json.dumps({"item": {"q": f"q {i}", "reference": f"q {i}"}}) + "\n"
-                            for i in range(n)))
-    base_data = tmp / "base.jsonl"
+    def items_file(count: int) -> Path:
+        path = tmp / f"items-{count}.jsonl"
+        path.write_text("".join(json.dumps({"item": {"q": f"q {i}", "reference": f"q {i}"}}) + "\n"
+                                for i in range(count)))
+        return path
+
     # 50 calls at C=1: with 20, one slow call moved the ideal by several percent.
-    base_data.write_text("".join(data.read_text().splitlines(True)[:50]))
+    base_data = items_file(50)
     with SandboxProcess() as server, Store(tmp / "bench.db") as store:
         async def go(c, items_run):
             client = AsyncOpenAI(api_key=API_KEY, base_url=server.base_url, max_retries=0)
@@ -104,24 +113,26 @@ def throughput(n: int, concurrencies: list[int], latency: float, tmp: Path) -> N
         lat, low, high = (v / 1000 for v in store.db.execute(
             "SELECT AVG(latency_ms), MIN(latency_ms), MAX(latency_ms) FROM eval_results "
             "WHERE run_id = ?", [base_run.id]).fetchone())
-        print(f"throughput: {n} items, L={latency * 1000:.0f} ms added (measured per-request at "
+        print(f"throughput: L={latency * 1000:.0f} ms added (measured per-request at "
               f"C=1: mean {lat * 1000:.1f} ms, {low * 1000:.1f}-{high * 1000:.1f} over 50 calls),"
               " sandbox in its own process")
         for c in concurrencies:
-            run = _run(store, data, "sandbox-small")
+            count = n or rounds * c
+            run = _run(store, items_file(count), "sandbox-small")
             cpu, server_cpu = time.process_time(), _cpu_seconds(server.proc.pid)
             took = asyncio.run(go(c, run))
             cpu, server_cpu = time.process_time() - cpu, _cpu_seconds(server.proc.pid) - server_cpu
             passed = store.evals.count_results(run.id, "pass")
-            achieved, ideal = n / took, c / lat
+            achieved, ideal = count / took, c / lat
             print(f"  C={c:<4} achieved {achieved:7.1f} items/s, ideal {ideal:7.1f} items/s, "
-                  f"ratio {achieved / ideal:.3f} (target >= 0.9)  [{passed}/{n} passed, "
+                  f"ratio {achieved / ideal:.3f} (target >= 0.9)  [{passed}/{count} passed, "
+                  f"{count / c:.1f} rounds, "
                   f"load {os.getloadavg()[0]:.2f}]")
             # On a shared machine the ratio is capped by the CPU the two processes get: at
             # the ideal rate they need this much (the rest of the load is other people's).
-            print(f"         CPU per item: runner {cpu / n * 1000:.2f} ms, "
-                  f"sandbox {server_cpu / n * 1000:.2f} ms; at the ideal rate: "
-                  f"{ideal * cpu / n:.2f} + {ideal * server_cpu / n:.2f} cores "
+            print(f"         CPU per item: runner {cpu / count * 1000:.2f} ms, "
+                  f"sandbox {server_cpu / count * 1000:.2f} ms; at the ideal rate: "
+                  f"{ideal * cpu / count:.2f} + {ideal * server_cpu / count:.2f} cores "
                   f"of {os.cpu_count()}")
 
 
@@ -151,14 +162,17 @@ def peak_memory(n: int, tmp: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--items", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=64,
+                        help="round trips per worker: R x C items at each concurrency C")
+    parser.add_argument("--items", type=int, default=None,
+                        help="this many items at every concurrency instead")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[32, 128])
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--memory-items", type=int, default=100_000)
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} at start")
     with tempfile.TemporaryDirectory() as tmp:
-        throughput(args.items, args.concurrency, args.latency, Path(tmp))
+        throughput(args.items, args.rounds, args.concurrency, args.latency, Path(tmp))
         if args.memory_items:
             small = peak_memory(args.memory_items // 10, Path(tmp))
             large = peak_memory(args.memory_items, Path(tmp))
