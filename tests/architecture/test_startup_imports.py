@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tui.cli.main import COMMAND_MODULES
-
 ROOT = Path(__file__).resolve().parents[2]
 
 HEAVY = ("store.store", "store.records", "sqlite_utils", "pydantic", "pandas", "numpy")
@@ -79,18 +77,60 @@ def test_validating_a_file_imports_no_pydantic(tmp_path):
 
 def test_starting_the_tui_parses_without_the_command_modules():
     """`tunedeck` and `tunedeck --sandbox --profile P --db F` need none of the fourteen
-    command modules (~40 ms of every start); a subcommand still loads them all."""
+    command modules (~40 ms of every start); a subcommand loads its own module only."""
     code = ("import json, sys\nimport tui.cli.main as m\n"
             "args = m.parse(['--sandbox', '--profile', 'work', '--db', 'x.db'])\n"
             "print(json.dumps([args.command, args.sandbox, args.profile, str(args.db), "
             "[n for n in m.COMMAND_MODULES if n in sys.modules]]))\n"
             "args = m.parse(['--sandbox', 'jobs', 'list'])\n"
+            "print(json.dumps([args.command, [n for n in m.COMMAND_MODULES if n in sys.modules]]))\n"
+            "args = m.parse(['--db', 'x.db', 'prompt', 'list'])\n"
             "print(json.dumps([args.command, [n for n in m.COMMAND_MODULES if n in sys.modules]]))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, check=True, env={"PYTHONPATH": str(ROOT)})
-    tui, command = (json.loads(line) for line in done.stdout.splitlines())
+    tui, jobs, prompt = (json.loads(line) for line in done.stdout.splitlines())
     assert tui == [None, True, "work", "x.db", []]
-    assert command[0] == "jobs" and len(command[1]) == len(COMMAND_MODULES)
+    assert jobs == ["jobs", ["tui.cli.jobs"]]
+    assert prompt == ["prompt", ["tui.cli.jobs", "tui.cli.prompt_optimize",
+                                 "tui.cli.prompt_versions"]]
+
+
+def test_each_module_registers_the_command_it_is_listed_under():
+    """parse builds a command's parser from the modules COMMAND_OF_MODULE lists for it."""
+    import argparse
+    import importlib
+
+    from tui.cli.main import COMMAND_OF_MODULE
+
+    for module_name, command in COMMAND_OF_MODULE.items():
+        subparsers = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module_name).register(subparsers)
+        assert sorted(subparsers.choices) == [command], module_name
+
+
+@pytest.mark.parametrize("argv", [
+    ["validate", "--json", "train.jsonl"],
+    ["--db", "x.db", "--sandbox", "jobs", "list"],
+    ["--profile", "work", "eval", "run", "capitals.eval.json", "--yes"],
+    ["prompt", "list"],
+    ["prompt", "show", "greet"],
+    ["prompt", "optimize", "--help"],
+    ["sandbox", "--port", "0"],
+    ["run", "--prompt", "greet", "--version", "1", "--model", "m"],
+    ["validate", "--bogus", "f"],
+])
+def test_a_command_parsed_alone_parses_as_the_full_parser_does(argv, capsys):
+    from tui.cli.main import build_parser, parse
+
+    def outcome(parse_with):
+        try:
+            args = parse_with(argv)
+        except SystemExit as exited:
+            return ("exit", exited.code, capsys.readouterr())
+        return ("args", {k: v for k, v in vars(args).items() if k != "func"},
+                getattr(args.func, "__qualname__", None))
+
+    assert outcome(parse) == outcome(lambda a: build_parser().parse_args(a))
 
 
 @pytest.mark.parametrize(("argv", "says"), [
