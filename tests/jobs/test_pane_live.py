@@ -79,7 +79,10 @@ async def test_restart_resumes_watching_and_notifies_on_another_pane(tmp_path, m
     from tests.jobs.test_core_sandbox import launched
     from tui.sandbox.server import SandboxServer
 
-    with SandboxServer(api_key="sk-sandbox-test", speed=10.0) as server:
+    # The job must outlive the first session and the restart: at speed 2 it trains for
+    # ~13 s, where opening the Jobs pane twice took ~4 s each on a loaded CI machine (at
+    # speed 10 the job's 2.6 s were over before the first session's first poll).
+    with SandboxServer(api_key="sk-sandbox-test", speed=2.0) as server:
         with Store(tmp_path / "t.db") as store:
             job = await launched(store, sandbox_profile(server, monkeypatch), epochs=4)
         app = make(tmp_path, server, monkeypatch)
