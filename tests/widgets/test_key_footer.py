@@ -32,9 +32,10 @@ async def test_the_datasets_keys_all_fit_at_120_columns(isolated_home):
     app = make_app()
     async with app.run_test(size=(120, 35)) as pilot:
         await ready(pilot)
+        await settle(pilot)
         shown = visible_keys(app, 120)
         pane_keys = [app.get_key_display(b) for b in app.pane("datasets").BINDINGS]
-        assert [k for k in pane_keys if k not in shown] == []
+        assert [k for k in pane_keys if k not in shown] == [], shown
 
 
 async def test_the_jobs_keys_that_matter_fit_at_120_columns(isolated_home):
