@@ -135,9 +135,6 @@ def sampling_kwargs(params: dict[str, Any], api: str) -> dict[str, Any]:
     return kwargs
 
 
-_UNPRICED = object()
-
-
 class EvalRunner:
     def __init__(self, store: Any, run_id: int, *, client: Any = None,
                  options: RunnerOptions | None = None,
@@ -167,7 +164,10 @@ class EvalRunner:
         self._flush_handle: asyncio.Handle | None = None
         self._write_error: BaseException | None = None
         self._fast: Any = None  # fastchat.FastChat while a run samples through it
-        self._prices: object = _UNPRICED  # price_per_1m of the run's model, once looked up
+        # The run's model's prices, looked up once: the prefix search over the price table
+        # and the overrides for every answer cost ~2% of the runner's CPU at C=128.
+        self._prices = price_per_1m(self.model or "", input_overrides=self.options.input_prices,
+                                    output_overrides=self.options.output_prices)
         # The run's totals as its results are written (None: summed from the store at the
         # end, as when something else wrote results of this run meanwhile).
         self._totals: RunTotals | None = None
@@ -309,17 +309,9 @@ class EvalRunner:
                 discount: float = 1.0) -> Sampled:
         usage_in = sample["usage"]["prompt_tokens"]
         usage_out = sample["usage"]["completion_tokens"]
-        cost = cost_at(self._model_prices(), usage_in, usage_out)
+        cost = cost_at(self._prices, usage_in, usage_out)
         return Sampled(sample=sample, input_tokens=usage_in, output_tokens=usage_out,
                        latency_ms=latency, cost=None if cost is None else cost * discount)
-
-    def _model_prices(self) -> tuple[float, float] | None:
-        # Looked up once a run: the prefix search over the price table and the
-        # overrides cost ~2% of the runner's CPU an item at C=128 (issue 19).
-        if self._prices is _UNPRICED:
-            self._prices = price_per_1m(self.model or "", input_overrides=self.options.input_prices,
-                                        output_overrides=self.options.output_prices)
-        return self._prices  # type: ignore[return-value]
 
     async def _one(self, index: int, row: dict[str, Any]) -> None:
         item = row["item"]

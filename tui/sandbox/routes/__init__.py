@@ -22,8 +22,9 @@ def all_routes() -> list[BaseRoute]:
 
     routes: list[BaseRoute] = []
     # Stored completions are OpenAI's alone: the dialects do not list them. Chat comes
-    # first: Starlette tries routes in order, and an eval run sends nothing else (no two
-    # modules' paths overlap, so the order changes no answer).
+    # first: Starlette tries routes in order, and an eval run sends nothing else. Only
+    # chat and chat_stored share a path (/chat/completions, by method), and chat stays
+    # before it, so the order changes no answer.
     for module in (chat, models, files, chat_stored, responses, fine_tuning, batches, evals):
         routes += module.ROUTES
     return routes
