@@ -14,7 +14,7 @@ and reaches the screen as Content built from parts, never markup.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import on
@@ -60,6 +60,18 @@ class TypedForm(ModalScreen[T | None], Generic[T]):
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
     title_text: str = ""
+    # The hooks every form defines. Declared, not given a body: a form without one fails
+    # when its class is made (__init_subclass__), not when it is first opened. (ABCMeta
+    # would say the same, but its metaclass clashes with Textual's.)
+    REQUIRED_HOOKS: ClassVar = ("compose_fields", "answer")
+    compose_fields: Callable[[], ComposeResult]  # the labelled fields, in order
+    answer: Callable[[], T]  # the typed answer read from the fields; FieldError: which one
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        missing = [name for name in cls.REQUIRED_HOOKS if not callable(getattr(cls, name, None))]
+        if missing:
+            raise TypeError(f"{cls.__name__} is a TypedForm without {', '.join(missing)}")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -69,13 +81,6 @@ class TypedForm(ModalScreen[T | None], Generic[T]):
             yield from self.compose_fields()
             yield Static("", id="form-hint")
             yield Static("", id="form-error")
-
-    def compose_fields(self) -> ComposeResult:
-        raise NotImplementedError
-
-    def answer(self) -> T:
-        """The typed answer read from the fields; FieldError says which one is wrong."""
-        raise NotImplementedError
 
     def hint(self) -> Content:
         return Content("")
