@@ -300,3 +300,29 @@ async def test_keys_without_a_dataset_say_what_to_do_first(data_file):
         pane = app.pane("datasets")
         assert pane.search is None
         assert pane.query_one(VirtualTable).row_count == 30
+
+
+async def test_tab_goes_between_the_panes_lists_never_to_the_bare_pane(data_file):
+    # The pane takes focus only while it is empty (its keys must work then). With a
+    # dataset shown, Tab also stopped on the bare pane, where nothing showed focus and
+    # the arrows did nothing.
+    from textual.widgets import OptionList
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        pane = app.pane("datasets")
+        assert app.focused is pane  # empty: the pane holds focus, and `i` works
+        await import_through_form(pilot, str(data_file), "support")
+        seen = []
+        for _ in range(6):
+            await pilot.press("tab")
+            await pilot.pause()
+            seen.append(app.focused)
+        assert pane not in seen
+        assert any(isinstance(w, VirtualTable) for w in seen)
+        assert any(isinstance(w, OptionList) for w in seen)
+        table = pane.query_one("#ds-examples", VirtualTable)
+        await pilot.click("#ds-stats")  # the report's text: a click keeps the table's focus
+        await pilot.pause()
+        assert app.focused is table

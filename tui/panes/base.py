@@ -63,6 +63,13 @@ class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
             if self.screen is self.app.screen and (focused is None or not is_shown(focused)):
                 self.focus_first()
 
+    def allow_focus(self) -> bool:
+        """The pane takes focus only where focus_first would give it focus: while it shows
+        no list or table (empty, or only text fields), so its keys still work. With a list
+        shown, Tab and a click on the background put focus on the bare pane, where nothing
+        showed it and the arrows did nothing."""
+        return self.can_focus and self._first_list() is None
+
     def compose(self) -> ComposeResult:
         yield EmptyState(self.empty_text, classes="empty-state")
         yield from self.compose_body()
@@ -80,14 +87,18 @@ class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
         Text fields are skipped: focused, they would swallow the digit keys
         that switch panes (F2…F5 work everywhere).
         """
+        first = self._first_list()
+        # Nothing to focus (an empty pane): focus the pane so its keys still work.
+        self.focus_now(first if first is not None else self)
+
+    def _first_list(self) -> Widget | None:
+        """The first shown widget that can take focus and is not a text field."""
         from textual.widgets import Input, TextArea
 
         for widget in self.query("*"):
             if widget.focusable and is_shown(widget) and not isinstance(widget, Input | TextArea):
-                self.focus_now(widget)
-                return
-        # Nothing to focus (an empty pane): focus the pane so its keys still work.
-        self.focus_now(self)
+                return widget
+        return None
 
     def focus_now(self, widget: Widget) -> None:
         """Focus at once. Widget.focus() waits its turn in the message queue, behind a

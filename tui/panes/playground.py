@@ -189,6 +189,10 @@ class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
         # (ctrl+r …) work and digits still switch panes. Tab enters the form.
         self.focus_now(self)
 
+    def allow_focus(self) -> bool:
+        # The pane itself is where focus_first puts focus, so it stays a Tab stop.
+        return self.can_focus
+
     def _default_model(self) -> str:
         profile = self.tunedeck.profile
         if profile.kind == "sandbox":
