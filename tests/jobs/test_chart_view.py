@@ -42,3 +42,7 @@ def test_a_flat_line_gets_a_readable_range():
     assert value_range({"train": [(1, 0.2), (2, 0.9)]}) == (0.2, 0.9)
     low, high = value_range({"train": [(1, 1.0), (2, 1.0 - 1e-7)]})
     assert low == pytest.approx(0.99, abs=1e-6) and high == pytest.approx(1.01, abs=1e-6)
+    # All zeros: a unit scale, not a span of 2e-11 with ticks fifteen characters wide.
+    assert value_range({"train": [(1, 0.0), (2, 0.0)], "valid": [(2, -0.0)]}) == (0.0, 1.0)
+    low, high = value_range({"lr": [(1, 2e-5), (2, 2e-5)]})  # small values keep their scale
+    assert low == pytest.approx(1.98e-5) and high == pytest.approx(2.02e-5)

@@ -27,3 +27,15 @@ async def test_a_hostile_metric_name_is_shown_escaped():
         assert "\x1b" not in text.plain and "\x07" not in text.plain
         assert "\u202e" not in text.plain
         assert "reward␛[2J␛]0;pwned␇ \\u202e 0.9" in text.plain
+
+
+async def test_a_metric_stuck_at_zero_has_short_ticks():
+    # 2% of a zero range drew ticks from -0.0000000000100 to 0.0000000000100.
+    app = OneChart()
+    async with app.run_test(size=(80, 14)) as pilot:
+        chart = app.query_one(MetricPlot)
+        chart.set_series({"train": [(1, 0.0), (2, 0.0), (3, 0.0)]})
+        await pilot.pause()
+        text = chart.render().plain
+        assert "0.000000" not in text
+        assert "1.0" in text and "0.0" in text
