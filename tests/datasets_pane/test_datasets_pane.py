@@ -303,9 +303,9 @@ async def test_keys_without_a_dataset_say_what_to_do_first(data_file):
 
 
 async def test_tab_goes_between_the_panes_lists_never_to_the_bare_pane(data_file):
-    # The pane takes focus only while it is empty (its keys must work then). With a
-    # dataset shown, Tab also stopped on the bare pane, where nothing showed focus and
-    # the arrows did nothing.
+    # The pane takes focus only while it shows no list (empty: its keys must work then).
+    # With a dataset shown, Tab also stopped on the bare pane, where nothing showed focus
+    # and the arrows did nothing.
     from textual.widgets import OptionList
 
     app = make_app()
