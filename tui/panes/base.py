@@ -68,7 +68,7 @@ class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
         no list or table (empty, or only text fields), so its keys still work. With a list
         shown, Tab and a click on the background put focus on the bare pane, where nothing
         showed it and the arrows did nothing."""
-        return self.can_focus and self._first_list() is None
+        return self.can_focus and self.focus_target() is None
 
     def compose(self) -> ComposeResult:
         yield EmptyState(self.empty_text, classes="empty-state")
@@ -87,12 +87,14 @@ class Pane(ReportsWorkerErrors, Vertical, can_focus=True):
         Text fields are skipped: focused, they would swallow the digit keys
         that switch panes (F2…F5 work everywhere).
         """
-        first = self._first_list()
+        target = self.focus_target()
         # Nothing to focus (an empty pane): focus the pane so its keys still work.
-        self.focus_now(first if first is not None else self)
+        self.focus_now(target if target is not None else self)
 
-    def _first_list(self) -> Widget | None:
-        """The first shown widget that can take focus and is not a text field."""
+    def focus_target(self) -> Widget | None:
+        """Where the pane's keys start: the first shown widget that can take focus and is
+        not a text field; None for the pane itself (focus_first and allow_focus both
+        follow it)."""
         from textual.widgets import Input, TextArea
 
         for widget in self.query("*"):

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.suggester import SuggestFromList
+from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from tui.core import templates
@@ -184,14 +185,10 @@ class PlaygroundPane(DatasetExamples, KeepOutputs, Pane):
         narrow = (self.size.width - compose) // count < 30
         self.query_one("#pg-outputs").styles.layout = "vertical" if narrow else "horizontal"
 
-    def focus_first(self) -> None:
-        # Every field here takes text: focus the pane itself, so its keys
-        # (ctrl+r …) work and digits still switch panes. Tab enters the form.
-        self.focus_now(self)
-
-    def allow_focus(self) -> bool:
-        # The pane itself is where focus_first puts focus, so it stays a Tab stop.
-        return self.can_focus
+    def focus_target(self) -> Widget | None:
+        # Every field here takes text: the pane itself, so its keys (ctrl+r …) work and
+        # digits still switch panes. Tab enters the form.
+        return None
 
     def _default_model(self) -> str:
         profile = self.tunedeck.profile
